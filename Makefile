@@ -1,0 +1,37 @@
+# Two commands for a fresh machine with only Python 3.11 and make:
+#   make demo   set up, then run RAFA on Game of 24 (ranks 901-1000) on the simulated LLM
+#   make test   set up, then run the whole test suite (what CI runs)
+PYTHON ?= python3.11
+BOOT := .bootstrap
+UV := $(BOOT)/bin/uv
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: demo test lint typecheck bench sync clean
+
+$(UV):
+	$(PYTHON) -m venv $(BOOT)
+	$(BOOT)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+sync: $(UV)
+	$(UV) sync --locked --quiet
+
+demo: sync
+	$(UV) run --locked rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
+
+test: sync
+	$(UV) run --locked pytest -q
+
+lint: sync
+	$(UV) run --locked ruff check .
+	$(UV) run --locked ruff format --check .
+
+typecheck: sync
+	$(UV) run --locked mypy
+
+bench: sync
+	$(UV) run --locked python benchmarks/planner_latency.py
+
+clean:
+	rm -rf $(BOOT) .venv build dist *.egg-info

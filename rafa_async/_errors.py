@@ -1,0 +1,66 @@
+"""The exceptions users catch.
+
+RafaError
+├── ConfigError          bad input: unknown scenario/agent, bad range, bad file
+└── LLMError             one LLM call failed (after middleware gave up)
+    ├── RateLimited      the provider asked us to slow down (retryable)
+    ├── ProviderError    the provider failed; ``retryable`` says whether to retry
+    ├── LLMTimeout       a call took longer than its timeout (retryable)
+    └── MalformedResponse  the answer could not be parsed into what was asked
+"""
+
+from __future__ import annotations
+
+
+class RafaError(Exception):
+    """Base class of every error rafa-async raises on purpose."""
+
+
+class ConfigError(RafaError, ValueError):
+    """Input or configuration is wrong; the message names what and how to fix it."""
+
+
+class LLMError(RafaError):
+    """An LLM call failed.  ``retryable`` tells the Retry middleware what to do."""
+
+    retryable: bool = False
+
+
+class RateLimited(LLMError):
+    """The provider rejected the call for rate (HTTP 429).
+
+    ``retry_after`` is the provider's own hint in seconds, when it gave one;
+    the Retry middleware waits at least that long.
+    """
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ProviderError(LLMError):
+    """The provider answered with an error (HTTP status ``status``)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+
+
+class LLMTimeout(LLMError):
+    """A call exceeded its per-call timeout."""
+
+    retryable = True
+
+
+class MalformedResponse(LLMError):
+    """The model answered, but not in the format the prompt asked for.
+
+    ``text`` keeps the offending answer (truncated) so it can be logged.
+    """
+
+    def __init__(self, message: str, *, text: str = "") -> None:
+        super().__init__(message)
+        self.text = text[:500]

@@ -1,0 +1,216 @@
+"""Typed events, their wire format, and the sinks that receive them.
+
+Every event is a msgspec ``Struct`` tagged by its class name, so one decoder
+reads a whole mixed log back (``decode_event``).  An :class:`EventRecorder`
+stamps each event with a monotonically increasing ``seq`` and a timestamp from
+the running event loop's clock (virtual under trio's ``MockClock``) before it
+hands it to its sink.  ``seq`` and the payload are deterministic for a given
+seed; ``ts`` is not part of :func:`log_digest`, because asyncio's clock is real.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Literal, Protocol, TypeVar
+
+import anyio
+import msgspec
+
+
+class Event(msgspec.Struct, tag=True, kw_only=True):
+    """Base of all events.  ``seq``/``ts`` are set by the recorder."""
+
+    seq: int = -1
+    ts: float = 0.0
+
+
+class EpisodeStarted(Event):
+    episode: str
+    scenario: str
+    agent: str
+    task: str
+
+
+class EpisodeEnded(Event):
+    episode: str
+    solved: bool
+    reward: float
+    env_steps: int
+    llm_calls: int
+    answer: str | None = None
+
+
+class Transition(Event):
+    """The environment applied ``action``; ``accepted`` is False when it was rejected."""
+
+    episode: str
+    step: int
+    action: str
+    accepted: bool
+    feedback: str
+    reward: float
+    done: bool
+    state: str
+
+
+class PlanStarted(Event):
+    episode: str
+    plan: int
+    state: str
+
+
+class PlanCompleted(Event):
+    episode: str
+    plan: int
+    actions: list[str]
+    value: float
+    complete: bool
+    llm_calls: int
+    elapsed: float
+
+
+class PlanCancelled(Event):
+    episode: str
+    plan: int
+    reason: str
+
+
+CallOutcome = Literal["ok", "error", "cancelled"]
+
+
+class LLMCallStarted(Event):
+    call: int
+    episode: str
+    intent: str
+
+
+class LLMCallEnded(Event):
+    call: int
+    episode: str
+    intent: str
+    outcome: CallOutcome
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency: float = 0.0
+
+
+AnyEvent = (
+    EpisodeStarted
+    | EpisodeEnded
+    | Transition
+    | PlanStarted
+    | PlanCompleted
+    | PlanCancelled
+    | LLMCallStarted
+    | LLMCallEnded
+)
+
+_encoder = msgspec.json.Encoder()
+_decoder: msgspec.json.Decoder[AnyEvent] = msgspec.json.Decoder(AnyEvent)
+
+
+def encode_event(event: Event) -> bytes:
+    """JSON bytes of ``event`` (with its ``type`` tag)."""
+    return _encoder.encode(event)
+
+
+def decode_event(data: bytes | str) -> AnyEvent:
+    """Inverse of :func:`encode_event`; raises ``msgspec.ValidationError`` on bad input."""
+    return _decoder.decode(data)
+
+
+# Fields that measure wall-clock time; asyncio's clock is real, so they are
+# left out of a log's digest.
+_TIMING_FIELDS = frozenset({"ts", "latency", "elapsed"})
+
+
+def log_digest(events: Iterable[Event]) -> str:
+    """SHA-256 over the events without their timing fields: equal logs, equal digests."""
+    digest = hashlib.sha256()
+    for event in events:
+        timing = {f: 0.0 for f in event.__struct_fields__ if f in _TIMING_FIELDS}
+        digest.update(_encoder.encode(msgspec.structs.replace(event, **timing)))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+_E = TypeVar("_E", bound=Event)
+
+
+class EventSink(Protocol):
+    """Receives stamped events.  ``emit`` never blocks and never awaits."""
+
+    def emit(self, event: Event) -> None: ...
+
+
+class NullSink:
+    def emit(self, event: Event) -> None:
+        pass
+
+
+class ListSink:
+    """Keeps every event in memory (tests, small runs)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def of_type(self, kind: type[_E]) -> list[_E]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+class JsonlSink:
+    """Appends one JSON line per event to a file (buffered; flushed on ``close``)."""
+
+    def __init__(self, path: Path) -> None:
+        self._file: IO[bytes] = path.open("wb")
+
+    def emit(self, event: Event) -> None:
+        self._file.write(_encoder.encode(event) + b"\n")
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class FanoutSink:
+    def __init__(self, *sinks: EventSink) -> None:
+        self._sinks = sinks
+
+    def emit(self, event: Event) -> None:
+        for sink in self._sinks:
+            sink.emit(event)
+
+
+class EventRecorder:
+    """Stamps events with ``seq`` and ``ts`` and forwards them to a sink.
+
+    Stamping happens in the emitting task, synchronously, so ``seq`` follows the
+    order in which tasks emitted; under a deterministic scheduler and seeded
+    LLM that order is itself deterministic.
+    """
+
+    def __init__(self, sink: EventSink | None = None) -> None:
+        self.sink: EventSink = sink if sink is not None else NullSink()
+        self._seq = itertools.count()
+
+    def emit(self, event: Event) -> None:
+        event.seq = next(self._seq)
+        try:
+            event.ts = anyio.current_time()
+        except RuntimeError:  # no event loop: e.g. emitted from a sync test
+            event.ts = 0.0
+        self.sink.emit(event)
+
+
+def read_events(path: Path) -> Iterator[AnyEvent]:
+    """Events from a JSONL trace written by :class:`JsonlSink`."""
+    with path.open("rb") as f:
+        for line in f:
+            if line.strip():
+                yield decode_event(line)

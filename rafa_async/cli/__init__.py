@@ -1,0 +1,4 @@
+"""The ``rafa`` command line."""
+
+from rafa_async.cli._app import app as app
+from rafa_async.cli._app import main as main

@@ -1,0 +1,216 @@
+"""Run an agent over a benchmark's tasks, concurrently, and summarise.
+
+This is the library form of ``rafa run``: build an :class:`ExperimentConfig`
+and ``await run_experiment(config)`` from any anyio program (trio or asyncio).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import anyio
+import msgspec
+
+from rafa_async._context import episode_scope
+from rafa_async._env import EpisodeDriver
+from rafa_async._errors import ConfigError
+from rafa_async._events import EpisodeEnded, EpisodeStarted, EventRecorder
+from rafa_async.agents import (
+    Agent,
+    DirectAgent,
+    OpenLoopAgent,
+    RafaAgent,
+    ReflexionAgent,
+    SwitchEveryStep,
+    SwitchOnSurprise,
+)
+from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, MiddlewareStack, NoiseModel, SimLLM
+from rafa_async.planners import BeamPlanner
+from rafa_async.scenarios import SCENARIOS, get_scenario
+from rafa_async.scenarios.game24 import Game24Record, Puzzle
+
+AgentKind = Literal["rafa", "tot", "reflexion", "direct"]
+AGENTS: tuple[AgentKind, ...] = ("rafa", "tot", "reflexion", "direct")
+SwitchingKind = Literal["every-step", "on-surprise"]
+
+
+class ExperimentConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything that determines a run's results (with the sim: all of them)."""
+
+    scenario: str = "game24"
+    agent: AgentKind = "rafa"
+    provider: str = "sim"
+    tasks: str = "901-1000"
+    seed: int = 0
+    n_generate: int = 10
+    n_evaluate: int = 3
+    beam: int = 1
+    switching: SwitchingKind = "every-step"
+    max_steps: int | None = None
+    concurrency: int = 25
+    max_llm_concurrency: int = 256
+    llm_timeout: float = 120.0
+    noise: NoiseModel = NoiseModel()
+    latency: LatencyModel = LatencyModel()
+
+    def validate(self) -> None:
+        get_scenario(self.scenario)
+        if self.agent not in AGENTS:
+            raise ConfigError(f"unknown agent {self.agent!r} (known: {', '.join(AGENTS)})")
+        if self.provider != "sim":
+            raise ConfigError(
+                f"unknown provider {self.provider!r}: this version ships only 'sim', the "
+                "embedded simulated LLM"
+            )
+        for name in ("n_generate", "n_evaluate", "beam", "concurrency", "max_llm_concurrency"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"--{name.replace('_', '-')} must be >= 1")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ConfigError("--max-steps must be >= 1")
+
+
+class Summary(msgspec.Struct, kw_only=True):
+    scenario: str
+    agent: str
+    provider: str
+    simulated: bool
+    episodes: int
+    solved: int
+    success_rate: float
+    mean_env_steps: float
+    llm_calls: int
+    llm_calls_per_episode: float
+    failed_calls: int
+    tokens: int
+    wall_s: float
+
+
+def build_llm(config: ExperimentConfig) -> SimLLM:
+    oracles = {name: spec.oracle() for name, spec in SCENARIOS.items()}
+    return SimLLM(oracles, seed=config.seed, noise=config.noise, latency=config.latency)
+
+
+def build_agent(config: ExperimentConfig, llm: LLM) -> Agent[Any]:
+    world = get_scenario(config.scenario).world()
+    planner = BeamPlanner(
+        llm, world, n_generate=config.n_generate, n_evaluate=config.n_evaluate, beam=config.beam
+    )
+    if config.agent == "rafa":
+        switching = SwitchOnSurprise() if config.switching == "on-surprise" else SwitchEveryStep()
+        return RafaAgent(planner, world, switching=switching)
+    if config.agent == "tot":
+        return OpenLoopAgent(planner, world)
+    if config.agent == "reflexion":
+        return ReflexionAgent(llm, world)
+    return DirectAgent(llm, world)
+
+
+async def run_task(
+    config: ExperimentConfig, llm: LLM, task: Puzzle, recorder: EventRecorder
+) -> Game24Record:
+    """One episode of ``config.agent`` on ``task``, accounted in its own scope."""
+    scenario = get_scenario(config.scenario)
+    episode = f"{scenario.name}-{task.rank}"
+    max_steps = config.max_steps or scenario.max_steps
+    with episode_scope(episode) as scope:
+        driver = EpisodeDriver(
+            scenario.make_env(task), episode=episode, max_steps=max_steps, recorder=recorder
+        )
+        agent = build_agent(config, llm)
+        recorder.emit(
+            EpisodeStarted(
+                episode=episode, scenario=scenario.name, agent=agent.name, task=task.text
+            )
+        )
+        started = anyio.current_time()
+        await agent.run(driver)
+        wall = anyio.current_time() - started
+    answer = driver.env.answer(driver.state)
+    calls = scope.calls
+    recorder.emit(
+        EpisodeEnded(
+            episode=episode,
+            solved=driver.solved,
+            reward=driver.reward,
+            env_steps=driver.steps,
+            llm_calls=calls.started,
+            answer=answer,
+        )
+    )
+    return Game24Record(
+        scenario=scenario.name,
+        agent=agent.name,
+        rank=task.rank,
+        numbers=list(task.numbers),
+        solved=driver.solved,
+        expression=answer,
+        env_steps=driver.steps,
+        llm_calls=calls.started,
+        failed_calls=calls.failed,
+        tokens=calls.tokens,
+        wall_s=round(wall, 4),
+        simulated=config.provider == "sim",
+    )
+
+
+async def run_experiment(
+    config: ExperimentConfig,
+    *,
+    recorder: EventRecorder | None = None,
+    on_result: Callable[[Game24Record], None] | None = None,
+    llm: LLM | None = None,
+) -> tuple[list[Game24Record], Summary]:
+    """Run every task with at most ``config.concurrency`` episodes at once.
+
+    ``on_result`` is called as each episode ends (in completion order); the
+    returned records are in task order.  Cancelling the caller cancels every
+    episode and every LLM call in flight.
+    """
+    config.validate()
+    tasks = get_scenario(config.scenario).tasks(config.tasks)
+    recorder = recorder if recorder is not None else EventRecorder()
+    stack = MiddlewareStack(
+        llm if llm is not None else build_llm(config),
+        max_concurrency=config.max_llm_concurrency,
+        timeout=config.llm_timeout,
+        retry_seed=config.seed,
+        recorder=recorder,
+    )
+    results: list[Game24Record | None] = [None] * len(tasks)
+    queue = iter(enumerate(tasks))
+    started = anyio.current_time()
+
+    async def worker() -> None:
+        for index, task in queue:
+            record = await run_task(config, stack, task, recorder)
+            results[index] = record
+            if on_result is not None:
+                on_result(record)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(min(config.concurrency, len(tasks))):
+            tg.start_soon(worker)
+    records = [r for r in results if r is not None]
+    return records, summarize(config, records, anyio.current_time() - started)
+
+
+def summarize(config: ExperimentConfig, records: Sequence[Game24Record], wall: float) -> Summary:
+    n = len(records)
+    solved = sum(r.solved for r in records)
+    calls = sum(r.llm_calls for r in records)
+    return Summary(
+        scenario=config.scenario,
+        agent=config.agent,
+        provider=SIM_LABEL if config.provider == "sim" else config.provider,
+        simulated=config.provider == "sim",
+        episodes=n,
+        solved=solved,
+        success_rate=solved / n if n else 0.0,
+        mean_env_steps=sum(r.env_steps for r in records) / n if n else 0.0,
+        llm_calls=calls,
+        llm_calls_per_episode=calls / n if n else 0.0,
+        failed_calls=sum(r.failed_calls for r in records),
+        tokens=sum(r.tokens for r in records),
+        wall_s=round(wall, 3),
+    )

@@ -1,0 +1,245 @@
+"""Composable LLM middleware: each wraps an ``LLM`` and is an ``LLM``.
+
+Recommended order, outermost first (what :func:`with_middleware` builds)::
+
+    Traced -> UsageMeter -> Retry -> Timeout -> ConcurrencyLimit -> provider
+
+Accounting sits outside Retry so one logical call is counted once, whatever
+its attempts; Timeout sits inside Retry so each attempt gets the full budget;
+the limiter is innermost so a call waiting out a backoff holds no slot.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+
+import anyio
+import tenacity
+
+from rafa_async._context import CallCounts, current_scope
+from rafa_async._errors import LLMError, LLMTimeout, RateLimited
+from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
+from rafa_async.llm._types import LLM, ChatRequest, ChatResponse
+
+
+class ConcurrencyLimit:
+    """At most ``limit`` calls in flight through this wrapper.
+
+    Waiting for a slot is cancellable; the slot is released however the call
+    ends.  ``peak`` records the highest concurrency reached (for tests and
+    benchmarks).
+    """
+
+    def __init__(self, inner: LLM, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"concurrency limit must be >= 1, got {limit}")
+        self._inner = inner
+        self._semaphore = anyio.Semaphore(limit, fast_acquire=True)
+        self.limit = limit
+        self.in_flight = 0
+        self.peak = 0
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        async with self._semaphore:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            try:
+                return await self._inner.complete(request)
+            finally:
+                self.in_flight -= 1
+
+
+class Timeout:
+    """Fails a call with :class:`LLMTimeout` after ``seconds`` (per attempt)."""
+
+    def __init__(self, inner: LLM, seconds: float) -> None:
+        if seconds <= 0:
+            raise ValueError(f"timeout must be > 0 seconds, got {seconds}")
+        self._inner = inner
+        self.seconds = seconds
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        with anyio.move_on_after(self.seconds):
+            return await self._inner.complete(request)
+        raise LLMTimeout(f"LLM call ({request.label}) took longer than {self.seconds:g}s")
+
+
+class Retry:
+    """Retries retryable :class:`LLMError` s with exponential backoff and jitter.
+
+    The delay before retry *n* (1-based) is ``base * 2**(n-1)`` capped at
+    ``max_delay``, times a jitter factor in ``[1 - jitter, 1]`` drawn from a
+    seeded generator; a :class:`RateLimited` error's ``retry_after`` is a floor.
+    Non-retryable errors (``retryable`` False, e.g. HTTP 400/401) propagate at
+    once.  The first attempt runs without any retry machinery; tenacity drives
+    the slow path.  Cancellation during a backoff sleep cancels the call.
+    """
+
+    def __init__(
+        self,
+        inner: LLM,
+        *,
+        attempts: int = 4,
+        base_delay: float = 0.5,
+        max_delay: float = 30.0,
+        jitter: float = 0.5,
+        seed: int = 0,
+    ) -> None:
+        if attempts < 1:
+            raise ValueError(f"attempts must be >= 1, got {attempts}")
+        self._inner = inner
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.jitter = jitter
+        self._rng = random.Random(seed)
+        self.retries = 0
+
+    def delay(self, retry_number: int, error: BaseException | None) -> float:
+        """Seconds to wait before retry ``retry_number`` (1-based) after ``error``."""
+        backoff = min(self.max_delay, self.base_delay * 2.0 ** (retry_number - 1))
+        backoff *= 1.0 - self.jitter * self._rng.random()
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            backoff = max(backoff, error.retry_after)
+        return backoff
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        try:
+            return await self._inner.complete(request)
+        except LLMError as error:
+            if not error.retryable or self.attempts == 1:
+                raise
+            first_error = error
+        return await self._retry(request, first_error)
+
+    async def _retry(self, request: ChatRequest, first_error: LLMError) -> ChatResponse:
+        self.retries += 1
+        await anyio.sleep(self.delay(1, first_error))
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            self.retries += 1
+            error = state.outcome.exception() if state.outcome is not None else None
+            return self.delay(state.attempt_number + 1, error)
+
+        retrying = tenacity.AsyncRetrying(
+            stop=tenacity.stop_after_attempt(self.attempts - 1),
+            wait=wait,
+            retry=tenacity.retry_if_exception(lambda e: isinstance(e, LLMError) and e.retryable),
+            sleep=anyio.sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._inner.complete(request)
+        raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
+
+
+class UsageMeter:
+    """Counts every call exactly once as completed, failed or cancelled.
+
+    Counts go to ``totals`` (this wrapper's lifetime) and to the calling task's
+    episode scope (see :func:`rafa_async.episode_scope`).
+    """
+
+    def __init__(self, inner: LLM) -> None:
+        self._inner = inner
+        self.totals = CallCounts()
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        scoped = current_scope().calls
+        for counts in (self.totals, scoped):
+            counts.started += 1
+        try:
+            response = await self._inner.complete(request)
+        except anyio.get_cancelled_exc_class():
+            for counts in (self.totals, scoped):
+                counts.cancelled += 1
+            raise
+        except BaseException as error:
+            name = type(error).__name__
+            for counts in (self.totals, scoped):
+                counts.failed += 1
+                counts.errors[name] = counts.errors.get(name, 0) + 1
+            raise
+        for counts in (self.totals, scoped):
+            counts.completed += 1
+            counts.prompt_tokens += response.usage.prompt_tokens
+            counts.completion_tokens += response.usage.completion_tokens
+        return response
+
+
+class Traced:
+    """Emits :class:`LLMCallStarted` / :class:`LLMCallEnded` for every call."""
+
+    def __init__(self, inner: LLM, recorder: EventRecorder) -> None:
+        self._inner = inner
+        self._recorder = recorder
+        self._ids = itertools.count()
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        call = next(self._ids)
+        episode = current_scope().episode
+        intent = request.label
+        emit = self._recorder.emit
+        emit(LLMCallStarted(call=call, episode=episode, intent=intent))
+        started = time.perf_counter()
+        try:
+            response = await self._inner.complete(request)
+        except anyio.get_cancelled_exc_class():
+            emit(LLMCallEnded(call=call, episode=episode, intent=intent, outcome="cancelled"))
+            raise
+        except BaseException as error:
+            emit(
+                LLMCallEnded(
+                    call=call,
+                    episode=episode,
+                    intent=intent,
+                    outcome="error",
+                    error=f"{type(error).__name__}: {error}",
+                )
+            )
+            raise
+        emit(
+            LLMCallEnded(
+                call=call,
+                episode=episode,
+                intent=intent,
+                outcome="ok",
+                prompt_tokens=response.usage.prompt_tokens,
+                completion_tokens=response.usage.completion_tokens,
+                latency=time.perf_counter() - started,
+            )
+        )
+        return response
+
+
+class MiddlewareStack:
+    """The standard stack around a provider, with handles on its stateful parts."""
+
+    def __init__(
+        self,
+        provider: LLM,
+        *,
+        max_concurrency: int = 64,
+        timeout: float | None = 120.0,
+        attempts: int = 4,
+        retry_seed: int = 0,
+        recorder: EventRecorder | None = None,
+    ) -> None:
+        self.provider = provider
+        self.limit = ConcurrencyLimit(provider, max_concurrency)
+        inner: LLM = self.limit
+        if timeout is not None:
+            inner = Timeout(inner, timeout)
+        self.retry = Retry(inner, attempts=attempts, seed=retry_seed)
+        self.meter = UsageMeter(self.retry)
+        self.llm: LLM = self.meter if recorder is None else Traced(self.meter, recorder)
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        return await self.llm.complete(request)
+
+    @property
+    def totals(self) -> CallCounts:
+        return self.meter.totals

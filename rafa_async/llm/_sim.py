@@ -1,0 +1,272 @@
+"""The embedded simulated LLM (provider ``sim``).
+
+It is a *simulator*, not a model: every response is marked ``simulated=True``
+and every report that uses it says so.  It exists so that the framework, its
+concurrency and its experiments run anywhere, offline and deterministically.
+
+How it answers: each request carries a structured :class:`Intent`.  The sim
+hands the intent to the scenario's :class:`Oracle` (an exact solver or
+simulator) together with a :class:`SimContext` holding the noise model and a
+random generator seeded by ``(seed, intent)`` -- never by arrival order, so the
+same run gives the same answers however calls interleave, on trio and asyncio.
+The oracle writes its answer in the text format the scenario's prompt asks a
+real LLM for; the agent parses it with the same parsers it uses for real
+models.
+
+The knobs are few and named (:class:`NoiseModel`, :class:`LatencyModel`,
+:class:`FaultModel`); their defaults are calibrated on the *baselines* only
+(see ``benchmarks/calibrate_sim.py`` and the README).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections.abc import Mapping
+from statistics import NormalDist
+from typing import Protocol
+
+import anyio
+import anyio.lowlevel
+import msgspec
+
+from rafa_async._errors import ProviderError, RateLimited
+from rafa_async.llm._types import (
+    ChatRequest,
+    ChatResponse,
+    Intent,
+    Usage,
+    estimate_tokens,
+    prompt_tokens,
+)
+
+_STANDARD_NORMAL = NormalDist()
+
+SIM_LABEL = "SIMULATED LLM (rafa-async sim provider; not a real model)"
+
+
+class NoiseModel(msgspec.Struct, frozen=True, kw_only=True):
+    """How the sim's knowledge is corrupted.
+
+    proposal_quality:
+        Share of states from which the model "sees" good moves: its proposals
+        there come from the actions it *believes* are good; elsewhere from all
+        legal actions.  Persistent per state and seed, because real samples are
+        strongly correlated: GPT-4's chain of thought solves ~4% of hard Game
+        of 24 puzzles per sample yet only ~49% best-of-100 (Yao et al. 2023).
+    preference_sharpness:
+        Spread (log-scale std-dev) of the model's persistent per-action
+        preferences.  Real samples at temperature 0.7 are correlated: a model
+        keeps proposing its favourites.  0 makes samples independent.
+    wrong_belief_rate:
+        Probability that the model's prior belief about a fact (e.g. "these
+        numbers can reach 24") is wrong.  Persistent per fact and seed; the
+        observed truth in the prompt's memory overrides it (the posterior).
+    value_noise:
+        Probability that one evaluation sample answers at random instead of
+        from the model's belief.
+    arithmetic_error_rate:
+        Probability that a proposed action's predicted outcome is wrong (e.g.
+        a miscalculated result).
+    malformed_rate:
+        Probability that an answer is garbled (truncated, chatty, or missing
+        the requested format), exercising the parsers.
+    reflection_quality:
+        Probability that a self-reflection names the actual mistake (a fact the
+        next attempt can use) rather than a vague lesson.
+    """
+
+    proposal_quality: float = 0.35
+    preference_sharpness: float = 1.0
+    wrong_belief_rate: float = 0.04
+    value_noise: float = 0.15
+    arithmetic_error_rate: float = 0.03
+    malformed_rate: float = 0.02
+    reflection_quality: float = 0.3
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if name != "preference_sharpness" and not 0.0 <= value <= 1.0:
+                raise ValueError(f"NoiseModel.{name} must be in [0, 1], got {value}")
+        if self.preference_sharpness < 0:
+            raise ValueError("NoiseModel.preference_sharpness must be >= 0")
+
+
+class LatencyModel(msgspec.Struct, frozen=True, kw_only=True):
+    """Simulated service time: ``(ttft + completion_tokens / tokens_per_s) * scale``.
+
+    ``jitter`` draws a seeded factor in ``[1 - jitter, 1 + jitter]``.  The sim
+    sleeps with ``anyio.sleep``, so under trio's autojump clock tests pay no
+    real time while benchmarks see real overlap.
+    """
+
+    ttft: float = 0.35
+    tokens_per_s: float = 60.0
+    jitter: float = 0.2
+    scale: float = 1.0
+
+    def seconds(self, completion_tokens: int, rng: random.Random) -> float:
+        if self.scale == 0.0:
+            return 0.0
+        base = self.ttft + completion_tokens / self.tokens_per_s
+        factor = 1.0 + self.jitter * (2.0 * rng.random() - 1.0) if self.jitter else 1.0
+        return base * factor * self.scale
+
+    @classmethod
+    def fixed(cls, seconds: float) -> LatencyModel:
+        """Every call takes exactly ``seconds`` (benchmarks)."""
+        return cls(ttft=seconds, tokens_per_s=float("inf"), jitter=0.0)
+
+
+class FaultModel(msgspec.Struct, frozen=True, kw_only=True):
+    """Provider faults, all off by default.
+
+    Decided per (request, attempt), so a retry of a failed request can succeed.
+    ``hang_rate`` makes a call sleep ``hang_seconds`` (exercises timeouts).
+    """
+
+    rate_limit_rate: float = 0.0
+    retry_after: float = 1.0
+    server_error_rate: float = 0.0
+    hang_rate: float = 0.0
+    hang_seconds: float = 600.0
+
+
+class SimContext:
+    """What an oracle may use to answer: a seeded generator and the noise model."""
+
+    __slots__ = ("intent", "noise", "rng", "seed")
+
+    def __init__(self, intent: Intent, noise: NoiseModel, seed: int, rng: random.Random) -> None:
+        self.intent = intent
+        self.noise = noise
+        self.seed = seed
+        self.rng = rng
+
+    def _unit(self, *parts: str) -> float:
+        """A persistent pseudo-random number in [0, 1) for a named fact."""
+        h = hashlib.blake2b(digest_size=8)
+        h.update(str(self.seed).encode())
+        for part in parts:
+            h.update(b"\x00" + part.encode())
+        return int.from_bytes(h.digest(), "big") / 2**64
+
+    def persistent_chance(self, fact: str, p: float) -> bool:
+        """True for a persistent share ``p`` of facts (same fact, same answer)."""
+        return self._unit("chance", fact) < p
+
+    def prior_belief(self, fact: str, truth: bool) -> bool:
+        """The model's prior about ``fact``: the truth, except for a persistent
+        ``wrong_belief_rate`` share of facts, where it is the opposite."""
+        wrong = self._unit("belief", fact) < self.noise.wrong_belief_rate
+        return truth != wrong
+
+    def preference(self, action: str) -> float:
+        """Persistent positive weight of the model's liking for ``action``."""
+        if self.noise.preference_sharpness == 0.0:
+            return 1.0
+        u = min(max(self._unit("pref", action), 1e-12), 1 - 1e-12)
+        return math.exp(self.noise.preference_sharpness * _STANDARD_NORMAL.inv_cdf(u))
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+
+class Oracle(Protocol):
+    """A scenario's ground truth, able to answer intents in its prompt format."""
+
+    def respond(self, ctx: SimContext) -> str: ...
+
+    def garble(self, text: str, rng: random.Random) -> str:
+        """A malformed version of ``text`` (what a confused model might return)."""
+        ...
+
+
+class SimLLM:
+    """The simulated LLM.  Implements the :class:`~rafa_async.llm.LLM` protocol.
+
+    Cancelled calls stop at the latency sleep and leave nothing behind.
+    """
+
+    def __init__(
+        self,
+        oracles: Mapping[str, Oracle],
+        *,
+        seed: int = 0,
+        noise: NoiseModel | None = None,
+        latency: LatencyModel | None = None,
+        faults: FaultModel | None = None,
+        model: str = "sim",
+    ) -> None:
+        self.oracles = dict(oracles)
+        self.seed = seed
+        self.noise = noise if noise is not None else NoiseModel()
+        self.latency = latency if latency is not None else LatencyModel()
+        self.faults = faults if faults is not None else FaultModel()
+        self.model = model
+        self._attempts: dict[int, int] = {}
+        self._encoder = msgspec.json.Encoder()
+
+    def _key(self, request: ChatRequest) -> int:
+        h = hashlib.blake2b(digest_size=8)
+        h.update(str(self.seed).encode())
+        if request.intent is not None:
+            h.update(self._encoder.encode(request.intent))
+        else:
+            h.update(self._encoder.encode(request.messages))
+        return int.from_bytes(h.digest(), "big")
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        key = self._key(request)
+        await self._maybe_fault(key)
+        rng = random.Random(key)
+        text = self._answer(request, rng)
+        noise_rng = random.Random(key ^ 0x5EED)
+        if request.intent is not None and noise_rng.random() < self.noise.malformed_rate:
+            text = self.oracles[request.intent.scenario].garble(text, noise_rng)
+        completion = estimate_tokens(text)
+        delay = self.latency.seconds(completion, noise_rng)
+        if delay > 0.0:
+            await anyio.sleep(delay)
+        else:
+            await anyio.lowlevel.checkpoint()
+        return ChatResponse(
+            text=text,
+            model=self.model,
+            usage=Usage(prompt_tokens(request), completion),
+            simulated=True,
+        )
+
+    def _answer(self, request: ChatRequest, rng: random.Random) -> str:
+        intent = request.intent
+        if intent is None:
+            return (
+                f"[{SIM_LABEL}] This simulator answers only requests that carry a "
+                "structured intent (propose / evaluate / predict / solve / reflect)."
+            )
+        oracle = self.oracles.get(intent.scenario)
+        if oracle is None:
+            known = ", ".join(sorted(self.oracles)) or "none"
+            raise ProviderError(
+                f"sim: no oracle for scenario {intent.scenario!r} (known: {known})",
+                status=400,
+            )
+        return oracle.respond(SimContext(intent, self.noise, self.seed, rng))
+
+    async def _maybe_fault(self, key: int) -> None:
+        faults = self.faults
+        if not (faults.rate_limit_rate or faults.server_error_rate or faults.hang_rate):
+            return
+        attempt = self._attempts.get(key, 0)
+        self._attempts[key] = attempt + 1
+        u = random.Random(key * 1_000_003 + attempt).random()
+        if u < faults.rate_limit_rate:
+            raise RateLimited("sim: rate limited (429)", retry_after=faults.retry_after)
+        u -= faults.rate_limit_rate
+        if u < faults.server_error_rate:
+            raise ProviderError("sim: internal server error (500)", status=500, retryable=True)
+        u -= faults.server_error_rate
+        if u < faults.hang_rate:
+            await anyio.sleep(faults.hang_seconds)

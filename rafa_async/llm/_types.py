@@ -1,0 +1,83 @@
+"""Requests, responses and the one protocol every LLM (and middleware) speaks."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, runtime_checkable
+
+import msgspec
+
+Role = Literal["system", "user", "assistant"]
+IntentKind = Literal["propose", "evaluate", "predict", "solve", "reflect"]
+
+
+class Message(msgspec.Struct, frozen=True):
+    role: Role
+    content: str
+
+
+class Intent(msgspec.Struct, frozen=True, kw_only=True):
+    """What a request asks, in structured form, beside its prompt text.
+
+    Real providers ignore it (it never reaches the wire unless a transport is
+    told to send it); the simulated LLM answers from it.  ``state`` and
+    ``memory`` are the scenario's canonical text for the state and for the
+    memory lines the prompt contains; ``sample`` distinguishes independent
+    samples of the same question (what temperature does for a real model).
+    """
+
+    kind: IntentKind
+    scenario: str
+    state: str
+    memory: tuple[str, ...] = ()
+    sample: int = 0
+    detail: str = ""
+
+
+class ChatRequest(msgspec.Struct, frozen=True, kw_only=True):
+    messages: tuple[Message, ...]
+    model: str = "default"
+    temperature: float = 0.7
+    max_tokens: int | None = None
+    intent: Intent | None = None
+
+    @property
+    def label(self) -> str:
+        """Short name for traces: the intent kind, or ``chat``."""
+        return self.intent.kind if self.intent is not None else "chat"
+
+
+class Usage(msgspec.Struct, frozen=True):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class ChatResponse(msgspec.Struct, frozen=True, kw_only=True):
+    text: str
+    model: str
+    usage: Usage = Usage()
+    finish_reason: str = "stop"
+    simulated: bool = False
+
+
+@runtime_checkable
+class LLM(Protocol):
+    """Anything that completes a chat request: a provider, the sim, or middleware.
+
+    ``complete`` may be cancelled at any await; it then raises the backend's
+    cancellation exception and must leave nothing running.
+    """
+
+    async def complete(self, request: ChatRequest) -> ChatResponse: ...
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough token count (~4 characters a token), used when no tokenizer is at hand."""
+    return max(1, (len(text) + 3) // 4)
+
+
+def prompt_tokens(request: ChatRequest) -> int:
+    return sum(estimate_tokens(m.content) + 3 for m in request.messages)

@@ -1,0 +1,186 @@
+"""The simulated LLM's knowledge of the Game of 24: an exact solver, corrupted.
+
+Beliefs about whether a set of numbers can reach 24 are the sim's prior
+(wrong for a persistent ``wrong_belief_rate`` share of states) unless the
+memory in the prompt states the truth (the environment's feedback or an
+accurate reflection): then the sim believes the memory.  That is how
+learning from memory, RAFA's point, changes what the simulated model does.
+"""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+from rafa_async import MalformedResponse, ProviderError
+from rafa_async.llm import SimContext
+
+from ._arith import (
+    TARGET,
+    StepOption,
+    fmt,
+    key_of,
+    legal_steps,
+    parse_numbers,
+    solvable,
+    solve,
+    strip_outer_parens,
+)
+from ._parsers import memory_facts, parse_step
+
+_CHATTER = (
+    "Let me think about this step by step. There are several ways to combine these numbers",
+    "I'm not sure which operation works best here, so let me consider the options",
+    "Sure! Here is my answer",
+)
+
+
+class Game24Oracle:
+    """Answers ``propose``, ``evaluate``, ``solve`` and ``reflect`` intents."""
+
+    scenario = "game24"
+
+    def respond(self, ctx: SimContext) -> str:
+        kind = ctx.intent.kind
+        if kind == "propose":
+            return self._propose(ctx)
+        if kind == "evaluate":
+            return self._evaluate(ctx)
+        if kind == "solve":
+            return self._solve(ctx)
+        if kind == "reflect":
+            return self._reflect(ctx)
+        raise ProviderError(f"sim: game24 does not answer {kind!r} intents", status=400)
+
+    def garble(self, text: str, rng: random.Random) -> str:
+        choice = rng.randrange(3)
+        if choice == 0:
+            return rng.choice(_CHATTER) + "..."
+        if choice == 1:
+            return text[: max(1, len(text) // 3)]
+        return "".join(ch for ch in text if not ch.isdigit())
+
+    # -- beliefs ---------------------------------------------------------------
+
+    @staticmethod
+    def _believes_reachable(
+        ctx: SimContext, values: tuple[Fraction, ...], facts: dict[str, bool]
+    ) -> bool:
+        key = key_of(values)
+        if key in facts:
+            return facts[key]
+        if len(values) == 1:
+            return values[0] == TARGET
+        return ctx.prior_belief(f"reach24:{key}", solvable(values))
+
+    def _choose(
+        self, ctx: SimContext, values: tuple[Fraction, ...], facts: dict[str, bool]
+    ) -> StepOption:
+        steps = legal_steps(values)
+        allowed = [s for s in steps if facts.get(s.left_key) is not False] or steps
+        pool = allowed
+        state = key_of(values)
+        if ctx.persistent_chance(f"insight:{state}", ctx.noise.proposal_quality):
+            believed = [s for s in allowed if self._believes_reachable(ctx, s.left, facts)]
+            pool = believed or allowed
+        weights = [ctx.preference(f"{state}|{s.text}") for s in pool]
+        return ctx.rng.choices(pool, weights)[0]
+
+    def _written(
+        self, ctx: SimContext, step: StepOption
+    ) -> tuple[str, Fraction, tuple[Fraction, ...]]:
+        """The step as the model writes it, possibly miscalculated: text, result, left."""
+        result = step.result
+        if ctx.chance(ctx.noise.arithmetic_error_rate):
+            result += ctx.rng.choice((-2, -1, 1, 2))
+        left = list(step.left)
+        left.remove(step.result)
+        left.append(result)
+        left_values = tuple(sorted(left))
+        text = (
+            f"{fmt(step.a)} {step.op} {fmt(step.b)} = {fmt(result)} (left: {key_of(left_values)})"
+        )
+        return text, result, left_values
+
+    # -- intents ---------------------------------------------------------------
+
+    def _propose(self, ctx: SimContext) -> str:
+        values = parse_numbers(ctx.intent.state)
+        if len(values) < 2:
+            return "There is nothing left to combine."
+        facts = memory_facts(ctx.intent.memory)
+        text, _, _ = self._written(ctx, self._choose(ctx, values, facts))
+        return text
+
+    def _evaluate(self, ctx: SimContext) -> str:
+        values = parse_numbers(ctx.intent.state)
+        facts = memory_facts(ctx.intent.memory)
+        if ctx.chance(ctx.noise.value_noise):
+            verdict = ctx.rng.choice(("sure", "likely", "impossible"))
+        else:
+            verdict = "sure" if self._believes_reachable(ctx, values, facts) else "impossible"
+        state = ctx.intent.state
+        if len(values) == 1:
+            reason = f"{state} {'=' if values[0] == TARGET else '!='} 24"
+        elif verdict == "sure" and (expr := solve(values)) is not None:
+            reason = f"{expr} = 24"
+        elif verdict == "impossible":
+            reason = f"I cannot obtain 24 from {state}; the numbers do not combine to 24"
+        else:
+            reason = f"Trying combinations of {state}, it may be possible to get 24"
+        return f"{reason}\n{verdict}"
+
+    def _solve(self, ctx: SimContext) -> str:
+        values = parse_numbers(ctx.intent.state)
+        facts = memory_facts(ctx.intent.memory)
+        items = [(v, fmt(v)) for v in values]
+        lines = []
+        current = values
+        while len(current) > 1:
+            step = self._choose(ctx, current, facts)
+            text, result, current = self._written(ctx, step)
+            lines.append(text)
+            ea = _take(items, step.a)
+            eb = _take(items, step.b)
+            items.append((result, f"({ea} {step.op} {eb})"))
+        return "\n".join(lines) + f"\nAnswer: {strip_outer_parens(items[0][1])} = 24"
+
+    def _reflect(self, ctx: SimContext) -> str:
+        values = parse_numbers(ctx.intent.state)
+        attempt = ctx.intent.detail
+        dead_end: tuple[str, str] | None = None
+        current = values
+        for line in attempt.splitlines():
+            try:
+                step = parse_step(line)
+            except MalformedResponse:  # prose between the steps
+                continue
+            left = step.left
+            if left is None:
+                break
+            try:
+                current = parse_numbers(" ".join(left))
+            except ValueError:
+                break
+            if len(current) > 1 and not solvable(current):
+                dead_end = (step.text, key_of(current))
+                break
+        if dead_end is not None and ctx.chance(ctx.noise.reflection_quality):
+            step_text, left_key = dead_end
+            return (
+                f"Reflection: my step {step_text} left {left_key}, and {left_key} cannot reach "
+                "24, so that was a dead end. Next time I will avoid it and try another "
+                "combination first."
+            )
+        return (
+            "Reflection: my answer did not equal 24. I should check each step more carefully "
+            "and consider a different order of operations next time."
+        )
+
+
+def _take(items: list[tuple[Fraction, str]], value: Fraction) -> str:
+    for k, (v, e) in enumerate(items):
+        if v == value:
+            del items[k]
+            return e
+    raise AssertionError(f"{value} not in {items}")  # pragma: no cover

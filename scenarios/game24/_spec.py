@@ -1,0 +1,46 @@
+"""The Game of 24 as a runnable benchmark: tasks, environments, and result rows."""
+
+from __future__ import annotations
+
+import msgspec
+
+from ._oracle import Game24Oracle
+from ._puzzles import Puzzle, puzzles
+from ._state import DEFAULT_MAX_STEPS, Game24Env
+from ._world import Game24World
+
+
+class Game24Record(msgspec.Struct, kw_only=True):
+    """One line of ``rafa run game24 --out``."""
+
+    scenario: str
+    agent: str
+    rank: int
+    numbers: list[int]
+    solved: bool
+    expression: str | None
+    env_steps: int
+    llm_calls: int
+    failed_calls: int
+    tokens: int
+    wall_s: float
+    simulated: bool
+
+
+class Game24Benchmark:
+    name = "game24"
+    description = "Game of 24: combine four numbers with + - * / to make 24 (RAFA sec. 6.1)"
+    default_tasks = "901-1000"
+    max_steps = DEFAULT_MAX_STEPS
+
+    def tasks(self, spec: str) -> list[Puzzle]:
+        return puzzles(spec)
+
+    def make_env(self, task: Puzzle) -> Game24Env:
+        return Game24Env(task.numbers)
+
+    def world(self, *, model: str = "default") -> Game24World:
+        return Game24World(model=model)
+
+    def oracle(self) -> Game24Oracle:
+        return Game24Oracle()
