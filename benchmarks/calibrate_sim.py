@@ -31,10 +31,10 @@ TARGETS = {"tot": 0.73, "reflexion": 0.21, "direct": 0.073}
 """Paper figures the baselines are calibrated toward (GPT-4, ranks 901-1000)."""
 
 GRID = {
-    "proposal_quality": [0.3, 0.5, 0.7],
-    "preference_sharpness": [1.0, 2.0, 3.0],
-    "wrong_belief_rate": [0.02, 0.05],
-    "reflection_quality": [0.3],
+    "proposal_quality": [0.05, 0.1, 0.12, 0.15, 0.25],
+    "preference_sharpness": [0.5, 1.0, 2.0],
+    "wrong_belief_rate": [0.01, 0.02, 0.04],
+    "reflection_quality": [0.1, 0.3],
 }
 
 

@@ -119,7 +119,11 @@ def encode_event(event: Event) -> bytes:
 
 
 def decode_event(data: bytes | str) -> AnyEvent:
-    """Inverse of :func:`encode_event`; raises ``msgspec.ValidationError`` on bad input."""
+    """Inverse of :func:`encode_event`.
+
+    Raises ``msgspec.DecodeError`` if ``data`` is not JSON, and its subclass
+    ``msgspec.ValidationError`` if it is JSON but not an event.
+    """
     return _decoder.decode(data)
 
 

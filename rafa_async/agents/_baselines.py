@@ -40,19 +40,29 @@ class ReflexionAgent(Generic[S]):
     Each trial is one LLM call for a full answer (no look-ahead) and one
     environment interaction; a failed trial adds a self-reflection (one more
     call) to memory for the next trial.  Trials continue until solved or the
-    episode's interaction cap is spent.
+    episode's interaction cap is spent, or until ``max_failed_calls`` answers in
+    a row fail with an LLM error (a failed call spends no interaction).
     """
 
     name = "reflexion"
 
-    def __init__(self, llm: LLM, world: AttemptModel[S], *, max_trials: int | None = None) -> None:
+    def __init__(
+        self,
+        llm: LLM,
+        world: AttemptModel[S],
+        *,
+        max_trials: int | None = None,
+        max_failed_calls: int = 3,
+    ) -> None:
         self.llm = llm
         self.world = world
         self.max_trials = max_trials
+        self.max_failed_calls = max_failed_calls
         self.memory = Memory()
 
     async def run(self, driver: EpisodeDriver[S]) -> None:
         trial = 0
+        failures = 0
         while not driver.over and (self.max_trials is None or trial < self.max_trials):
             state = driver.restart()
             request = self.world.solve_request(state, self.memory.lines(), trial)
@@ -60,7 +70,11 @@ class ReflexionAgent(Generic[S]):
                 attempt = (await self.llm.complete(request)).text
             except LLMError:
                 trial += 1
+                failures += 1
+                if failures >= self.max_failed_calls:
+                    return
                 continue
+            failures = 0
             try:
                 action = self.world.parse_solution(attempt)
             except MalformedResponse:

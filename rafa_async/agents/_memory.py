@@ -19,7 +19,7 @@ class Memory:
         self._seen: set[str] = set()
 
     def add(self, line: str) -> None:
-        if line in self._seen:
+        if line in self._seen or self._lines.maxlen == 0:
             return
         if self._lines.maxlen is not None and len(self._lines) == self._lines.maxlen:
             self._seen.discard(self._lines[0])

@@ -1,4 +1,3 @@
 """The ``rafa`` command line."""
 
-from rafa_async.cli._app import app as app
-from rafa_async.cli._app import main as main
+from rafa_async.cli._app import app as app, main as main

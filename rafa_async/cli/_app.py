@@ -240,7 +240,11 @@ def scenarios() -> None:
 
 
 def main() -> None:
-    """Entry point of the ``rafa`` script."""
+    """Entry point of the ``rafa`` script.
+
+    Bad input exits with status 2 and a message naming the problem (typer
+    reports bad options; :func:`fail` reports bad values), never a traceback.
+    """
     try:
         app()
     except KeyboardInterrupt:

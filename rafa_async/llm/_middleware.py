@@ -119,13 +119,17 @@ class Retry:
         await anyio.sleep(self.delay(1, first_error))
 
         def wait(state: tenacity.RetryCallState) -> float:
-            self.retries += 1
             error = state.outcome.exception() if state.outcome is not None else None
             return self.delay(state.attempt_number + 1, error)
+
+        def count_retry(state: tenacity.RetryCallState) -> None:
+            # Not in ``wait``: tenacity computes the wait before it checks ``stop``.
+            self.retries += 1
 
         retrying = tenacity.AsyncRetrying(
             stop=tenacity.stop_after_attempt(self.attempts - 1),
             wait=wait,
+            before_sleep=count_retry,
             retry=tenacity.retry_if_exception(lambda e: isinstance(e, LLMError) and e.retryable),
             sleep=anyio.sleep,
             reraise=True,

@@ -50,11 +50,8 @@ class NoiseModel(msgspec.Struct, frozen=True, kw_only=True):
     """How the sim's knowledge is corrupted.
 
     proposal_quality:
-        Share of states from which the model "sees" good moves: its proposals
-        there come from the actions it *believes* are good; elsewhere from all
-        legal actions.  Persistent per state and seed, because real samples are
-        strongly correlated: GPT-4's chain of thought solves ~4% of hard Game
-        of 24 puzzles per sample yet only ~49% best-of-100 (Yao et al. 2023).
+        Probability that a proposed action is drawn from the actions the model
+        *believes* are good (else from all legal actions).
     preference_sharpness:
         Spread (log-scale std-dev) of the model's persistent per-action
         preferences.  Real samples at temperature 0.7 are correlated: a model
@@ -77,13 +74,15 @@ class NoiseModel(msgspec.Struct, frozen=True, kw_only=True):
         next attempt can use) rather than a vague lesson.
     """
 
-    proposal_quality: float = 0.35
+    # Defaults: the best point of benchmarks/calibrate_sim.py's grid, which
+    # fits the *baselines* (ToT b=1, Reflexion, direct) to the paper's figures.
+    proposal_quality: float = 0.1
     preference_sharpness: float = 1.0
-    wrong_belief_rate: float = 0.04
+    wrong_belief_rate: float = 0.01
     value_noise: float = 0.15
     arithmetic_error_rate: float = 0.03
     malformed_rate: float = 0.02
-    reflection_quality: float = 0.3
+    reflection_quality: float = 0.1
 
     def __post_init__(self) -> None:
         for name in self.__struct_fields__:

@@ -75,14 +75,16 @@ def _solvable(values: tuple[Fraction, ...]) -> bool:
     return False
 
 
-def solvable(values: Sequence[Fraction]) -> bool:
+def solvable(values: Sequence[Fraction | int]) -> bool:
     """Whether ``values`` can reach exactly 24 with + - * / (each used once)."""
-    return _solvable(tuple(sorted(values)))
+    # Fractions, never ints: int / int is a float, and the cache would share the
+    # float result with the equal (same-hash) Fraction key.
+    return _solvable(tuple(sorted(Fraction(v) for v in values)))
 
 
-def solve(values: Sequence[Fraction]) -> str | None:
+def solve(values: Sequence[Fraction | int]) -> str | None:
     """One expression over ``values`` equal to 24, or None.  Exact (rationals)."""
-    found = _solve([(v, fmt(v)) for v in values])
+    found = _solve([(Fraction(v), fmt(Fraction(v))) for v in values])
     return None if found is None else strip_outer_parens(found)
 
 
@@ -145,18 +147,20 @@ class StepOption:
         return key_of(self.left)
 
 
-def legal_steps(values: Sequence[Fraction]) -> list[StepOption]:
+def legal_steps(values: Sequence[Fraction | int]) -> list[StepOption]:
     """The distinct steps a sensible player considers: subtraction larger minus
     smaller, division in either order (non-zero divisor), no duplicates."""
+    # Sorted, so ``a + b`` and ``a * b`` are only ever written smaller first.
+    ordered = sorted(Fraction(v) for v in values)
     seen: set[tuple[Fraction, str, Fraction]] = set()
     steps: list[StepOption] = []
-    n = len(values)
+    n = len(ordered)
     for i in range(n):
         for j in range(n):
             if i == j:
                 continue
-            a, b = values[i], values[j]
-            rest = tuple(values[k] for k in range(n) if k not in (i, j))
+            a, b = ordered[i], ordered[j]
+            rest = tuple(ordered[k] for k in range(n) if k not in (i, j))
             for op in "+-*/":
                 if op in "+*" and i > j:
                     continue

@@ -80,7 +80,7 @@ class Game24Oracle:
         allowed = [s for s in steps if facts.get(s.left_key) is not False] or steps
         pool = allowed
         state = key_of(values)
-        if ctx.persistent_chance(f"insight:{state}", ctx.noise.proposal_quality):
+        if ctx.chance(ctx.noise.proposal_quality):
             believed = [s for s in allowed if self._believes_reachable(ctx, s.left, facts)]
             pool = believed or allowed
         weights = [ctx.preference(f"{state}|{s.text}") for s in pool]

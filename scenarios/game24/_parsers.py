@@ -22,7 +22,8 @@ _STEP_RE = re.compile(
     rf"(?:\s*\(\s*left\s*:\s*(?P<left>[^)]*)\))?",
     re.IGNORECASE,
 )
-_VALUE_RE = re.compile(r"\b(sure|likely|impossible)\b", re.IGNORECASE)
+# "I'm not sure ..." is hedging, not a judgement.
+_VALUE_RE = re.compile(r"(?<!not )\b(sure|likely|impossible)\b", re.IGNORECASE)
 _ANSWER_RE = re.compile(r"answer\s*[:：]\s*(?P<expr>.+)", re.IGNORECASE)
 _DEAD_RE = re.compile(rf"(?P<nums>{NUMBER}(?:\s+{NUMBER})*)\s+cannot reach 24", re.IGNORECASE)
 _LIVE_RE = re.compile(

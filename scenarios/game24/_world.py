@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rafa_async import MalformedResponse
-from rafa_async.llm import ChatRequest, Intent, Message
+from rafa_async.llm import ChatRequest, Intent, IntentKind, Message
 
 from ._parsers import parse_answer, parse_reflection, parse_step, parse_value
 from ._prompts import propose_prompt, reflect_prompt, solve_prompt, value_prompt
@@ -27,13 +27,28 @@ class Game24Proposal:
     predicted: Game24State
 
 
-def _request(prompt: str, intent: Intent, model: str) -> ChatRequest:
-    return ChatRequest(messages=(Message("user", prompt),), model=model, intent=intent)
-
-
 class Game24World:
     def __init__(self, *, model: str = "default") -> None:
         self.model = model
+
+    def _ask(
+        self,
+        kind: IntentKind,
+        prompt: str,
+        state: Game24State,
+        memory: tuple[str, ...],
+        sample: int,
+        detail: str = "",
+    ) -> ChatRequest:
+        intent = Intent(
+            kind=kind,
+            scenario=SCENARIO,
+            state=state.key,
+            memory=memory,
+            sample=sample,
+            detail=detail,
+        )
+        return ChatRequest(messages=(Message("user", prompt),), model=self.model, intent=intent)
 
     # -- WorldModel ------------------------------------------------------------
 
@@ -47,10 +62,7 @@ class Game24World:
         self, state: Game24State, memory: Sequence[str], sample: int
     ) -> ChatRequest:
         memory = tuple(memory)
-        intent = Intent(
-            kind="propose", scenario=SCENARIO, state=state.key, memory=memory, sample=sample
-        )
-        return _request(propose_prompt(state.key, memory), intent, self.model)
+        return self._ask("propose", propose_prompt(state.key, memory), state, memory, sample)
 
     def parse_proposal(self, state: Game24State, text: str) -> Game24Proposal:
         step = parse_step(text)
@@ -66,10 +78,7 @@ class Game24World:
         self, state: Game24State, memory: Sequence[str], sample: int
     ) -> ChatRequest:
         memory = tuple(memory)
-        intent = Intent(
-            kind="evaluate", scenario=SCENARIO, state=state.key, memory=memory, sample=sample
-        )
-        return _request(value_prompt(state.key, memory), intent, self.model)
+        return self._ask("evaluate", value_prompt(state.key, memory), state, memory, sample)
 
     def parse_value(self, text: str) -> float:
         return parse_value(text)
@@ -78,10 +87,7 @@ class Game24World:
 
     def solve_request(self, state: Game24State, memory: Sequence[str], sample: int) -> ChatRequest:
         memory = tuple(memory)
-        intent = Intent(
-            kind="solve", scenario=SCENARIO, state=state.key, memory=memory, sample=sample
-        )
-        return _request(solve_prompt(state.key, memory), intent, self.model)
+        return self._ask("solve", solve_prompt(state.key, memory), state, memory, sample)
 
     def parse_solution(self, text: str) -> str:
         return f"Answer: {parse_answer(text)}"
@@ -89,15 +95,8 @@ class Game24World:
     def reflect_request(
         self, state: Game24State, attempt: str, feedback: str, sample: int
     ) -> ChatRequest:
-        intent = Intent(
-            kind="reflect",
-            scenario=SCENARIO,
-            state=state.key,
-            memory=(feedback,),
-            sample=sample,
-            detail=attempt,
-        )
-        return _request(reflect_prompt(state.key, attempt, feedback), intent, self.model)
+        prompt = reflect_prompt(state.key, attempt, feedback)
+        return self._ask("reflect", prompt, state, (feedback,), sample, detail=attempt)
 
     def parse_reflection(self, text: str) -> str:
         return parse_reflection(text)

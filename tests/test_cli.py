@@ -1,0 +1,235 @@
+"""The ``rafa`` command line, through typer's test runner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+from typer.testing import CliRunner, Result
+
+from rafa_async import read_events
+from rafa_async.cli import app
+from rafa_async.llm import SIM_LABEL
+
+RECORD_KEYS = {
+    "rank",
+    "numbers",
+    "solved",
+    "expression",
+    "env_steps",
+    "llm_calls",
+    "tokens",
+    "wall_s",
+}
+FAST = ["--latency-scale", "0", "--no-progress"]
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    # The CLI configures structlog globally, to the runner's captured stderr.
+    yield
+    structlog.reset_defaults()
+
+
+def rafa(*args: str) -> Result:
+    # Wide enough that rich neither wraps nor truncates option names.
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+def assert_one_line_error(result: Result, *fragments: str) -> None:
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_run_writes_one_record_per_puzzle_and_a_trace(tmp_path: Path) -> None:
+    out, trace = tmp_path / "results.jsonl", tmp_path / "trace.jsonl"
+
+    result = rafa(
+        "run", "game24", "--puzzles", "901-903", *FAST, "--out", str(out), "--trace", str(trace)
+    )
+
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == 3
+    assert all(set(r) >= RECORD_KEYS for r in records)
+    assert sorted(r["rank"] for r in records) == [901, 902, 903]
+    assert all(r["simulated"] for r in records)
+    events = list(read_events(trace))
+    assert events
+    assert [e.seq for e in events] == list(range(len(events)))
+
+
+def test_run_says_the_llm_is_simulated() -> None:
+    result = rafa("run", "game24", "--puzzles", "901", *FAST)
+
+    assert result.exit_code == 0, result.output
+    assert "SIMULATED" in result.stdout
+    assert SIM_LABEL in " ".join(result.stdout.split())  # the table title may wrap
+
+
+def test_run_prints_a_summary_of_the_run() -> None:
+    result = rafa(
+        "run", "game24", "--puzzles", "901-902", "--agent", "direct", "--seed", "7", *FAST
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "2 (ranks 901-902)" in result.stdout
+    assert "game24 · direct" in result.stdout
+    assert "trio / 7" in result.stdout
+
+
+def test_run_on_asyncio(tmp_path: Path) -> None:
+    out = tmp_path / "results.jsonl"
+
+    result = rafa(
+        "run", "game24", "--puzzles", "901-902", "--backend", "asyncio", *FAST, "--out", str(out)
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "asyncio / 0" in result.stdout
+    assert len(out.read_text().splitlines()) == 2
+
+
+def test_run_respects_max_steps(tmp_path: Path) -> None:
+    out = tmp_path / "results.jsonl"
+
+    result = rafa(
+        "run",
+        "game24",
+        "--puzzles",
+        "901-903",
+        "--agent",
+        "reflexion",
+        "--max-steps",
+        "1",
+        *FAST,
+        "--out",
+        str(out),
+    )
+
+    assert result.exit_code == 0, result.output
+    assert all(json.loads(line)["env_steps"] <= 1 for line in out.read_text().splitlines())
+
+
+def test_json_logs_record_the_run_on_stderr() -> None:
+    result = rafa(
+        "run", "game24", "--puzzles", "901", *FAST, "--log-format", "json", "--log-level", "info"
+    )
+
+    assert result.exit_code == 0, result.output
+    logs = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [entry["event"] for entry in logs] == ["run_started", "run_ended"]
+    assert logs[0]["tasks"] == "901"
+    assert logs[1]["episodes"] == 1
+
+
+def test_unknown_scenario_is_one_line_error() -> None:
+    assert_one_line_error(rafa("run", "chess", *FAST), "unknown scenario 'chess'", "game24")
+
+
+def test_unknown_agent_is_a_usage_error_listing_the_agents() -> None:
+    result = rafa("run", "game24", "--agent", "alphago", *FAST)
+
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "'alphago' is not one of" in result.stderr
+    for agent in ("rafa", "tot", "reflexion", "direct"):
+        assert agent in result.stderr
+
+
+@pytest.mark.parametrize(("spec", "reason"), [("abc", "is not N or N-M"), ("0-5", "1 <= N <= M")])
+def test_bad_puzzles_is_one_line_error(spec: str, reason: str) -> None:
+    assert_one_line_error(
+        rafa("run", "game24", "--puzzles", spec, *FAST), f"bad puzzle range '{spec}'", reason
+    )
+
+
+def test_unwritable_out_is_one_line_error() -> None:
+    result = rafa("run", "game24", "--puzzles", "901", *FAST, "--out", "/nonexistent/dir/x.jsonl")
+
+    assert_one_line_error(result, "cannot write /nonexistent/dir/x.jsonl")
+
+
+def test_unwritable_trace_is_one_line_error(tmp_path: Path) -> None:
+    trace = tmp_path / "missing" / "trace.jsonl"
+
+    result = rafa("run", "game24", "--puzzles", "901", *FAST, "--trace", str(trace))
+
+    assert_one_line_error(result, f"cannot write {trace}")
+
+
+def test_unknown_provider_is_one_line_error() -> None:
+    assert_one_line_error(
+        rafa("run", "game24", "--provider", "openai", *FAST), "unknown provider 'openai'", "'sim'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [("--beam", "--beam must be >= 1"), ("--concurrency", "--concurrency must be >= 1")],
+)
+def test_non_positive_search_setting_is_one_line_error(option: str, message: str) -> None:
+    assert_one_line_error(rafa("run", "game24", option, "0", *FAST), message)
+
+
+def test_negative_latency_scale_is_one_line_error() -> None:
+    assert_one_line_error(
+        rafa("run", "game24", "--latency-scale", "-1", "--no-progress"), "--latency-scale"
+    )
+
+
+def test_bad_log_level_is_one_line_error() -> None:
+    assert_one_line_error(
+        rafa("run", "game24", *FAST, "--log-level", "loud"), "unknown log level 'loud'"
+    )
+
+
+def test_help_lists_the_commands_and_says_the_default_llm_is_simulated() -> None:
+    result = rafa("--help")
+
+    assert result.exit_code == 0
+    assert "run" in result.stdout
+    assert "scenarios" in result.stdout
+    assert "SIMULATED LLM" in result.stdout
+
+
+def test_run_help_mentions_the_options() -> None:
+    result = rafa("run", "--help")
+
+    assert result.exit_code == 0
+    for option in (
+        "--agent",
+        "--provider",
+        "--puzzles",
+        "--seed",
+        "--out",
+        "--n-generate",
+        "--n-evaluate",
+        "--beam",
+        "--switching",
+        "--max-steps",
+        "--backend",
+        "--concurrency",
+        "--max-llm-concurrency",
+        "--latency-scale",
+        "--trace",
+        "--no-progress",
+    ):
+        assert option in result.stdout, option
+
+
+def test_scenarios_lists_game24() -> None:
+    result = rafa("scenarios")
+
+    assert result.exit_code == 0
+    assert result.stdout.startswith("game24")
+    assert "901-1000" in result.stdout

@@ -1,0 +1,126 @@
+"""Virtual time for tests: ``VirtualTimeEventLoop`` (asyncio) and trio's ``MockClock``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from rafa_async.testing import VirtualTimeEventLoop, backend_options
+
+
+@pytest.mark.anyio
+async def test_long_sleep_costs_no_real_time(anyio_backend: Any) -> None:
+    real_start = time.perf_counter()
+    start = anyio.current_time()
+    await anyio.sleep(1000)
+    assert anyio.current_time() - start == pytest.approx(1000)
+    assert time.perf_counter() - real_start < 1.0
+
+
+@pytest.mark.anyio
+async def test_clock_jumps_to_the_earliest_timer(anyio_backend: Any) -> None:
+    woke: list[tuple[str, float]] = []
+    start = anyio.current_time()
+
+    async def sleeper(name: str, seconds: float) -> None:
+        await anyio.sleep(seconds)
+        woke.append((name, anyio.current_time() - start))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(sleeper, "late", 30.0)
+        tg.start_soon(sleeper, "early", 3.0)
+    assert woke == [("early", pytest.approx(3.0)), ("late", pytest.approx(30.0))]
+
+
+@pytest.mark.anyio
+async def test_clock_does_not_move_while_a_task_is_runnable(anyio_backend: Any) -> None:
+    start = anyio.current_time()
+    readings: list[float] = []
+
+    async def busy() -> None:
+        for _ in range(100):
+            await anyio.lowlevel.checkpoint()
+            readings.append(anyio.current_time() - start)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(anyio.sleep, 5.0)
+        tg.start_soon(busy)
+    assert readings == [0.0] * 100
+
+
+@pytest.mark.anyio
+async def test_move_on_after_cancels_at_the_deadline(anyio_backend: Any) -> None:
+    start = anyio.current_time()
+    with anyio.move_on_after(7.5) as scope:
+        await anyio.sleep(100)
+    assert scope.cancelled_caught
+    assert anyio.current_time() - start == pytest.approx(7.5)
+
+
+@pytest.mark.anyio
+async def test_fail_after_raises_timeout_error_at_the_deadline(anyio_backend: Any) -> None:
+    start = anyio.current_time()
+    with pytest.raises(TimeoutError), anyio.fail_after(2.0):
+        await anyio.sleep(100)
+    assert anyio.current_time() - start == pytest.approx(2.0)
+
+
+@pytest.mark.anyio
+async def test_move_on_after_leaves_fast_work_alone(anyio_backend: Any) -> None:
+    with anyio.move_on_after(7.5) as scope:
+        await anyio.sleep(1)
+    assert not scope.cancelled_caught
+
+
+def test_virtual_time_event_loop_starts_at_zero_and_jumps() -> None:
+    async def main() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        before = loop.time()
+        await asyncio.sleep(3600)
+        return before, loop.time()
+
+    real_start = time.perf_counter()
+    with asyncio.Runner(loop_factory=VirtualTimeEventLoop) as runner:
+        before, after = runner.run(main())
+    assert (before, after) == (0.0, pytest.approx(3600.0))
+    assert time.perf_counter() - real_start < 1.0
+
+
+def test_virtual_time_event_loop_runs_call_later_callbacks_in_time_order() -> None:
+    async def main() -> list[tuple[str, float]]:
+        loop = asyncio.get_running_loop()
+        fired: list[tuple[str, float]] = []
+        done = asyncio.Event()
+        loop.call_later(20, lambda: fired.append(("b", loop.time())))
+        loop.call_later(10, lambda: fired.append(("a", loop.time())))
+        cancelled = loop.call_later(15, lambda: fired.append(("cancelled", loop.time())))
+        cancelled.cancel()
+        loop.call_later(30, done.set)
+        await done.wait()
+        return fired
+
+    with asyncio.Runner(loop_factory=VirtualTimeEventLoop) as runner:
+        assert runner.run(main()) == [("a", 10.0), ("b", 20.0)]
+
+
+@pytest.mark.parametrize("backend", ["trio", "asyncio"])
+def test_backend_options_give_anyio_run_virtual_time(backend: str) -> None:
+    async def main() -> float:
+        start = anyio.current_time()
+        await anyio.sleep(500)
+        return anyio.current_time() - start
+
+    real_start = time.perf_counter()
+    elapsed = anyio.run(main, backend=backend, backend_options=backend_options(backend))
+    assert elapsed == pytest.approx(500)
+    assert time.perf_counter() - real_start < 1.0
+
+
+def test_backend_options_reject_an_unknown_backend() -> None:
+    with pytest.raises(ValueError, match="curio"):
+        backend_options("curio")
