@@ -7,6 +7,7 @@ critical path exactly: a level is one proposal round plus one evaluation round.
 from __future__ import annotations
 
 import asyncio
+import random
 from typing import Any
 
 import anyio
@@ -24,7 +25,13 @@ from rafa_async.llm import (
     SimLLM,
 )
 from rafa_async.planners import BeamPlanner, Plan
-from rafa_async.scenarios.game24 import Game24Env, Game24Oracle, Game24State, Game24World
+from rafa_async.scenarios.game24 import (
+    Game24Env,
+    Game24Oracle,
+    Game24State,
+    Game24World,
+    puzzles,
+)
 
 PUZZLE = (4, 9, 10, 13)
 CALL_SECONDS = 1.0
@@ -333,3 +340,30 @@ async def test_failed_evaluations_are_counted_and_a_plan_still_returned(
 def test_search_sizes_must_be_positive(field: str) -> None:
     with pytest.raises(ValueError, match=f"{field} must be >= 1"):
         BeamPlanner(sim(), Game24World(), **{field: 0})
+
+
+class ShuffledLatency:
+    """Delays each answer by a seeded pseudo-random amount: a new completion order."""
+
+    def __init__(self, inner: SimLLM, seed: int) -> None:
+        self.inner = inner
+        self.rng = random.Random(seed)
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        await anyio.sleep(self.rng.random())
+        return await self.inner.complete(request)
+
+
+@pytest.mark.anyio
+async def test_plan_does_not_depend_on_the_order_calls_complete(anyio_backend: Any) -> None:
+    noisy = dict(proposal_quality=0.3, value_noise=0.5, wrong_belief_rate=0.1)
+    plans = []
+    for order_seed in (1, 2):
+        llm = ShuffledLatency(sim(**noisy), order_seed)
+        planner = BeamPlanner(llm, Game24World(), n_generate=10, n_evaluate=3, beam=2)
+        found = []
+        for puzzle in puzzles("901-915"):
+            plan = await planner.plan(Game24State.start(puzzle.numbers), ())
+            found.append((plan.actions, plan.value))
+        plans.append(found)
+    assert plans[0] == plans[1]

@@ -204,7 +204,8 @@ def print_summary(
 ) -> None:
     title = f"{summary.scenario} · {summary.agent}"
     if summary.simulated:
-        title += f"\n[bold yellow]{SIM_LABEL}[/]"
+        title += " · [bold yellow]SIMULATED LLM[/]"
+        out.print(f"[bold yellow]{SIM_LABEL}[/]")
     table = Table(title=title, title_justify="left", show_header=True)
     for column in ("metric", "value"):
         table.add_column(column)
@@ -214,7 +215,7 @@ def print_summary(
         ("success rate", f"{summary.success_rate:.1%}"),
         ("mean env steps", f"{summary.mean_env_steps:.2f}"),
         ("LLM calls", f"{summary.llm_calls} ({summary.llm_calls_per_episode:.1f} per task)"),
-        ("failed LLM calls", f"{summary.failed_calls}"),
+        ("LLM calls failed (provider errors)", f"{summary.failed_calls}"),
         ("tokens", f"{summary.tokens}"),
         ("wall time", f"{summary.wall_s:.2f} s"),
         (

@@ -24,6 +24,7 @@ import hashlib
 import math
 import random
 from collections.abc import Mapping
+from functools import lru_cache
 from statistics import NormalDist
 from typing import Protocol
 
@@ -42,6 +43,20 @@ from rafa_async.llm._types import (
 )
 
 _STANDARD_NORMAL = NormalDist()
+
+
+# Persistent facts are looked up again and again (every proposal from a state
+# weighs all its actions), so their hashes are memoised.
+@lru_cache(maxsize=1 << 18)
+def _persistent_unit(seed: int, tag: str, fact: str) -> float:
+    h = hashlib.blake2b(f"{seed}\x00{tag}\x00{fact}".encode(), digest_size=8)
+    return int.from_bytes(h.digest(), "big") / 2**64
+
+
+@lru_cache(maxsize=1 << 18)
+def _preference(seed: int, sharpness: float, action: str) -> float:
+    u = min(max(_persistent_unit(seed, "pref", action), 1e-12), 1 - 1e-12)
+    return math.exp(sharpness * _STANDARD_NORMAL.inv_cdf(u))
 
 SIM_LABEL = "SIMULATED LLM (rafa-async sim provider; not a real model)"
 
@@ -144,13 +159,9 @@ class SimContext:
         self.seed = seed
         self.rng = rng
 
-    def _unit(self, *parts: str) -> float:
+    def _unit(self, tag: str, fact: str) -> float:
         """A persistent pseudo-random number in [0, 1) for a named fact."""
-        h = hashlib.blake2b(digest_size=8)
-        h.update(str(self.seed).encode())
-        for part in parts:
-            h.update(b"\x00" + part.encode())
-        return int.from_bytes(h.digest(), "big") / 2**64
+        return _persistent_unit(self.seed, tag, fact)
 
     def persistent_chance(self, fact: str, p: float) -> bool:
         """True for a persistent share ``p`` of facts (same fact, same answer)."""
@@ -166,8 +177,7 @@ class SimContext:
         """Persistent positive weight of the model's liking for ``action``."""
         if self.noise.preference_sharpness == 0.0:
             return 1.0
-        u = min(max(self._unit("pref", action), 1e-12), 1 - 1e-12)
-        return math.exp(self.noise.preference_sharpness * _STANDARD_NORMAL.inv_cdf(u))
+        return _preference(self.seed, self.noise.preference_sharpness, action)
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p

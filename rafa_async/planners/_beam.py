@@ -152,7 +152,9 @@ class BeamPlanner(Generic[S]):
                 progress.failed += 1
                 return
             node.samples.append(value)
-            node.value += value
+            # fsum is exactly rounded, so the total does not depend on the
+            # order in which concurrent evaluations finished (ties stay ties).
+            node.value = math.fsum(node.samples)
             progress.evaluated += 1
 
         async with anyio.create_task_group() as tg:

@@ -10,7 +10,11 @@ learning from memory, RAFA's point, changes what the simulated model does.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
+from types import MappingProxyType
 
 from rafa_async import MalformedResponse, ProviderError
 from rafa_async.llm import SimContext
@@ -64,27 +68,30 @@ class Game24Oracle:
 
     @staticmethod
     def _believes_reachable(
-        ctx: SimContext, values: tuple[Fraction, ...], facts: dict[str, bool]
+        ctx: SimContext, key: str, size: int, truth: bool, facts: Mapping[str, bool]
     ) -> bool:
-        key = key_of(values)
         if key in facts:
             return facts[key]
-        if len(values) == 1:
-            return values[0] == TARGET
-        return ctx.prior_belief(f"reach24:{key}", solvable(values))
+        if size == 1:
+            return truth
+        return ctx.prior_belief(f"reach24:{key}", truth)
 
     def _choose(
-        self, ctx: SimContext, values: tuple[Fraction, ...], facts: dict[str, bool]
+        self, ctx: SimContext, values: tuple[Fraction, ...], facts: Mapping[str, bool]
     ) -> StepOption:
-        steps = legal_steps(values)
-        allowed = [s for s in steps if facts.get(s.left_key) is not False] or steps
-        pool = allowed
         state = key_of(values)
+        options = _options(state)
+        allowed = [o for o in options if facts.get(o.left_key) is not False] or list(options)
+        pool = allowed
         if ctx.chance(ctx.noise.proposal_quality):
-            believed = [s for s in allowed if self._believes_reachable(ctx, s.left, facts)]
+            believed = [
+                o
+                for o in allowed
+                if self._believes_reachable(ctx, o.left_key, len(o.step.left), o.reachable, facts)
+            ]
             pool = believed or allowed
-        weights = [ctx.preference(f"{state}|{s.text}") for s in pool]
-        return ctx.rng.choices(pool, weights)[0]
+        weights = [ctx.preference(f"{state}|{o.step.text}") for o in pool]
+        return ctx.rng.choices(pool, weights)[0].step
 
     def _written(
         self, ctx: SimContext, step: StepOption
@@ -108,21 +115,24 @@ class Game24Oracle:
         values = parse_numbers(ctx.intent.state)
         if len(values) < 2:
             return "There is nothing left to combine."
-        facts = memory_facts(ctx.intent.memory)
+        facts = _facts(ctx.intent.memory)
         text, _, _ = self._written(ctx, self._choose(ctx, values, facts))
         return text
 
     def _evaluate(self, ctx: SimContext) -> str:
         values = parse_numbers(ctx.intent.state)
-        facts = memory_facts(ctx.intent.memory)
+        facts = _facts(ctx.intent.memory)
         if ctx.chance(ctx.noise.value_noise):
             verdict = ctx.rng.choice(("sure", "likely", "impossible"))
         else:
-            verdict = "sure" if self._believes_reachable(ctx, values, facts) else "impossible"
+            believed = self._believes_reachable(
+                ctx, key_of(values), len(values), solvable(values), facts
+            )
+            verdict = "sure" if believed else "impossible"
         state = ctx.intent.state
         if len(values) == 1:
             reason = f"{state} {'=' if values[0] == TARGET else '!='} 24"
-        elif verdict == "sure" and (expr := solve(values)) is not None:
+        elif verdict == "sure" and (expr := _solution(ctx.intent.state)) is not None:
             reason = f"{expr} = 24"
         elif verdict == "impossible":
             reason = f"I cannot obtain 24 from {state}; the numbers do not combine to 24"
@@ -132,7 +142,7 @@ class Game24Oracle:
 
     def _solve(self, ctx: SimContext) -> str:
         values = parse_numbers(ctx.intent.state)
-        facts = memory_facts(ctx.intent.memory)
+        facts = _facts(ctx.intent.memory)
         items = [(v, fmt(v)) for v in values]
         lines = []
         current = values
@@ -176,6 +186,33 @@ class Game24Oracle:
             "Reflection: my answer did not equal 24. I should check each step more carefully "
             "and consider a different order of operations next time."
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    step: StepOption
+    left_key: str
+    reachable: bool
+
+
+# The oracle is asked about the same few thousand states over and over; what
+# it knows about each is computed once.
+@lru_cache(maxsize=1 << 16)
+def _options(state: str) -> tuple[_Option, ...]:
+    return tuple(
+        _Option(step, step.left_key, solvable(step.left))
+        for step in legal_steps(parse_numbers(state))
+    )
+
+
+@lru_cache(maxsize=1 << 14)
+def _facts(memory: tuple[str, ...]) -> Mapping[str, bool]:
+    return MappingProxyType(memory_facts(memory))
+
+
+@lru_cache(maxsize=1 << 14)
+def _solution(state: str) -> str | None:
+    return solve(parse_numbers(state))
 
 
 def _take(items: list[tuple[Fraction, str]], value: Fraction) -> str:
