@@ -58,6 +58,7 @@ def _preference(seed: int, sharpness: float, action: str) -> float:
     u = min(max(_persistent_unit(seed, "pref", action), 1e-12), 1 - 1e-12)
     return math.exp(sharpness * _STANDARD_NORMAL.inv_cdf(u))
 
+
 SIM_LABEL = "SIMULATED LLM (rafa-async sim provider; not a real model)"
 
 
