@@ -1,7 +1,7 @@
 # Two commands for a fresh machine with only Python 3.11 and make:
 #   make demo   set up, then run RAFA on Game of 24 (ranks 901-1000) on the simulated LLM
-#   make test   set up, then run the whole test suite (what CI runs)
-PYTHON ?= python3.11
+#   make test   set up, then lint, type-check and run the whole test suite (what CI runs)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 BOOT := .bootstrap
 UV := $(BOOT)/bin/uv
 UV_VERSION := 0.13.9
@@ -21,6 +21,9 @@ demo: sync
 	$(UV) run --locked rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
 
 test: sync
+	$(UV) run --locked ruff check .
+	$(UV) run --locked ruff format --check .
+	$(UV) run --locked mypy
 	$(UV) run --locked pytest -q
 
 lint: sync
@@ -32,6 +35,7 @@ typecheck: sync
 
 bench: sync
 	$(UV) run --locked python benchmarks/planner_latency.py
+	$(UV) run --locked python benchmarks/game24_results.py
 
 clean:
 	rm -rf $(BOOT) .venv build dist *.egg-info
