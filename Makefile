@@ -2,16 +2,19 @@
 #   make demo   set up, then run RAFA on Game of 24 (ranks 901-1000) on the simulated LLM
 #   make test   set up, then lint, type-check and run the whole test suite (what CI runs)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The real interpreter (not a pyenv shim), so uv sees the same one every time
+# and keeps the environment instead of rebuilding it.
+PYTHON_EXE := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 BOOT := .bootstrap
 UV := $(BOOT)/bin/uv
 UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
-export UV_PYTHON := $(PYTHON)
+export UV_PYTHON := $(PYTHON_EXE)
 
 .PHONY: demo test lint typecheck bench sync clean
 
 $(UV):
-	$(PYTHON) -m venv $(BOOT)
+	$(PYTHON_EXE) -m venv $(BOOT)
 	$(BOOT)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 sync: $(UV)
