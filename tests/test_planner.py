@@ -40,17 +40,7 @@ EPSILON = 1e-6
 
 def noise(**overrides: float) -> NoiseModel:
     """A sim that knows the game exactly, unless ``overrides`` say otherwise."""
-    values: dict[str, float] = {
-        "proposal_quality": 1.0,
-        "preference_sharpness": 1.0,
-        "wrong_belief_rate": 0.0,
-        "value_noise": 0.0,
-        "arithmetic_error_rate": 0.0,
-        "malformed_rate": 0.0,
-        "reflection_quality": 1.0,
-    }
-    values.update(overrides)
-    return NoiseModel(**values)
+    return NoiseModel.perfect(**overrides)
 
 
 def sim(**overrides: float) -> SimLLM:

@@ -407,3 +407,11 @@ def test_noise_model_rejects_negative_preference_sharpness() -> None:
 
 def test_noise_model_allows_preference_sharpness_above_one() -> None:
     assert NoiseModel(preference_sharpness=3.0).preference_sharpness == 3.0
+
+
+def test_perfect_noise_model_has_no_noise_but_the_overrides() -> None:
+    perfect = NoiseModel.perfect(value_noise=0.5)
+    assert perfect.proposal_quality == 1.0
+    assert perfect.wrong_belief_rate == 0.0
+    assert perfect.malformed_rate == 0.0
+    assert perfect.value_noise == 0.5

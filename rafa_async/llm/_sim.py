@@ -100,6 +100,22 @@ class NoiseModel(msgspec.Struct, frozen=True, kw_only=True):
     malformed_rate: float = 0.02
     reflection_quality: float = 0.1
 
+    @classmethod
+    def perfect(cls, **overrides: float) -> NoiseModel:
+        """A sim that knows the game exactly (for debugging and tests), except
+        for the knobs given in ``overrides``."""
+        values: dict[str, float] = {
+            "proposal_quality": 1.0,
+            "preference_sharpness": 1.0,
+            "wrong_belief_rate": 0.0,
+            "value_noise": 0.0,
+            "arithmetic_error_rate": 0.0,
+            "malformed_rate": 0.0,
+            "reflection_quality": 1.0,
+        }
+        values.update(overrides)
+        return cls(**values)
+
     def __post_init__(self) -> None:
         for name in self.__struct_fields__:
             value = getattr(self, name)
