@@ -219,7 +219,7 @@ def test_run_help_mentions_the_options() -> None:
         "--max-steps",
         "--backend",
         "--concurrency",
-        "--max-llm-concurrency",
+        "--llm-concurrency",
         "--latency-scale",
         "--trace",
         "--no-progress",

@@ -40,6 +40,13 @@ out = Console()
 err = Console(stderr=True)
 
 
+AGENT = "Agent and search"
+TASKS = "Tasks"
+LLM = "LLM"
+EXECUTION = "Execution"
+OUTPUT = "Output"
+
+
 class AgentName(StrEnum):
     rafa = "rafa"
     tot = "tot"
@@ -73,51 +80,84 @@ def run(
     agent: Annotated[
         AgentName,
         typer.Option(
-            help="rafa, or a baseline: tot (open-loop Tree of Thoughts), reflexion, direct."
+            help="rafa, or a baseline: tot (open-loop Tree of Thoughts), reflexion, direct.",
+            rich_help_panel=AGENT,
         ),
     ] = AgentName.rafa,
-    provider: Annotated[
-        str, typer.Option(help="LLM provider. 'sim' = embedded simulated LLM.")
-    ] = "sim",
+    n_generate: Annotated[
+        int,
+        typer.Option(help="Proposals sampled per frontier node and level.", rich_help_panel=AGENT),
+    ] = 10,
+    n_evaluate: Annotated[
+        int, typer.Option(help="Value samples per candidate state.", rich_help_panel=AGENT)
+    ] = 3,
+    beam: Annotated[
+        int, typer.Option(help="States kept per level (the paper's b).", rich_help_panel=AGENT)
+    ] = 1,
+    switching: Annotated[
+        Switching, typer.Option(help="When RAFA replans.", rich_help_panel=AGENT)
+    ] = Switching.every_step,
     puzzles: Annotated[
         str,
         typer.Option(
-            "--puzzles", help="Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10."
+            "--puzzles",
+            help="Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.",
+            rich_help_panel=TASKS,
         ),
     ] = "901-1000",
-    seed: Annotated[
-        int, typer.Option(help="Seed of the simulated LLM (same seed, same results).")
-    ] = 0,
-    out_path: Annotated[
-        Path | None, typer.Option("--out", help="Write one JSON line per task here.")
-    ] = None,
-    n_generate: Annotated[
-        int, typer.Option(help="Proposals sampled per frontier node and level.")
-    ] = 10,
-    n_evaluate: Annotated[int, typer.Option(help="Value samples per candidate state.")] = 3,
-    beam: Annotated[int, typer.Option(help="States kept per level (the paper's b).")] = 1,
-    switching: Annotated[Switching, typer.Option(help="When RAFA replans.")] = Switching.every_step,
     max_steps: Annotated[
         int | None,
         typer.Option(
-            help="Environment interactions per task (default: the scenario's; 20 for game24)."
+            help="Environment interactions per task (default: the scenario's; 20 for game24).",
+            rich_help_panel=TASKS,
         ),
     ] = None,
-    backend: Annotated[Backend, typer.Option(help="Async library to run on.")] = Backend.trio,
-    concurrency: Annotated[int, typer.Option(help="Tasks (episodes) run at once.")] = 25,
-    max_llm_concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once.")] = 256,
+    provider: Annotated[
+        str,
+        typer.Option(help="LLM provider. 'sim' = embedded simulated LLM.", rich_help_panel=LLM),
+    ] = "sim",
+    seed: Annotated[
+        int,
+        typer.Option(
+            help="Seed of the simulated LLM (same seed, same results).", rich_help_panel=LLM
+        ),
+    ] = 0,
     latency_scale: Annotated[
-        float, typer.Option(help="Scale the sim's simulated latency (0 = instant).")
+        float,
+        typer.Option(help="Scale the sim's simulated latency (0 = instant).", rich_help_panel=LLM),
     ] = 1.0,
+    backend: Annotated[
+        Backend, typer.Option(help="Async library to run on.", rich_help_panel=EXECUTION)
+    ] = Backend.trio,
+    concurrency: Annotated[
+        int, typer.Option(help="Tasks (episodes) run at once.", rich_help_panel=EXECUTION)
+    ] = 25,
+    max_llm_concurrency: Annotated[
+        int,
+        typer.Option(
+            "--llm-concurrency", help="LLM calls in flight at once.", rich_help_panel=EXECUTION
+        ),
+    ] = 256,
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write one JSON line per task here.", rich_help_panel=OUTPUT),
+    ] = None,
     trace: Annotated[
         Path | None,
-        typer.Option(help="Write every event (plans, LLM calls, transitions) as JSON lines."),
+        typer.Option(
+            help="Write every event (plans, LLM calls, transitions) as JSON lines.",
+            rich_help_panel=OUTPUT,
+        ),
     ] = None,
     log_format: Annotated[
-        LogFormat, typer.Option(help="Log renderer on stderr.")
+        LogFormat, typer.Option(help="Log renderer on stderr.", rich_help_panel=OUTPUT)
     ] = LogFormat.console,
-    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "warning",
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    log_level: Annotated[
+        str, typer.Option(help="debug, info, warning or error.", rich_help_panel=OUTPUT)
+    ] = "warning",
+    progress: Annotated[
+        bool, typer.Option(help="Show a progress bar.", rich_help_panel=OUTPUT)
+    ] = True,
 ) -> None:
     """Run an agent on a benchmark and print a summary table.
 
