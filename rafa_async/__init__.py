@@ -6,6 +6,12 @@ middleware, simulated LLM), :mod:`rafa_async.planners`,
 :mod:`rafa_async.experiment` (running benchmarks) and the ``rafa`` CLI.
 """
 
+from rafa_async._bus import (
+    Delivery as Delivery,
+    EventBus as EventBus,
+    Overflow as Overflow,
+    Subscription as Subscription,
+)
 from rafa_async._context import (
     CallCounts as CallCounts,
     EpisodeScope as EpisodeScope,
@@ -48,12 +54,19 @@ from rafa_async._events import (
     log_digest as log_digest,
     read_events as read_events,
 )
+from rafa_async._game import (
+    NOOP as NOOP,
+    Game as Game,
+    Step as Step,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "NOOP",
     "CallCounts",
     "ConfigError",
+    "Delivery",
     "Environment",
     "EpisodeDriver",
     "EpisodeEnded",
@@ -61,9 +74,11 @@ __all__ = [
     "EpisodeScope",
     "EpisodeStarted",
     "Event",
+    "EventBus",
     "EventRecorder",
     "EventSink",
     "FanoutSink",
+    "Game",
     "JsonlSink",
     "LLMCallEnded",
     "LLMCallStarted",
@@ -73,12 +88,15 @@ __all__ = [
     "MalformedResponse",
     "NullSink",
     "Outcome",
+    "Overflow",
     "PlanCancelled",
     "PlanCompleted",
     "PlanStarted",
     "ProviderError",
     "RafaError",
     "RateLimited",
+    "Step",
+    "Subscription",
     "Transition",
     "__version__",
     "current_scope",
