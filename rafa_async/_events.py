@@ -78,6 +78,58 @@ class PlanCancelled(Event):
     reason: str
 
 
+class MatchStarted(Event):
+    """First event of a match log: enough to re-run it (game, seats, seed, clock)."""
+
+    match: str
+    game: str
+    players: dict[str, str]
+    seed: int
+    clock: str
+    options: dict[str, str] = {}
+
+
+class TurnStarted(Event):
+    """``players`` must act by ``deadline`` (host clock; None: no deadline)."""
+
+    match: str
+    turn: int
+    players: list[str]
+    deadline: float | None
+    state: str
+
+
+class ActionRejected(Event):
+    """A submission the host refused (illegal, not your turn, too late)."""
+
+    match: str
+    turn: int
+    player: str
+    action: str
+    reason: str
+
+
+class MatchTransition(Event):
+    """The host applied one action per mover.  ``late`` players got a fallback."""
+
+    match: str
+    turn: int
+    actions: dict[str, str]
+    rewards: dict[str, float]
+    feedback: dict[str, str]
+    late: list[str]
+    done: bool
+    state: str
+
+
+class MatchEnded(Event):
+    match: str
+    turns: int
+    scores: dict[str, float]
+    late: dict[str, int]
+    reason: str
+
+
 CallOutcome = Literal["ok", "error", "cancelled"]
 
 
@@ -99,7 +151,12 @@ class LLMCallEnded(Event):
 
 
 AnyEvent = (
-    EpisodeStarted
+    MatchStarted
+    | TurnStarted
+    | ActionRejected
+    | MatchTransition
+    | MatchEnded
+    | EpisodeStarted
     | EpisodeEnded
     | Transition
     | PlanStarted

@@ -57,9 +57,14 @@ class Game(Protocol[S]):
         ...
 
     def observe(self, state: S, player: str) -> str:
-        """What ``player`` sees of ``state``, as text (prompts, logs)."""
+        """What ``player`` sees of ``state``, as text (for its prompts)."""
+        ...
+
+    def render(self, state: S) -> str:
+        """The whole state as compact text (event payloads, logs, replays)."""
         ...
 
     def scores(self, state: S) -> Mapping[str, float]:
-        """Final score per player (e.g. 1 win, 0.5 draw, 0 loss)."""
+        """Score per player (e.g. 1 win, 0.5 draw, 0 loss).  Called at the end
+        of a match, which may be a host's turn limit: then the standing so far."""
         ...

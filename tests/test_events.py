@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from rafa_async import (
+    ActionRejected,
     EpisodeEnded,
     EpisodeStarted,
     Event,
@@ -19,10 +20,14 @@ from rafa_async import (
     ListSink,
     LLMCallEnded,
     LLMCallStarted,
+    MatchEnded,
+    MatchStarted,
+    MatchTransition,
     PlanCancelled,
     PlanCompleted,
     PlanStarted,
     Transition,
+    TurnStarted,
     decode_event,
     encode_event,
     log_digest,
@@ -30,6 +35,22 @@ from rafa_async import (
 )
 
 SAMPLES: list[Event] = [
+    MatchStarted(
+        match="m1", game="tictactoe", players={"X": "rafa", "O": "random"}, seed=0, clock="turns"
+    ),
+    TurnStarted(match="m1", turn=1, players=["X"], deadline=None, state="........."),
+    ActionRejected(match="m1", turn=1, player="O", action="a1", reason="not your turn"),
+    MatchTransition(
+        match="m1",
+        turn=1,
+        actions={"X": "b2"},
+        rewards={"X": 0.0, "O": 0.0},
+        feedback={},
+        late=[],
+        done=False,
+        state="....X....",
+    ),
+    MatchEnded(match="m1", turns=9, scores={"X": 0.5, "O": 0.5}, late={}, reason="draw"),
     EpisodeStarted(episode="e1", scenario="game24", agent="rafa", task="4 9 10 13"),
     EpisodeEnded(episode="e1", solved=True, reward=1.0, env_steps=3, llm_calls=42, answer="24"),
     EpisodeEnded(episode="e2", solved=False, reward=0.0, env_steps=20, llm_calls=7),

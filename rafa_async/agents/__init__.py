@@ -7,6 +7,11 @@ from rafa_async.agents._baselines import (
     ReflexionAgent as ReflexionAgent,
 )
 from rafa_async.agents._memory import Memory as Memory
+from rafa_async.agents._players import (
+    PolicyPlayer as PolicyPlayer,
+    RandomPlayer as RandomPlayer,
+    ScriptedPlayer as ScriptedPlayer,
+)
 from rafa_async.agents._rafa import RafaAgent as RafaAgent
 from rafa_async.agents._switching import (
     SwitchEveryStep as SwitchEveryStep,

@@ -1,0 +1,397 @@
+"""Shared matches: a host runs a :class:`~rafa_async.Game`; players are tasks.
+
+The host owns the state, the clock and the log.  Each turn it publishes
+:class:`TurnStarted` on ``match.<id>.turn``, collects one action per mover
+through their :class:`Seat` until the deadline, applies them with one
+``game.step`` and publishes :class:`MatchTransition` on
+``match.<id>.transition``; the last event is :class:`MatchEnded` on
+``match.<id>.end``.  Players observe through their seat's subscription
+(``match.<id>.**``) and act with :meth:`Seat.submit`.
+
+Clocks:
+
+``turns``     a turn ends as soon as every mover has acted, or at
+              ``move_timeout`` (if set); a late mover gets the fallback action.
+``realtime``  fixed ticks of ``tick`` seconds on absolute deadlines: the world
+              advances at each tick boundary whatever the players do; a mover
+              who has not acted gets :data:`~rafa_async.NOOP` (counted as late).
+              A tick the host itself could not start on time is an *overrun*.
+
+The host never waits on a slow player beyond the deadline, and seats use
+``drop_oldest`` subscriptions by default, so a player that stops reading
+cannot stall the match either.  Every host event is stamped by the match's
+:class:`~rafa_async.EventRecorder` (the match log) before it is published;
+its order depends only on the game and the submitted actions, so the same
+seed and deterministic players give the same :func:`~rafa_async.log_digest`
+on trio and asyncio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, Protocol, TypeVar
+
+import anyio
+import structlog
+
+from rafa_async._bus import EventBus, Overflow, Subscription
+from rafa_async._errors import ConfigError
+from rafa_async._events import (
+    ActionRejected,
+    Event,
+    EventRecorder,
+    MatchEnded,
+    MatchStarted,
+    MatchTransition,
+    TurnStarted,
+)
+from rafa_async._game import NOOP, Game
+
+S = TypeVar("S")
+log = structlog.get_logger("rafa_async.match")
+Clock = Literal["turns", "realtime"]
+
+
+class Player(Protocol):
+    """Anything that plays a seat.  ``play`` runs for the whole match and is
+    cancelled when the match ends (it may also return earlier)."""
+
+    name: str
+
+    async def play(self, seat: Seat[Any]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    accepted: bool
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class MatchResult:
+    match: str
+    scores: dict[str, float]
+    turns: int
+    late: dict[str, int]
+    rejected: dict[str, int]
+    overruns: int
+    reason: str
+    log: list[Event] = field(repr=False, default_factory=list)
+
+
+class Seat(Generic[S]):
+    """One player's place in a match: its inbox, its view, its way to act."""
+
+    def __init__(self, match: Match[S], player: str, events: Subscription) -> None:
+        self.match = match
+        self.player = player
+        self.events = events
+
+    @property
+    def state(self) -> S:
+        return self.match.state
+
+    @property
+    def turn(self) -> int:
+        return self.match.turn
+
+    @property
+    def my_turn(self) -> bool:
+        return self.player in self.match.movers
+
+    def observe(self) -> str:
+        return self.match.game.observe(self.match.state, self.player)
+
+    def legal_actions(self) -> Sequence[str]:
+        return self.match.game.legal_actions(self.match.state, self.player)
+
+    def submit(self, action: str, *, turn: int | None = None) -> Verdict:
+        """Act in the current turn (or in ``turn``, refused if that turn is over)."""
+        return self.match.submit(self.player, action, turn=turn)
+
+
+class Match(Generic[S]):
+    """Runs one match of ``game``.  Create it with :func:`open_match`."""
+
+    def __init__(
+        self,
+        game: Game[S],
+        players: Mapping[str, Player],
+        *,
+        match_id: str = "0",
+        seed: int = 0,
+        bus: EventBus | None = None,
+        recorder: EventRecorder | None = None,
+        clock: Clock = "turns",
+        move_timeout: float | None = None,
+        tick: float = 1.0,
+        max_turns: int | None = None,
+        fallback: Callable[[Sequence[str]], str] | None = None,
+    ) -> None:
+        missing = set(game.players) - set(players)
+        extra = set(players) - set(game.players)
+        if missing or extra:
+            raise ConfigError(
+                f"{game.name} seats are {', '.join(game.players)}; missing "
+                f"{sorted(missing) or 'none'}, unknown {sorted(extra) or 'none'}"
+            )
+        if clock not in ("turns", "realtime"):
+            raise ConfigError(f"unknown clock {clock!r} (use turns or realtime)")
+        if clock == "realtime" and tick <= 0:
+            raise ConfigError(f"realtime tick must be > 0 seconds, got {tick}")
+        self.game = game
+        self.players = dict(players)
+        self.id = match_id
+        self.seed = seed
+        self.bus = bus if bus is not None else EventBus()
+        self.recorder = recorder if recorder is not None else EventRecorder()
+        self.clock: Clock = clock
+        self.move_timeout = move_timeout
+        self.tick = tick
+        self.max_turns = max_turns
+        self.fallback = fallback if fallback is not None else _first_legal
+        self.state: S = game.reset(seed)
+        self.turn = 0
+        self.movers: frozenset[str] = frozenset()
+        self.log: list[Event] = []
+        self.late = dict.fromkeys(game.players, 0)
+        self.rejected = dict.fromkeys(game.players, 0)
+        self.overruns = 0
+        self._actions: dict[str, str] = {}
+        self._all_in = anyio.Event()
+        self._topic = f"match.{match_id}"
+
+    # -- players' side -----------------------------------------------------------
+
+    def submit(self, player: str, action: str, *, turn: int | None = None) -> Verdict:
+        reason = self._check(player, action, turn)
+        if reason:
+            self.rejected[player] = self.rejected.get(player, 0) + 1
+            self._emit_nowait(
+                "rejected",
+                ActionRejected(
+                    match=self.id, turn=self.turn, player=player, action=action, reason=reason
+                ),
+            )
+            return Verdict(False, reason)
+        self._actions[player] = action
+        if self.clock == "turns" and self.movers <= self._actions.keys():
+            self._all_in.set()
+        return Verdict(True)
+
+    def _check(self, player: str, action: str, turn: int | None) -> str:
+        if turn is not None and turn != self.turn:
+            return f"turn {turn} is over (now {self.turn})"
+        if player not in self.movers:
+            return f"not {player}'s turn"
+        if player in self._actions:
+            return f"{player} already acted this turn"
+        legal = self.game.legal_actions(self.state, player)
+        if action not in legal:
+            shown = ", ".join(legal[:12]) + (", ..." if len(legal) > 12 else "")
+            return f"illegal action {action!r}; legal: {shown}"
+        return ""
+
+    # -- host ----------------------------------------------------------------------
+
+    def _emit_nowait(self, kind: str, event: Event) -> None:
+        self.recorder.emit(event)
+        self.log.append(event)
+        try:
+            self.bus.publish_nowait(f"{self._topic}.{kind}", event)
+        except anyio.WouldBlock:
+            # A 'block' subscriber is full and this path (a player's submit) must
+            # not wait.  The event is in the match log and the submitter got the
+            # verdict; only the bus copy is skipped, and that is logged.
+            log.warning("match_event_not_published", topic=f"{self._topic}.{kind}")
+
+    async def _emit(self, kind: str, event: Event) -> None:
+        self.recorder.emit(event)
+        self.log.append(event)
+        await self.bus.publish(f"{self._topic}.{kind}", event)
+
+    async def run(self) -> MatchResult:
+        """Play the match to its end and return the result.  Cancellable."""
+        render = self.game.render
+        await self._emit(
+            "start",
+            MatchStarted(
+                match=self.id,
+                game=self.game.name,
+                players={
+                    p: getattr(pl, "name", type(pl).__name__) for p, pl in self.players.items()
+                },
+                seed=self.seed,
+                clock=self.clock,
+                options={
+                    "move_timeout": str(self.move_timeout),
+                    "tick": str(self.tick),
+                    "max_turns": str(self.max_turns),
+                },
+            ),
+        )
+        reason = "game over"
+        next_tick = anyio.current_time()
+        while True:
+            movers = tuple(self.game.to_move(self.state))
+            if not movers:
+                break
+            if self.max_turns is not None and self.turn >= self.max_turns:
+                reason = "turn limit"
+                break
+            self.turn += 1
+            self.movers = frozenset(movers)
+            self._actions = {}
+            self._all_in = anyio.Event()
+            deadline = self._deadline(next_tick)
+            await self._emit(
+                "turn",
+                TurnStarted(
+                    match=self.id,
+                    turn=self.turn,
+                    players=list(movers),
+                    deadline=deadline,
+                    state=render(self.state),
+                ),
+            )
+            await self._collect(deadline)
+            late = [p for p in movers if p not in self._actions]
+            actions = {p: self._actions.get(p) or self._fallback_for(p) for p in movers}
+            for player in late:
+                self.late[player] += 1
+            self.movers = frozenset()
+            step = self.game.step(self.state, actions)
+            self.state = step.state
+            await self._emit(
+                "transition",
+                MatchTransition(
+                    match=self.id,
+                    turn=self.turn,
+                    actions=actions,
+                    rewards=dict(step.rewards),
+                    feedback=dict(step.feedback),
+                    late=late,
+                    done=step.done,
+                    state=render(self.state),
+                ),
+            )
+            if self.clock == "realtime":
+                next_tick = self._next_tick(next_tick)
+            if step.done:
+                break
+        scores = dict(self.game.scores(self.state))
+        await self._emit(
+            "end",
+            MatchEnded(
+                match=self.id,
+                turns=self.turn,
+                scores=scores,
+                late={p: n for p, n in self.late.items() if n},
+                reason=reason,
+            ),
+        )
+        return MatchResult(
+            match=self.id,
+            scores=scores,
+            turns=self.turn,
+            late=dict(self.late),
+            rejected=dict(self.rejected),
+            overruns=self.overruns,
+            reason=reason,
+            log=self.log,
+        )
+
+    def _deadline(self, tick_start: float) -> float | None:
+        if self.clock == "realtime":
+            return tick_start + self.tick
+        if self.move_timeout is not None:
+            return anyio.current_time() + self.move_timeout
+        return None
+
+    def _next_tick(self, tick_start: float) -> float:
+        nxt = tick_start + self.tick
+        now = anyio.current_time()
+        if now > nxt:
+            # The host itself fell behind (e.g. a step() slower than a tick):
+            # skip to the next boundary instead of running ticks back to back.
+            missed = int((now - nxt) // self.tick) + 1
+            self.overruns += missed
+            nxt += missed * self.tick
+        return nxt
+
+    async def _collect(self, deadline: float | None) -> None:
+        if self.clock == "realtime":
+            assert deadline is not None
+            await anyio.sleep_until(deadline)
+            return
+        if deadline is None:
+            await self._all_in.wait()
+            return
+        with anyio.move_on_after(max(0.0, deadline - anyio.current_time())):
+            await self._all_in.wait()
+
+    def _fallback_for(self, player: str) -> str:
+        if self.clock == "realtime":
+            return NOOP
+        return self.fallback(self.game.legal_actions(self.state, player))
+
+
+def _first_legal(actions: Sequence[str]) -> str:
+    if not actions:
+        raise ConfigError("a mover has no legal action; the game must not ask it to move")
+    return actions[0]
+
+
+@asynccontextmanager
+async def open_match(
+    game: Game[S],
+    players: Mapping[str, Player],
+    *,
+    seed: int = 0,
+    match_id: str = "0",
+    bus: EventBus | None = None,
+    recorder: EventRecorder | None = None,
+    clock: Clock = "turns",
+    move_timeout: float | None = None,
+    tick: float = 1.0,
+    max_turns: int | None = None,
+    inbox: int = 4096,
+    inbox_overflow: Overflow = "drop_oldest",
+) -> AsyncIterator[Match[S]]:
+    """A match with every player running as a task of its task group::
+
+        async with open_match(game, {"X": a, "O": b}, seed=0) as match:
+            result = await match.run()
+
+    Each seat is subscribed to ``match.<id>.**`` (``inbox`` events,
+    ``inbox_overflow``) before any player starts, so no player misses the
+    start.  When the block exits, players still running are cancelled.
+    """
+    match = Match(
+        game,
+        players,
+        match_id=match_id,
+        seed=seed,
+        bus=bus,
+        recorder=recorder,
+        clock=clock,
+        move_timeout=move_timeout,
+        tick=tick,
+        max_turns=max_turns,
+    )
+    async with AsyncExitStack() as stack:
+        seats = []
+        for name in game.players:
+            events = await stack.enter_async_context(
+                match.bus.subscribe(f"match.{match_id}.**", buffer=inbox, overflow=inbox_overflow)
+            )
+            seats.append(Seat(match, name, events))
+        async with anyio.create_task_group() as tg:
+            for seat in seats:
+                tg.start_soon(match.players[seat.player].play, seat)
+            try:
+                yield match
+            finally:
+                tg.cancel_scope.cancel()

@@ -1,0 +1,60 @@
+"""Simple match players: fixed policies, for opponents, baselines and tests."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import anyio
+
+from rafa_async._events import MatchEnded, TurnStarted
+from rafa_async._match import Seat
+
+
+class PolicyPlayer:
+    """Acts with ``policy(seat) -> action`` on each of its turns.
+
+    ``think`` seconds of (simulated) deliberation are slept before each
+    submission -- enough to test deadlines and late moves on a virtual clock.
+    """
+
+    def __init__(
+        self, policy: Callable[[Seat[Any]], str], *, name: str = "policy", think: float = 0.0
+    ) -> None:
+        self.policy = policy
+        self.name = name
+        self.think = think
+        self.turns_played = 0
+
+    async def play(self, seat: Seat[Any]) -> None:
+        async for _, event in seat.events:
+            if isinstance(event, MatchEnded):
+                return
+            if isinstance(event, TurnStarted) and seat.player in event.players:
+                if self.think:
+                    await anyio.sleep(self.think)
+                seat.submit(self.policy(seat), turn=event.turn)
+                self.turns_played += 1
+
+
+class RandomPlayer(PolicyPlayer):
+    """A uniformly random legal action, from a seeded generator."""
+
+    def __init__(self, seed: int = 0, *, think: float = 0.0) -> None:
+        rng = random.Random(seed)
+        super().__init__(
+            lambda seat: rng.choice(list(seat.legal_actions())), name="random", think=think
+        )
+
+
+class ScriptedPlayer(PolicyPlayer):
+    """Plays ``actions`` in order (then the first legal action)."""
+
+    def __init__(self, actions: Sequence[str], *, think: float = 0.0) -> None:
+        queue = list(actions)
+
+        def next_action(seat: Seat[Any]) -> str:
+            return queue.pop(0) if queue else seat.legal_actions()[0]
+
+        super().__init__(next_action, name="scripted", think=think)

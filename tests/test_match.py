@@ -1,0 +1,274 @@
+"""The match host: turns, deadlines, real-time ticks, rejection, logs, cleanup."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import pytest
+
+from rafa_async import (
+    NOOP,
+    ActionRejected,
+    ConfigError,
+    EventBus,
+    EventRecorder,
+    ListSink,
+    MatchEnded,
+    MatchStarted,
+    MatchTransition,
+    Seat,
+    Step,
+    TurnStarted,
+    log_digest,
+    open_match,
+)
+from rafa_async.agents import PolicyPlayer, RandomPlayer, ScriptedPlayer
+from rafa_async.testing import backend_options
+
+
+@dataclass(frozen=True)
+class Race:
+    """First to ``goal`` points; ``turn`` mode alternates A and B, ``sim`` mode
+    has both act every turn (simultaneous / real-time)."""
+
+    totals: tuple[int, int] = (0, 0)
+    mover: int = 0
+
+
+class RaceGame:
+    name = "race"
+    players = ("A", "B")
+
+    def __init__(self, *, simultaneous: bool = False, goal: int = 3) -> None:
+        self.simultaneous = simultaneous
+        self.goal = goal
+
+    def reset(self, seed: int) -> Race:
+        return Race()
+
+    def to_move(self, state: Race) -> Sequence[str]:
+        if max(state.totals) >= self.goal:
+            return ()
+        return self.players if self.simultaneous else (self.players[state.mover],)
+
+    def legal_actions(self, state: Race, player: str) -> Sequence[str]:
+        return ("run", "walk") if player in self.to_move(state) else ()
+
+    def step(self, state: Race, actions: Mapping[str, str]) -> Step[Race]:
+        totals = list(state.totals)
+        for i, player in enumerate(self.players):
+            action = actions.get(player)
+            if action is None:
+                continue
+            if action not in ("run", "walk", NOOP):
+                raise ValueError(f"bad action {action!r}")
+            totals[i] += {"run": 2, "walk": 1, NOOP: 0}[action]
+        nxt = Race((totals[0], totals[1]), 1 - state.mover)
+        return Step(nxt, done=max(nxt.totals) >= self.goal)
+
+    def observe(self, state: Race, player: str) -> str:
+        return f"{player} sees {state.totals}"
+
+    def render(self, state: Race) -> str:
+        return f"{state.totals[0]}-{state.totals[1]}"
+
+    def scores(self, state: Race) -> dict[str, float]:
+        a, b = state.totals
+        if a == b:
+            return {"A": 0.5, "B": 0.5}
+        return {"A": float(a > b), "B": float(b > a)}
+
+
+def always(action: str, *, think: float = 0.0) -> PolicyPlayer:
+    return PolicyPlayer(lambda seat: action, name=action, think=think)
+
+
+@pytest.mark.anyio
+async def test_turn_based_match_runs_to_the_end(anyio_backend: Any) -> None:
+    async with open_match(RaceGame(goal=4), {"A": always("run"), "B": always("walk")}) as match:
+        result = await match.run()
+    assert result.scores == {"A": 1.0, "B": 0.0}
+    assert result.turns == 3
+    assert result.reason == "game over"
+
+
+@pytest.mark.anyio
+async def test_log_starts_with_match_started_and_ends_with_match_ended(anyio_backend: Any) -> None:
+    async with open_match(RaceGame(), {"A": always("run"), "B": always("run")}) as match:
+        result = await match.run()
+    kinds = [type(e) for e in result.log]
+    assert kinds[0] is MatchStarted
+    assert kinds[-1] is MatchEnded
+    assert kinds.count(TurnStarted) == kinds.count(MatchTransition) == result.turns
+    assert [e.seq for e in result.log] == sorted(e.seq for e in result.log)
+
+
+@pytest.mark.anyio
+async def test_players_see_every_turn_and_transition_on_the_bus(anyio_backend: Any) -> None:
+    bus = EventBus()
+    seen: list[str] = []
+
+    async def watch() -> None:
+        async with bus.subscribe("match.7.**") as events:
+            ready.set()
+            async for topic, _ in events:
+                seen.append(topic)
+                if topic.endswith(".end"):
+                    return
+
+    ready = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(watch)
+        await ready.wait()
+        players = {"A": always("run"), "B": always("run")}
+        async with open_match(RaceGame(), players, match_id="7", bus=bus) as match:
+            await match.run()
+    assert seen[0] == "match.7.start"
+    assert seen[-1] == "match.7.end"
+    assert seen[1:3] == ["match.7.turn", "match.7.transition"]
+
+
+@pytest.mark.anyio
+async def test_illegal_action_is_rejected_with_feedback_and_logged(anyio_backend: Any) -> None:
+    verdicts = []
+
+    def cheat_then_run(seat: Seat[Any]) -> str:
+        verdicts.append(seat.submit("teleport"))
+        return "run"
+
+    players = {"A": PolicyPlayer(cheat_then_run), "B": always("run")}
+    async with open_match(RaceGame(goal=2), players) as match:
+        result = await match.run()
+    assert not verdicts[0].accepted
+    assert "illegal action 'teleport'" in verdicts[0].reason
+    assert "run" in verdicts[0].reason  # the legal actions are listed
+    rejected = [e for e in result.log if isinstance(e, ActionRejected)]
+    assert [(e.player, e.action) for e in rejected] == [("A", "teleport")]
+    assert result.rejected["A"] == 1
+
+
+@pytest.mark.anyio
+async def test_acting_out_of_turn_is_rejected(anyio_backend: Any) -> None:
+    verdicts = []
+
+    def also_try_for_b(seat: Seat[Any]) -> str:
+        verdicts.append(seat.match.submit("B", "run"))
+        return "run"
+
+    players = {"A": PolicyPlayer(also_try_for_b), "B": always("walk")}
+    async with open_match(RaceGame(goal=2), players) as match:
+        await match.run()
+    assert verdicts[0].reason == "not B's turn"
+
+
+@pytest.mark.anyio
+async def test_submission_for_a_finished_turn_is_refused(anyio_backend: Any) -> None:
+    verdicts = []
+
+    def stale(seat: Seat[Any]) -> str:
+        verdicts.append(seat.submit("run", turn=seat.turn - 1))
+        return "walk"
+
+    async with open_match(RaceGame(goal=2), {"A": PolicyPlayer(stale), "B": always("walk")}) as m:
+        await m.run()
+    assert not verdicts[0].accepted
+    assert "is over" in verdicts[0].reason
+
+
+@pytest.mark.anyio
+async def test_slow_player_gets_the_fallback_after_the_move_timeout(anyio_backend: Any) -> None:
+    players = {"A": always("run", think=10.0), "B": always("run")}
+    started = anyio.current_time()
+    async with open_match(RaceGame(goal=2), players, move_timeout=1.0) as match:
+        result = await match.run()
+    transitions = [e for e in result.log if isinstance(e, MatchTransition)]
+    assert transitions[0].late == ["A"]
+    assert transitions[0].actions == {"A": "run"}  # fallback: first legal action
+    assert result.late["A"] >= 1
+    # The host never waited for the slow player beyond the deadline.
+    assert anyio.current_time() - started < 10.0
+
+
+@pytest.mark.anyio
+async def test_turn_ends_as_soon_as_every_mover_acted(anyio_backend: Any) -> None:
+    players = {"A": always("run", think=0.5), "B": always("run", think=0.5)}
+    started = anyio.current_time()
+    async with open_match(RaceGame(goal=4), players, move_timeout=60.0) as match:
+        result = await match.run()
+    assert result.turns == 3
+    assert anyio.current_time() - started == pytest.approx(1.5)
+
+
+@pytest.mark.anyio
+async def test_realtime_ticks_advance_on_a_fixed_clock(anyio_backend: Any) -> None:
+    game = RaceGame(simultaneous=True, goal=6)
+    started = anyio.current_time()
+    async with open_match(
+        game, {"A": always("walk"), "B": always("walk")}, clock="realtime", tick=0.5
+    ) as match:
+        result = await match.run()
+    assert result.turns == 6
+    assert anyio.current_time() - started == pytest.approx(3.0)
+    assert result.overruns == 0
+
+
+@pytest.mark.anyio
+async def test_realtime_late_player_gets_a_noop_and_is_counted(anyio_backend: Any) -> None:
+    game = RaceGame(simultaneous=True, goal=4)
+    players = {"A": always("walk", think=0.8), "B": always("walk")}
+    async with open_match(game, players, clock="realtime", tick=0.5) as match:
+        result = await match.run()
+    first = next(e for e in result.log if isinstance(e, MatchTransition))
+    assert first.actions == {"A": NOOP, "B": "walk"}
+    assert first.late == ["A"]
+    assert result.late["A"] >= 1
+    assert result.scores == {"A": 0.0, "B": 1.0}
+
+
+@pytest.mark.anyio
+async def test_players_are_cancelled_and_unsubscribed_after_the_match(anyio_backend: Any) -> None:
+    bus = EventBus()
+    finished = []
+
+    class Lingerer:
+        name = "lingerer"
+
+        async def play(self, seat: Seat[Any]) -> None:
+            try:
+                await anyio.sleep_forever()
+            finally:
+                finished.append(seat.player)
+
+    players = {"A": Lingerer(), "B": Lingerer()}
+    async with open_match(RaceGame(), players, bus=bus, move_timeout=1.0) as match:
+        await match.run()
+    assert sorted(finished) == ["A", "B"]
+    assert list(bus.subscriptions) == []
+
+
+def test_seats_must_match_the_game() -> None:
+    with pytest.raises(ConfigError, match="missing"):
+        anyio.run(_open_with, {"A": always("run")})
+
+
+async def _open_with(players: Mapping[str, Any]) -> None:
+    async with open_match(RaceGame(), players) as match:
+        await match.run()
+
+
+def _digest(backend: str) -> str:
+    async def main() -> str:
+        sink = ListSink()
+        players = {"A": RandomPlayer(1), "B": ScriptedPlayer(["walk", "run", "walk"])}
+        async with open_match(RaceGame(goal=5), players, recorder=EventRecorder(sink)) as match:
+            await match.run()
+        return log_digest(sink.events)
+
+    return anyio.run(main, backend=backend, backend_options=backend_options(backend))
+
+
+def test_same_seed_gives_the_same_log_digest_on_trio_and_asyncio() -> None:
+    assert _digest("trio") == _digest("asyncio") == _digest("trio")
