@@ -95,7 +95,8 @@ def _stamped(events: list[Event], **changes: Any) -> list[Event]:
 
 
 def test_samples_cover_every_event_type() -> None:
-    assert {type(e) for e in SAMPLES} == set(Event.__subclasses__())
+    ours = {c for c in Event.__subclasses__() if c.__module__.startswith("rafa_async.")}
+    assert {type(e) for e in SAMPLES} == ours
 
 
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda e: type(e).__name__)

@@ -6,6 +6,12 @@ from rafa_async.agents._baselines import (
     OpenLoopAgent as OpenLoopAgent,
     ReflexionAgent as ReflexionAgent,
 )
+from rafa_async.agents._match_player import (
+    GamePlanner as GamePlanner,
+    OpponentModel as OpponentModel,
+    PlayerStats as PlayerStats,
+    RafaPlayer as RafaPlayer,
+)
 from rafa_async.agents._memory import Memory as Memory
 from rafa_async.agents._players import (
     PolicyPlayer as PolicyPlayer,

@@ -8,3 +8,4 @@ from rafa_async.planners._base import (
     WorldModel as WorldModel,
 )
 from rafa_async.planners._beam import BeamPlanner as BeamPlanner
+from rafa_async.planners._mpc import GameModel as GameModel, MPCPlanner as MPCPlanner

@@ -1,0 +1,252 @@
+"""RAFA in a shared match: plan asynchronously, cancel stale plans, speculate.
+
+:class:`RafaPlayer` is a :class:`~rafa_async.Player`.  It reads its seat's
+event stream in one task and keeps at most one plan in flight in a child
+task with its own cancel scope:
+
+* ``TurnStarted`` for this player: reuse the plan in flight if it is rooted
+  in exactly this state (a speculation hit), else cancel it and plan anew;
+  the plan's first move is submitted the moment it is ready.
+* ``MatchTransition``: store the feedback in memory (learning), then cancel
+  the plan in flight if the new state is not the one it is rooted in (stale).
+  With ``speculate=True``, when the opponent is to move, predict its reply
+  and start planning from the predicted state at once.
+* ``MatchEnded``: cancel whatever runs and return.
+
+Cancelling a plan cancels its LLM calls at their next await (they are
+accounted as cancelled by the middleware) and emits ``PlanCancelled``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol
+
+import anyio
+from anyio.abc import TaskGroup
+
+from rafa_async._events import (
+    EventRecorder,
+    MatchEnded,
+    MatchTransition,
+    PlanCancelled,
+    PlanCompleted,
+    PlanStarted,
+    TurnStarted,
+)
+from rafa_async._match import Seat
+from rafa_async.agents._memory import Memory
+from rafa_async.planners import Plan, Proposal
+from rafa_async.planners._base import S
+
+
+class GamePlanner(Protocol[S]):
+    async def plan(
+        self, state: S, memory: Sequence[str], *, player: str, salt: int = 0
+    ) -> Plan[S]: ...
+
+
+class OpponentModel(Protocol[S]):
+    async def predict(
+        self, state: S, memory: Sequence[str], *, salt: int = 0
+    ) -> Proposal[S] | None:
+        """The opponent's most likely reply in ``state`` (None if unknown)."""
+        ...
+
+
+@dataclass(slots=True)
+class PlayerStats:
+    plans: int = 0
+    completed: int = 0
+    cancelled: int = 0
+    speculative: int = 0
+    hits: int = 0
+    misses: int = 0
+    fallbacks: int = 0
+    cancel_latencies: list[float] = field(default_factory=list)
+
+    @property
+    def hit_rate(self) -> float:
+        tried = self.hits + self.misses
+        return self.hits / tried if tried else 0.0
+
+
+@dataclass(slots=True)
+class _InFlight(Generic[S]):
+    plan_id: int
+    root: str | None
+    speculative: bool
+    scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+    turn: int | None = None
+    result: Plan[S] | None = None
+    cancel_reason: str = ""
+    cancelled_at: float | None = None
+
+
+class RafaPlayer(Generic[S]):
+    """RAFA as a match player (see the module docstring).
+
+    ``memory`` persists across matches when the same player object plays
+    several (training then evaluation episodes, as in the paper).
+    """
+
+    def __init__(
+        self,
+        planner: GamePlanner[S],
+        *,
+        opponent_model: OpponentModel[S] | None = None,
+        speculate: bool = False,
+        memory: Memory | None = None,
+        recorder: EventRecorder | None = None,
+        name: str = "rafa",
+    ) -> None:
+        if speculate and opponent_model is None:
+            raise ValueError("speculate=True needs an opponent_model to predict replies")
+        self.planner = planner
+        self.opponent_model = opponent_model
+        self.speculate = speculate
+        self.memory = memory if memory is not None else Memory()
+        self.recorder = recorder if recorder is not None else EventRecorder()
+        self.name = name
+        self.stats = PlayerStats()
+        self._ids = itertools.count()
+        self._inflight: _InFlight[S] | None = None
+
+    async def play(self, seat: Seat[Any]) -> None:
+        game = seat.match.game
+        async with anyio.create_task_group() as tg:
+            async for _, event in seat.events:
+                if isinstance(event, MatchTransition):
+                    feedback = event.feedback.get(seat.player)
+                    if feedback:
+                        self.memory.add(feedback)
+                    self._invalidate(event.state, "stale: the state changed")
+                    if (
+                        self.speculate
+                        and not event.done
+                        and self._inflight is None
+                        and seat.player not in game.to_move(seat.state)
+                    ):
+                        self._start(tg, seat, seat.state, root=None, speculative=True)
+                elif isinstance(event, TurnStarted):
+                    if seat.player in event.players:
+                        self._on_turn(tg, seat, event)
+                elif isinstance(event, MatchEnded):
+                    break
+            self._invalidate(None, "match ended")
+            tg.cancel_scope.cancel()
+
+    # -- plan bookkeeping ----------------------------------------------------------
+
+    def _invalidate(self, state: str | None, reason: str) -> None:
+        inflight = self._inflight
+        if inflight is None or (state is not None and inflight.root == state):
+            return
+        if inflight.speculative and inflight.root is None and state is not None:
+            return  # still predicting the reply that leads to this new state
+        if inflight.speculative:
+            self.stats.misses += 1
+        self._cancel(inflight, reason)
+
+    def _cancel(self, inflight: _InFlight[S], reason: str) -> None:
+        inflight.cancel_reason = reason
+        inflight.cancelled_at = anyio.current_time()
+        inflight.scope.cancel()
+        if self._inflight is inflight:
+            self._inflight = None
+
+    def _on_turn(self, tg: TaskGroup, seat: Seat[Any], event: TurnStarted) -> None:
+        inflight = self._inflight
+        if inflight is not None and inflight.root == event.state:
+            if inflight.speculative:
+                self.stats.hits += 1
+            inflight.turn = event.turn
+            if inflight.result is not None:
+                self._submit(seat, inflight)
+            return
+        if inflight is not None:
+            if inflight.speculative:
+                self.stats.misses += 1
+            self._cancel(inflight, "stale: a different state to play")
+        started = self._start(tg, seat, seat.state, root=event.state, speculative=False)
+        started.turn = event.turn
+
+    def _start(
+        self, tg: TaskGroup, seat: Seat[Any], state: S, *, root: str | None, speculative: bool
+    ) -> _InFlight[S]:
+        inflight: _InFlight[S] = _InFlight(next(self._ids), root, speculative)
+        self._inflight = inflight
+        self.stats.plans += 1
+        self.stats.speculative += speculative
+        tg.start_soon(self._run, seat, inflight, state)
+        return inflight
+
+    async def _run(self, seat: Seat[Any], inflight: _InFlight[S], state: S) -> None:
+        episode = f"{seat.match.id}:{seat.player}"
+        emit = self.recorder.emit
+        render = seat.match.game.render
+        plan: Plan[S] | None = None
+        with inflight.scope:
+            if inflight.speculative:
+                assert self.opponent_model is not None
+                reply = await self.opponent_model.predict(
+                    state, self.memory.lines(), salt=inflight.plan_id
+                )
+                if reply is None:
+                    self._drop(inflight)
+                    return
+                state = reply.predicted
+                inflight.root = render(state)
+            emit(PlanStarted(episode=episode, plan=inflight.plan_id, state=render(state)))
+            started = anyio.current_time()
+            plan = await self.planner.plan(
+                state, self.memory.lines(), salt=inflight.plan_id, player=seat.player
+            )
+        if plan is None:  # the scope was cancelled: the plan went stale
+            self._record_cancel(episode, inflight)
+            return
+        inflight.result = plan
+        self.stats.completed += 1
+        emit(
+            PlanCompleted(
+                episode=episode,
+                plan=inflight.plan_id,
+                actions=plan.actions,
+                value=plan.value,
+                complete=plan.complete,
+                llm_calls=plan.stats.llm_calls,
+                elapsed=anyio.current_time() - started,
+            )
+        )
+        if inflight.turn is not None:
+            self._submit(seat, inflight)
+
+    def _record_cancel(self, episode: str, inflight: _InFlight[S]) -> None:
+        self.stats.cancelled += 1
+        if inflight.cancelled_at is not None:
+            self.stats.cancel_latencies.append(anyio.current_time() - inflight.cancelled_at)
+        self.recorder.emit(
+            PlanCancelled(
+                episode=episode, plan=inflight.plan_id, reason=inflight.cancel_reason or "cancelled"
+            )
+        )
+
+    def _drop(self, inflight: _InFlight[S]) -> None:
+        if self._inflight is inflight:
+            self._inflight = None
+
+    def _submit(self, seat: Seat[Any], inflight: _InFlight[S]) -> None:
+        plan = inflight.result
+        assert plan is not None and inflight.turn is not None
+        self._drop(inflight)
+        if plan.steps:
+            verdict = seat.submit(plan.steps[0].action, turn=inflight.turn)
+            if verdict.accepted:
+                return
+            self.memory.add(f"{plan.steps[0].action}: rejected; {verdict.reason}")
+        legal = seat.legal_actions()
+        if legal:
+            self.stats.fallbacks += 1
+            seat.submit(legal[0], turn=inflight.turn)

@@ -1,0 +1,51 @@
+"""The one phrasing of an observed move, shared by the game's feedback and the sim.
+
+The game tells both players ``"Y played 4 in <key>, giving <key>; ..."``
+after each move (the first key is the position Y faced).  An agent that
+stores its feedback in memory therefore carries exact observations of its
+opponent; the simulated LLM reads them back with :func:`memory_facts` and
+predicts what the opponent did before -- the in-context posterior that RAFA
+learns an opponent from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ._board import state_from_key
+
+_ROW = "[RY.]{7}"
+_FACT_RE = re.compile(
+    rf"\b(?P<player>[RY]) played (?P<move>[1-7]) in (?P<key>{_ROW}(?:/{_ROW}){{5}})"
+)
+
+
+def played_fact(player: str, move: str, key: str) -> str:
+    """``"<player> played <move> in <key>"`` -- ``key`` is the position ``player`` faced.
+
+    No full stop: keys may end in ``.`` (an empty cell) and a reader should
+    not have to guess where one ends.
+    """
+    return f"{player} played {move} in {key}"
+
+
+def memory_facts(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The moves memory says were played in each position: ``{key: (move, ...)}``,
+    oldest first, repeats kept (they are evidence of a habit).
+
+    A "fact" the rules contradict (the wrong player, a full column, an
+    unreachable position) is not an observation of this game and is ignored.
+    """
+    facts: dict[str, list[str]] = {}
+    for line in lines:
+        for match in _FACT_RE.finditer(line):
+            try:
+                state = state_from_key(match.group("key"))
+            except ValueError:
+                continue
+            move = match.group("move")
+            if state.to_play != match.group("player") or move not in state.legal_moves():
+                continue
+            facts.setdefault(state.key, []).append(move)
+    return {key: tuple(moves) for key, moves in facts.items()}

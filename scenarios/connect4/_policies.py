@@ -1,0 +1,48 @@
+"""Scripted Connect Four policies (no LLM): opponents, baselines, tests.
+
+A policy maps a state to a move (``policy.move(state)``); to seat one in a
+match, wrap it: ``PolicyPlayer(lambda seat: policy.move(seat.state))``.
+"""
+
+from __future__ import annotations
+
+import random
+
+from ._board import ConnectFourState
+from ._negamax import DEPTH, best_moves
+
+
+class RandomPolicy:
+    """Plays a uniformly random legal move, from its own seeded generator."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.name = f"random(seed={seed})"
+        self._rng = random.Random(seed)
+
+    def move(self, state: ConnectFourState) -> str:
+        legal = state.legal_moves()
+        if not legal:
+            raise ValueError(f"no move in a finished game ({state.result})")
+        return self._rng.choice(legal)
+
+
+class NegamaxPolicy:
+    """Plays a best move of a ``depth``-ply negamax search.
+
+    Strong tactically (it never misses a win or a forced loss within its
+    horizon), not perfect.  Without a seed it is deterministic (the most
+    central best move); with one it picks among the best moves at random.
+    """
+
+    def __init__(self, depth: int = DEPTH, seed: int | None = None) -> None:
+        if depth < 1:
+            raise ValueError(f"search depth must be >= 1 ply, got {depth}")
+        self.depth = depth
+        self.name = f"negamax(depth={depth})" if seed is None else f"negamax({depth}, {seed})"
+        self._rng = None if seed is None else random.Random(seed)
+
+    def move(self, state: ConnectFourState) -> str:
+        moves = best_moves(state, self.depth)
+        if not moves:
+            raise ValueError(f"no move in a finished game ({state.result})")
+        return moves[0] if self._rng is None else self._rng.choice(moves)

@@ -1,0 +1,45 @@
+"""Scripted tic-tac-toe policies (no LLM): opponents, baselines, tests.
+
+A policy maps a state to a move (``policy.move(state)``); to seat one in a
+match, wrap it: ``PolicyPlayer(lambda seat: policy.move(seat.state))``.
+"""
+
+from __future__ import annotations
+
+import random
+
+from ._board import TicTacToeState
+from ._minimax import best_moves
+
+
+class RandomPolicy:
+    """Plays a uniformly random legal move, from its own seeded generator."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.name = f"random(seed={seed})"
+        self._rng = random.Random(seed)
+
+    def move(self, state: TicTacToeState) -> str:
+        legal = state.legal_moves()
+        if not legal:
+            raise ValueError(f"no move in a finished game ({state.result})")
+        return self._rng.choice(legal)
+
+
+class PerfectPolicy:
+    """Plays a minimax-best move; never loses.
+
+    Without a seed it is deterministic (the first best move: centre, then
+    corners, then edges); with one it picks among the best moves at random,
+    so perfect play can be sampled in variety.
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.name = "perfect" if seed is None else f"perfect(seed={seed})"
+        self._rng = None if seed is None else random.Random(seed)
+
+    def move(self, state: TicTacToeState) -> str:
+        moves = best_moves(state)
+        if not moves:
+            raise ValueError(f"no move in a finished game ({state.result})")
+        return moves[0] if self._rng is None else self._rng.choice(moves)
