@@ -60,17 +60,23 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     """
     if not pattern or any(not part for part in pattern.split(".")):
         raise ConfigError(f"bad topic pattern {pattern!r}: empty segment")
-    parts: list[str] = []
-    for segment in pattern.split("."):
+    segments = pattern.split(".")
+    # Consecutive ``**`` mean the same as one.
+    segments = [s for i, s in enumerate(segments) if s != "**" or segments[i - 1 : i] != ["**"]]
+    if segments == ["**"]:
+        return re.compile(r"^(?:[^.]+(?:\.[^.]+)*)?$")
+    # ``**`` takes one neighbouring dot with it, so it can stand for zero segments:
+    # ``**.b`` matches ``b``, ``a.**.b`` matches ``a.b``, ``a.**`` matches ``a``.
+    regex = ""
+    dot = ""
+    for segment in segments:
         if segment == "**":
-            parts.append(r"(?:[^.]+(?:\.[^.]+)*)?")
+            regex += r"(?:\.[^.]+)*" if dot else r"(?:[^.]+\.)*"
         elif "**" in segment:
             raise ConfigError(f"bad topic pattern {pattern!r}: '**' must be a whole segment")
         else:
-            parts.append(r"[^.]+".join(re.escape(p) for p in segment.split("*")))
-    regex = r"\.".join(parts)
-    # "a.**" should also match "a" itself: let the dot before ** be optional.
-    regex = regex.replace(r"\.(?:[^.]+(?:\.[^.]+)*)?", r"(?:\.[^.]+(?:\.[^.]+)*)?")
+            regex += dot + r"[^.]+".join(re.escape(p) for p in segment.split("*"))
+            dot = r"\."
     return re.compile(rf"^{regex}$")
 
 

@@ -51,7 +51,7 @@ class ExperimentConfig(msgspec.Struct, frozen=True, kw_only=True):
     concurrency: int = 25
     max_llm_concurrency: int = 256
     llm_timeout: float = 120.0
-    noise: NoiseModel = NoiseModel()
+    noise: NoiseModel | None = None
     latency: LatencyModel = LatencyModel()
 
     def validate(self) -> None:

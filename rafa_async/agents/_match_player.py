@@ -194,8 +194,8 @@ class RafaPlayer(Generic[S]):
                 reply = await self.opponent_model.predict(
                     state, self.memory.lines(), salt=inflight.plan_id
                 )
-                if reply is None:
-                    self._drop(inflight)
+                if reply is None or not seat.match.game.to_move(reply.predicted):
+                    self._drop(inflight)  # no usable prediction, or it ends the game
                     return
                 state = reply.predicted
                 inflight.root = render(state)

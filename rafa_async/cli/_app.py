@@ -20,7 +20,7 @@ from rafa_async._errors import ConfigError, RafaError
 from rafa_async._events import EventRecorder, JsonlSink
 from rafa_async._logging import configure_logging
 from rafa_async.experiment import ExperimentConfig, Summary, run_experiment
-from rafa_async.llm import SIM_LABEL, LatencyModel, NoiseModel
+from rafa_async.llm import SIM_LABEL, LatencyModel
 from rafa_async.scenarios import SCENARIOS
 from rafa_async.scenarios.game24 import Game24Record
 
@@ -182,7 +182,6 @@ def run(
         max_steps=max_steps,
         concurrency=concurrency,
         max_llm_concurrency=max_llm_concurrency,
-        noise=NoiseModel(),
         latency=LatencyModel(scale=latency_scale),
     )
     try:

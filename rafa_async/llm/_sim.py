@@ -125,6 +125,9 @@ class NoiseModel(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("NoiseModel.preference_sharpness must be >= 0")
 
 
+_DEFAULT_NOISE = NoiseModel()
+
+
 class LatencyModel(msgspec.Struct, frozen=True, kw_only=True):
     """Simulated service time: ``(ttft + completion_tokens / tokens_per_s) * scale``.
 
@@ -201,7 +204,11 @@ class SimContext:
 
 
 class Oracle(Protocol):
-    """A scenario's ground truth, able to answer intents in its prompt format."""
+    """A scenario's ground truth, able to answer intents in its prompt format.
+
+    An oracle may carry ``default_noise``: the noise a scenario was calibrated
+    with, used when the sim is not given one for that scenario.
+    """
 
     def respond(self, ctx: SimContext) -> str: ...
 
@@ -213,7 +220,10 @@ class Oracle(Protocol):
 class SimLLM:
     """The simulated LLM.  Implements the :class:`~rafa_async.llm.LLM` protocol.
 
-    Cancelled calls stop at the latency sleep and leave nothing behind.
+    ``noise`` is one model for every scenario, or a mapping by scenario name;
+    a scenario without one uses its oracle's ``default_noise`` (if any), else
+    ``NoiseModel()``.  Cancelled calls stop at the latency sleep and leave
+    nothing behind.
     """
 
     def __init__(
@@ -221,14 +231,14 @@ class SimLLM:
         oracles: Mapping[str, Oracle],
         *,
         seed: int = 0,
-        noise: NoiseModel | None = None,
+        noise: NoiseModel | Mapping[str, NoiseModel] | None = None,
         latency: LatencyModel | None = None,
         faults: FaultModel | None = None,
         model: str = "sim",
     ) -> None:
         self.oracles = dict(oracles)
         self.seed = seed
-        self.noise = noise if noise is not None else NoiseModel()
+        self.noise = noise
         self.latency = latency if latency is not None else LatencyModel()
         self.faults = faults if faults is not None else FaultModel()
         self.model = model
@@ -250,8 +260,12 @@ class SimLLM:
         rng = random.Random(key)
         text = self._answer(request, rng)
         noise_rng = random.Random(key ^ 0x5EED)
-        if request.intent is not None and noise_rng.random() < self.noise.malformed_rate:
-            text = self.oracles[request.intent.scenario].garble(text, noise_rng)
+        intent = request.intent
+        if (
+            intent is not None
+            and noise_rng.random() < self.noise_for(intent.scenario).malformed_rate
+        ):
+            text = self.oracles[intent.scenario].garble(text, noise_rng)
         completion = estimate_tokens(text)
         delay = self.latency.seconds(completion, noise_rng)
         if delay > 0.0:
@@ -279,7 +293,16 @@ class SimLLM:
                 f"sim: no oracle for scenario {intent.scenario!r} (known: {known})",
                 status=400,
             )
-        return oracle.respond(SimContext(intent, self.noise, self.seed, rng))
+        return oracle.respond(SimContext(intent, self.noise_for(intent.scenario), self.seed, rng))
+
+    def noise_for(self, scenario: str) -> NoiseModel:
+        """The noise model that applies to ``scenario``'s requests."""
+        if isinstance(self.noise, NoiseModel):
+            return self.noise
+        if self.noise is not None and scenario in self.noise:
+            return self.noise[scenario]
+        default = getattr(self.oracles.get(scenario), "default_noise", None)
+        return default if isinstance(default, NoiseModel) else _DEFAULT_NOISE
 
     async def _maybe_fault(self, key: int) -> None:
         faults = self.faults

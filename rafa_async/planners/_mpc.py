@@ -92,6 +92,8 @@ class MPCPlanner(Generic[S]):
 
     async def plan(self, state: S, memory: Sequence[str], *, player: str, salt: int = 0) -> Plan[S]:
         """Plan ``player``'s move in ``state``.  Cancellable at any await."""
+        if self.model.is_terminal(state):
+            return Plan((), 0.0)
         memory = tuple(memory)
         lines: list[_Line[S]] = []
         stats = {"calls": 0, "failed": 0}

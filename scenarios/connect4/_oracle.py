@@ -30,7 +30,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from rafa_async import ProviderError
-from rafa_async.llm import SimContext
+from rafa_async.llm import NoiseModel, SimContext
 
 from ._board import PLAYERS, ConnectFourState, state_from_key
 from ._facts import memory_facts
@@ -49,6 +49,9 @@ class ConnectFourOracle:
     """Answers ``propose``, ``predict`` and ``evaluate`` intents in the prompts' format."""
 
     scenario = "connect4"
+    # Provisional, not yet calibrated against the paper's baselines: game24's
+    # calibrated proposal quality (0.1) makes board-game proposals near random.
+    default_noise = NoiseModel(proposal_quality=0.6)
 
     def __init__(self, depth: int = DEPTH) -> None:
         if depth < 2:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from rafa_async import MalformedResponse, ProviderError
-from rafa_async.llm import SimContext
+from rafa_async.llm import NoiseModel, SimContext
 
 from ._arith import (
     TARGET,
@@ -43,6 +43,8 @@ class Game24Oracle:
     """Answers ``propose``, ``evaluate``, ``solve`` and ``reflect`` intents."""
 
     scenario = "game24"
+    # Calibrated on the baselines (benchmarks/calibrate_sim.py).
+    default_noise = NoiseModel()
 
     def respond(self, ctx: SimContext) -> str:
         kind = ctx.intent.kind

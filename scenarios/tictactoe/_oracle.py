@@ -28,7 +28,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from rafa_async import ProviderError
-from rafa_async.llm import SimContext
+from rafa_async.llm import NoiseModel, SimContext
 
 from ._board import PLAYERS, TicTacToeState, state_from_key
 from ._facts import memory_facts
@@ -47,6 +47,9 @@ class TicTacToeOracle:
     """Answers ``propose``, ``predict`` and ``evaluate`` intents in the prompts' format."""
 
     scenario = "tictactoe"
+    # Provisional, not yet calibrated against the paper's baselines: game24's
+    # calibrated proposal quality (0.1) makes board-game proposals near random.
+    default_noise = NoiseModel(proposal_quality=0.6)
 
     def respond(self, ctx: SimContext) -> str:
         kind = ctx.intent.kind
