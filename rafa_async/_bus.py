@@ -20,16 +20,23 @@ order holds for every subscriber).  Overflow is chosen per subscription:
                  is full (back-pressure); ``publish_nowait`` raises ``WouldBlock``.
 ``drop_oldest``  the buffer keeps the newest ``buffer`` events; older ones are
                  dropped and counted.
-``latest``       conflate: per topic only the newest undelivered event is kept.
+``latest``       conflate: per topic only the newest undelivered event is kept
+                 (for at most ``buffer`` topics; beyond that the stalest topic's
+                 event is dropped).
 
 Slow subscribers never stall the publisher unless they chose ``block``.  Drops
-are counted per subscription and logged once per burst (a burst ends when the
-subscriber catches up), never silently.
+are never silent: every subscription counts them (``dropped``), and logs a
+warning when a burst of drops starts and when the subscriber has caught up
+(with the count) -- at most one warning per :data:`LOG_INTERVAL` seconds per
+subscription, so sustained overload gives one progress line a second, not one
+per drop.  A subscription has one consumer task at a time.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -44,6 +51,9 @@ from rafa_async._errors import ConfigError
 from rafa_async._events import Event
 
 Overflow = Literal["block", "drop_oldest", "latest"]
+
+LOG_INTERVAL = 1.0
+"""Seconds (event-loop clock) between drop warnings of one subscription."""
 Delivery = tuple[str, Event]
 
 log = structlog.get_logger("rafa_async.bus")
@@ -80,6 +90,13 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"^{regex}$")
 
 
+def _now() -> float:
+    try:
+        return anyio.current_time()
+    except RuntimeError:  # published from outside an event loop
+        return time.monotonic()
+
+
 class Subscription:
     """A subscriber's end of the bus.  Create it with :meth:`EventBus.subscribe`.
 
@@ -90,9 +107,11 @@ class Subscription:
     """
 
     __slots__ = (
+        "_announced",
         "_buffer",
         "_closed",
         "_latest",
+        "_quiet_until",
         "_space",
         "_waiter",
         "buffer",
@@ -102,6 +121,7 @@ class Subscription:
         "overflow",
         "pattern",
         "push",
+        "unreported",
     )
 
     def __init__(self, pattern: str, buffer: int, overflow: Overflow) -> None:
@@ -122,6 +142,9 @@ class Subscription:
         self.delivered = 0
         self.dropped = 0
         self.burst_dropped = 0
+        self.unreported = 0
+        self._announced = False
+        self._quiet_until = -math.inf
         self.push = {
             "block": self._push_fifo,
             "drop_oldest": self._push_drop_oldest,
@@ -148,24 +171,43 @@ class Subscription:
 
     def _push_latest(self, item: Delivery) -> None:
         topic, event = item
-        if topic in self._latest:
-            del self._latest[topic]
+        latest = self._latest
+        if topic in latest:
+            del latest[topic]
             self._drop(1)
-        self._latest[topic] = event
+        elif len(latest) >= self.buffer:
+            del latest[next(iter(latest))]
+            self._drop(1)
+        latest[topic] = event
         waiter = self._waiter
         if waiter is not None:
             self._waiter = None
             waiter.set()
 
     def _drop(self, n: int) -> None:
-        if self.burst_dropped == 0:
-            log.warning(
-                "bus_subscriber_dropping",
-                pattern=self.pattern,
-                overflow=self.overflow,
-                buffer=self.buffer,
-            )
         self.dropped += n
+        self.unreported += n
+        now = _now()
+        if not self.burst_dropped:
+            if now >= self._quiet_until:
+                self._announced = True
+                self._quiet_until = now + LOG_INTERVAL
+                log.warning(
+                    "bus_subscriber_dropping",
+                    pattern=self.pattern,
+                    overflow=self.overflow,
+                    buffer=self.buffer,
+                )
+        elif self._announced and now >= self._quiet_until:
+            # Sustained overload: one progress line per interval, not one per drop.
+            self._quiet_until = now + LOG_INTERVAL
+            log.warning(
+                "bus_subscriber_still_dropping",
+                pattern=self.pattern,
+                dropped_since_report=self.unreported,
+                dropped_total=self.dropped,
+            )
+            self.unreported = 0
         self.burst_dropped += n
 
     def _close(self) -> None:
@@ -208,13 +250,16 @@ class Subscription:
     def _taken(self, n: int) -> None:
         self.delivered += n
         if self.burst_dropped and not self.pending:
-            log.warning(
-                "bus_subscriber_caught_up",
-                pattern=self.pattern,
-                dropped_in_burst=self.burst_dropped,
-                dropped_total=self.dropped,
-            )
             self.burst_dropped = 0
+            if self._announced:
+                self._announced = False
+                log.warning(
+                    "bus_subscriber_caught_up",
+                    pattern=self.pattern,
+                    dropped_since_report=self.unreported,
+                    dropped_total=self.dropped,
+                )
+                self.unreported = 0
         space = self._space
         if space is not None and not self._full():
             self._space = None
@@ -243,8 +288,14 @@ class Subscription:
         while not self.pending:
             if self._closed:
                 raise anyio.EndOfStream
+            if self._waiter is not None:
+                raise anyio.BusyResourceError("receiving from")
             waiter = self._waiter = anyio.Event()
-            await waiter.wait()
+            try:
+                await waiter.wait()
+            finally:
+                if self._waiter is waiter:  # cancelled while parked
+                    self._waiter = None
 
     async def receive(self) -> Delivery:
         """Wait for and return the oldest pending ``(topic, event)``."""

@@ -12,7 +12,7 @@ from anyio.abc import TaskStatus
 from structlog.testing import capture_logs
 
 from rafa_async import ConfigError, Event, EventBus, Overflow, Subscription
-from rafa_async._bus import compile_pattern
+from rafa_async._bus import LOG_INTERVAL, compile_pattern
 
 
 class Tick(Event):
@@ -350,7 +350,7 @@ async def test_drop_oldest_publisher_never_waits(anyio_backend: Any) -> None:
 @pytest.mark.anyio
 async def test_latest_keeps_only_the_newest_event_per_topic(anyio_backend: Any) -> None:
     bus = EventBus()
-    async with bus.subscribe("t.*", buffer=1, overflow="latest") as sub:
+    async with bus.subscribe("t.*", buffer=8, overflow="latest") as sub:
         for topic, n in [("t.a", 1), ("t.b", 2), ("t.a", 3), ("t.a", 4), ("t.b", 5), ("t.c", 6)]:
             await bus.publish(topic, tick(n))
         assert sub.pending == 3
@@ -361,6 +361,16 @@ async def test_latest_keeps_only_the_newest_event_per_topic(anyio_backend: Any) 
             "t.c": tick(6),
         }
         assert sub.delivered == 3
+
+
+@pytest.mark.anyio
+async def test_latest_holds_at_most_buffer_topics_dropping_the_stalest(anyio_backend: Any) -> None:
+    bus = EventBus()
+    async with bus.subscribe("t.*", buffer=2, overflow="latest") as sub:
+        for topic, n in [("t.a", 1), ("t.b", 2), ("t.c", 3)]:
+            await bus.publish(topic, tick(n))
+        assert sub.dropped == 1
+        assert sub.drain() == [("t.b", tick(2)), ("t.c", tick(3))]
 
 
 @pytest.mark.anyio
@@ -432,7 +442,7 @@ async def test_drops_are_logged_when_a_burst_starts_and_when_the_subscriber_catc
                 await sub.receive()
         caught_up = events_named(logs, "bus_subscriber_caught_up")
         assert len(caught_up) == 1
-        assert caught_up[0]["dropped_in_burst"] == dropped
+        assert caught_up[0]["dropped_since_report"] == dropped
         assert caught_up[0]["dropped_total"] == dropped == sub.dropped
 
 
@@ -453,7 +463,7 @@ async def test_a_burst_still_being_drained_is_not_reported_as_caught_up(
             "bus_subscriber_dropping",
             "bus_subscriber_caught_up",
         ]
-        assert logs[1]["dropped_in_burst"] == 6
+        assert logs[1]["dropped_since_report"] == 6
 
 
 @pytest.mark.anyio
@@ -465,13 +475,60 @@ async def test_each_new_burst_of_drops_is_logged_again(anyio_backend: Any) -> No
                 for n in range(burst):
                     bus.publish_nowait("t", tick(n))
                 await sub.receive_batch()
-        assert [(entry["event"], entry.get("dropped_in_burst")) for entry in logs] == [
+                await anyio.sleep(LOG_INTERVAL)
+        assert [(entry["event"], entry.get("dropped_since_report")) for entry in logs] == [
             ("bus_subscriber_dropping", None),
             ("bus_subscriber_caught_up", 3),
             ("bus_subscriber_dropping", None),
             ("bus_subscriber_caught_up", 5),
         ]
         assert logs[-1]["dropped_total"] == sub.dropped == 8
+
+
+@pytest.mark.anyio
+async def test_bursts_within_the_log_interval_are_reported_together(anyio_backend: Any) -> None:
+    bus = EventBus()
+    async with bus.subscribe("t", buffer=2, overflow="drop_oldest") as sub:
+        with capture_logs() as logs:
+            for _ in range(3):  # three bursts of 3 drops, back to back
+                for n in range(5):
+                    bus.publish_nowait("t", tick(n))
+                await sub.receive_batch()
+            await anyio.sleep(LOG_INTERVAL)
+            for n in range(5):
+                bus.publish_nowait("t", tick(n))
+            await sub.receive_batch()
+        assert [(entry["event"], entry.get("dropped_since_report")) for entry in logs] == [
+            ("bus_subscriber_dropping", None),
+            ("bus_subscriber_caught_up", 3),
+            ("bus_subscriber_dropping", None),
+            ("bus_subscriber_caught_up", 9),
+        ]
+        assert sub.dropped == 12
+
+
+@pytest.mark.anyio
+async def test_sustained_overload_logs_progress_once_per_interval(anyio_backend: Any) -> None:
+    bus = EventBus()
+    async with bus.subscribe("t", buffer=1, overflow="drop_oldest"):
+        with capture_logs() as logs:
+            for _ in range(3):
+                for n in range(100):
+                    bus.publish_nowait("t", tick(n))
+                await anyio.sleep(LOG_INTERVAL)
+        names = [entry["event"] for entry in logs]
+        assert names == ["bus_subscriber_dropping"] + ["bus_subscriber_still_dropping"] * 2
+
+
+@pytest.mark.anyio
+async def test_two_parked_receivers_on_one_subscription_are_refused(anyio_backend: Any) -> None:
+    bus = EventBus()
+    async with bus.subscribe("t") as sub, anyio.create_task_group() as tg:
+        tg.start_soon(sub.receive)
+        await anyio.sleep(0.1)
+        with pytest.raises(anyio.BusyResourceError):
+            await sub.receive()
+        tg.cancel_scope.cancel()
 
 
 # -- counters and receiving ------------------------------------------------------------
