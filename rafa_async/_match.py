@@ -129,6 +129,7 @@ class Match(Generic[S]):
         tick: float = 1.0,
         max_turns: int | None = None,
         fallback: Callable[[Sequence[str]], str] | None = None,
+        meta: Mapping[str, str] | None = None,
     ) -> None:
         missing = set(game.players) - set(players)
         extra = set(players) - set(game.players)
@@ -152,6 +153,7 @@ class Match(Generic[S]):
         self.tick = tick
         self.max_turns = max_turns
         self.fallback = fallback if fallback is not None else _first_legal
+        self.meta = dict(meta or {})
         self.state: S = game.reset(seed)
         self.turn = 0
         self.movers: frozenset[str] = frozenset()
@@ -229,6 +231,7 @@ class Match(Generic[S]):
                     "move_timeout": str(self.move_timeout),
                     "tick": str(self.tick),
                     "max_turns": str(self.max_turns),
+                    **self.meta,
                 },
             ),
         )
@@ -359,6 +362,7 @@ async def open_match(
     max_turns: int | None = None,
     inbox: int = 4096,
     inbox_overflow: Overflow = "drop_oldest",
+    meta: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Match[S]]:
     """A match with every player running as a task of its task group::
 
@@ -380,6 +384,7 @@ async def open_match(
         move_timeout=move_timeout,
         tick=tick,
         max_turns=max_turns,
+        meta=meta,
     )
     async with AsyncExitStack() as stack:
         seats = []

@@ -27,7 +27,7 @@ from rafa_async.agents import (
 )
 from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, MiddlewareStack, NoiseModel, SimLLM
 from rafa_async.planners import BeamPlanner
-from rafa_async.scenarios import SCENARIOS, get_scenario
+from rafa_async.scenarios import all_oracles, get_scenario
 from rafa_async.scenarios.game24 import Game24Record, Puzzle
 
 AgentKind = Literal["rafa", "tot", "reflexion", "direct"]
@@ -87,8 +87,7 @@ class Summary(msgspec.Struct, kw_only=True):
 
 
 def build_llm(config: ExperimentConfig) -> SimLLM:
-    oracles = {name: spec.oracle() for name, spec in SCENARIOS.items()}
-    return SimLLM(oracles, seed=config.seed, noise=config.noise, latency=config.latency)
+    return SimLLM(all_oracles(), seed=config.seed, noise=config.noise, latency=config.latency)
 
 
 def build_agent(config: ExperimentConfig, llm: LLM) -> Agent[Any]:

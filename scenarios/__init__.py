@@ -1,12 +1,21 @@
-"""Scenarios: environments, prompts, parsers and oracles.  Registry by name."""
+"""Scenarios: environments, prompts, parsers and oracles, registered by name.
+
+``SCENARIOS``: single-agent benchmarks for ``rafa run`` (Game of 24).
+``GAMES``: shared-match games for ``rafa play`` (Tic-Tac-Toe, Connect Four, ...).
+"""
 
 from __future__ import annotations
 
 from rafa_async._errors import ConfigError
+from rafa_async.llm import Oracle
+from rafa_async.scenarios._games import GAME_BUILDERS, GameSpec, SeatPolicy
 from rafa_async.scenarios.game24 import Game24Benchmark
 
 SCENARIOS = {"game24": Game24Benchmark()}
 """Every benchmark scenario ``rafa run`` knows, by name."""
+
+GAMES = tuple(GAME_BUILDERS)
+"""Every game ``rafa play`` knows, by name."""
 
 
 def get_scenario(name: str) -> Game24Benchmark:
@@ -18,4 +27,28 @@ def get_scenario(name: str) -> Game24Benchmark:
         raise ConfigError(f"unknown scenario {name!r} (known: {known})") from None
 
 
-__all__ = ["SCENARIOS", "get_scenario"]
+def get_game(name: str) -> GameSpec:
+    """The game called ``name``; :class:`ConfigError` listing the known ones if none."""
+    builder = GAME_BUILDERS.get(name)
+    if builder is None:
+        raise ConfigError(f"unknown game {name!r} (known: {', '.join(GAMES)})")
+    return builder()
+
+
+def all_oracles() -> dict[str, Oracle]:
+    """One sim oracle per scenario and game, keyed by scenario name."""
+    oracles: dict[str, Oracle] = {name: spec.oracle() for name, spec in SCENARIOS.items()}
+    for name in GAMES:
+        oracles[name] = get_game(name).oracle()
+    return oracles
+
+
+__all__ = [
+    "GAMES",
+    "SCENARIOS",
+    "GameSpec",
+    "SeatPolicy",
+    "all_oracles",
+    "get_game",
+    "get_scenario",
+]

@@ -7,6 +7,7 @@ from rafa_async.agents._baselines import (
     ReflexionAgent as ReflexionAgent,
 )
 from rafa_async.agents._match_player import (
+    DirectPlayer as DirectPlayer,
     GamePlanner as GamePlanner,
     OpponentModel as OpponentModel,
     PlayerStats as PlayerStats,

@@ -7,18 +7,26 @@ task with its own cancel scope:
 * ``TurnStarted`` for this player: reuse the plan in flight if it is rooted
   in exactly this state (a speculation hit), else cancel it and plan anew;
   the plan's first move is submitted the moment it is ready.
-* ``MatchTransition``: store the feedback in memory (learning), then cancel
-  the plan in flight if the new state is not the one it is rooted in (stale).
+* ``MatchTransition``: store the feedback (learning), then cancel the plan in
+  flight if the new state is not the one it is rooted in (stale).
   With ``speculate=True``, when the opponent is to move, predict its reply
   and start planning from the predicted state at once.
 * ``MatchEnded``: cancel whatever runs and return.
 
 Cancelling a plan cancels its LLM calls at their next await (they are
 accounted as cancelled by the middleware) and emits ``PlanCancelled``.
+
+When feedback is learnt: the feedback of a transition enters memory with the
+player's *own* next transition (in simultaneous and real-time games that is
+every transition; in turn-based games the opponent's move is learnt when the
+player moves next).  So the plan for a move always sees the same memory --
+whether it was made speculatively or after the fact -- and speculation
+changes when a decision is ready, never what it is: logs replay exactly.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +35,7 @@ from typing import Any, Generic, Protocol
 import anyio
 from anyio.abc import TaskGroup
 
+from rafa_async._errors import LLMError
 from rafa_async._events import (
     EventRecorder,
     MatchEnded,
@@ -38,8 +47,14 @@ from rafa_async._events import (
 )
 from rafa_async._match import Seat
 from rafa_async.agents._memory import Memory
+from rafa_async.llm import LLM, ChatRequest
 from rafa_async.planners import Plan, Proposal
 from rafa_async.planners._base import S
+
+
+def stable_salt(key: str) -> int:
+    """A sample offset derived from a state's text, the same in every process."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big")
 
 
 class GamePlanner(Protocol[S]):
@@ -113,15 +128,14 @@ class RafaPlayer(Generic[S]):
         self.stats = PlayerStats()
         self._ids = itertools.count()
         self._inflight: _InFlight[S] | None = None
+        self._heard = _Heard(self.memory)
 
     async def play(self, seat: Seat[Any]) -> None:
         game = seat.match.game
         async with anyio.create_task_group() as tg:
             async for _, event in seat.events:
                 if isinstance(event, MatchTransition):
-                    feedback = event.feedback.get(seat.player)
-                    if feedback:
-                        self.memory.add(feedback)
+                    self._heard.hear(event, seat.player)
                     self._invalidate(event.state, "stale: the state changed")
                     if (
                         self.speculate
@@ -135,6 +149,7 @@ class RafaPlayer(Generic[S]):
                         self._on_turn(tg, seat, event)
                 elif isinstance(event, MatchEnded):
                     break
+            self._heard.commit()
             self._invalidate(None, "match ended")
             tg.cancel_scope.cancel()
 
@@ -192,7 +207,7 @@ class RafaPlayer(Generic[S]):
             if inflight.speculative:
                 assert self.opponent_model is not None
                 reply = await self.opponent_model.predict(
-                    state, self.memory.lines(), salt=inflight.plan_id
+                    state, self.memory.lines(), salt=stable_salt(render(state))
                 )
                 if reply is None or not seat.match.game.to_move(reply.predicted):
                     self._drop(inflight)  # no usable prediction, or it ends the game
@@ -201,8 +216,11 @@ class RafaPlayer(Generic[S]):
                 inflight.root = render(state)
             emit(PlanStarted(episode=episode, plan=inflight.plan_id, state=render(state)))
             started = anyio.current_time()
+            # The salt depends on the state only, so a speculative plan and the
+            # plan made after the fact are the same plan: speculation changes
+            # when a decision is ready, never what it is (replays stay exact).
             plan = await self.planner.plan(
-                state, self.memory.lines(), salt=inflight.plan_id, player=seat.player
+                state, self.memory.lines(), salt=stable_salt(render(state)), player=seat.player
             )
         if plan is None:  # the scope was cancelled: the plan went stale
             self._record_cancel(episode, inflight)
@@ -250,3 +268,78 @@ class RafaPlayer(Generic[S]):
         if legal:
             self.stats.fallbacks += 1
             seat.submit(legal[0], turn=inflight.turn)
+
+
+class _Heard:
+    """Feedback waiting to be learnt; committed on the player's own transitions."""
+
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+        self.pending: list[str] = []
+
+    def hear(self, event: MatchTransition, player: str) -> None:
+        feedback = event.feedback.get(player)
+        if feedback:
+            self.pending.append(feedback)
+        if player in event.actions:
+            self.commit()
+
+    def commit(self) -> None:
+        for line in self.pending:
+            self.memory.add(line)
+        self.pending.clear()
+
+
+class MoveModel(Protocol[S]):
+    def propose_request(self, state: S, memory: Sequence[str], sample: int) -> ChatRequest: ...
+
+    def parse_move(self, state: S, text: str) -> Proposal[S]: ...
+
+
+class DirectPlayer(Generic[S]):
+    """The direct LLM baseline for games: one proposal call per move, no look-ahead.
+
+    Its memory holds the game's feedback, like RAFA's, so the two differ only
+    in planning.  An unusable answer falls back to the first legal action.
+    """
+
+    def __init__(
+        self,
+        llm: LLM,
+        model: MoveModel[S],
+        *,
+        memory: Memory | None = None,
+        name: str = "direct",
+    ) -> None:
+        self.llm = llm
+        self.model = model
+        self.memory = memory if memory is not None else Memory()
+        self.name = name
+        self.stats = PlayerStats()
+        self._heard = _Heard(self.memory)
+
+    async def play(self, seat: Seat[Any]) -> None:
+        render = seat.match.game.render
+        async for _, event in seat.events:
+            if isinstance(event, MatchEnded):
+                self._heard.commit()
+                return
+            if isinstance(event, MatchTransition):
+                self._heard.hear(event, seat.player)
+            elif isinstance(event, TurnStarted) and seat.player in event.players:
+                state = seat.state
+                request = self.model.propose_request(
+                    state, self.memory.lines(), stable_salt(render(state))
+                )
+                action = None
+                try:
+                    text = (await self.llm.complete(request)).text
+                    action = self.model.parse_move(state, text).action
+                except LLMError:
+                    pass
+                self.stats.plans += 1
+                if action is None or not seat.submit(action, turn=event.turn).accepted:
+                    legal = seat.legal_actions()
+                    if legal:
+                        self.stats.fallbacks += 1
+                        seat.submit(legal[0], turn=event.turn)

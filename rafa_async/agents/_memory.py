@@ -34,3 +34,10 @@ class Memory:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._lines)
+
+    def copy(self) -> Memory:
+        """An independent memory with the same lines (and bound)."""
+        clone = Memory(self._lines.maxlen)
+        for line in self._lines:
+            clone.add(line)
+        return clone

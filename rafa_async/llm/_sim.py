@@ -131,6 +131,7 @@ _DEFAULT_NOISE = NoiseModel()
 class LatencyModel(msgspec.Struct, frozen=True, kw_only=True):
     """Simulated service time: ``(ttft + completion_tokens / tokens_per_s) * scale``.
 
+    ``tokens_per_s = 0`` means no per-token time (every call takes ``ttft``).
     ``jitter`` draws a seeded factor in ``[1 - jitter, 1 + jitter]``.  The sim
     sleeps with ``anyio.sleep``, so under trio's autojump clock tests pay no
     real time while benchmarks see real overlap.
@@ -144,14 +145,15 @@ class LatencyModel(msgspec.Struct, frozen=True, kw_only=True):
     def seconds(self, completion_tokens: int, rng: random.Random) -> float:
         if self.scale == 0.0:
             return 0.0
-        base = self.ttft + completion_tokens / self.tokens_per_s
+        per_token = completion_tokens / self.tokens_per_s if self.tokens_per_s > 0 else 0.0
+        base = self.ttft + per_token
         factor = 1.0 + self.jitter * (2.0 * rng.random() - 1.0) if self.jitter else 1.0
         return base * factor * self.scale
 
     @classmethod
     def fixed(cls, seconds: float) -> LatencyModel:
         """Every call takes exactly ``seconds`` (benchmarks)."""
-        return cls(ttft=seconds, tokens_per_s=float("inf"), jitter=0.0)
+        return cls(ttft=seconds, tokens_per_s=0.0, jitter=0.0)
 
 
 class FaultModel(msgspec.Struct, frozen=True, kw_only=True):

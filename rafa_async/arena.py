@@ -1,0 +1,360 @@
+"""Series of shared matches: training then evaluation, logs, and exact replays.
+
+The library form of ``rafa play``::
+
+    config = PlayConfig(game="tictactoe", seats={"X": "rafa", "O": "random"}, episodes=20)
+    records, summary = await play_series(config)
+
+Seat kinds are ``rafa`` (MPC look-ahead with the LLM as actor, opponent
+model and critic), ``direct`` (one LLM call per move), or one of the game's
+fixed policies (e.g. ``random``, ``perfect``).  ``train`` matches run first,
+one after another, and each LLM seat's memory carries over (RAFA learns the
+opponent's tendencies); then ``episodes`` evaluation matches run up to
+``concurrency`` at a time, each from a copy of the trained memory, so they
+are independent of one another and of scheduling.
+
+Every match's host events go to the match log (one JSON line each, with
+``MatchStarted.options["config"]`` holding this config), and
+:func:`replay_log` re-runs the series and checks each match's
+:func:`~rafa_async.log_digest`.  Decisions depend only on the seed, the
+state and the memory (never on timing), so a replay is exact without move
+deadlines; with deadlines it is exact on a virtual clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Literal
+
+import anyio
+import msgspec
+
+from rafa_async._context import episode_scope
+from rafa_async._errors import ConfigError
+from rafa_async._events import (
+    Event,
+    EventRecorder,
+    EventSink,
+    MatchStarted,
+    log_digest,
+    read_events,
+)
+from rafa_async._match import Player, open_match
+from rafa_async.agents import DirectPlayer, Memory, PolicyPlayer, RafaPlayer
+from rafa_async.llm import LLM, LatencyModel, MiddlewareStack, NoiseModel, SimLLM
+from rafa_async.planners import MPCPlanner
+from rafa_async.scenarios import GameSpec, all_oracles, get_game
+
+LLM_KINDS = ("rafa", "direct")
+Phase = Literal["train", "eval"]
+
+
+class PlayConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything that determines a series' results (with the sim: all of them)."""
+
+    game: str
+    seats: dict[str, str]
+    episodes: int = 10
+    train: int = 0
+    seed: int = 0
+    provider: str = "sim"
+    n_candidates: int = 5
+    n_evaluate: int = 1
+    speculate: bool = False
+    concurrency: int = 8
+    llm_concurrency: int = 256
+    move_timeout: float | None = None
+    latency: LatencyModel = LatencyModel()
+    noise: NoiseModel | None = None
+
+    def validate(self) -> GameSpec:
+        spec = get_game(self.game)
+        if set(self.seats) != set(spec.seats):
+            given = ", ".join(self.seats) or "none"
+            raise ConfigError(f"{self.game} seats are {', '.join(spec.seats)}; got {given}")
+        kinds = (*LLM_KINDS, *spec.policies)
+        for seat, kind in self.seats.items():
+            if kind not in kinds:
+                raise ConfigError(
+                    f"unknown player {kind!r} for seat {seat} (known: {', '.join(kinds)})"
+                )
+        if self.provider != "sim":
+            raise ConfigError(
+                f"unknown provider {self.provider!r}: this version ships only 'sim', the "
+                "embedded simulated LLM"
+            )
+        for name in ("episodes", "train"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"--{name} must be >= 0")
+        for name in ("n_candidates", "n_evaluate", "concurrency", "llm_concurrency"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"--{name.replace('_', '-')} must be >= 1")
+        return spec
+
+
+class MatchRecord(msgspec.Struct, kw_only=True):
+    """One line of ``rafa play --out``."""
+
+    game: str
+    match: str
+    phase: str
+    seats: dict[str, str]
+    scores: dict[str, float]
+    turns: int
+    late: dict[str, int]
+    rejected: dict[str, int]
+    llm_calls: int
+    plans: int
+    plans_cancelled: int
+    speculation_hits: int
+    speculation_misses: int
+    digest: str
+    wall_s: float
+    simulated: bool
+
+
+class SeatSummary(msgspec.Struct, kw_only=True):
+    seat: str
+    kind: str
+    wins: int
+    draws: int
+    losses: int
+    mean_score: float
+
+
+class SeriesSummary(msgspec.Struct, kw_only=True):
+    game: str
+    simulated: bool
+    matches: int
+    seats: list[SeatSummary]
+    llm_calls: int
+    plans: int
+    plans_cancelled: int
+    speculation_hit_rate: float | None
+    wall_s: float
+
+
+class _Series:
+    """Builds the players of each match; owns the shared LLM and the memories."""
+
+    def __init__(self, config: PlayConfig, spec: GameSpec, llm: LLM | None) -> None:
+        self.config = config
+        self.spec = spec
+        provider = (
+            llm
+            if llm is not None
+            else SimLLM(all_oracles(), seed=config.seed, noise=config.noise, latency=config.latency)
+        )
+        self.llm = MiddlewareStack(
+            provider, max_concurrency=config.llm_concurrency, retry_seed=config.seed
+        )
+        self.memories = {seat: Memory() for seat, kind in config.seats.items() if kind in LLM_KINDS}
+
+    def players(self, episode: int, phase: Phase) -> dict[str, Player]:
+        players: dict[str, Player] = {}
+        for seat, kind in self.config.seats.items():
+            memory = self.memories.get(seat)
+            if memory is not None and phase == "eval":
+                memory = memory.copy()  # evaluation matches do not teach each other
+            players[seat] = self._player(kind, episode, memory)
+        return players
+
+    def _player(self, kind: str, episode: int, memory: Memory | None) -> Player:
+        world = self.spec.world()
+        if kind == "rafa":
+            planner = MPCPlanner(
+                self.llm,
+                world,
+                n_candidates=self.config.n_candidates,
+                n_evaluate=self.config.n_evaluate,
+            )
+            return RafaPlayer(
+                planner, opponent_model=planner, speculate=self.config.speculate, memory=memory
+            )
+        if kind == "direct":
+            return DirectPlayer(self.llm, world, memory=memory)
+        policy = self.spec.policies[kind](self.config.seed * 1_000_003 + episode)
+        return PolicyPlayer(policy, name=kind)
+
+
+def _schedule(config: PlayConfig) -> Iterator[tuple[int, Phase]]:
+    for episode in range(config.train):
+        yield episode, "train"
+    for episode in range(config.train, config.train + config.episodes):
+        yield episode, "eval"
+
+
+async def play_series(
+    config: PlayConfig,
+    *,
+    log: EventSink | None = None,
+    on_match: Callable[[MatchRecord], None] | None = None,
+    llm: LLM | None = None,
+) -> tuple[list[MatchRecord], SeriesSummary]:
+    """Play ``config.train`` training matches in order, then ``config.episodes``
+    evaluation matches concurrently.  ``log`` receives every match's host
+    events; ``on_match`` is called as each match ends.  Cancellable."""
+    spec = config.validate()
+    series = _Series(config, spec, llm)
+    records: list[MatchRecord] = []
+    started = anyio.current_time()
+    schedule = list(_schedule(config))
+
+    async def run(episode: int, phase: Phase) -> None:
+        record = await _play_one(config, spec, series, episode, phase, log)
+        records.append(record)
+        if on_match is not None:
+            on_match(record)
+
+    for episode, phase in schedule:
+        if phase == "train":
+            await run(episode, phase)
+    evaluation = iter([item for item in schedule if item[1] == "eval"])
+
+    async def worker() -> None:
+        for episode, phase in evaluation:
+            await run(episode, phase)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(min(config.concurrency, config.episodes)):
+            tg.start_soon(worker)
+    records.sort(key=lambda r: int(r.match.rsplit("-", 1)[1]))
+    return records, summarize(config, records, anyio.current_time() - started)
+
+
+async def _play_one(
+    config: PlayConfig,
+    spec: GameSpec,
+    series: _Series,
+    episode: int,
+    phase: Phase,
+    log: EventSink | None,
+) -> MatchRecord:
+    match_id = f"{config.game}-{episode}"
+    players = series.players(episode, phase)
+    events: list[Event] = []
+    sink = _Tee(events, log)
+    meta = {"episode": str(episode), "phase": phase, "config": msgspec.json.encode(config).decode()}
+    started = anyio.current_time()
+    with episode_scope(match_id) as scope:
+        async with open_match(
+            spec.make(),
+            players,
+            seed=config.seed,
+            match_id=match_id,
+            recorder=EventRecorder(sink),
+            move_timeout=config.move_timeout,
+            meta=meta,
+        ) as match:
+            result = await match.run()
+    stats = [p.stats for p in players.values() if isinstance(p, RafaPlayer | DirectPlayer)]
+    return MatchRecord(
+        game=config.game,
+        match=match_id,
+        phase=phase,
+        seats=dict(config.seats),
+        scores=result.scores,
+        turns=result.turns,
+        late=result.late,
+        rejected=result.rejected,
+        llm_calls=scope.calls.started,
+        plans=sum(s.plans for s in stats),
+        plans_cancelled=sum(s.cancelled for s in stats),
+        speculation_hits=sum(s.hits for s in stats),
+        speculation_misses=sum(s.misses for s in stats),
+        digest=log_digest(events),
+        wall_s=round(anyio.current_time() - started, 4),
+        simulated=config.provider == "sim",
+    )
+
+
+class _Tee:
+    def __init__(self, events: list[Event], log: EventSink | None) -> None:
+        self.events = events
+        self.log = log
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+        if self.log is not None:
+            self.log.emit(event)
+
+
+def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -> SeriesSummary:
+    evaluation = [r for r in records if r.phase == "eval"] or list(records)
+    seats = []
+    for seat, kind in config.seats.items():
+        scores = [r.scores[seat] for r in evaluation]
+        seats.append(
+            SeatSummary(
+                seat=seat,
+                kind=kind,
+                wins=sum(s == 1.0 for s in scores),
+                draws=sum(s == 0.5 for s in scores),
+                losses=sum(s == 0.0 for s in scores),
+                mean_score=sum(scores) / len(scores) if scores else 0.0,
+            )
+        )
+    hits = sum(r.speculation_hits for r in records)
+    tried = hits + sum(r.speculation_misses for r in records)
+    return SeriesSummary(
+        game=config.game,
+        simulated=config.provider == "sim",
+        matches=len(records),
+        seats=seats,
+        llm_calls=sum(r.llm_calls for r in records),
+        plans=sum(r.plans for r in records),
+        plans_cancelled=sum(r.plans_cancelled for r in records),
+        speculation_hit_rate=hits / tried if tried else None,
+        wall_s=round(wall, 3),
+    )
+
+
+class ReplayCheck(msgspec.Struct, kw_only=True):
+    match: str
+    recorded: str
+    replayed: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.recorded == self.replayed
+
+
+def read_match_log(path: Path) -> tuple[PlayConfig, dict[str, list[Event]]]:
+    """The series config and each match's events from a ``--log`` file.
+
+    Raises :class:`ConfigError` naming the problem if the file is not a match log.
+    """
+    by_match: dict[str, list[Event]] = {}
+    config: PlayConfig | None = None
+    try:
+        for event in read_events(path):
+            match = getattr(event, "match", None)
+            if match is None:
+                continue
+            by_match.setdefault(match, []).append(event)
+            if isinstance(event, MatchStarted) and config is None and "config" in event.options:
+                config = msgspec.json.decode(event.options["config"], type=PlayConfig)
+    except OSError as error:
+        raise ConfigError(f"cannot read match log {path}: {error.strerror}") from None
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise ConfigError(f"{path} is not a rafa match log: {error}") from None
+    if config is None:
+        raise ConfigError(f"{path} has no MatchStarted event with a series config")
+    return config, by_match
+
+
+async def replay_log(path: Path) -> list[ReplayCheck]:
+    """Re-run the series recorded in ``path``; compare each match's digest."""
+    config, recorded = read_match_log(path)
+    records, _ = await play_series(config)
+    replayed = {r.match: r.digest for r in records}
+    return [
+        ReplayCheck(match=m, recorded=log_digest(events), replayed=replayed.get(m))
+        for m, events in sorted(recorded.items(), key=lambda kv: _episode_number(kv[0]))
+    ]
+
+
+def _episode_number(match_id: str) -> int:
+    tail = match_id.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0

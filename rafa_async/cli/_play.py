@@ -1,0 +1,251 @@
+"""``rafa play``: shared matches between RAFA, baselines and fixed opponents."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import anyio
+import msgspec
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rafa_async._errors import ConfigError, RafaError
+from rafa_async._events import JsonlSink
+from rafa_async._logging import configure_logging
+from rafa_async.arena import (
+    LLM_KINDS,
+    MatchRecord,
+    PlayConfig,
+    SeriesSummary,
+    play_series,
+    read_match_log,
+    replay_log,
+)
+from rafa_async.cli._app import Backend, LogFormat, app, err, fail, out
+from rafa_async.llm import SIM_LABEL, LatencyModel
+from rafa_async.scenarios import GAMES, get_game
+
+SEATS = "Seats"
+SERIES = "Series"
+LLM = "LLM"
+OUTPUT = "Output"
+
+
+def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dict[str, str]:
+    spec = get_game(game)
+    seats: dict[str, str] = {}
+    for shortcut, value in (("X", x), ("O", o)):
+        if value is None:
+            continue
+        if shortcut not in spec.seats:
+            raise ConfigError(
+                f"--{shortcut.lower()} is for tictactoe; {game} seats are "
+                f"{', '.join(spec.seats)} (use --seat NAME=KIND)"
+            )
+        seats[shortcut] = value
+    for item in seat:
+        name, sep, kind = item.partition("=")
+        if not sep or not name or not kind:
+            raise ConfigError(f"bad --seat {item!r}: use NAME=KIND, e.g. --seat R=rafa")
+        seats[name] = kind
+    defaults = ["rafa", *spec.policies][:2]
+    for name, kind in zip(spec.seats, defaults, strict=False):
+        seats.setdefault(name, kind)
+    return seats
+
+
+@app.command()
+def play(
+    game: Annotated[
+        str | None, typer.Argument(help=f"Game to play: {', '.join(GAMES)}.", show_default=False)
+    ] = None,
+    x: Annotated[
+        str | None,
+        typer.Option(
+            "--x", help="Tic-Tac-Toe seat X: rafa, direct, random, perfect.", rich_help_panel=SEATS
+        ),
+    ] = None,
+    o: Annotated[
+        str | None,
+        typer.Option("--o", help="Tic-Tac-Toe seat O.", rich_help_panel=SEATS),
+    ] = None,
+    seat: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--seat",
+            help="Any game's seat as NAME=KIND (repeatable), e.g. R=rafa.",
+            rich_help_panel=SEATS,
+        ),
+    ] = None,
+    episodes: Annotated[int, typer.Option(help="Evaluation matches.", rich_help_panel=SERIES)] = 20,
+    train: Annotated[
+        int,
+        typer.Option(
+            help="Training matches first; LLM players keep their memory.", rich_help_panel=SERIES
+        ),
+    ] = 0,
+    concurrency: Annotated[
+        int, typer.Option(help="Evaluation matches played at once.", rich_help_panel=SERIES)
+    ] = 8,
+    move_timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds per move; a late player gets a fallback move.", rich_help_panel=SERIES
+        ),
+    ] = None,
+    provider: Annotated[
+        str, typer.Option(help="LLM provider. 'sim' = embedded simulated LLM.", rich_help_panel=LLM)
+    ] = "sim",
+    seed: Annotated[
+        int, typer.Option(help="Seed of the sim and the policies.", rich_help_panel=LLM)
+    ] = 0,
+    n_candidates: Annotated[
+        int, typer.Option(help="RAFA: moves proposed per decision.", rich_help_panel=LLM)
+    ] = 5,
+    speculate: Annotated[
+        bool,
+        typer.Option(
+            help="RAFA: plan for the predicted reply while the opponent thinks.",
+            rich_help_panel=LLM,
+        ),
+    ] = False,
+    latency_scale: Annotated[
+        float, typer.Option(help="Scale the sim's latency (0 = instant).", rich_help_panel=LLM)
+    ] = 1.0,
+    backend: Annotated[
+        Backend, typer.Option(help="Async library.", rich_help_panel=OUTPUT)
+    ] = Backend.trio,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="One JSON line per match.", rich_help_panel=OUTPUT)
+    ] = None,
+    log: Annotated[
+        Path | None,
+        typer.Option(help="Match log (host events) for --replay.", rich_help_panel=OUTPUT),
+    ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(
+            help="Re-run a recorded match log and verify every match's hash.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
+    log_format: Annotated[LogFormat, typer.Option(rich_help_panel=OUTPUT)] = LogFormat.console,
+    log_level: Annotated[str, typer.Option(rich_help_panel=OUTPUT)] = "warning",
+    progress: Annotated[
+        bool, typer.Option(help="Show a progress bar.", rich_help_panel=OUTPUT)
+    ] = True,
+) -> None:
+    """Play a series of shared matches and print win/draw/loss per seat.
+
+    Example: rafa play tictactoe --x rafa --o random --episodes 20 --train 5 --speculate
+    """
+    try:
+        configure_logging(fmt=log_format.value, level=log_level)
+    except ValueError as error:
+        fail(str(error))
+    if replay is not None:
+        _replay(replay, backend)
+        return
+    if game is None:
+        fail(f"name a game ({', '.join(GAMES)}) or give --replay LOG")
+    if latency_scale < 0:
+        fail("--latency-scale must be >= 0")
+    try:
+        config = PlayConfig(
+            game=game,
+            seats=parse_seats(game, x, o, seat or []),
+            episodes=episodes,
+            train=train,
+            seed=seed,
+            provider=provider,
+            n_candidates=n_candidates,
+            speculate=speculate,
+            concurrency=concurrency,
+            move_timeout=move_timeout,
+            latency=LatencyModel(scale=latency_scale),
+        )
+        config.validate()
+    except ConfigError as error:
+        fail(str(error))
+    with ExitStack() as stack:
+        try:
+            results = stack.enter_context(out_path.open("wb")) if out_path else None
+            sink = JsonlSink(log) if log else None
+        except OSError as error:
+            fail(f"cannot write {error.filename}: {error.strerror}")
+        if sink is not None:
+            stack.callback(sink.close)
+        encoder = msgspec.json.Encoder()
+        bar = Progress(
+            TextColumn(f"[bold]{game}[/] [dim](simulated LLM)[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not progress,
+        )
+        job = bar.add_task("play", total=config.train + config.episodes)
+
+        def on_match(record: MatchRecord) -> None:
+            bar.update(job, advance=1)
+            if results is not None:
+                results.write(encoder.encode(record) + b"\n")
+                results.flush()
+
+        with bar:
+            try:
+                _, summary = anyio.run(
+                    lambda: play_series(config, log=sink, on_match=on_match),
+                    backend=backend.value,
+                )
+            except RafaError as error:
+                fail(str(error))
+    print_series(summary, config)
+    if out_path is not None:
+        out.print(f"results: {out_path}")
+    if log is not None:
+        out.print(f"match log: {log} (verify with: rafa play --replay {log})")
+
+
+def print_series(summary: SeriesSummary, config: PlayConfig) -> None:
+    title = f"{summary.game} · {summary.matches} matches"
+    if summary.simulated and any(k in LLM_KINDS for k in config.seats.values()):
+        out.print(f"[bold yellow]{SIM_LABEL}[/]")
+        title += " · [bold yellow]SIMULATED LLM[/]"
+    table = Table(title=title, title_justify="left")
+    for column in ("seat", "player", "wins", "draws", "losses", "mean score"):
+        table.add_column(column)
+    for s in summary.seats:
+        table.add_row(
+            s.seat, s.kind, str(s.wins), str(s.draws), str(s.losses), f"{s.mean_score:.2f}"
+        )
+    out.print(table)
+    hit_rate = summary.speculation_hit_rate
+    out.print(
+        f"evaluation: {config.episodes} matches after {config.train} training · "
+        f"LLM calls {summary.llm_calls} · plans {summary.plans} "
+        f"({summary.plans_cancelled} cancelled as stale) · speculation hit rate "
+        f"{'n/a' if hit_rate is None else f'{hit_rate:.0%}'} · wall {summary.wall_s:.2f} s",
+        highlight=False,
+    )
+
+
+def _replay(path: Path, backend: Backend) -> None:
+    try:
+        config, _ = read_match_log(path)
+        checks = anyio.run(replay_log, path, backend=backend.value)
+    except RafaError as error:
+        fail(str(error))
+    bad = [c for c in checks if not c.ok]
+    for check in checks:
+        status = "[green]ok[/]" if check.ok else "[bold red]MISMATCH[/]"
+        out.print(f"{check.match}: {status} {check.recorded[:16]}", highlight=False)
+    out.print(
+        f"replayed {len(checks)} matches of {config.game} on {backend.value}: "
+        f"{len(checks) - len(bad)} identical, {len(bad)} different"
+    )
+    if bad:
+        raise typer.Exit(1)

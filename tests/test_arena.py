@@ -1,0 +1,176 @@
+"""Series of matches (``rafa play``): training, evaluation, logs and exact replays."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from typer.testing import CliRunner
+
+from rafa_async import ConfigError, JsonlSink, ListSink, MatchTransition
+from rafa_async.arena import PlayConfig, play_series, read_match_log, replay_log
+from rafa_async.cli import app
+from rafa_async.llm import LatencyModel
+from rafa_async.testing import backend_options
+
+INSTANT = LatencyModel(scale=0.0)
+
+
+def config(**overrides: Any) -> PlayConfig:
+    values: dict[str, Any] = {
+        "game": "tictactoe",
+        "seats": {"X": "rafa", "O": "random"},
+        "episodes": 4,
+        "train": 2,
+        "latency": INSTANT,
+    }
+    values.update(overrides)
+    return PlayConfig(**values)
+
+
+def moves(events: list[Any]) -> dict[str, list[dict[str, str]]]:
+    by_match: dict[str, list[dict[str, str]]] = {}
+    for event in events:
+        if isinstance(event, MatchTransition):
+            by_match.setdefault(event.match, []).append(event.actions)
+    return by_match
+
+
+@pytest.mark.anyio
+async def test_series_plays_training_then_evaluation_matches(anyio_backend: Any) -> None:
+    records, summary = await play_series(config())
+    assert [r.phase for r in records] == ["train", "train", "eval", "eval", "eval", "eval"]
+    assert all(sum(r.scores.values()) == 1.0 for r in records)
+    assert summary.matches == 6
+    assert sum(s.wins + s.draws + s.losses for s in summary.seats[:1]) == 4
+    assert all(r.simulated for r in records)
+
+
+@pytest.mark.anyio
+async def test_llm_calls_are_counted_per_match(anyio_backend: Any) -> None:
+    records, summary = await play_series(config(seats={"X": "rafa", "O": "direct"}))
+    assert all(r.llm_calls > 0 for r in records)
+    assert summary.llm_calls == sum(r.llm_calls for r in records)
+
+
+@pytest.mark.anyio
+async def test_policy_only_series_makes_no_llm_calls(anyio_backend: Any) -> None:
+    records, _ = await play_series(config(seats={"X": "perfect", "O": "perfect"}))
+    assert all(r.llm_calls == 0 for r in records)
+    assert all(r.scores == {"X": 0.5, "O": 0.5} for r in records)
+
+
+@pytest.mark.anyio
+async def test_speculation_changes_timing_never_decisions(anyio_backend: Any) -> None:
+    logs = {}
+    for speculate in (False, True):
+        sink = ListSink()
+        await play_series(config(speculate=speculate, latency=LatencyModel.fixed(1.0)), log=sink)
+        logs[speculate] = moves(sink.events)
+    assert logs[True] == logs[False]
+
+
+def test_replay_of_a_log_is_identical_on_the_other_backend(tmp_path: Path) -> None:
+    log = tmp_path / "matches.jsonl"
+
+    async def record() -> None:
+        sink = JsonlSink(log)
+        await play_series(config(speculate=True, latency=LatencyModel.fixed(0.5)), log=sink)
+        sink.close()
+
+    anyio.run(record, backend="trio", backend_options=backend_options("trio"))
+    checks = anyio.run(
+        replay_log, log, backend="asyncio", backend_options=backend_options("asyncio")
+    )
+    assert len(checks) == 6
+    assert all(check.ok for check in checks)
+
+
+def test_a_tampered_log_fails_its_replay(tmp_path: Path) -> None:
+    log = tmp_path / "matches.jsonl"
+
+    async def record() -> None:
+        sink = JsonlSink(log)
+        await play_series(config(), log=sink)
+        sink.close()
+
+    anyio.run(record)
+    lines = log.read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if '"MatchTransition"' in line)
+    event = json.loads(lines[index])
+    event["rewards"] = {"X": 42.0, "O": -42.0}
+    lines[index] = json.dumps(event)
+    log.write_text("\n".join(lines) + "\n")
+    checks = anyio.run(replay_log, log)
+    assert sum(not c.ok for c in checks) == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"game": "chess"}, "unknown game 'chess'"),
+        ({"seats": {"X": "rafa"}}, "seats are X, O"),
+        ({"seats": {"X": "rafa", "O": "genius"}}, "unknown player 'genius'"),
+        ({"episodes": -1}, "--episodes must be >= 0"),
+        ({"provider": "openai"}, "unknown provider"),
+    ],
+)
+def test_bad_configs_are_refused_with_a_clear_message(
+    overrides: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config(**overrides).validate()
+
+
+def test_a_file_that_is_not_a_match_log_is_refused(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_text("not json\n")
+    with pytest.raises(ConfigError, match="not a rafa match log"):
+        read_match_log(garbage)
+    with pytest.raises(ConfigError, match="cannot read match log"):
+        read_match_log(tmp_path / "missing.jsonl")
+
+
+# -- the CLI -------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def test_cli_play_prints_a_simulated_table_and_writes_results(tmp_path: Path) -> None:
+    out, log = tmp_path / "out.jsonl", tmp_path / "log.jsonl"
+    result = runner.invoke(
+        app,
+        ["play", "tictactoe", "--x", "rafa", "--o", "random", "--episodes", "3", "--train", "1",
+         "--latency-scale", "0", "--no-progress", "--out", str(out), "--log", str(log)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "SIMULATED" in result.output
+    assert "rafa" in result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == 4
+    assert {"scores", "turns", "llm_calls", "digest", "simulated"} <= set(records[0])
+
+    replayed = runner.invoke(app, ["play", "--replay", str(log), "--backend", "asyncio"])
+    assert replayed.exit_code == 0, replayed.output
+    assert "4 identical, 0 different" in replayed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["play", "chess"], "unknown game 'chess'"),
+        (["play", "connect4", "--x", "rafa"], "--x is for tictactoe"),
+        (["play", "tictactoe", "--seat", "X"], "bad --seat 'X'"),
+        (["play", "tictactoe", "--x", "genius"], "unknown player 'genius'"),
+        (["play"], "name a game"),
+        (["play", "--replay", "/nonexistent/log.jsonl"], "cannot read match log"),
+    ],
+)
+def test_cli_play_bad_input_exits_2_with_one_message(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
