@@ -81,6 +81,11 @@ class PlayerStats:
     misses: int = 0
     fallbacks: int = 0
     cancel_latencies: list[float] = field(default_factory=list)
+    """Per cancelled plan: the transition that made it stale -> all its tasks exited."""
+    unwind_latencies: list[float] = field(default_factory=list)
+    """Per cancelled plan: ``cancel()`` called -> all its tasks exited."""
+    replan_latencies: list[float] = field(default_factory=list)
+    """Per plan started for a turn: the TurnStarted event -> planning began."""
 
     @property
     def hit_rate(self) -> float:
@@ -88,7 +93,7 @@ class PlayerStats:
         return self.hits / tried if tried else 0.0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # identity semantics: kept in a set while unwinding
 class _InFlight(Generic[S]):
     plan_id: int
     root: str | None
@@ -98,6 +103,9 @@ class _InFlight(Generic[S]):
     result: Plan[S] | None = None
     cancel_reason: str = ""
     cancelled_at: float | None = None
+    cancel_called_at: float | None = None
+    triggered_at: float | None = None
+    exited: anyio.Event = field(default_factory=anyio.Event)
 
 
 class RafaPlayer(Generic[S]):
@@ -129,6 +137,7 @@ class RafaPlayer(Generic[S]):
         self._ids = itertools.count()
         self._inflight: _InFlight[S] | None = None
         self._heard = _Heard(self.memory)
+        self._unwinding: set[_InFlight[S]] = set()
 
     async def play(self, seat: Seat[Any]) -> None:
         game = seat.match.game
@@ -136,7 +145,7 @@ class RafaPlayer(Generic[S]):
             async for _, event in seat.events:
                 if isinstance(event, MatchTransition):
                     self._heard.hear(event, seat.player)
-                    self._invalidate(event.state, "stale: the state changed")
+                    self._invalidate(event.state, "stale: the state changed", since=event.ts)
                     if (
                         self.speculate
                         and not event.done
@@ -155,7 +164,7 @@ class RafaPlayer(Generic[S]):
 
     # -- plan bookkeeping ----------------------------------------------------------
 
-    def _invalidate(self, state: str | None, reason: str) -> None:
+    def _invalidate(self, state: str | None, reason: str, *, since: float | None = None) -> None:
         inflight = self._inflight
         if inflight is None or (state is not None and inflight.root == state):
             return
@@ -163,11 +172,15 @@ class RafaPlayer(Generic[S]):
             return  # still predicting the reply that leads to this new state
         if inflight.speculative:
             self.stats.misses += 1
-        self._cancel(inflight, reason)
+        self._cancel(inflight, reason, since=since)
 
-    def _cancel(self, inflight: _InFlight[S], reason: str) -> None:
+    def _cancel(self, inflight: _InFlight[S], reason: str, *, since: float | None = None) -> None:
+        """Cancel a plan; ``since`` is when it went stale (the transition's
+        timestamp), from which ``stats.cancel_latencies`` are measured."""
         inflight.cancel_reason = reason
-        inflight.cancelled_at = anyio.current_time()
+        self._unwinding.add(inflight)
+        inflight.cancel_called_at = anyio.current_time()
+        inflight.cancelled_at = inflight.cancel_called_at if since is None else since
         inflight.scope.cancel()
         if self._inflight is inflight:
             self._inflight = None
@@ -187,6 +200,7 @@ class RafaPlayer(Generic[S]):
             self._cancel(inflight, "stale: a different state to play")
         started = self._start(tg, seat, seat.state, root=event.state, speculative=False)
         started.turn = event.turn
+        started.triggered_at = event.ts
 
     def _start(
         self, tg: TaskGroup, seat: Seat[Any], state: S, *, root: str | None, speculative: bool
@@ -199,11 +213,24 @@ class RafaPlayer(Generic[S]):
         return inflight
 
     async def _run(self, seat: Seat[Any], inflight: _InFlight[S], state: S) -> None:
+        try:
+            await self._plan(seat, inflight, state)
+        finally:
+            self._unwinding.discard(inflight)
+            inflight.exited.set()
+
+    async def _plan(self, seat: Seat[Any], inflight: _InFlight[S], state: S) -> None:
         episode = f"{seat.match.id}:{seat.player}"
         emit = self.recorder.emit
         render = seat.match.game.render
         plan: Plan[S] | None = None
         with inflight.scope:
+            # Let cancelled plans finish unwinding first: they exit in well under
+            # a millisecond when nothing new competes with them for the loop.
+            for stale in list(self._unwinding):
+                await stale.exited.wait()
+            if inflight.triggered_at is not None:
+                self.stats.replan_latencies.append(anyio.current_time() - inflight.triggered_at)
             if inflight.speculative:
                 assert self.opponent_model is not None
                 reply = await self.opponent_model.predict(
@@ -243,8 +270,11 @@ class RafaPlayer(Generic[S]):
 
     def _record_cancel(self, episode: str, inflight: _InFlight[S]) -> None:
         self.stats.cancelled += 1
+        now = anyio.current_time()
         if inflight.cancelled_at is not None:
-            self.stats.cancel_latencies.append(anyio.current_time() - inflight.cancelled_at)
+            self.stats.cancel_latencies.append(now - inflight.cancelled_at)
+        if inflight.cancel_called_at is not None:
+            self.stats.unwind_latencies.append(now - inflight.cancel_called_at)
         self.recorder.emit(
             PlanCancelled(
                 episode=episode, plan=inflight.plan_id, reason=inflight.cancel_reason or "cancelled"
@@ -317,6 +347,7 @@ class DirectPlayer(Generic[S]):
         self.name = name
         self.stats = PlayerStats()
         self._heard = _Heard(self.memory)
+        self._unwinding: set[_InFlight[S]] = set()
 
     async def play(self, seat: Seat[Any]) -> None:
         render = seat.match.game.render

@@ -1,0 +1,142 @@
+"""How fast a stale plan dies: transition published -> every task of the plan exited.
+
+    uv run python benchmarks/cancel_latency.py [--matches 40] [--backend both]
+
+Many Tic-Tac-Toe matches at once, in real time: a speculative RAFA player
+(X) plans for the reply it predicts while a random opponent (O) thinks; when
+O's actual move differs, the MatchTransition makes the speculative plan stale
+and RafaPlayer cancels it.  The latency of each cancellation is measured from
+the transition's timestamp (host clock, when it was published) to the moment
+the plan's cancel scope has exited -- by then the planner's task groups have
+joined, so every task and LLM call of the plan is gone.  Also checked: no LLM
+call left in flight, every call accounted as completed or cancelled.
+
+The LLM is the SIMULATED LLM (latency fixed at --latency seconds per call).
+Prints a table and writes benchmarks/results/cancel_latency.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from rafa_async import open_match
+from rafa_async.agents import PolicyPlayer, RafaPlayer
+from rafa_async.llm import SIM_LABEL, LatencyModel, MiddlewareStack, NoiseModel, SimLLM
+from rafa_async.planners import MPCPlanner
+from rafa_async.scenarios.tictactoe import (
+    RandomPolicy,
+    TicTacToe,
+    TicTacToeOracle,
+    TicTacToeWorld,
+)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run(matches: int, latency: float, think: float) -> dict[str, Any]:
+    sim = SimLLM(
+        {"tictactoe": TicTacToeOracle()},
+        seed=0,
+        noise=NoiseModel.perfect(),
+        latency=LatencyModel.fixed(latency),
+    )
+    llm = MiddlewareStack(sim, max_concurrency=4096)
+    players: list[RafaPlayer[Any]] = []
+
+    async def one(index: int) -> None:
+        planner = MPCPlanner(llm, TicTacToeWorld(), n_candidates=5)
+        rafa = RafaPlayer(planner, opponent_model=planner, speculate=True)
+        players.append(rafa)
+        policy = RandomPolicy(seed=index)
+        opponent = PolicyPlayer(lambda seat: policy.move(seat.state), think=think)
+        async with open_match(TicTacToe(), {"X": rafa, "O": opponent}, match_id=str(index)) as m:
+            await m.run()
+
+    started = time.perf_counter()
+    cpu = time.process_time()
+    async with anyio.create_task_group() as tg:
+        for index in range(matches):
+            tg.start_soon(one, index)
+    latencies = [x for p in players for x in p.stats.cancel_latencies]
+    unwind = [x for p in players for x in p.stats.unwind_latencies]
+    totals = llm.totals
+    return {
+        "matches": matches,
+        "cancellations": len(latencies),
+        "p50_ms": 1e3 * percentile(latencies, 0.50) if latencies else None,
+        "p99_ms": 1e3 * percentile(latencies, 0.99) if latencies else None,
+        "max_ms": 1e3 * max(latencies) if latencies else None,
+        "mean_ms": 1e3 * statistics.fmean(latencies) if latencies else None,
+        "unwind_p50_ms": 1e3 * percentile(unwind, 0.50) if unwind else None,
+        "unwind_p99_ms": 1e3 * percentile(unwind, 0.99) if unwind else None,
+        "llm_calls": totals.started,
+        "llm_cancelled": totals.cancelled,
+        "llm_in_flight_after": totals.in_flight,
+        "accounted": totals.started == totals.completed + totals.failed + totals.cancelled,
+        "wall_s": round(time.perf_counter() - started, 3),
+        "cpu_s": round(time.process_time() - cpu, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--matches", type=int, default=40)
+    parser.add_argument("--latency", type=float, default=0.05, help="sim seconds per call")
+    parser.add_argument("--think", type=float, default=0.075, help="opponent seconds per move")
+    parser.add_argument("--backend", choices=("trio", "asyncio", "both"), default="both")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/cancel_latency.json"))
+    args = parser.parse_args()
+    backends = ("trio", "asyncio") if args.backend == "both" else (args.backend,)
+    rows = {}
+    print(SIM_LABEL)
+    print(f"{'backend':<8} {'cancels':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+          f"{'unwind p50':>10} {'unwind p99':>10} "
+          f"{'calls':>7} {'cancelled':>9} {'in flight':>9} {'goal p99<1ms':>12}")  # fmt: skip
+    for backend in backends:
+        row = anyio.run(run, args.matches, args.latency, args.think, backend=backend)
+        rows[backend] = row
+        ok = row["p99_ms"] is not None and row["p99_ms"] < 1.0
+        print(
+            f"{backend:<8} {row['cancellations']:>8} {row['p50_ms']:>8.3f} {row['p99_ms']:>8.3f} "
+            f"{row['max_ms']:>8.3f} {row['unwind_p50_ms']:>10.3f} {row['unwind_p99_ms']:>10.3f} "
+            f"{row['llm_calls']:>7} {row['llm_cancelled']:>9} "
+            f"{row['llm_in_flight_after']:>9} {'yes' if ok else 'NO':>12}"
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps(
+            {
+                "label": SIM_LABEL,
+                "command": " ".join([sys.executable, *sys.argv]),
+                "machine": {
+                    "platform": platform.platform(),
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "anyio": version("anyio"),
+                    "trio": version("trio"),
+                },
+                "settings": vars(args) | {"out": str(args.out)},
+                "results": rows,
+            },
+            indent=2,
+        )
+    )
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
