@@ -50,12 +50,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(matches: int, latency: float, think: float) -> dict[str, Any]:
+async def run(matches: int, latency: float, think: float, jitter: float) -> dict[str, Any]:
     sim = SimLLM(
         {"tictactoe": TicTacToeOracle()},
         seed=0,
         noise=NoiseModel.perfect(),
-        latency=LatencyModel.fixed(latency),
+        latency=LatencyModel(ttft=latency, tokens_per_s=0.0, jitter=jitter),
     )
     llm = MiddlewareStack(sim, max_concurrency=4096)
     players: list[RafaPlayer[Any]] = []
@@ -133,6 +133,12 @@ def main() -> None:
     parser.add_argument("--matches", type=int, default=40)
     parser.add_argument("--latency", type=float, default=0.05, help="sim seconds per call")
     parser.add_argument("--think", type=float, default=0.075, help="opponent seconds per move")
+    parser.add_argument(
+        "--jitter",
+        type=float,
+        default=0.5,
+        help="sim latency jitter (0 = every call exactly --latency: all matches in lockstep)",
+    )
     parser.add_argument("--backend", choices=("trio", "asyncio", "both"), default="both")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/cancel_latency.json"))
     args = parser.parse_args()
@@ -143,7 +149,7 @@ def main() -> None:
           f"{'unwind p50':>10} {'unwind p99':>10} "
           f"{'calls':>7} {'cancelled':>9} {'in flight':>9} {'goal p99<1ms':>12}")  # fmt: skip
     for backend in backends:
-        row = anyio.run(run, args.matches, args.latency, args.think, backend=backend)
+        row = anyio.run(run, args.matches, args.latency, args.think, args.jitter, backend=backend)
         rows[backend] = row
         ok = row["p99_ms"] is not None and row["p99_ms"] < 1.0
         print(
