@@ -8,9 +8,11 @@ timeouts, backoffs and simulated LLM latency cost no real time on either.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import structlog
 
 from rafa_async.testing import backend_options
 
@@ -18,3 +20,11 @@ from rafa_async.testing import backend_options
 @pytest.fixture(params=["trio", "asyncio"])
 def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
     return request.param, backend_options(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """CLI tests configure structlog to write to a captured stream that is closed
+    afterwards; put the defaults back so later tests never log into it."""
+    yield
+    structlog.reset_defaults()

@@ -34,7 +34,13 @@ class PolicyPlayer:
             if isinstance(event, TurnStarted) and seat.player in event.players:
                 if self.think:
                     await anyio.sleep(self.think)
-                seat.submit(self.policy(seat), turn=event.turn)
+                verdict = seat.submit(self.policy(seat), turn=event.turn)
+                if not verdict.accepted and seat.turn == event.turn:
+                    # A policy that picked an illegal action must not stall a
+                    # match without a move timeout: play the first legal one.
+                    legal = seat.legal_actions()
+                    if legal:
+                        seat.submit(legal[0], turn=event.turn)
                 self.turns_played += 1
 
 
