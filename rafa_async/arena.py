@@ -157,11 +157,11 @@ class _Series:
             memory = self.memories.get(seat)
             if memory is not None and phase == "eval":
                 memory = memory.copy()  # evaluation matches do not teach each other
-            players[seat] = self._player(kind, episode, memory)
+            players[seat] = self._player(seat, kind, episode, memory)
         return players
 
-    def _player(self, kind: str, episode: int, memory: Memory | None) -> Player:
-        world = self.spec.world()
+    def _player(self, seat: str, kind: str, episode: int, memory: Memory | None) -> Player:
+        world = self.spec.world(seat)
         if kind == "rafa":
             planner = MPCPlanner(
                 self.llm,

@@ -26,7 +26,8 @@ class GameSpec:
     description: str
     seats: Sequence[str]
     make: Callable[[], Game[Any]]
-    world: Callable[[], Any]
+    world: Callable[[str], Any]
+    """The LLM-facing world model for a seat (some games bind it to the seat)."""
     oracle: Callable[[], Oracle]
     policies: Mapping[str, Callable[[int], SeatPolicy]]
 
@@ -49,7 +50,7 @@ def _tictactoe() -> GameSpec:
         description="Tic-Tac-Toe (RAFA sec. 6.4); seats X (first) and O",
         seats=ttt.PLAYERS,
         make=ttt.TicTacToe,
-        world=ttt.TicTacToeWorld,
+        world=lambda seat: ttt.TicTacToeWorld(),
         oracle=ttt.TicTacToeOracle,
         policies={
             "random": state_policy(ttt.RandomPolicy),
@@ -66,7 +67,7 @@ def _connect4() -> GameSpec:
         description="Connect Four; seats R (first) and Y; columns 1-7",
         seats=c4.PLAYERS,
         make=c4.ConnectFour,
-        world=c4.ConnectFourWorld,
+        world=lambda seat: c4.ConnectFourWorld(),
         oracle=c4.ConnectFourOracle,
         policies={
             "random": state_policy(c4.RandomPolicy),
@@ -75,7 +76,31 @@ def _connect4() -> GameSpec:
     )
 
 
+def _ipd() -> GameSpec:
+    from rafa_async.scenarios import ipd
+
+    def strategy(factory: Callable[[], ipd.Strategy]) -> Callable[[int], SeatPolicy]:
+        return lambda seed: ipd.seat_policy(factory())
+
+    return GameSpec(
+        name="ipd",
+        description="Iterated prisoner's dilemma, 2 players x 20 rounds; seats p1, p2",
+        seats=("p1", "p2"),
+        make=ipd.PrisonersDilemma,
+        world=ipd.PrisonersDilemmaWorld,
+        oracle=ipd.PrisonersDilemmaOracle,
+        policies={
+            "tit-for-tat": strategy(ipd.TitForTat),
+            "grim": strategy(ipd.Grim),
+            "always-defect": strategy(ipd.AlwaysDefect),
+            "always-cooperate": strategy(ipd.AlwaysCooperate),
+            "random": lambda seed: ipd.seat_policy(ipd.Random(seed)),
+        },
+    )
+
+
 GAME_BUILDERS: dict[str, Callable[[], GameSpec]] = {
     "tictactoe": _tictactoe,
     "connect4": _connect4,
+    "ipd": _ipd,
 }

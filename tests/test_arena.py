@@ -174,3 +174,17 @@ def test_cli_play_bad_input_exits_2_with_one_message(args: list[str], message: s
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("game", "seats"),
+    [
+        ("connect4", ["--seat", "R=rafa", "--seat", "Y=random"]),
+        ("ipd", ["--seat", "p1=rafa", "--seat", "p2=tit-for-tat"]),
+    ],
+)
+def test_cli_plays_every_registered_game(game: str, seats: list[str]) -> None:
+    args = ["play", game, *seats, "--episodes", "1", "--latency-scale", "0", "--no-progress"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "SIMULATED" in result.output
