@@ -8,4 +8,5 @@ from rafa_async.planners._base import (
     WorldModel as WorldModel,
 )
 from rafa_async.planners._beam import BeamPlanner as BeamPlanner
+from rafa_async.planners._greedy import ActorModel as ActorModel, GreedyPlanner as GreedyPlanner
 from rafa_async.planners._mpc import GameModel as GameModel, MPCPlanner as MPCPlanner
