@@ -78,6 +78,7 @@ class MatchResult:
     rejected: dict[str, int]
     overruns: int
     reason: str
+    max_lag: float = 0.0
     log: list[Event] = field(repr=False, default_factory=list)
 
 
@@ -161,6 +162,7 @@ class Match(Generic[S]):
         self.late = dict.fromkeys(game.players, 0)
         self.rejected = dict.fromkeys(game.players, 0)
         self.overruns = 0
+        self.max_lag = 0.0
         self._actions: dict[str, str] = {}
         self._all_in = anyio.Event()
         self._topic = f"match.{match_id}"
@@ -209,10 +211,20 @@ class Match(Generic[S]):
             # verdict; only the bus copy is skipped, and that is logged.
             log.warning("match_event_not_published", topic=f"{self._topic}.{kind}")
 
-    async def _emit(self, kind: str, event: Event) -> None:
+    async def _emit(self, kind: str, event: Event, *, then_more: bool = False) -> None:
+        """Log and publish ``event``.  With ``then_more`` (another event follows at
+        once) it skips the checkpoint when no subscriber is full, so players wake
+        once for both events instead of twice."""
         self.recorder.emit(event)
         self.log.append(event)
-        await self.bus.publish(f"{self._topic}.{kind}", event)
+        topic = f"{self._topic}.{kind}"
+        if then_more:
+            try:
+                self.bus.publish_nowait(topic, event)
+                return
+            except anyio.WouldBlock:
+                pass
+        await self.bus.publish(topic, event)
 
     async def run(self) -> MatchResult:
         """Play the match to its end and return the result.  Cancellable."""
@@ -269,7 +281,8 @@ class Match(Generic[S]):
             self.state = step.state
             await self._emit(
                 "transition",
-                MatchTransition(
+                then_more=not step.done,
+                event=MatchTransition(
                     match=self.id,
                     turn=self.turn,
                     actions=actions,
@@ -303,6 +316,7 @@ class Match(Generic[S]):
             rejected=dict(self.rejected),
             overruns=self.overruns,
             reason=reason,
+            max_lag=self.max_lag,
             log=self.log,
         )
 
@@ -314,14 +328,19 @@ class Match(Generic[S]):
         return None
 
     def _next_tick(self, tick_start: float) -> float:
+        """Start of the next tick: where this one's deadline was.
+
+        The host applies a tick's actions after its deadline, so the next tick
+        opens a little late (``max_lag``).  If that work took a whole tick or
+        more, the missed ticks are *overruns*: skipped, not run back to back.
+        """
         nxt = tick_start + self.tick
         now = anyio.current_time()
-        if now > nxt:
-            # The host itself fell behind (e.g. a step() slower than a tick):
-            # skip to the next boundary instead of running ticks back to back.
-            missed = int((now - nxt) // self.tick) + 1
+        if now >= nxt + self.tick:
+            missed = int((now - nxt) // self.tick)
             self.overruns += missed
             nxt += missed * self.tick
+        self.max_lag = max(self.max_lag, now - nxt)
         return nxt
 
     async def _collect(self, deadline: float | None) -> None:

@@ -85,7 +85,10 @@ class PlayerStats:
     unwind_latencies: list[float] = field(default_factory=list)
     """Per cancelled plan: ``cancel()`` called -> all its tasks exited."""
     replan_latencies: list[float] = field(default_factory=list)
-    """Per plan started for a turn: the TurnStarted event -> planning began."""
+    """Per plan for a turn: the TurnStarted event -> the player dispatched a new
+    plan (stale one cancelled, request queued to its planning task)."""
+    plan_start_latencies: list[float] = field(default_factory=list)
+    """Per plan for a turn: the TurnStarted event -> its planner began running."""
 
     @property
     def hit_rate(self) -> float:
@@ -98,7 +101,8 @@ class _InFlight(Generic[S]):
     plan_id: int
     root: str | None
     speculative: bool
-    scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+    scope: anyio.CancelScope | None = None  # made when the worker starts the plan
+    cancelled: bool = False
     turn: int | None = None
     result: Plan[S] | None = None
     cancel_reason: str = ""
@@ -184,7 +188,9 @@ class RafaPlayer(Generic[S]):
         inflight.cancel_reason = reason
         inflight.cancel_called_at = anyio.current_time()
         inflight.cancelled_at = inflight.cancel_called_at if since is None else since
-        inflight.scope.cancel()
+        inflight.cancelled = True
+        if inflight.scope is not None:
+            inflight.scope.cancel()
         if self._inflight is inflight:
             self._inflight = None
 
@@ -204,6 +210,7 @@ class RafaPlayer(Generic[S]):
         started = self._start(seat.state, root=event.state, speculative=False)
         started.turn = event.turn
         started.triggered_at = event.ts
+        self.stats.replan_latencies.append(anyio.current_time() - event.ts)
 
     def _start(self, state: S, *, root: str | None, speculative: bool) -> _InFlight[S]:
         inflight: _InFlight[S] = _InFlight(next(self._ids), root, speculative, state=state)
@@ -227,7 +234,7 @@ class RafaPlayer(Generic[S]):
             self._wakeup = anyio.Event()
             while self._requests:
                 inflight = self._requests.popleft()
-                if inflight.scope.cancel_called:  # went stale before it started
+                if inflight.cancelled:  # went stale before it started
                     self._record_cancel(episode, inflight)
                     continue
                 await self._plan(seat, inflight, inflight.state)
@@ -237,9 +244,10 @@ class RafaPlayer(Generic[S]):
         emit = self.recorder.emit
         render = seat.match.game.render
         plan: Plan[S] | None = None
+        inflight.scope = anyio.CancelScope()
         with inflight.scope:
             if inflight.triggered_at is not None:
-                self.stats.replan_latencies.append(anyio.current_time() - inflight.triggered_at)
+                self.stats.plan_start_latencies.append(anyio.current_time() - inflight.triggered_at)
             if inflight.speculative:
                 assert self.opponent_model is not None
                 reply = await self.opponent_model.predict(
