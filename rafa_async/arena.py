@@ -138,7 +138,10 @@ class SeriesSummary(msgspec.Struct, kw_only=True):
 class _Series:
     """Builds the players of each match; owns the shared LLM and the memories."""
 
-    def __init__(self, config: PlayConfig, spec: GameSpec, llm: LLM | None) -> None:
+    def __init__(
+        self, config: PlayConfig, spec: GameSpec, llm: LLM | None, trace: EventSink | None
+    ) -> None:
+        self.trace = EventRecorder(trace) if trace is not None else None
         self.config = config
         self.spec = spec
         provider = (
@@ -147,7 +150,10 @@ class _Series:
             else SimLLM(all_oracles(), seed=config.seed, noise=config.noise, latency=config.latency)
         )
         self.llm = MiddlewareStack(
-            provider, max_concurrency=config.llm_concurrency, retry_seed=config.seed
+            provider,
+            max_concurrency=config.llm_concurrency,
+            retry_seed=config.seed,
+            recorder=self.trace,
         )
         self.memories = {seat: Memory() for seat, kind in config.seats.items() if kind in LLM_KINDS}
 
@@ -170,7 +176,11 @@ class _Series:
                 n_evaluate=self.config.n_evaluate,
             )
             return RafaPlayer(
-                planner, opponent_model=planner, speculate=self.config.speculate, memory=memory
+                planner,
+                opponent_model=planner,
+                speculate=self.config.speculate,
+                memory=memory,
+                recorder=self.trace,
             )
         if kind == "direct":
             return DirectPlayer(self.llm, world, memory=memory)
@@ -191,12 +201,14 @@ async def play_series(
     log: EventSink | None = None,
     on_match: Callable[[MatchRecord], None] | None = None,
     llm: LLM | None = None,
+    trace: EventSink | None = None,
 ) -> tuple[list[MatchRecord], SeriesSummary]:
     """Play ``config.train`` training matches in order, then ``config.episodes``
     evaluation matches concurrently.  ``log`` receives every match's host
-    events; ``on_match`` is called as each match ends.  Cancellable."""
+    events (the replayable match log), ``trace`` the players' plan events and
+    every LLM call; ``on_match`` is called as each match ends.  Cancellable."""
     spec = config.validate()
-    series = _Series(config, spec, llm)
+    series = _Series(config, spec, llm, trace)
     records: list[MatchRecord] = []
     started = anyio.current_time()
     schedule = list(_schedule(config))

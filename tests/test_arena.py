@@ -140,11 +140,12 @@ runner = CliRunner()
 
 
 def test_cli_play_prints_a_simulated_table_and_writes_results(tmp_path: Path) -> None:
-    out, log = tmp_path / "out.jsonl", tmp_path / "log.jsonl"
+    out, log, trace = tmp_path / "out.jsonl", tmp_path / "log.jsonl", tmp_path / "trace.jsonl"
     result = runner.invoke(
         app,
         ["play", "tictactoe", "--x", "rafa", "--o", "random", "--episodes", "3", "--train", "1",
-         "--latency-scale", "0", "--no-progress", "--out", str(out), "--log", str(log)],
+         "--latency-scale", "0", "--no-progress", "--out", str(out), "--log", str(log),
+         "--trace", str(trace)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "SIMULATED" in result.output
@@ -152,6 +153,8 @@ def test_cli_play_prints_a_simulated_table_and_writes_results(tmp_path: Path) ->
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(records) == 4
     assert {"scores", "turns", "llm_calls", "digest", "simulated"} <= set(records[0])
+    kinds = {json.loads(line)["type"] for line in trace.read_text().splitlines()}
+    assert {"PlanStarted", "PlanCompleted", "LLMCallStarted", "LLMCallEnded"} <= kinds
 
     replayed = runner.invoke(app, ["play", "--replay", str(log), "--backend", "asyncio"])
     assert replayed.exit_code == 0, replayed.output

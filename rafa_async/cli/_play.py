@@ -125,6 +125,12 @@ def play(
         Path | None,
         typer.Option(help="Match log (host events) for --replay.", rich_help_panel=OUTPUT),
     ] = None,
+    trace: Annotated[
+        Path | None,
+        typer.Option(
+            help="Plans and LLM calls of every player, as JSON lines.", rich_help_panel=OUTPUT
+        ),
+    ] = None,
     replay: Annotated[
         Path | None,
         typer.Option(
@@ -174,10 +180,12 @@ def play(
         try:
             results = stack.enter_context(out_path.open("wb")) if out_path else None
             sink = JsonlSink(log) if log else None
+            trace_sink = JsonlSink(trace) if trace else None
         except OSError as error:
             fail(f"cannot write {error.filename}: {error.strerror}")
-        if sink is not None:
-            stack.callback(sink.close)
+        for opened in (sink, trace_sink):
+            if opened is not None:
+                stack.callback(opened.close)
         encoder = msgspec.json.Encoder()
         bar = Progress(
             TextColumn(f"[bold]{game}[/] [dim](simulated LLM)[/]"),
@@ -198,7 +206,7 @@ def play(
         with bar:
             try:
                 _, summary = anyio.run(
-                    lambda: play_series(config, log=sink, on_match=on_match),
+                    lambda: play_series(config, log=sink, on_match=on_match, trace=trace_sink),
                     backend=backend.value,
                 )
             except RafaError as error:
@@ -208,6 +216,8 @@ def play(
         out.print(f"results: {out_path}")
     if log is not None:
         out.print(f"match log: {log} (verify with: rafa play --replay {log})")
+    if trace is not None:
+        out.print(f"trace: {trace}")
 
 
 def print_series(summary: SeriesSummary, config: PlayConfig) -> None:
