@@ -90,6 +90,35 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"^{regex}$")
 
 
+BUS_WARNINGS_PER_INTERVAL = 20
+"""Drop warnings one bus logs per LOG_INTERVAL, all subscriptions together."""
+
+
+class _LogBudget:
+    """Caps one bus's drop warnings: 10,000 seats overflowing at once must not
+    print 10,000 lines a second.  Suppressed warnings are counted, and the next
+    warning that gets through says how many were held back."""
+
+    def __init__(self) -> None:
+        self.window_end = -math.inf
+        self.used = 0
+        self.suppressed = 0
+
+    def warn(self, event: str, **fields: object) -> None:
+        now = _now()
+        if now >= self.window_end:
+            self.window_end = now + LOG_INTERVAL
+            self.used = 0
+        if self.used >= BUS_WARNINGS_PER_INTERVAL:
+            self.suppressed += 1
+            return
+        self.used += 1
+        if self.suppressed:
+            fields["suppressed_warnings"] = self.suppressed
+            self.suppressed = 0
+        log.warning(event, **fields)
+
+
 def _now() -> float:
     try:
         return anyio.current_time()
@@ -108,6 +137,7 @@ class Subscription:
 
     __slots__ = (
         "_announced",
+        "_budget",
         "_buffer",
         "_closed",
         "_latest",
@@ -124,13 +154,16 @@ class Subscription:
         "unreported",
     )
 
-    def __init__(self, pattern: str, buffer: int, overflow: Overflow) -> None:
+    def __init__(
+        self, pattern: str, buffer: int, overflow: Overflow, budget: _LogBudget | None = None
+    ) -> None:
         if buffer < 1:
             raise ConfigError(f"subscription buffer must be >= 1, got {buffer}")
         if overflow not in ("block", "drop_oldest", "latest"):
             raise ConfigError(
                 f"unknown overflow policy {overflow!r} (use block, drop_oldest or latest)"
             )
+        self._budget = budget if budget is not None else _LogBudget()
         self.pattern = pattern
         self.buffer = buffer
         self.overflow: Overflow = overflow
@@ -192,7 +225,7 @@ class Subscription:
             if now >= self._quiet_until:
                 self._announced = True
                 self._quiet_until = now + LOG_INTERVAL
-                log.warning(
+                self._budget.warn(
                     "bus_subscriber_dropping",
                     pattern=self.pattern,
                     overflow=self.overflow,
@@ -201,7 +234,7 @@ class Subscription:
         elif self._announced and now >= self._quiet_until:
             # Sustained overload: one progress line per interval, not one per drop.
             self._quiet_until = now + LOG_INTERVAL
-            log.warning(
+            self._budget.warn(
                 "bus_subscriber_still_dropping",
                 pattern=self.pattern,
                 dropped_since_report=self.unreported,
@@ -253,7 +286,7 @@ class Subscription:
             self.burst_dropped = 0
             if self._announced:
                 self._announced = False
-                log.warning(
+                self._budget.warn(
                     "bus_subscriber_caught_up",
                     pattern=self.pattern,
                     dropped_since_report=self.unreported,
@@ -356,6 +389,7 @@ class EventBus:
     def __init__(self) -> None:
         self._subscriptions: list[Subscription] = []
         self._routes: dict[str, _Route] = {}
+        self._log_budget = _LogBudget()
         self.published = 0
 
     def _route(self, topic: str) -> _Route:
@@ -409,7 +443,7 @@ class EventBus:
         (cancellation included); a publisher blocked on it is released.
         """
         compile_pattern(pattern)
-        subscription = Subscription(pattern, buffer, overflow)
+        subscription = Subscription(pattern, buffer, overflow, self._log_budget)
         self._subscriptions.append(subscription)
         self._routes.clear()
         try:

@@ -6,7 +6,10 @@ through their :class:`Seat` until the deadline, applies them with one
 ``game.step`` and publishes :class:`MatchTransition` on
 ``match.<id>.transition``; the last event is :class:`MatchEnded` on
 ``match.<id>.end``.  Players observe through their seat's subscription
-(``match.<id>.**``) and act with :meth:`Seat.submit`.
+(``match.<id>.*``) and act with :meth:`Seat.submit`, whose verdict tells
+them at once if an action was refused; refusals are also published, on
+``match.<id>.rejected.<player>`` (for observers: ``match.<id>.**``), so a
+crowd of late players does not flood every other seat.
 
 Clocks:
 
@@ -174,7 +177,7 @@ class Match(Generic[S]):
         if reason:
             self.rejected[player] = self.rejected.get(player, 0) + 1
             self._emit_nowait(
-                "rejected",
+                f"rejected.{player}",
                 ActionRejected(
                     match=self.id, turn=self.turn, player=player, action=action, reason=reason
                 ),
@@ -388,7 +391,7 @@ async def open_match(
         async with open_match(game, {"X": a, "O": b}, seed=0) as match:
             result = await match.run()
 
-    Each seat is subscribed to ``match.<id>.**`` (``inbox`` events,
+    Each seat is subscribed to ``match.<id>.*`` (``inbox`` events,
     ``inbox_overflow``) before any player starts, so no player misses the
     start.  When the block exits, players still running are cancelled.
     """
@@ -409,7 +412,7 @@ async def open_match(
         seats = []
         for name in game.players:
             events = await stack.enter_async_context(
-                match.bus.subscribe(f"match.{match_id}.**", buffer=inbox, overflow=inbox_overflow)
+                match.bus.subscribe(f"match.{match_id}.*", buffer=inbox, overflow=inbox_overflow)
             )
             seats.append(Seat(match, name, events))
         async with anyio.create_task_group() as tg:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
+from contextlib import AsyncExitStack
 from typing import Any
 
 import anyio
@@ -759,3 +760,25 @@ async def test_publish_in_a_cancelled_scope_delivers_nothing(anyio_backend: Any)
             await bus.publish("t", tick(0))
         assert sub.pending == 0
         assert bus.published == 0
+
+
+@pytest.mark.anyio
+async def test_many_overflowing_subscriptions_share_one_warning_budget(anyio_backend: Any) -> None:
+    from rafa_async._bus import BUS_WARNINGS_PER_INTERVAL
+
+    bus = EventBus()
+    async with AsyncExitStack() as stack:
+        subs = [
+            await stack.enter_async_context(bus.subscribe("t", buffer=1, overflow="drop_oldest"))
+            for _ in range(BUS_WARNINGS_PER_INTERVAL * 3)
+        ]
+        with capture_logs() as logs:
+            for n in range(3):
+                bus.publish_nowait("t", tick(n))
+            assert len(logs) == BUS_WARNINGS_PER_INTERVAL
+            await anyio.sleep(LOG_INTERVAL)
+            bus.publish_nowait("t", tick(9))
+        assert all(sub.dropped == 3 for sub in subs)
+        assert (
+            logs[BUS_WARNINGS_PER_INTERVAL]["suppressed_warnings"] == BUS_WARNINGS_PER_INTERVAL * 2
+        )
