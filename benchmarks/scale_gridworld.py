@@ -14,7 +14,8 @@ own process, so peak RSS is per size.  Reported per size:
   (the sim oracle, the game's ``step``, and the world's local view, prompt and
   parsing), divided by the replans (the sim's *simulated* think time is a
   sleep and costs no CPU); the scenario's share is reported beside it;
-* events/s delivered by the bus, peak RSS, tick overruns, late (no-op) moves.
+* events/s the bus handed to the seats (delivered, dropped or pending), seat
+  inbox drops, peak RSS, tick overruns, late (no-op) moves.
 
 Goals (this 2-core machine): 1,000 agents p99 < 10 ms; 10,000 agents at
 1 tick/s with no overruns, p99 < 250 ms, RSS < 2 GiB, framework CPU <= 50 us
@@ -99,6 +100,7 @@ async def one_size(agents: int, ticks: int, tick: float, latency: float) -> dict
     bus = EventBus()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     async with open_match(game, players, clock="realtime", tick=tick, bus=bus, inbox=64) as match:
+        seats = list(bus.subscriptions)
         result = await match.run()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     latencies = [x for p in players.values() for x in p.stats.replan_latencies]
@@ -123,7 +125,8 @@ async def one_size(agents: int, ticks: int, tick: float, latency: float) -> dict
         / max(1, replans),
         "framework_us_per_replan": 1e6 * framework / max(1, replans),
         "total_us_per_replan": 1e6 * cpu / max(1, replans),
-        "events_per_s": bus.published * agents / wall,
+        "events_per_s": sum(s.delivered + s.dropped + s.pending for s in seats) / wall,
+        "seat_drops": sum(s.dropped for s in seats),
         "overruns": result.overruns,
         "max_tick_lag_ms": 1e3 * result.max_lag,
         "late_moves": sum(result.late.values()),
@@ -165,7 +168,12 @@ def main() -> None:
             sys.executable, __file__, "--one", str(agents), "--ticks", str(args.ticks),
             "--tick", str(args.tick), "--latency", str(args.latency), "--backend", args.backend,
         ]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+            print(f"{agents:>7} FAILED (exit {done.returncode}):\n{tail}", flush=True)
+            rows.append({"agents": agents, "failed": True, "stderr_tail": tail})
+            continue
         row = json.loads(done.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(

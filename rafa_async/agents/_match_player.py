@@ -80,6 +80,7 @@ class PlayerStats:
     hits: int = 0
     misses: int = 0
     fallbacks: int = 0
+    skipped_turns: int = 0
     cancel_latencies: list[float] = field(default_factory=list)
     """Per cancelled plan: the transition that made it stale -> all its tasks exited."""
     unwind_latencies: list[float] = field(default_factory=list)
@@ -195,6 +196,11 @@ class RafaPlayer(Generic[S]):
             self._inflight = None
 
     def _on_turn(self, seat: Seat[Any], event: TurnStarted) -> None:
+        if event.turn != seat.turn:
+            # A player that fell behind (its inbox holds turns already played)
+            # must not plan for the past: the next TurnStarted is queued.
+            self.stats.skipped_turns += 1
+            return
         inflight = self._inflight
         if inflight is not None and inflight.root == event.state:
             if inflight.speculative:
@@ -234,7 +240,10 @@ class RafaPlayer(Generic[S]):
             self._wakeup = anyio.Event()
             while self._requests:
                 inflight = self._requests.popleft()
-                if inflight.cancelled:  # went stale before it started
+                stale_turn = inflight.turn is not None and inflight.turn != seat.turn
+                if inflight.cancelled or stale_turn:  # went stale before it started
+                    if stale_turn and not inflight.cancelled:
+                        self._cancel(inflight, "stale: its turn was over before it started")
                     self._record_cancel(episode, inflight)
                     continue
                 await self._plan(seat, inflight, inflight.state)
