@@ -227,9 +227,11 @@ def test_run_help_mentions_the_options() -> None:
         assert option in result.stdout, option
 
 
-def test_scenarios_lists_game24() -> None:
+def test_scenarios_lists_the_benchmarks_and_the_games() -> None:
     result = rafa("scenarios")
 
     assert result.exit_code == 0
-    assert result.stdout.startswith("game24")
+    lines = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")]
+    assert lines[0] == "game24"
     assert "901-1000" in result.stdout
+    assert {"tictactoe", "connect4", "ipd"} <= set(lines)

@@ -21,7 +21,7 @@ from rafa_async._events import EventRecorder, JsonlSink
 from rafa_async._logging import configure_logging
 from rafa_async.experiment import ExperimentConfig, Summary, run_experiment
 from rafa_async.llm import SIM_LABEL, LatencyModel
-from rafa_async.scenarios import SCENARIOS
+from rafa_async.scenarios import GAMES, SCENARIOS, get_game
 from rafa_async.scenarios.game24 import Game24Record
 
 app = typer.Typer(
@@ -274,9 +274,15 @@ def print_summary(
 
 @app.command()
 def scenarios() -> None:
-    """List the benchmark scenarios."""
+    """List the benchmarks (rafa run) and the games (rafa play)."""
+    out.print("[bold]benchmarks[/] (rafa run SCENARIO)")
     for name, spec in sorted(SCENARIOS.items()):
-        out.print(f"[bold]{name}[/]  {spec.description} (default tasks {spec.default_tasks})")
+        out.print(f"  [bold]{name}[/]  {spec.description} (default tasks {spec.default_tasks})")
+    out.print("[bold]games[/] (rafa play GAME)")
+    for name in GAMES:
+        game = get_game(name)
+        kinds = ", ".join(["rafa", "direct", *game.policies])
+        out.print(f"  [bold]{name}[/]  {game.description}; players: {kinds}")
 
 
 def main() -> None:
