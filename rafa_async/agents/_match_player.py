@@ -163,8 +163,11 @@ class RafaPlayer(Generic[S]):
                     ):
                         self._start(seat.state, root=None, speculative=True)
                 elif isinstance(event, TurnStarted):
-                    if seat.player in event.players:
+                    if seat.called(event):
                         self._on_turn(seat, event)
+                    elif event.turn != seat.turn:
+                        # Behind on the inbox: that turn is over; never plan for the past.
+                        self.stats.skipped_turns += 1
                 elif isinstance(event, MatchEnded):
                     break
             self._heard.commit()
@@ -196,11 +199,6 @@ class RafaPlayer(Generic[S]):
             self._inflight = None
 
     def _on_turn(self, seat: Seat[Any], event: TurnStarted) -> None:
-        if event.turn != seat.turn:
-            # A player that fell behind (its inbox holds turns already played)
-            # must not plan for the past: the next TurnStarted is queued.
-            self.stats.skipped_turns += 1
-            return
         inflight = self._inflight
         if inflight is not None and inflight.root == event.state:
             if inflight.speculative:
@@ -384,7 +382,7 @@ class DirectPlayer(Generic[S]):
                 return
             if isinstance(event, MatchTransition):
                 self._heard.hear(event, seat.player)
-            elif isinstance(event, TurnStarted) and seat.player in event.players:
+            elif isinstance(event, TurnStarted) and seat.called(event):
                 state = seat.state
                 request = self.model.propose_request(
                     state, self.memory.lines(), stable_salt(render(state))

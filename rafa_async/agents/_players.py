@@ -31,7 +31,7 @@ class PolicyPlayer:
         async for _, event in seat.events:
             if isinstance(event, MatchEnded):
                 return
-            if isinstance(event, TurnStarted) and seat.player in event.players:
+            if isinstance(event, TurnStarted) and seat.called(event):
                 if self.think:
                     await anyio.sleep(self.think)
                 verdict = seat.submit(self.policy(seat), turn=event.turn)
