@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from rafa_async import NOOP, Step
-
+from .._board import BoardGame
 from ._board import PLAYERS, ConnectFourState
-from ._facts import played_fact
 
 
-class ConnectFour:
+class ConnectFour(BoardGame[ConnectFourState]):
     """Connect Four (7 columns, 6 rows) for players ``"R"`` (red, moves first)
     and ``"Y"`` (yellow).
 
@@ -26,73 +22,13 @@ class ConnectFour:
 
     name = "connect4"
     players: tuple[str, str] = PLAYERS
+    title = "Connect four"
+    draw_text = "The game is a draw (the board is full)."
 
     def reset(self, seed: int) -> ConnectFourState:
         """The empty board (the game has no randomness; ``seed`` is accepted so
         every game resets alike)."""
         return ConnectFourState.initial()
 
-    def to_move(self, state: ConnectFourState) -> tuple[str, ...]:
-        return () if state.done else (state.to_play,)
-
-    def legal_actions(self, state: ConnectFourState, player: str) -> tuple[str, ...]:
-        """Columns that are not full, for the player to move; nothing for anyone else."""
-        self._check_player(player)
-        return state.legal_moves() if player in self.to_move(state) else ()
-
-    def step(self, state: ConnectFourState, actions: Mapping[str, str]) -> Step[ConnectFourState]:
-        if state.done:
-            raise ValueError(f"connect4: the game is over ({state.result}); no more moves")
-        mover = state.to_play
-        others = sorted(p for p in actions if p != mover)
-        if others:
-            raise ValueError(
-                f"connect4: it is {mover}'s turn; {', '.join(others)} may not move now"
-            )
-        if mover not in actions:
-            raise ValueError(f"connect4: no action for {mover}, whose turn it is")
-        action = actions[mover]
-        if action == NOOP:
-            raise ValueError(f"connect4: {mover} must move; {NOOP!r} is not a move here")
-        nxt = state.play(action)
-        text = f"{played_fact(mover, action, state.key)}, giving {nxt.key}; {self._outcome(nxt)}"
-        rewards = dict.fromkeys(self.players, 0.0)
-        if nxt.winner is not None:
-            rewards = {p: 1.0 if p == nxt.winner else -1.0 for p in self.players}
-        return Step(
-            nxt,
-            rewards=rewards,
-            feedback=dict.fromkeys(self.players, text),
-            done=nxt.done,
-        )
-
-    def observe(self, state: ConnectFourState, player: str) -> str:
-        self._check_player(player)
-        return (
-            f"Connect four, position {state.key} after {state.moves} moves\n"
-            f"{state.render()}\nYou play {player}. {self._outcome(state)}"
-        )
-
-    def render(self, state: ConnectFourState) -> str:
-        """The position's key: compact, and enough to rebuild the state."""
-        return state.key
-
-    def scores(self, state: ConnectFourState) -> dict[str, float]:
-        """1 for a win, 0.5 for a draw, 0 for a loss.  A game stopped early (a
-        host's turn limit) stands as a draw: nobody has won yet."""
-        winner = state.winner
-        if winner is None:
-            return dict.fromkeys(self.players, 0.5)
-        return {p: 1.0 if p == winner else 0.0 for p in self.players}
-
-    def _check_player(self, player: str) -> None:
-        if player not in self.players:
-            raise ValueError(f"connect4: unknown player {player!r} (players: R, Y)")
-
-    @staticmethod
-    def _outcome(state: ConnectFourState) -> str:
-        if state.winner is not None:
-            return f"{state.winner} wins with four in a row."
-        if state.done:
-            return "The game is a draw (the board is full)."
-        return f"{state.to_play} to move."
+    def _win_text(self, state: ConnectFourState) -> str:
+        return f"{state.winner} wins with four in a row."

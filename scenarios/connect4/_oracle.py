@@ -23,20 +23,15 @@ What the sim believes, and how memory changes it:
 
 from __future__ import annotations
 
-import random
-from collections import Counter
-from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
 
-from rafa_async import ProviderError
 from rafa_async.llm import NoiseModel, SimContext
 
+from .._board import BoardOracle, Facts, habit
 from ._board import PLAYERS, ConnectFourState, state_from_key
 from ._facts import memory_facts
 from ._negamax import DEPTH, best_moves, score, to_value
-
-Facts = Mapping[str, tuple[str, ...]]
 
 _CHATTER = (
     "Let me look at the board carefully. Several columns look promising here",
@@ -45,10 +40,12 @@ _CHATTER = (
 )
 
 
-class ConnectFourOracle:
+class ConnectFourOracle(BoardOracle[ConnectFourState]):
     """Answers ``propose``, ``predict`` and ``evaluate`` intents in the prompts' format."""
 
     scenario = "connect4"
+    players = PLAYERS
+    chatter = _CHATTER
     # Provisional, not yet calibrated against the paper's baselines: game24's
     # calibrated proposal quality (0.1) makes board-game proposals near random.
     default_noise = NoiseModel(proposal_quality=0.6)
@@ -58,37 +55,14 @@ class ConnectFourOracle:
             raise ValueError(f"the oracle searches at least 2 plies, got depth {depth}")
         self.depth = depth
 
-    def respond(self, ctx: SimContext) -> str:
-        kind = ctx.intent.kind
-        state = _state(ctx)
-        facts = _facts(ctx.intent.memory)
-        if kind == "propose":
-            return self._propose(ctx, state, facts)
-        if kind == "predict":
-            return self._predict(ctx, state, facts)
-        if kind == "evaluate":
-            return self._evaluate(ctx, state, facts)
-        raise ProviderError(f"sim: connect4 does not answer {kind!r} intents", status=400)
+    def _state_from_key(self, key: str) -> ConnectFourState:
+        return state_from_key(key)
 
-    def garble(self, text: str, rng: random.Random) -> str:
-        choice = rng.randrange(3)
-        if choice == 0:
-            return rng.choice(_CHATTER) + "..."
-        if choice == 1:
-            return text[: max(1, len(text) // 3)]
-        return "".join(ch for ch in text if not ch.isdigit())
+    def _memory_facts(self, memory: tuple[str, ...]) -> Facts:
+        return _facts(memory)
 
-    # -- intents -------------------------------------------------------------------
-
-    def _propose(self, ctx: SimContext, state: ConnectFourState, facts: Facts) -> str:
-        legal = state.legal_moves()
-        if not legal:
-            return f"The game is over ({state.result}); there is no move to make."
-        mover = _player(ctx, state.to_play)
-        pool = legal
-        if ctx.chance(ctx.noise.proposal_quality):
-            pool = self._believed_best(ctx, state, mover, facts)
-        return f"Move: {_pick(ctx, state, pool)}"
+    def _best_moves(self, state: ConnectFourState) -> tuple[str, ...]:
+        return best_moves(state, self.depth)
 
     def _believed_best(
         self, ctx: SimContext, state: ConnectFourState, mover: str, facts: Facts
@@ -119,26 +93,8 @@ class ConnectFourOracle:
             return True
         return not ctx.prior_belief(f"connect4 value {state.key}", True)
 
-    def _predict(self, ctx: SimContext, state: ConnectFourState, facts: Facts) -> str:
-        legal = state.legal_moves()
-        if not legal:
-            return f"The game is over ({state.result}); nobody moves."
-        _player(ctx, state.to_play)
-        seen = facts.get(state.key)
-        if seen:
-            move = ctx.rng.choice(seen)
-        elif ctx.chance(ctx.noise.arithmetic_error_rate):
-            move = ctx.rng.choice(legal)
-        else:
-            pool = best_moves(state, self.depth)
-            others = [m for m in legal if m not in pool]
-            if others and not ctx.prior_belief(f"connect4 reply {state.key}", True):
-                pool = (max(others, key=lambda m: ctx.preference(f"{state.key}|{m}")),)
-            move = _pick(ctx, state, pool)
-        return f"Opponent reply: {move}"
-
     def _evaluate(self, ctx: SimContext, state: ConnectFourState, facts: Facts) -> str:
-        player = _player(ctx, None)
+        player = self._player(ctx, None)
         if ctx.chance(ctx.noise.value_noise):
             verdict = round(ctx.rng.uniform(-1.0, 1.0), 2)
         else:
@@ -159,7 +115,7 @@ class ConnectFourOracle:
         """``player``'s belief about ``state``'s search score (positive: good for ``player``)."""
         seen = facts.get(state.key)
         if seen and not state.done and state.to_play != player and depth > 1:
-            state, depth = state.play(_habit(seen)), depth - 1
+            state, depth = state.play(habit(seen)), depth - 1
         truth = _score_for(state, player, depth)
         if state.done or ctx.prior_belief(f"connect4 value {state.key}", True):
             return truth
@@ -172,39 +128,6 @@ class ConnectFourOracle:
 def _score_for(state: ConnectFourState, player: str, depth: int) -> int:
     points = score(state, depth)
     return points if player == state.to_play else -points
-
-
-def _state(ctx: SimContext) -> ConnectFourState:
-    try:
-        return state_from_key(ctx.intent.state)
-    except ValueError as error:
-        raise ProviderError(f"sim: {error}", status=400) from None
-
-
-def _player(ctx: SimContext, mover: str | None) -> str:
-    """The intent's player (``detail``): the mover for propose and predict (may be
-    left empty), R or Y for evaluate."""
-    player = ctx.intent.detail
-    if mover is not None and player in ("", mover):
-        return mover
-    if mover is None and player in PLAYERS:
-        return player
-    raise ProviderError(
-        f"sim: connect4 {ctx.intent.kind} intent names player {player!r}, "
-        f"expected {mover or 'R or Y'} in {ctx.intent.state}",
-        status=400,
-    )
-
-
-def _pick(ctx: SimContext, state: ConnectFourState, pool: tuple[str, ...]) -> str:
-    weights = [ctx.preference(f"{state.key}|{m}") for m in pool]
-    return ctx.rng.choices(pool, weights)[0]
-
-
-def _habit(seen: tuple[str, ...]) -> str:
-    """The reply seen most often (the latest among equals)."""
-    counts = Counter(seen)
-    return max(reversed(seen), key=lambda m: counts[m])
 
 
 @lru_cache(maxsize=1 << 14)

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .._board import (
+    board_predict_prompt,
+    board_propose_prompt,
+    board_value_prompt,
+    memory_block as memory_block,
+)
 from ._board import ConnectFourState
 
 _RULES = (
@@ -29,43 +35,18 @@ _MOVE_EXAMPLE = """Example (R to move; R has three in a row on the bottom and wi
 Move: 5"""
 
 
-def memory_block(memory: Sequence[str], heading: str) -> str:
-    if not memory:
-        return ""
-    lines = "\n".join(f"- {line}" for line in memory)
-    return f"{heading}\n{lines}\n\n"
-
-
-def _position(state: ConnectFourState) -> str:
-    return f"Position {state.key}:\n{state.render()}\n"
-
-
 def propose_prompt(state: ConnectFourState, memory: Sequence[str]) -> str:
-    facts = memory_block(memory, "What happened in earlier moves and games:")
-    return (
-        f"{_RULES}\n\n{_MOVE_EXAMPLE}\n\n{facts}{_position(state)}"
-        f"You play {state.to_play} and it is your move. Choose one good move; use what you "
-        "know about how this opponent plays.\nAnswer with one line: Move: <column>"
-    )
+    return board_propose_prompt(_RULES, _MOVE_EXAMPLE, state, memory, noun="column")
 
 
 def predict_prompt(state: ConnectFourState, memory: Sequence[str]) -> str:
-    facts = memory_block(memory, "Moves this opponent made before (the key is the position):")
-    opponent = state.to_play
-    return (
-        f"{_RULES}\n\n{facts}{_position(state)}"
-        f"It is {opponent}'s move. Predict the column {opponent} will actually play. If you "
-        f"have seen {opponent} in this exact position before, expect the same habit; "
-        "otherwise expect a sensible move.\nAnswer with one line: Opponent reply: <column>"
-    )
+    guess = "column {p} will actually play"
+    return board_predict_prompt(_RULES, state, memory, noun="column", guess=guess)
 
 
 def value_prompt(state: ConnectFourState, player: str, memory: Sequence[str]) -> str:
-    facts = memory_block(memory, "What happened in earlier moves and games:")
-    return (
-        f"{_RULES}\n\n{facts}{_position(state)}{state.result}.\n"
-        f"How good is this position for {player}, given how the opponent plays? "
+    scale = (
         f"1 means {player} wins, 0 a draw or an even game, -1 {player} loses; values in "
-        "between express advantage or uncertainty.\n"
-        "Answer with one line: Value: <number from -1 to 1>"
+        "between express advantage or uncertainty."
     )
+    return board_value_prompt(_RULES, state, player, memory, scale=scale)

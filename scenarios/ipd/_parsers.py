@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from fractions import Fraction
 
 from rafa_async import MalformedResponse
 
+from .._answers import NUMBER_RE, VALUE_LABEL, label_re, read_answer, read_number
 from ._state import COOPERATE, DEFECT
 
-_DECORATION = str.maketrans({"*": None, "`": None, "#": None, "“": '"', "”": '"'})
-_BULLET_RE = re.compile(r"^(?:[-•>]\s+)+")
 _WORD = r"(?:[CD]|cooperat\w*|defect\w*)"
 _LEAD_RE = re.compile(rf"^[\s\"'(\[<]*(?P<move>{_WORD})(?!\w)", re.IGNORECASE)
 _ALTERNATIVE_RE = re.compile(rf"\s*(?:or|/|and)\s*{_WORD}(?!\w)", re.IGNORECASE)
@@ -31,43 +29,10 @@ _PAIR_RE = re.compile(
     rf"\b(?P<player>p[1-9]\d*)\b[\s:=>→-]*{_VERBS}(?P<move>{_WORD})(?!\w)", re.IGNORECASE
 )
 _PAIR_GLUE_RE = re.compile(r"^(?:[\s,;.&]|\band\b)*$", re.IGNORECASE)
-_NUMBER_RE = re.compile(r"(?<![\w.])([-+−]?(?:\d+(?:\.\d*)?|\.\d+)(?:/\d+)?)(?!\w)")
 
 
-def _label_re(labels: str) -> re.Pattern[str]:
-    # A few words may sit between the label and its colon: "Move for p1:".
-    return re.compile(rf"\b(?:{labels})\b[^:：\n]{{0,16}}[:：]\s*(?P<body>.*)$", re.IGNORECASE)
-
-
-_MOVE_LABEL = _label_re("move|answer|action|choice")
-_PREDICTION_LABEL = _label_re("prediction|predicted moves?|reply|replies|answer")
-_VALUE_LABEL = _label_re("value|score|evaluation")
-
-
-def _lines(text: str) -> list[str]:
-    return [line.translate(_DECORATION).strip() for line in text.splitlines()]
-
-
-def _labelled(text: str, label: re.Pattern[str]) -> str | None:
-    """The body of the last labelled line (the next line if the label stands alone)."""
-    lines = _lines(text)
-    found = None
-    for i, line in enumerate(lines):
-        match = label.search(line)
-        if match is None:
-            continue
-        body = match.group("body").strip()
-        if not body:
-            following = [x for x in lines[i + 1 :] if x]
-            body = following[0] if following and not label.search(following[0]) else ""
-        found = body
-    return found
-
-
-def _bare(text: str) -> str:
-    """The whole answer as one short phrase, for answers without a label."""
-    # A bullet is a mark followed by a space: "-0.5" keeps its sign.
-    return _BULLET_RE.sub("", " ".join(_lines(text)).strip()).rstrip(".!")
+_MOVE_LABEL = label_re("move|answer|action|choice")
+_PREDICTION_LABEL = label_re("prediction|predicted moves?|reply|replies|answer")
 
 
 def _canonical(word: str) -> str:
@@ -94,9 +59,9 @@ def parse_move(text: str) -> str:
     """The move in a ``Move: C`` / ``Move: D`` answer (or a bare move word),
     canonical (``"C"`` or ``"D"``)."""
     expected = "expected a line 'Move: C' or 'Move: D'"
-    body = _labelled(text, _MOVE_LABEL)
+    body, phrase = read_answer(text, _MOVE_LABEL)
     try:
-        move = _move_in(_bare(text) if body is None else body, body is not None)
+        move = _move_in(phrase, body is not None)
     except ValueError as error:
         raise MalformedResponse(f"{expected}; the answer {error}", text=text) from None
     if move is None:
@@ -114,8 +79,7 @@ def parse_prediction(text: str, opponents: Sequence[str]) -> dict[str, str]:
     """
     answer = ", ".join(f"{q} plays <C or D>" for q in opponents)
     expected = f"expected a line 'Prediction: {answer}'"
-    body = _labelled(text, _PREDICTION_LABEL)
-    phrase = _bare(text) if body is None else body
+    body, phrase = read_answer(text, _PREDICTION_LABEL)
     pairs = list(_PAIR_RE.finditer(phrase))
     if body is None and pairs and not _PAIR_GLUE_RE.match(_PAIR_RE.sub("", phrase)):
         raise MalformedResponse(expected, text=text)
@@ -147,15 +111,11 @@ def parse_value(text: str) -> float:
     """The number in a ``Value: <v>`` answer (or a bare number), in [-1, 1];
     fractions such as ``1/2`` are read too."""
     expected = "expected a line 'Value: <number from -1 to 1>'"
-    body = _labelled(text, _VALUE_LABEL)
-    phrase = _bare(text) if body is None else body
-    number = _NUMBER_RE.search(phrase)
+    body, phrase = read_answer(text, VALUE_LABEL)
+    number = NUMBER_RE.search(phrase)
     if number is None or (body is None and number.group(1) != phrase):
         raise MalformedResponse(expected, text=text)
-    try:
-        found = float(Fraction(number.group(1).replace("−", "-")))
-    except ZeroDivisionError:
-        raise MalformedResponse(f"{expected}; got {number.group(1)!r}", text=text) from None
+    found = read_number(number.group(1), expected, text)
     if not -1.0 <= found <= 1.0:
         raise MalformedResponse(f"{expected}; {found:g} is outside [-1, 1]", text=text)
     return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from .._board import played_fact as played_fact, read_played_facts
 from ._board import state_from_key
 
 _FACT_RE = re.compile(
@@ -19,31 +20,11 @@ _FACT_RE = re.compile(
 )
 
 
-def played_fact(player: str, move: str, key: str) -> str:
-    """``"<player> played <move> in <key>"`` -- ``key`` is the position ``player`` faced.
-
-    No full stop: keys end in ``.`` (an empty cell) and a reader should not
-    have to guess where one ends.
-    """
-    return f"{player} played {move} in {key}"
-
-
 def memory_facts(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """The moves memory says were played in each position: ``{key: (move, ...)}``,
     oldest first, repeats kept (they are evidence of a habit).
 
-    A "fact" the rules contradict (the wrong player, a taken cell, an
+    A "fact" the rules contradict (the wrong player, an illegal move, an
     unreachable position) is not an observation of this game and is ignored.
     """
-    facts: dict[str, list[str]] = {}
-    for line in lines:
-        for match in _FACT_RE.finditer(line):
-            try:
-                state = state_from_key(match.group("key"))
-            except ValueError:
-                continue
-            move = match.group("move")
-            if state.to_play != match.group("player") or move not in state.legal_moves():
-                continue
-            facts.setdefault(state.key, []).append(move)
-    return {key: tuple(moves) for key, moves in facts.items()}
+    return read_played_facts(lines, _FACT_RE, state_from_key)
