@@ -375,6 +375,9 @@ class Subscription:
         return self.receive_nowait()
 
 
+_ROUTE_CACHE_SIZE = 65_536
+
+
 class _Route(NamedTuple):
     pushes: tuple[Callable[[Delivery], None], ...]
     blockers: tuple[Subscription, ...]
@@ -387,7 +390,10 @@ class EventBus:
     """
 
     def __init__(self) -> None:
-        self._subscriptions: list[Subscription] = []
+        # Subscriptions grouped by pattern (insertion-ordered dicts): routing a
+        # new topic matches each distinct pattern once -- 10,000 seats sharing
+        # one pattern cost one regex match, not 10,000 -- and leaving is O(1).
+        self._by_pattern: dict[str, dict[Subscription, None]] = {}
         self._routes: dict[str, _Route] = {}
         self._log_budget = _LogBudget()
         self.published = 0
@@ -395,11 +401,18 @@ class EventBus:
     def _route(self, topic: str) -> _Route:
         route = self._routes.get(topic)
         if route is None:
-            matching = [s for s in self._subscriptions if compile_pattern(s.pattern).match(topic)]
+            matching = [
+                s
+                for pattern, group in self._by_pattern.items()
+                if compile_pattern(pattern).match(topic)
+                for s in group
+            ]
             route = _Route(
                 tuple(s.push for s in matching),
                 tuple(s for s in matching if s.overflow == "block"),
             )
+            if len(self._routes) >= _ROUTE_CACHE_SIZE:
+                self._routes.clear()  # topics come and go (match ids): stay bounded
             self._routes[topic] = route
         return route
 
@@ -444,15 +457,18 @@ class EventBus:
         """
         compile_pattern(pattern)
         subscription = Subscription(pattern, buffer, overflow, self._log_budget)
-        self._subscriptions.append(subscription)
+        self._by_pattern.setdefault(pattern, {})[subscription] = None
         self._routes.clear()
         try:
             yield subscription
         finally:
-            self._subscriptions.remove(subscription)
+            group = self._by_pattern[pattern]
+            del group[subscription]
+            if not group:
+                del self._by_pattern[pattern]
             self._routes.clear()
             subscription._close()
 
     @property
     def subscriptions(self) -> Iterator[Subscription]:
-        return iter(tuple(self._subscriptions))
+        return iter([s for group in self._by_pattern.values() for s in group])
