@@ -42,7 +42,6 @@ import importlib.metadata
 import json
 import math
 import os
-import platform
 import shlex
 import sys
 import time
@@ -51,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import _report
 import anyio
 import anyio.lowlevel
 import structlog
@@ -537,19 +537,7 @@ def goals_table(summary: dict[str, Any]) -> Table:
 
 
 def machine_info() -> dict[str, Any]:
-    versions = {}
-    for package in ("anyio", "trio", "msgspec", "rafa-async", "autogen-core"):
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return {
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "python": sys.version,
-        "implementation": platform.python_implementation(),
-        "versions": versions,
-    }
+    return _report.machine_info("autogen-core")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Settings:

@@ -20,17 +20,13 @@ Prints a table and writes benchmarks/results/cancel_latency.json.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
-import sys
 import time
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import anyio
+from _report import write_report
 
 from rafa_async import open_match
 from rafa_async.agents import PolicyPlayer, RafaPlayer
@@ -166,24 +162,9 @@ def main() -> None:
             f"{backend:<8} p50 {row['p50_ms']:.3f} ms  p99 {row['p99_ms']:.3f} ms  "
             f"max {row['max_ms']:.3f} ms  goal p99<1ms: {'yes' if row['p99_ms'] < 1 else 'NO'}"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "label": SIM_LABEL,
-                "command": " ".join([sys.executable, *sys.argv]),
-                "machine": {
-                    "platform": platform.platform(),
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "anyio": version("anyio"),
-                    "trio": version("trio"),
-                },
-                "settings": vars(args) | {"out": str(args.out)},
-                "results": rows,
-            },
-            indent=2,
-        )
+    write_report(
+        args.out,
+        {"label": SIM_LABEL, "settings": vars(args) | {"out": str(args.out)}, "results": rows},
     )
     print(f"wrote {args.out}")
 

@@ -26,17 +26,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
 import time
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import anyio
+from _report import write_report
 
 from rafa_async import EventBus, open_match
 from rafa_async.agents import RafaPlayer
@@ -184,26 +182,8 @@ def main() -> None:
             f"{row['max_tick_lag_ms']:>7.1f} {row['late_moves']:>6}",
             flush=True,
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "label": SIM_LABEL,
-                "command": " ".join([sys.executable, *sys.argv]),
-                "machine": {
-                    "platform": platform.platform(),
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "anyio": version("anyio"),
-                    "trio": version("trio"),
-                },
-                "settings": {k: v for k, v in vars(args).items() if k != "one"}
-                | {"out": str(args.out)},
-                "rows": rows,
-            },
-            indent=2,
-        )
-    )
+    settings = {k: v for k, v in vars(args).items() if k != "one"} | {"out": str(args.out)}
+    write_report(args.out, {"label": SIM_LABEL, "settings": settings, "rows": rows})
     print(f"wrote {args.out}")
 
 
