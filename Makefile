@@ -36,9 +36,14 @@ lint: sync
 typecheck: sync
 	$(UV) run --locked mypy
 
-bench: sync
-	$(UV) run --locked python benchmarks/planner_latency.py
-	$(UV) run --locked python benchmarks/game24_results.py
+# Benchmarks print a table and write JSON to benchmarks/results/ (several minutes).
+bench: $(UV)
+	$(UV) sync --locked --quiet --extra bench
+	$(UV) run --locked --extra bench python benchmarks/planner_latency.py
+	$(UV) run --locked --extra bench python benchmarks/game24_results.py
+	$(UV) run --locked --extra bench python benchmarks/bus_throughput.py
+	$(UV) run --locked --extra bench python benchmarks/cancel_latency.py
+	$(UV) run --locked --extra bench python benchmarks/scale_gridworld.py
 
 clean:
 	rm -rf $(BOOT) .venv build dist *.egg-info
