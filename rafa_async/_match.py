@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import anyio
+import anyio.lowlevel
 import structlog
 
 from rafa_async._bus import EventBus, Overflow, Subscription
@@ -221,19 +222,22 @@ class Match(Generic[S]):
             log.warning("match_event_not_published", topic=f"{self._topic}.{kind}")
 
     async def _emit(self, kind: str, event: Event, *, then_more: bool = False) -> None:
-        """Log and publish ``event``.  With ``then_more`` (another event follows at
-        once) it skips the checkpoint when no subscriber is full, so players wake
-        once for both events instead of twice."""
+        """Log and publish ``event``, delivering before yielding to the players.
+
+        With ``then_more`` (another event follows at once) it does not yield at
+        all, so players wake once for both events instead of twice.  Only a full
+        ``block`` subscriber makes the host wait (``EventBus.publish``).
+        """
         self.recorder.emit(event)
         self.log.append(event)
         topic = f"{self._topic}.{kind}"
-        if then_more:
-            try:
-                self.bus.publish_nowait(topic, event)
-                return
-            except anyio.WouldBlock:
-                pass
-        await self.bus.publish(topic, event)
+        try:
+            self.bus.publish_nowait(topic, event)
+        except anyio.WouldBlock:
+            await self.bus.publish(topic, event)
+            return
+        if not then_more:
+            await anyio.lowlevel.checkpoint()
 
     async def run(self) -> MatchResult:
         """Play the match to its end and return the result.  Cancellable."""
