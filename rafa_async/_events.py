@@ -258,6 +258,8 @@ class EventRecorder:
 
     def __init__(self, sink: EventSink | None = None) -> None:
         self.sink: EventSink = sink if sink is not None else NullSink()
+        self.enabled = not isinstance(self.sink, NullSink)
+        """False when events go nowhere: hot paths may skip building them."""
         self._seq = itertools.count()
 
     def emit(self, event: Event) -> None:

@@ -260,3 +260,8 @@ def test_fanout_sink_forwards_every_event_to_every_sink() -> None:
         fanout.emit(event)
     assert first.events == SAMPLES
     assert second.events == SAMPLES
+
+
+def test_a_recorder_without_a_sink_is_disabled_so_hot_paths_skip_events() -> None:
+    assert not EventRecorder().enabled
+    assert EventRecorder(ListSink()).enabled

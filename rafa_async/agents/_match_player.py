@@ -265,30 +265,33 @@ class RafaPlayer(Generic[S]):
                     return
                 state = reply.predicted
                 inflight.root = render(state)
-            emit(PlanStarted(episode=episode, plan=inflight.plan_id, state=render(state)))
+            key = render(state)
+            if self.recorder.enabled:
+                emit(PlanStarted(episode=episode, plan=inflight.plan_id, state=key))
             started = anyio.current_time()
             # The salt depends on the state only, so a speculative plan and the
             # plan made after the fact are the same plan: speculation changes
             # when a decision is ready, never what it is (replays stay exact).
             plan = await self.planner.plan(
-                state, self.memory.lines(), salt=stable_salt(render(state)), player=seat.player
+                state, self.memory.lines(), salt=stable_salt(key), player=seat.player
             )
         if plan is None:  # the scope was cancelled: the plan went stale
             self._record_cancel(episode, inflight)
             return
         inflight.result = plan
         self.stats.completed += 1
-        emit(
-            PlanCompleted(
-                episode=episode,
-                plan=inflight.plan_id,
-                actions=plan.actions,
-                value=plan.value,
-                complete=plan.complete,
-                llm_calls=plan.stats.llm_calls,
-                elapsed=anyio.current_time() - started,
+        if self.recorder.enabled:
+            emit(
+                PlanCompleted(
+                    episode=episode,
+                    plan=inflight.plan_id,
+                    actions=plan.actions,
+                    value=plan.value,
+                    complete=plan.complete,
+                    llm_calls=plan.stats.llm_calls,
+                    elapsed=anyio.current_time() - started,
+                )
             )
-        )
         if inflight.turn is not None:
             self._submit(seat, inflight)
 
