@@ -48,6 +48,7 @@ from rafa_async._events import (
     MatchEnded as MatchEnded,
     MatchStarted as MatchStarted,
     MatchTransition as MatchTransition,
+    MsgpackSink as MsgpackSink,
     NullSink as NullSink,
     PlanCancelled as PlanCancelled,
     PlanCompleted as PlanCompleted,
@@ -57,6 +58,7 @@ from rafa_async._events import (
     decode_event as decode_event,
     encode_event as encode_event,
     log_digest as log_digest,
+    open_sink as open_sink,
     read_events as read_events,
 )
 from rafa_async._game import (
@@ -107,6 +109,7 @@ __all__ = [
     "MatchResult",
     "MatchStarted",
     "MatchTransition",
+    "MsgpackSink",
     "NullSink",
     "Outcome",
     "Overflow",
@@ -130,5 +133,6 @@ __all__ = [
     "episode_scope",
     "log_digest",
     "open_match",
+    "open_sink",
     "read_events",
 ]

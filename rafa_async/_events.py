@@ -168,6 +168,8 @@ AnyEvent = (
 
 _encoder = msgspec.json.Encoder()
 _decoder: msgspec.json.Decoder[AnyEvent] = msgspec.json.Decoder(AnyEvent)
+_msgpack_encoder = msgspec.msgpack.Encoder()
+_msgpack_decoder: msgspec.msgpack.Decoder[AnyEvent] = msgspec.msgpack.Decoder(AnyEvent)
 
 
 def encode_event(event: Event) -> bytes:
@@ -239,6 +241,26 @@ class JsonlSink:
         self._file.close()
 
 
+class MsgpackSink:
+    """Appends events to a file as msgpack, each frame prefixed by its 4-byte
+    big-endian length: about half the size of JSONL and faster to write."""
+
+    def __init__(self, path: Path) -> None:
+        self._file: IO[bytes] = path.open("wb")
+
+    def emit(self, event: Event) -> None:
+        frame = _msgpack_encoder.encode(event)
+        self._file.write(len(frame).to_bytes(4, "big") + frame)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def open_sink(path: Path) -> JsonlSink | MsgpackSink:
+    """A file sink for ``path``: msgpack frames for ``*.msgpack``, else JSON lines."""
+    return MsgpackSink(path) if path.suffix == ".msgpack" else JsonlSink(path)
+
+
 class FanoutSink:
     def __init__(self, *sinks: EventSink) -> None:
         self._sinks = sinks
@@ -272,8 +294,16 @@ class EventRecorder:
 
 
 def read_events(path: Path) -> Iterator[AnyEvent]:
-    """Events from a JSONL trace written by :class:`JsonlSink`."""
+    """Events from a file written by :class:`JsonlSink` or (``*.msgpack``)
+    :class:`MsgpackSink`.  Raises ``msgspec.DecodeError`` on a damaged file."""
     with path.open("rb") as f:
+        if path.suffix == ".msgpack":
+            while header := f.read(4):
+                frame = f.read(int.from_bytes(header, "big"))
+                if len(header) < 4 or len(frame) < int.from_bytes(header, "big"):
+                    raise msgspec.DecodeError(f"{path}: truncated msgpack frame")
+                yield _msgpack_decoder.decode(frame)
+            return
         for line in f:
             if line.strip():
                 yield decode_event(line)

@@ -191,3 +191,16 @@ def test_cli_plays_every_registered_game(game: str, seats: list[str]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "SIMULATED" in result.output
+
+
+def test_a_msgpack_match_log_replays_too(tmp_path: Path) -> None:
+    log = tmp_path / "matches.msgpack"
+    result = runner.invoke(
+        app,
+        ["play", "tictactoe", "--episodes", "2", "--latency-scale", "0", "--no-progress",
+         "--log", str(log)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    replayed = runner.invoke(app, ["play", "--replay", str(log)])
+    assert replayed.exit_code == 0, replayed.output
+    assert "2 identical, 0 different" in replayed.output

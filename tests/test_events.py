@@ -23,6 +23,7 @@ from rafa_async import (
     MatchEnded,
     MatchStarted,
     MatchTransition,
+    MsgpackSink,
     PlanCancelled,
     PlanCompleted,
     PlanStarted,
@@ -31,6 +32,7 @@ from rafa_async import (
     decode_event,
     encode_event,
     log_digest,
+    open_sink,
     read_events,
 )
 
@@ -265,3 +267,25 @@ def test_fanout_sink_forwards_every_event_to_every_sink() -> None:
 def test_a_recorder_without_a_sink_is_disabled_so_hot_paths_skip_events() -> None:
     assert not EventRecorder().enabled
     assert EventRecorder(ListSink()).enabled
+
+
+def test_msgpack_sink_round_trips_through_read_events(tmp_path: Path) -> None:
+    path = tmp_path / "log.msgpack"
+    sink = open_sink(path)
+    assert isinstance(sink, MsgpackSink)
+    for event in SAMPLES:
+        sink.emit(event)
+    sink.close()
+    assert list(read_events(path)) == SAMPLES
+    assert path.stat().st_size < sum(len(encode_event(e)) + 1 for e in SAMPLES)
+
+
+def test_a_truncated_msgpack_log_is_reported_not_silently_cut(tmp_path: Path) -> None:
+    path = tmp_path / "log.msgpack"
+    sink = MsgpackSink(path)
+    for event in SAMPLES[:3]:
+        sink.emit(event)
+    sink.close()
+    path.write_bytes(path.read_bytes()[:-5])
+    with pytest.raises(msgspec.DecodeError, match="truncated"):
+        list(read_events(path))

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rafa_async._errors import ConfigError, RafaError
-from rafa_async._events import JsonlSink
+from rafa_async._events import open_sink
 from rafa_async._logging import configure_logging
 from rafa_async.arena import (
     LLM_KINDS,
@@ -123,7 +123,10 @@ def play(
     ] = None,
     log: Annotated[
         Path | None,
-        typer.Option(help="Match log (host events) for --replay.", rich_help_panel=OUTPUT),
+        typer.Option(
+            help="Match log (host events) for --replay; *.msgpack for msgpack frames.",
+            rich_help_panel=OUTPUT,
+        ),
     ] = None,
     trace: Annotated[
         Path | None,
@@ -179,8 +182,8 @@ def play(
     with ExitStack() as stack:
         try:
             results = stack.enter_context(out_path.open("wb")) if out_path else None
-            sink = JsonlSink(log) if log else None
-            trace_sink = JsonlSink(trace) if trace else None
+            sink = open_sink(log) if log else None
+            trace_sink = open_sink(trace) if trace else None
         except OSError as error:
             fail(f"cannot write {error.filename}: {error.strerror}")
         for opened in (sink, trace_sink):
