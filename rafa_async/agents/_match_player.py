@@ -35,7 +35,6 @@ from typing import Any, Generic, Protocol
 
 import anyio
 
-from rafa_async._errors import LLMError
 from rafa_async._events import (
     EventRecorder,
     MatchEnded,
@@ -47,8 +46,8 @@ from rafa_async._events import (
 )
 from rafa_async._match import Seat
 from rafa_async.agents._memory import Memory
-from rafa_async.llm import LLM, ChatRequest
-from rafa_async.planners import Plan, Proposal
+from rafa_async.llm import LLM
+from rafa_async.planners import ActorModel, GreedyPlanner, Plan, Proposal
 from rafa_async.planners._base import S
 
 
@@ -316,15 +315,26 @@ class RafaPlayer(Generic[S]):
         plan = inflight.result
         assert plan is not None and inflight.turn is not None
         self._drop(inflight)
-        if plan.steps:
-            verdict = seat.submit(plan.steps[0].action, turn=inflight.turn)
-            if verdict.accepted:
-                return
-            self.memory.add(f"{plan.steps[0].action}: rejected; {verdict.reason}")
-        legal = seat.legal_actions()
-        if legal:
-            self.stats.fallbacks += 1
-            seat.submit(legal[0], turn=inflight.turn)
+        _submit_first(seat, plan, inflight.turn, self.stats, remember=self.memory)
+
+
+def _submit_first(
+    seat: Seat[Any], plan: Plan[Any], turn: int, stats: PlayerStats, *, remember: Memory | None
+) -> None:
+    """Submit the plan's first action; if there is none or it is refused, the
+    first legal one (counted as a fallback).  A refusal is noted in
+    ``remember``, when given, so the player can learn from it."""
+    if plan.steps:
+        action = plan.steps[0].action
+        verdict = seat.submit(action, turn=turn)
+        if verdict.accepted:
+            return
+        if remember is not None:
+            remember.add(f"{action}: rejected; {verdict.reason}")
+    legal = seat.legal_actions()
+    if legal:
+        stats.fallbacks += 1
+        seat.submit(legal[0], turn=turn)
 
 
 class _Heard:
@@ -347,35 +357,28 @@ class _Heard:
         self.pending.clear()
 
 
-class MoveModel(Protocol[S]):
-    def propose_request(self, state: S, memory: Sequence[str], sample: int) -> ChatRequest: ...
-
-    def parse_move(self, state: S, text: str) -> Proposal[S]: ...
-
-
 class DirectPlayer(Generic[S]):
     """The direct LLM baseline for games: one proposal call per move, no look-ahead.
 
     Its memory holds the game's feedback, like RAFA's, so the two differ only
-    in planning.  An unusable answer falls back to the first legal action.
+    in planning (it plans with :class:`~rafa_async.planners.GreedyPlanner`,
+    in its own task, and never cancels).  An unusable answer falls back to the
+    first legal action.
     """
 
     def __init__(
         self,
         llm: LLM,
-        model: MoveModel[S],
+        model: ActorModel[S],
         *,
         memory: Memory | None = None,
         name: str = "direct",
     ) -> None:
-        self.llm = llm
-        self.model = model
+        self.planner = GreedyPlanner(llm, model)
         self.memory = memory if memory is not None else Memory()
         self.name = name
         self.stats = PlayerStats()
         self._heard = _Heard(self.memory)
-        self._requests: deque[_InFlight[S]] = deque()
-        self._wakeup = anyio.Event()
 
     async def play(self, seat: Seat[Any]) -> None:
         render = seat.match.game.render
@@ -387,18 +390,8 @@ class DirectPlayer(Generic[S]):
                 self._heard.hear(event, seat.player)
             elif isinstance(event, TurnStarted) and seat.called(event):
                 state = seat.state
-                request = self.model.propose_request(
-                    state, self.memory.lines(), stable_salt(render(state))
+                plan = await self.planner.plan(
+                    state, self.memory.lines(), player=seat.player, salt=stable_salt(render(state))
                 )
-                action = None
-                try:
-                    text = (await self.llm.complete(request)).text
-                    action = self.model.parse_move(state, text).action
-                except LLMError:
-                    pass
                 self.stats.plans += 1
-                if action is None or not seat.submit(action, turn=event.turn).accepted:
-                    legal = seat.legal_actions()
-                    if legal:
-                        self.stats.fallbacks += 1
-                        seat.submit(legal[0], turn=event.turn)
+                _submit_first(seat, plan, event.turn, self.stats, remember=None)
