@@ -29,10 +29,8 @@ from __future__ import annotations
 import argparse
 import collections
 import cProfile
-import importlib.metadata
 import io
 import os
-import platform
 import pstats
 import shlex
 import statistics
@@ -42,6 +40,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import _report
 import anyio
 import anyio.lowlevel
 import msgspec
@@ -710,19 +709,7 @@ def overhead_table(rows: Sequence[OverheadRow]) -> Table:
 
 
 def machine_info() -> dict[str, Any]:
-    versions = {}
-    for package in ("anyio", "trio", "msgspec", "rafa-async"):
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return {
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "python": sys.version,
-        "implementation": platform.python_implementation(),
-        "versions": versions,
-    }
+    return _report.machine_info()
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Settings:

@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 import pytest
+from support import CALL_SECONDS, game24_sim as sim
 
 from rafa_async import (
     EpisodeDriver,
@@ -27,11 +28,10 @@ from rafa_async.agents import (
     SwitchEveryStep,
     SwitchOnSurprise,
 )
-from rafa_async.llm import LLM, ChatRequest, ChatResponse, LatencyModel, NoiseModel, SimLLM
+from rafa_async.llm import LLM, ChatRequest, ChatResponse
 from rafa_async.planners import BeamPlanner
 from rafa_async.scenarios.game24 import (
     Game24Env,
-    Game24Oracle,
     Game24State,
     Game24World,
     parse_step,
@@ -39,21 +39,6 @@ from rafa_async.scenarios.game24 import (
 )
 
 PUZZLE = (4, 9, 10, 13)
-CALL_SECONDS = 1.0
-
-
-def noise(**overrides: float) -> NoiseModel:
-    """A sim that knows the game exactly, unless ``overrides`` say otherwise."""
-    return NoiseModel.perfect(**overrides)
-
-
-def sim(**overrides: float) -> SimLLM:
-    return SimLLM(
-        {"game24": Game24Oracle()},
-        seed=0,
-        noise=noise(**overrides),
-        latency=LatencyModel.fixed(CALL_SECONDS),
-    )
 
 
 class RecordingLLM:

@@ -13,6 +13,7 @@ from typing import Any
 import anyio
 import pytest
 import trio
+from support import CALL_SECONDS, game24_sim as sim
 
 from rafa_async import ProviderError
 from rafa_async.llm import (
@@ -20,36 +21,18 @@ from rafa_async.llm import (
     ChatRequest,
     ChatResponse,
     ConcurrencyLimit,
-    LatencyModel,
-    NoiseModel,
     SimLLM,
 )
 from rafa_async.planners import BeamPlanner, Plan
 from rafa_async.scenarios.game24 import (
     Game24Env,
-    Game24Oracle,
     Game24State,
     Game24World,
     puzzles,
 )
 
 PUZZLE = (4, 9, 10, 13)
-CALL_SECONDS = 1.0
 EPSILON = 1e-6
-
-
-def noise(**overrides: float) -> NoiseModel:
-    """A sim that knows the game exactly, unless ``overrides`` say otherwise."""
-    return NoiseModel.perfect(**overrides)
-
-
-def sim(**overrides: float) -> SimLLM:
-    return SimLLM(
-        {"game24": Game24Oracle()},
-        seed=0,
-        noise=noise(**overrides),
-        latency=LatencyModel.fixed(CALL_SECONDS),
-    )
 
 
 class CountingLLM:
