@@ -480,3 +480,17 @@ def habit(seen: tuple[str, ...]) -> str:
     """The reply seen most often (the latest among equals)."""
     counts = Counter(seen)
     return max(reversed(seen), key=lambda m: counts[m])
+
+
+class RandomPolicy(Generic[S]):
+    """Plays a uniformly random legal move, from its own seeded generator."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.name = f"random(seed={seed})"
+        self._rng = random.Random(seed)
+
+    def move(self, state: S) -> str:
+        legal = state.legal_moves()
+        if not legal:
+            raise ValueError(f"no move in a finished game ({state.result})")
+        return self._rng.choice(legal)

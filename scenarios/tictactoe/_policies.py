@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import random
 
+from .. import _board
 from ._board import TicTacToeState
 from ._minimax import best_moves
 
 
-class RandomPolicy:
+class RandomPolicy(_board.RandomPolicy[TicTacToeState]):
     """Plays a uniformly random legal move, from its own seeded generator."""
-
-    def __init__(self, seed: int = 0) -> None:
-        self.name = f"random(seed={seed})"
-        self._rng = random.Random(seed)
-
-    def move(self, state: TicTacToeState) -> str:
-        legal = state.legal_moves()
-        if not legal:
-            raise ValueError(f"no move in a finished game ({state.result})")
-        return self._rng.choice(legal)
 
 
 class PerfectPolicy:
