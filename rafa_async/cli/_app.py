@@ -6,7 +6,7 @@ import sys
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import IO, Annotated, NoReturn
 
 import anyio
 import msgspec
@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rafa_async._errors import ConfigError, RafaError
-from rafa_async._events import EventRecorder, JsonlSink
+from rafa_async._events import EventRecorder, JsonlSink, MsgpackSink, open_sink
 from rafa_async._logging import configure_logging
 from rafa_async.experiment import ExperimentConfig, Summary, run_experiment
 from rafa_async.llm import SIM_LABEL, LatencyModel
@@ -72,6 +72,35 @@ class LogFormat(StrEnum):
 def fail(message: str) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def start_logging(fmt: LogFormat, level: str) -> None:
+    try:
+        configure_logging(fmt=fmt.value, level=level)
+    except ValueError as error:
+        fail(str(error))
+
+
+def sim_latency(scale: float) -> LatencyModel:
+    if scale < 0:
+        fail("--latency-scale must be >= 0")
+    return LatencyModel(scale=scale)
+
+
+def open_outputs(
+    stack: ExitStack, results: Path | None, *sinks: Path | None
+) -> tuple[IO[bytes] | None, list[JsonlSink | MsgpackSink | None]]:
+    """The results file and event sinks (``*.msgpack`` or JSON lines) the
+    options name, closed with ``stack``; one error line if one cannot be written."""
+    try:
+        opened = stack.enter_context(results.open("wb")) if results else None
+        event_sinks = [open_sink(path) if path else None for path in sinks]
+    except OSError as error:
+        fail(f"cannot write {error.filename}: {error.strerror}")
+    for sink in event_sinks:
+        if sink is not None:
+            stack.callback(sink.close)
+    return opened, event_sinks
 
 
 @app.command()
@@ -163,12 +192,8 @@ def run(
 
     Example: rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
     """
-    try:
-        configure_logging(fmt=log_format.value, level=log_level)
-    except ValueError as error:
-        fail(str(error))
-    if latency_scale < 0:
-        fail("--latency-scale must be >= 0")
+    start_logging(log_format, log_level)
+    latency = sim_latency(latency_scale)
     config = ExperimentConfig(
         scenario=scenario,
         agent=agent.value,
@@ -182,7 +207,7 @@ def run(
         max_steps=max_steps,
         concurrency=concurrency,
         max_llm_concurrency=max_llm_concurrency,
-        latency=LatencyModel(scale=latency_scale),
+        latency=latency,
     )
     try:
         config.validate()
@@ -190,13 +215,7 @@ def run(
     except ConfigError as error:
         fail(str(error))
     with ExitStack() as stack:
-        try:
-            results = stack.enter_context(out_path.open("wb")) if out_path else None
-            sink = JsonlSink(trace) if trace else None
-        except OSError as error:
-            fail(f"cannot write {error.filename}: {error.strerror}")
-        if sink is not None:
-            stack.callback(sink.close)
+        results, (sink,) = open_outputs(stack, out_path, trace)
         recorder = EventRecorder(sink)
         encoder = msgspec.json.Encoder()
         bar = Progress(

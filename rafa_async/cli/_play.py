@@ -13,8 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rafa_async._errors import ConfigError, RafaError
-from rafa_async._events import open_sink
-from rafa_async._logging import configure_logging
 from rafa_async.arena import (
     LLM_KINDS,
     MatchRecord,
@@ -24,8 +22,18 @@ from rafa_async.arena import (
     read_match_log,
     replay_log,
 )
-from rafa_async.cli._app import Backend, LogFormat, app, err, fail, out
-from rafa_async.llm import SIM_LABEL, LatencyModel
+from rafa_async.cli._app import (
+    Backend,
+    LogFormat,
+    app,
+    err,
+    fail,
+    open_outputs,
+    out,
+    sim_latency,
+    start_logging,
+)
+from rafa_async.llm import SIM_LABEL
 from rafa_async.scenarios import GAMES, get_game
 
 SEATS = "Seats"
@@ -151,17 +159,13 @@ def play(
 
     Example: rafa play tictactoe --x rafa --o random --episodes 20 --train 5 --speculate
     """
-    try:
-        configure_logging(fmt=log_format.value, level=log_level)
-    except ValueError as error:
-        fail(str(error))
+    start_logging(log_format, log_level)
     if replay is not None:
         _replay(replay, backend)
         return
     if game is None:
         fail(f"name a game ({', '.join(GAMES)}) or give --replay LOG")
-    if latency_scale < 0:
-        fail("--latency-scale must be >= 0")
+    latency = sim_latency(latency_scale)
     try:
         config = PlayConfig(
             game=game,
@@ -174,21 +178,13 @@ def play(
             speculate=speculate,
             concurrency=concurrency,
             move_timeout=move_timeout,
-            latency=LatencyModel(scale=latency_scale),
+            latency=latency,
         )
         config.validate()
     except ConfigError as error:
         fail(str(error))
     with ExitStack() as stack:
-        try:
-            results = stack.enter_context(out_path.open("wb")) if out_path else None
-            sink = open_sink(log) if log else None
-            trace_sink = open_sink(trace) if trace else None
-        except OSError as error:
-            fail(f"cannot write {error.filename}: {error.strerror}")
-        for opened in (sink, trace_sink):
-            if opened is not None:
-                stack.callback(opened.close)
+        results, (sink, trace_sink) = open_outputs(stack, out_path, log, trace)
         encoder = msgspec.json.Encoder()
         bar = Progress(
             TextColumn(f"[bold]{game}[/] [dim](simulated LLM)[/]"),
