@@ -169,6 +169,10 @@ class FaultModel(msgspec.Struct, frozen=True, kw_only=True):
     hang_rate: float = 0.0
     hang_seconds: float = 600.0
 
+    @property
+    def enabled(self) -> bool:
+        return bool(self.rate_limit_rate or self.server_error_rate or self.hang_rate)
+
 
 class SimContext:
     """What an oracle may use to answer: a seeded generator and the noise model."""
@@ -258,7 +262,7 @@ class SimLLM:
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         key = None
-        if self.faults.rate_limit_rate or self.faults.server_error_rate or self.faults.hang_rate:
+        if self.faults.enabled:
             key = self._key(request)
             await self._maybe_fault(key)
         response, delay = self.respond(request, key)
@@ -317,8 +321,6 @@ class SimLLM:
 
     async def _maybe_fault(self, key: int) -> None:
         faults = self.faults
-        if not (faults.rate_limit_rate or faults.server_error_rate or faults.hang_rate):
-            return
         attempt = self._attempts.get(key, 0)
         self._attempts[key] = attempt + 1
         u = random.Random(key * 1_000_003 + attempt).random()
