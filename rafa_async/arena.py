@@ -23,13 +23,14 @@ deadlines; with deadlines it is exact on a virtual clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
 import anyio
 import msgspec
 
+from rafa_async._concurrency import for_each_limited
 from rafa_async._context import episode_scope
 from rafa_async._errors import ConfigError
 from rafa_async._events import (
@@ -42,9 +43,9 @@ from rafa_async._events import (
 )
 from rafa_async._match import Player, open_match
 from rafa_async.agents import DirectPlayer, Memory, PolicyPlayer, RafaPlayer
-from rafa_async.llm import LLM, LatencyModel, MiddlewareStack, NoiseModel, SimLLM
+from rafa_async.llm import LLM, LatencyModel, MiddlewareStack, NoiseModel
 from rafa_async.planners import MPCPlanner
-from rafa_async.scenarios import GameSpec, all_oracles, get_game
+from rafa_async.scenarios import GameSpec, get_game, simulated_llm
 
 LLM_KINDS = ("rafa", "direct")
 Phase = Literal["train", "eval"]
@@ -147,7 +148,7 @@ class _Series:
         provider = (
             llm
             if llm is not None
-            else SimLLM(all_oracles(), seed=config.seed, noise=config.noise, latency=config.latency)
+            else simulated_llm(seed=config.seed, noise=config.noise, latency=config.latency)
         )
         self.llm = MiddlewareStack(
             provider,
@@ -188,13 +189,6 @@ class _Series:
         return PolicyPlayer(policy, name=kind)
 
 
-def _schedule(config: PlayConfig) -> Iterator[tuple[int, Phase]]:
-    for episode in range(config.train):
-        yield episode, "train"
-    for episode in range(config.train, config.train + config.episodes):
-        yield episode, "eval"
-
-
 async def play_series(
     config: PlayConfig,
     *,
@@ -211,7 +205,6 @@ async def play_series(
     series = _Series(config, spec, llm, trace)
     records: list[MatchRecord] = []
     started = anyio.current_time()
-    schedule = list(_schedule(config))
 
     async def run(episode: int, phase: Phase) -> None:
         record = await _play_one(config, spec, series, episode, phase, log)
@@ -219,19 +212,14 @@ async def play_series(
         if on_match is not None:
             on_match(record)
 
-    for episode, phase in schedule:
-        if phase == "train":
-            await run(episode, phase)
-    evaluation = iter([item for item in schedule if item[1] == "eval"])
+    async def evaluate(episode: int) -> None:
+        await run(episode, "eval")
 
-    async def worker() -> None:
-        for episode, phase in evaluation:
-            await run(episode, phase)
-
-    async with anyio.create_task_group() as tg:
-        for _ in range(min(config.concurrency, config.episodes)):
-            tg.start_soon(worker)
-    records.sort(key=lambda r: int(r.match.rsplit("-", 1)[1]))
+    for episode in range(config.train):
+        await run(episode, "train")
+    evaluation = range(config.train, config.train + config.episodes)
+    await for_each_limited(evaluation, config.concurrency, evaluate)
+    records.sort(key=lambda r: _episode_number(r.match))
     return records, summarize(config, records, anyio.current_time() - started)
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import anyio
 import msgspec
 
+from rafa_async._concurrency import for_each_limited
 from rafa_async._context import episode_scope
 from rafa_async._env import EpisodeDriver
 from rafa_async._errors import ConfigError
@@ -27,7 +28,7 @@ from rafa_async.agents import (
 )
 from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, MiddlewareStack, NoiseModel, SimLLM
 from rafa_async.planners import BeamPlanner
-from rafa_async.scenarios import all_oracles, get_scenario
+from rafa_async.scenarios import get_scenario, simulated_llm
 from rafa_async.scenarios.game24 import Game24Record, Puzzle
 
 AgentKind = Literal["rafa", "tot", "reflexion", "direct"]
@@ -87,7 +88,7 @@ class Summary(msgspec.Struct, kw_only=True):
 
 
 def build_llm(config: ExperimentConfig) -> SimLLM:
-    return SimLLM(all_oracles(), seed=config.seed, noise=config.noise, latency=config.latency)
+    return simulated_llm(seed=config.seed, noise=config.noise, latency=config.latency)
 
 
 def build_agent(config: ExperimentConfig, llm: LLM) -> Agent[Any]:
@@ -177,19 +178,16 @@ async def run_experiment(
         recorder=recorder,
     )
     results: list[Game24Record | None] = [None] * len(tasks)
-    queue = iter(enumerate(tasks))
     started = anyio.current_time()
 
-    async def worker() -> None:
-        for index, task in queue:
-            record = await run_task(config, stack, task, recorder)
-            results[index] = record
-            if on_result is not None:
-                on_result(record)
+    async def run(indexed: tuple[int, Puzzle]) -> None:
+        index, task = indexed
+        record = await run_task(config, stack, task, recorder)
+        results[index] = record
+        if on_result is not None:
+            on_result(record)
 
-    async with anyio.create_task_group() as tg:
-        for _ in range(min(config.concurrency, len(tasks))):
-            tg.start_soon(worker)
+    await for_each_limited(list(enumerate(tasks)), config.concurrency, run)
     records = [r for r in results if r is not None]
     return records, summarize(config, records, anyio.current_time() - started)
 

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from rafa_async._errors import ConfigError
-from rafa_async.llm import Oracle
+from rafa_async.llm import LatencyModel, NoiseModel, Oracle, SimLLM
 from rafa_async.scenarios._games import GAME_BUILDERS, GameSpec, SeatPolicy
 from rafa_async.scenarios.game24 import Game24Benchmark
 
@@ -35,6 +35,13 @@ def get_game(name: str) -> GameSpec:
     return builder()
 
 
+def simulated_llm(
+    *, seed: int = 0, noise: NoiseModel | None = None, latency: LatencyModel | None = None
+) -> SimLLM:
+    """The simulated LLM with an oracle for every scenario and game."""
+    return SimLLM(all_oracles(), seed=seed, noise=noise, latency=latency)
+
+
 def all_oracles() -> dict[str, Oracle]:
     """One sim oracle per scenario and game, keyed by scenario name."""
     oracles: dict[str, Oracle] = {name: spec.oracle() for name, spec in SCENARIOS.items()}
@@ -51,4 +58,5 @@ __all__ = [
     "all_oracles",
     "get_game",
     "get_scenario",
+    "simulated_llm",
 ]
