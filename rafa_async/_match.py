@@ -210,16 +210,21 @@ class Match(Generic[S]):
 
     # -- host ----------------------------------------------------------------------
 
-    def _emit_nowait(self, kind: str, event: Event) -> None:
+    def _record(self, kind: str, event: Event) -> str:
+        """Stamp ``event`` into the match log; the topic to publish it on."""
         self.recorder.emit(event)
         self.log.append(event)
+        return f"{self._topic}.{kind}"
+
+    def _emit_nowait(self, kind: str, event: Event) -> None:
+        topic = self._record(kind, event)
         try:
-            self.bus.publish_nowait(f"{self._topic}.{kind}", event)
+            self.bus.publish_nowait(topic, event)
         except anyio.WouldBlock:
             # A 'block' subscriber is full and this path (a player's submit) must
             # not wait.  The event is in the match log and the submitter got the
             # verdict; only the bus copy is skipped, and that is logged.
-            log.warning("match_event_not_published", topic=f"{self._topic}.{kind}")
+            log.warning("match_event_not_published", topic=topic)
 
     async def _emit(self, kind: str, event: Event, *, then_more: bool = False) -> None:
         """Log and publish ``event``, delivering before yielding to the players.
@@ -228,9 +233,7 @@ class Match(Generic[S]):
         all, so players wake once for both events instead of twice.  Only a full
         ``block`` subscriber makes the host wait (``EventBus.publish``).
         """
-        self.recorder.emit(event)
-        self.log.append(event)
-        topic = f"{self._topic}.{kind}"
+        topic = self._record(kind, event)
         try:
             self.bus.publish_nowait(topic, event)
         except anyio.WouldBlock:
