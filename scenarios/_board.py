@@ -22,6 +22,8 @@ from typing import Generic, Protocol, Self, TypeVar
 from rafa_async import NOOP, MalformedResponse, ProviderError, Step
 from rafa_async.llm import ChatRequest, Intent, IntentKind, Message, SimContext
 
+from ._prompting import memory_block as memory_block
+
 Facts = Mapping[str, tuple[str, ...]]
 """The moves memory says were played in each position: ``{key: (move, ...)}``."""
 
@@ -90,13 +92,6 @@ def read_played_facts(
 
 _EARLIER = "What happened in earlier moves and games:"
 _OPPONENT_BEFORE = "Moves this opponent made before (the key is the position):"
-
-
-def memory_block(memory: Sequence[str], heading: str) -> str:
-    if not memory:
-        return ""
-    lines = "\n".join(f"- {line}" for line in memory)
-    return f"{heading}\n{lines}\n\n"
 
 
 def position_block(state: BoardState) -> str:

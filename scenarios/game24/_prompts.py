@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .._prompting import memory_block
+
 _RULES = (
     "Use numbers and basic arithmetic operations (+ - * /) to obtain 24. Each step, you are "
     "only allowed to choose two of the remaining numbers to obtain a new number."
@@ -43,13 +45,6 @@ Steps:
 6 - 4 = 2 (left: 2 12)
 2 * 12 = 24 (left: 24)
 Answer: (6 - 4) * (4 + 8) = 24"""
-
-
-def memory_block(memory: Sequence[str], heading: str) -> str:
-    if not memory:
-        return ""
-    lines = "\n".join(f"- {line}" for line in memory)
-    return f"{heading}\n{lines}\n\n"
 
 
 def propose_prompt(state: str, memory: Sequence[str]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .._prompting import memory_block
 from ._view import LocalView
 
 RULES = (
@@ -19,13 +20,6 @@ RULES = (
     "The map border is a wall: a move into it leaves you where you are. Agents never share "
     "a cell: agents moving into the same cell, or swapping cells, all stay where they were."
 )
-
-
-def memory_block(memory: Sequence[str], heading: str) -> str:
-    if not memory:
-        return ""
-    lines = "\n".join(f"- {line}" for line in memory)
-    return f"{heading}\n{lines}\n\n"
 
 
 def propose_prompt(view: LocalView, memory: Sequence[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .._prompting import memory_block as _memory_block
 from ._state import IPDState, PendingRound, Rules, player_index
 
 
@@ -52,13 +53,6 @@ def view(state: IPDState, player: str) -> str:
     totals = [f"{t:g}" for t in state.totals]
     lines.append(f"Totals: you {totals[me]}{others(totals)}.")
     return "\n".join(lines)
-
-
-def _memory_block(memory: Sequence[str], heading: str) -> str:
-    if not memory:
-        return ""
-    lines = "\n".join(f"- {line}" for line in memory)
-    return f"{heading}\n{lines}\n\n"
 
 
 def _opponents(rules: Rules, player: str) -> list[str]:
