@@ -26,6 +26,8 @@ from rafa_async._env import (
 )
 from rafa_async._errors import (
     ConfigError as ConfigError,
+    ConnectFailed as ConnectFailed,
+    ConnectionLost as ConnectionLost,
     LLMError as LLMError,
     LLMTimeout as LLMTimeout,
     MalformedResponse as MalformedResponse,
@@ -84,6 +86,8 @@ __all__ = [
     "CallCounts",
     "Clock",
     "ConfigError",
+    "ConnectFailed",
+    "ConnectionLost",
     "Delivery",
     "Environment",
     "EpisodeDriver",

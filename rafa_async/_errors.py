@@ -5,6 +5,8 @@ RafaError
 └── LLMError             one LLM call failed (after middleware gave up)
     ├── RateLimited      the provider asked us to slow down (retryable)
     ├── ProviderError    the provider failed; ``retryable`` says whether to retry
+    │   ├── ConnectFailed    the server could not be reached (retryable)
+    │   └── ConnectionLost   the connection ended mid-response (retryable)
     ├── LLMTimeout       a call took longer than its timeout (retryable)
     └── MalformedResponse  the answer could not be parsed into what was asked
 """
@@ -47,6 +49,21 @@ class ProviderError(LLMError):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+
+
+class ConnectFailed(ProviderError):
+    """No connection to the server (refused, unknown host, connect timeout)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=None, retryable=True)
+
+
+class ConnectionLost(ProviderError):
+    """The connection closed before the response was complete (e.g. a stream
+    cut mid-way)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=None, retryable=True)
 
 
 class LLMTimeout(LLMError):

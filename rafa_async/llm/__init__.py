@@ -1,5 +1,13 @@
 """The LLM layer: one protocol, composable middleware, and the embedded sim."""
 
+from rafa_async.llm._http import (
+    HttpRequest as HttpRequest,
+    HttpResponse as HttpResponse,
+    HttpStream as HttpStream,
+    HttpTransport as HttpTransport,
+    MockTransport as MockTransport,
+    Timeouts as Timeouts,
+)
 from rafa_async.llm._middleware import (
     ConcurrencyLimit as ConcurrencyLimit,
     MiddlewareStack as MiddlewareStack,
