@@ -27,6 +27,7 @@ per agent-replan.  Writes benchmarks/results/scale_gridworld.json.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import subprocess
@@ -43,6 +44,9 @@ from rafa_async.agents import RafaPlayer
 from rafa_async.llm import SIM_LABEL, LatencyModel, MiddlewareStack, SimLLM
 from rafa_async.planners import GreedyPlanner
 from rafa_async.scenarios.gridworld import Foraging, ForagingOracle, ForagingWorld
+
+GC_TUNED_THRESHOLD = 50_000
+"""gen-0 threshold with --gc tuned (CPython's default is 700)."""
 
 # agents -> (map side, food)
 SIZES = {100: (30, 20), 1_000: (95, 200), 10_000: (300, 2_000)}
@@ -76,7 +80,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def one_size(agents: int, ticks: int, tick: float, latency: float) -> dict[str, Any]:
+async def one_size(
+    agents: int, ticks: int, tick: float, latency: float, gc_mode: str = "default"
+) -> dict[str, Any]:
     side, food = SIZES.get(agents, (int((agents * 9) ** 0.5), max(1, agents // 5)))
     game = Foraging(side, side, agents, food, seed=1, max_ticks=ticks, vision=3)
     oracle = ForagingOracle()
@@ -99,8 +105,17 @@ async def one_size(agents: int, ticks: int, tick: float, latency: float) -> dict
         players[p] = RafaPlayer(GreedyPlanner(llm, actor), name="rafa")
     bus = EventBus()
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    async with open_match(game, players, clock="realtime", tick=tick, bus=bus, inbox=64) as match:
-        seats = list(bus.subscriptions)
+    async with open_match(
+        game, players, clock="realtime", tick=tick, bus=bus, inbox=64, keep_log=False
+    ) as match:
+        seats = [*bus.subscriptions, *bus.listeners]
+        if gc_mode == "tuned":
+            # What latency-sensitive CPython services do after start-up: move
+            # everything built so far (players, map, caches) out of the
+            # collector's sight, and collect the young generation less often.
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(GC_TUNED_THRESHOLD, 20, 1_000)
         result = await match.run()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     latencies = [x for p in players.values() for x in p.stats.replan_latencies]
@@ -143,7 +158,9 @@ async def one_size(agents: int, ticks: int, tick: float, latency: float) -> dict
 
 
 def child(args: argparse.Namespace) -> None:
-    row = anyio.run(one_size, args.one, args.ticks, args.tick, args.latency, backend=args.backend)
+    row = anyio.run(
+        one_size, args.one, args.ticks, args.tick, args.latency, args.gc, backend=args.backend
+    )
     print(json.dumps(row))
 
 
@@ -154,6 +171,13 @@ def main() -> None:
     parser.add_argument("--tick", type=float, default=1.0, help="seconds per tick")
     parser.add_argument("--latency", type=float, default=0.2, help="sim ttft (seconds)")
     parser.add_argument("--backend", choices=("trio", "asyncio"), default="trio")
+    parser.add_argument(
+        "--gc",
+        choices=("default", "tuned", "both"),
+        default="both",
+        help="CPython's collector as is, tuned (gc.freeze after set-up, gen-0 threshold "
+        f"{GC_TUNED_THRESHOLD:,}), or both side by side",
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/scale_gridworld.json"))
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -163,27 +187,29 @@ def main() -> None:
     rows = []
     print(SIM_LABEL)
     header = (
-        f"{'agents':>7} {'ticks':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'agents':>7} {'gc':>7} {'ticks':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
         f"{'steady p99':>10} "
         f"{'fw us/replan':>12} {'scen us/repl':>12} {'events/s':>10} {'RSS MiB':>8} "
         f"{'overruns':>8} {'lag ms':>7} {'late':>6}"
     )
     print(header)
-    for agents in args.agents:
+    modes = ("default", "tuned") if args.gc == "both" else (args.gc,)
+    for agents, mode in ((a, m) for a in args.agents for m in modes):
         command = [
             sys.executable, __file__, "--one", str(agents), "--ticks", str(args.ticks),
             "--tick", str(args.tick), "--latency", str(args.latency), "--backend", args.backend,
+            "--gc", mode,
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-            print(f"{agents:>7} FAILED (exit {done.returncode}):\n{tail}", flush=True)
-            rows.append({"agents": agents, "failed": True, "stderr_tail": tail})
+            print(f"{agents:>7} {mode:>7} FAILED (exit {done.returncode}):\n{tail}", flush=True)
+            rows.append({"agents": agents, "gc": mode, "failed": True, "stderr_tail": tail})
             continue
-        row = json.loads(done.stdout.strip().splitlines()[-1])
+        row = {"gc": mode} | json.loads(done.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(
-            f"{row['agents']:>7} {row['ticks']:>5} {row['replan_p50_ms']:>8.2f} "
+            f"{row['agents']:>7} {mode:>7} {row['ticks']:>5} {row['replan_p50_ms']:>8.2f} "
             f"{row['replan_p99_ms']:>8.2f} {row['replan_max_ms']:>8.2f} "
             f"{row['steady_p99_ms']:>10.2f} "
             f"{row['framework_us_per_replan']:>12.1f} {row['scenario_us_per_replan']:>12.1f} "

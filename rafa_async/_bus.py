@@ -30,6 +30,14 @@ warning when a burst of drops starts and when the subscriber has caught up
 (with the count) -- at most one warning per :data:`LOG_INTERVAL` seconds per
 subscription, so sustained overload gives one progress line a second, not one
 per drop.  A subscription has one consumer task at a time.
+
+Listeners (:meth:`EventBus.listen`) are the other kind of subscriber: a plain
+function called *inline* by ``publish``, in the publisher's task.  No buffer,
+no wake-up, no task switch: for thousands of agents that each need a few
+microseconds of bookkeeping per event (store feedback, cancel a stale plan,
+queue a replan), that is the difference between one pass over the agents and
+one scheduling round per agent.  A listener must be quick and must not
+block; an exception it raises propagates to the publisher.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ import re
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -375,6 +383,26 @@ class Subscription:
         return self.receive_nowait()
 
 
+class Listener:
+    """A function the bus calls inline for every matching event (see
+    :meth:`EventBus.listen`).  ``delivered`` counts the calls."""
+
+    __slots__ = ("delivered", "handler", "pattern")
+
+    overflow = "inline"
+    dropped = 0
+    pending = 0
+
+    def __init__(self, pattern: str, handler: Callable[[str, Event], None]) -> None:
+        self.pattern = pattern
+        self.handler = handler
+        self.delivered = 0
+
+    def push(self, item: Delivery) -> None:
+        self.delivered += 1
+        self.handler(*item)
+
+
 _ROUTE_CACHE_SIZE = 65_536
 
 
@@ -393,7 +421,7 @@ class EventBus:
         # Subscriptions grouped by pattern (insertion-ordered dicts): routing a
         # new topic matches each distinct pattern once -- 10,000 seats sharing
         # one pattern cost one regex match, not 10,000 -- and leaving is O(1).
-        self._by_pattern: dict[str, dict[Subscription, None]] = {}
+        self._by_pattern: dict[str, dict[Subscription | Listener, None]] = {}
         self._routes: dict[str, _Route] = {}
         self._log_budget = _LogBudget()
         self.published = 0
@@ -409,7 +437,7 @@ class EventBus:
             ]
             route = _Route(
                 tuple(s.push for s in matching),
-                tuple(s for s in matching if s.overflow == "block"),
+                tuple(s for s in matching if isinstance(s, Subscription) and s.overflow == "block"),
             )
             if len(self._routes) >= _ROUTE_CACHE_SIZE:
                 self._routes.clear()  # topics come and go (match ids): stay bounded
@@ -457,18 +485,50 @@ class EventBus:
         """
         compile_pattern(pattern)
         subscription = Subscription(pattern, buffer, overflow, self._log_budget)
-        self._by_pattern.setdefault(pattern, {})[subscription] = None
-        self._routes.clear()
+        self._add(subscription)
         try:
             yield subscription
         finally:
-            group = self._by_pattern[pattern]
-            del group[subscription]
-            if not group:
-                del self._by_pattern[pattern]
-            self._routes.clear()
+            self._remove(subscription)
             subscription._close()
+
+    @contextmanager
+    def listen(self, pattern: str, handler: Callable[[str, Event], None]) -> Iterator[Listener]:
+        """Call ``handler(topic, event)`` inline, in the publisher's task, for
+        every event matching ``pattern`` published while the block runs.
+
+        The handler must not block (it cannot await) and should take
+        microseconds: the publisher waits for it.  Per-topic order holds as
+        for subscriptions; an exception from the handler propagates to the
+        publisher, and subscribers later in the route miss that event.
+        """
+        compile_pattern(pattern)
+        listener = Listener(pattern, handler)
+        self._add(listener)
+        try:
+            yield listener
+        finally:
+            self._remove(listener)
+
+    def _add(self, subscriber: Subscription | Listener) -> None:
+        self._by_pattern.setdefault(subscriber.pattern, {})[subscriber] = None
+        self._routes.clear()
+
+    def _remove(self, subscriber: Subscription | Listener) -> None:
+        group = self._by_pattern[subscriber.pattern]
+        del group[subscriber]
+        if not group:
+            del self._by_pattern[subscriber.pattern]
+        self._routes.clear()
 
     @property
     def subscriptions(self) -> Iterator[Subscription]:
-        return iter([s for group in self._by_pattern.values() for s in group])
+        return iter(
+            [s for group in self._by_pattern.values() for s in group if isinstance(s, Subscription)]
+        )
+
+    @property
+    def listeners(self) -> Iterator[Listener]:
+        return iter(
+            [s for group in self._by_pattern.values() for s in group if isinstance(s, Listener)]
+        )

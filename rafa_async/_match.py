@@ -34,7 +34,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from functools import partial
+from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 import anyio
 import anyio.lowlevel
@@ -67,6 +68,22 @@ class Player(Protocol):
     async def play(self, seat: Seat[Any]) -> None: ...
 
 
+@runtime_checkable
+class ReactivePlayer(Player, Protocol):
+    """A player that takes its seat's events inline instead of from an inbox.
+
+    :func:`open_match` registers ``on_event`` as a bus listener (see
+    :meth:`~rafa_async.EventBus.listen`): the host calls it for each event of
+    the match, in the host's task, as it publishes.  It must not block; it
+    records what happened and wakes the player's own task (``play``) when
+    there is work to do.  Thousands of such players cost the host one pass
+    over them per event instead of one task switch each.  ``play`` still runs
+    as the player's task, and its seat has no ``events`` inbox.
+    """
+
+    def on_event(self, seat: Seat[Any], topic: str, event: Event) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     accepted: bool
@@ -89,10 +106,20 @@ class MatchResult:
 class Seat(Generic[S]):
     """One player's place in a match: its inbox, its view, its way to act."""
 
-    def __init__(self, match: Match[S], player: str, events: Subscription) -> None:
+    def __init__(self, match: Match[S], player: str, events: Subscription | None) -> None:
         self.match = match
         self.player = player
-        self.events = events
+        self._events = events
+
+    @property
+    def events(self) -> Subscription:
+        """The seat's inbox (``match.<id>.*``).  A :class:`ReactivePlayer`'s
+        seat has none: its events go to ``on_event``."""
+        if self._events is None:
+            raise RuntimeError(
+                f"seat {self.player} belongs to a reactive player: its events go to on_event"
+            )
+        return self._events
 
     @property
     def state(self) -> S:
@@ -141,6 +168,7 @@ class Match(Generic[S]):
         max_turns: int | None = None,
         fallback: Callable[[Sequence[str]], str] | None = None,
         meta: Mapping[str, str] | None = None,
+        keep_log: bool = True,
     ) -> None:
         missing = set(game.players) - set(players)
         extra = set(players) - set(game.players)
@@ -168,6 +196,7 @@ class Match(Generic[S]):
         self.state: S = game.reset(seed)
         self.turn = 0
         self.movers: frozenset[str] = frozenset()
+        self.keep_log = keep_log
         self.log: list[Event] = []
         self.late = dict.fromkeys(game.players, 0)
         self.rejected = dict.fromkeys(game.players, 0)
@@ -213,7 +242,8 @@ class Match(Generic[S]):
     def _record(self, kind: str, event: Event) -> str:
         """Stamp ``event`` into the match log; the topic to publish it on."""
         self.recorder.emit(event)
-        self.log.append(event)
+        if self.keep_log:
+            self.log.append(event)
         return f"{self._topic}.{kind}"
 
     def _emit_nowait(self, kind: str, event: Event) -> None:
@@ -398,6 +428,7 @@ async def open_match(
     inbox: int = 4096,
     inbox_overflow: Overflow = "drop_oldest",
     meta: Mapping[str, str] | None = None,
+    keep_log: bool = True,
 ) -> AsyncIterator[Match[S]]:
     """A match with every player running as a task of its task group::
 
@@ -406,7 +437,13 @@ async def open_match(
 
     Each seat is subscribed to ``match.<id>.*`` (``inbox`` events,
     ``inbox_overflow``) before any player starts, so no player misses the
-    start.  When the block exits, players still running are cancelled.
+    start; a :class:`ReactivePlayer`'s seat gets a listener calling its
+    ``on_event`` instead.  When the block exits, players still running are
+    cancelled.
+
+    ``keep_log`` keeps every host event in memory for ``MatchResult.log``;
+    a long match of thousands of players should turn it off and log to the
+    ``recorder``'s sink (a file) instead.
     """
     match = Match(
         game,
@@ -420,14 +457,22 @@ async def open_match(
         tick=tick,
         max_turns=max_turns,
         meta=meta,
+        keep_log=keep_log,
     )
     async with AsyncExitStack() as stack:
         seats = []
+        pattern = f"match.{match_id}.*"
         for name in game.players:
-            events = await stack.enter_async_context(
-                match.bus.subscribe(f"match.{match_id}.*", buffer=inbox, overflow=inbox_overflow)
-            )
-            seats.append(Seat(match, name, events))
+            player = match.players[name]
+            if isinstance(player, ReactivePlayer):
+                seat: Seat[S] = Seat(match, name, None)
+                stack.enter_context(match.bus.listen(pattern, partial(player.on_event, seat)))
+            else:
+                events = await stack.enter_async_context(
+                    match.bus.subscribe(pattern, buffer=inbox, overflow=inbox_overflow)
+                )
+                seat = Seat(match, name, events)
+            seats.append(seat)
         async with anyio.create_task_group() as tg:
             for seat in seats:
                 tg.start_soon(match.players[seat.player].play, seat)

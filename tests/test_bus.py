@@ -782,3 +782,57 @@ async def test_many_overflowing_subscriptions_share_one_warning_budget(anyio_bac
         assert (
             logs[BUS_WARNINGS_PER_INTERVAL]["suppressed_warnings"] == BUS_WARNINGS_PER_INTERVAL * 2
         )
+
+
+# -- listeners (inline handlers) ----------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_listener_is_called_inline_in_publication_order(anyio_backend: Any) -> None:
+    bus = EventBus()
+    seen: list[tuple[str, int]] = []
+    with bus.listen("a.*", lambda topic, event: seen.append((topic, event.n))) as listener:
+        bus.publish_nowait("a.x", tick(1))
+        assert seen == [("a.x", 1)]  # before publish_nowait returned: no task switch
+        await bus.publish("a.y", tick(2))
+        bus.publish_nowait("b.x", tick(3))
+    assert seen == [("a.x", 1), ("a.y", 2)]
+    assert listener.delivered == 2
+
+
+@pytest.mark.anyio
+async def test_listener_stops_hearing_when_its_block_exits(anyio_backend: Any) -> None:
+    bus = EventBus()
+    seen: list[int] = []
+    with bus.listen("**", lambda topic, event: seen.append(event.n)):
+        bus.publish_nowait("t", tick(1))
+    bus.publish_nowait("t", tick(2))
+    assert seen == [1]
+    assert list(bus.listeners) == []
+
+
+@pytest.mark.anyio
+async def test_listener_error_propagates_to_the_publisher(anyio_backend: Any) -> None:
+    bus = EventBus()
+
+    def fail(topic: str, event: Event) -> None:
+        raise RuntimeError(f"cannot handle {topic}")
+
+    with bus.listen("t", fail), pytest.raises(RuntimeError, match="cannot handle t"):
+        bus.publish_nowait("t", tick(1))
+
+
+@pytest.mark.anyio
+async def test_listeners_and_subscriptions_see_the_same_order(anyio_backend: Any) -> None:
+    bus = EventBus()
+    heard: list[int] = []
+    with bus.listen("t.*", lambda topic, event: heard.append(event.n)):
+        async with bus.subscribe("t.*", buffer=100) as sub:
+            for n in range(20):
+                bus.publish_nowait(f"t.{n % 3}", tick(n))
+            assert numbers(sub.drain()) == heard == list(range(20))
+
+
+def test_listener_pattern_is_checked() -> None:
+    with pytest.raises(ConfigError, match="empty segment"), EventBus().listen("a..b", print):
+        pass

@@ -272,3 +272,62 @@ def _digest(backend: str) -> str:
 
 def test_same_seed_gives_the_same_log_digest_on_trio_and_asyncio() -> None:
     assert _digest("trio") == _digest("asyncio") == _digest("trio")
+
+
+class Echo:
+    """A reactive player: takes events inline, acts from its own task."""
+
+    name = "echo"
+
+    def __init__(self) -> None:
+        self.heard: list[str] = []
+        self.turns: list[int] = []
+        self.wake = anyio.Event()
+        self.inbox_error: str = ""
+
+    def on_event(self, seat: Seat[Any], topic: str, event: Any) -> None:
+        self.heard.append(topic.rsplit(".", 1)[-1])
+        if isinstance(event, TurnStarted) and seat.called(event):
+            self.turns.append(event.turn)
+            self.wake.set()
+
+    async def play(self, seat: Seat[Any]) -> None:
+        try:
+            seat.events  # noqa: B018
+        except RuntimeError as error:
+            self.inbox_error = str(error)
+        while True:
+            await self.wake.wait()
+            self.wake = anyio.Event()
+            seat.submit("run", turn=self.turns[-1])
+
+
+@pytest.mark.anyio
+async def test_reactive_player_hears_every_event_inline_and_has_no_inbox(
+    anyio_backend: Any,
+) -> None:
+    bus = EventBus()
+    echo = Echo()
+    async with open_match(RaceGame(goal=4), {"A": echo, "B": always("walk")}, bus=bus) as match:
+        assert len(list(bus.listeners)) == 1  # A listens; B has an inbox
+        assert len(list(bus.subscriptions)) == 1
+        result = await match.run()
+    assert result.scores == {"A": 1.0, "B": 0.0}
+    assert echo.heard[0] == "start" and echo.heard[-1] == "end"
+    assert echo.heard.count("turn") == result.turns
+    assert echo.turns == [1, 3]
+    assert "reactive" in echo.inbox_error
+    assert list(bus.listeners) == []
+
+
+@pytest.mark.anyio
+async def test_match_without_keep_log_still_records_to_its_recorder(anyio_backend: Any) -> None:
+    sink = ListSink()
+    players = {"A": always("run"), "B": always("run")}
+    async with open_match(
+        RaceGame(), players, recorder=EventRecorder(sink), keep_log=False
+    ) as match:
+        result = await match.run()
+    assert result.log == []
+    assert isinstance(sink.events[0], MatchStarted)
+    assert isinstance(sink.events[-1], MatchEnded)

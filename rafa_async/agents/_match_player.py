@@ -1,8 +1,9 @@
 """RAFA in a shared match: plan asynchronously, cancel stale plans, speculate.
 
-:class:`RafaPlayer` is a :class:`~rafa_async.Player`.  It reads its seat's
-event stream in one task and keeps at most one plan in flight in a child
-task with its own cancel scope:
+:class:`RafaPlayer` is a :class:`~rafa_async.ReactivePlayer`: the host
+calls its ``on_event`` inline for each event of the match (no inbox, no task
+switch per event), and its one long-lived task runs the plans that queues,
+at most one in flight, each in its own cancel scope:
 
 * ``TurnStarted`` for this player: reuse the plan in flight if it is rooted
   in exactly this state (a speculation hit), else cancel it and plan anew;
@@ -34,10 +35,13 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol
 
 import anyio
+import anyio.lowlevel
 
 from rafa_async._events import (
+    Event,
     EventRecorder,
     MatchEnded,
+    MatchStarted,
     MatchTransition,
     PlanCancelled,
     PlanCompleted,
@@ -79,7 +83,6 @@ class PlayerStats:
     hits: int = 0
     misses: int = 0
     fallbacks: int = 0
-    skipped_turns: int = 0
     cancel_latencies: list[float] = field(default_factory=list)
     """Per cancelled plan: the transition that made it stale -> all its tasks exited."""
     unwind_latencies: list[float] = field(default_factory=list)
@@ -142,36 +145,40 @@ class RafaPlayer(Generic[S]):
         self._inflight: _InFlight[S] | None = None
         self._heard = _Heard(self.memory)
         self._requests: deque[_InFlight[S]] = deque()
-        self._wakeup = anyio.Event()
+        self._wakeup = _Wakeup()
+        self._ended = False
 
-    async def play(self, seat: Seat[Any]) -> None:
-        game = seat.match.game
-        self._requests.clear()
-        self._wakeup = anyio.Event()
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(self._worker, seat)
-            async for _, event in seat.events:
-                if isinstance(event, MatchTransition):
-                    self._heard.hear(event, seat.player)
-                    self._invalidate(event.state, "stale: the state changed", since=event.ts)
-                    if (
-                        self.speculate
-                        and not event.done
-                        and self._inflight is None
-                        and seat.player not in game.to_move(seat.state)
-                    ):
-                        self._start(seat.state, root=None, speculative=True)
-                elif isinstance(event, TurnStarted):
-                    if seat.called(event):
-                        self._on_turn(seat, event)
-                    elif event.turn != seat.turn:
-                        # Behind on the inbox: that turn is over; never plan for the past.
-                        self.stats.skipped_turns += 1
-                elif isinstance(event, MatchEnded):
-                    break
+    def on_event(self, seat: Seat[Any], topic: str, event: Event) -> None:
+        """Called inline by the match host for each event of the match (this
+        is a :class:`~rafa_async.ReactivePlayer`): learn, cancel a stale
+        plan, queue a new one for the worker.  Never blocks."""
+        if isinstance(event, MatchTransition):
+            self._heard.hear(event, seat.player)
+            self._invalidate(event.state, "stale: the state changed", since=event.ts)
+            if (
+                self.speculate
+                and not event.done
+                and self._inflight is None
+                and seat.player not in seat.match.game.to_move(seat.state)
+            ):
+                self._start(seat.state, root=None, speculative=True)
+        elif isinstance(event, TurnStarted):
+            if seat.called(event):
+                self._on_turn(seat, event)
+        elif isinstance(event, MatchStarted):
+            self._requests.clear()
+            self._inflight = None
+            self._ended = False
+        elif isinstance(event, MatchEnded):
             self._heard.commit()
             self._invalidate(None, "match ended")
-            tg.cancel_scope.cancel()
+            self._ended = True
+            self._wakeup.set()
+
+    async def play(self, seat: Seat[Any]) -> None:
+        """The player's one task: runs the plans :meth:`on_event` queues,
+        until the match ends (or the match cancels it)."""
+        await self._worker(seat)
 
     # -- plan bookkeeping ----------------------------------------------------------
 
@@ -234,8 +241,7 @@ class RafaPlayer(Generic[S]):
         episode = f"{seat.match.id}:{seat.player}"
         while True:
             await self._wakeup.wait()
-            self._wakeup = anyio.Event()
-            while self._requests:
+            while self._requests and not self._ended:
                 inflight = self._requests.popleft()
                 stale_turn = inflight.turn is not None and inflight.turn != seat.turn
                 if inflight.cancelled or stale_turn:  # went stale before it started
@@ -244,6 +250,8 @@ class RafaPlayer(Generic[S]):
                     self._record_cancel(episode, inflight)
                     continue
                 await self._plan(seat, inflight, inflight.state)
+            if self._ended:
+                return
 
     async def _plan(self, seat: Seat[Any], inflight: _InFlight[S], state: S) -> None:
         episode = f"{seat.match.id}:{seat.player}"
@@ -335,6 +343,38 @@ def _submit_first(
     if legal:
         stats.fallbacks += 1
         seat.submit(legal[0], turn=turn)
+
+
+class _Wakeup:
+    """A flag the host's inline handler sets and the worker waits on.
+
+    Setting it while the worker runs is remembered, so a request queued
+    mid-plan is seen at the next wait without parking.  It can be made outside
+    an event loop (players are often built before ``anyio.run``).
+    """
+
+    __slots__ = ("_flag", "_parked")
+
+    def __init__(self) -> None:
+        self._flag = False
+        self._parked: anyio.Event | None = None
+
+    def set(self) -> None:
+        self._flag = True
+        if self._parked is not None:
+            self._parked.set()
+
+    async def wait(self) -> None:
+        """Returns once set (clearing it); cancellable while parked."""
+        if self._flag:
+            await anyio.lowlevel.checkpoint()
+        else:
+            self._parked = anyio.Event()
+            try:
+                await self._parked.wait()
+            finally:
+                self._parked = None
+        self._flag = False
 
 
 class _Heard:
