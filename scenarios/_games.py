@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from rafa_async import Game, Seat
 from rafa_async.llm import Oracle
@@ -12,6 +12,10 @@ from rafa_async.llm import Oracle
 
 class _Mover(Protocol):
     def move(self, state: Any) -> str: ...
+
+
+class _PlayerMover(Protocol):
+    def move(self, state: Any, player: str) -> str: ...
 
 
 SeatPolicy = Callable[[Seat[Any]], str]
@@ -30,6 +34,12 @@ class GameSpec:
     """The LLM-facing world model for a seat (some games bind it to the seat)."""
     oracle: Callable[[], Oracle]
     policies: Mapping[str, Callable[[int], SeatPolicy]]
+    default_seats: Mapping[str, str]
+    """Who plays each seat when ``rafa play`` is not told."""
+    scoring: Literal["outcome", "share"] = "outcome"
+    """``outcome``: scores are win 1 / draw 0.5 / loss 0.  ``share``: a score
+    is a fraction (e.g. of the best forager's food); wins/draws/losses do not
+    apply."""
 
 
 def state_policy(factory: Callable[[int], _Mover]) -> Callable[[int], SeatPolicy]:
@@ -56,6 +66,7 @@ def _tictactoe() -> GameSpec:
             "random": state_policy(ttt.RandomPolicy),
             "perfect": state_policy(ttt.PerfectPolicy),
         },
+        default_seats={"X": "rafa", "O": "random"},
     )
 
 
@@ -73,6 +84,7 @@ def _connect4() -> GameSpec:
             "random": state_policy(c4.RandomPolicy),
             "negamax": state_policy(c4.NegamaxPolicy),
         },
+        default_seats={"R": "rafa", "Y": "random"},
     )
 
 
@@ -96,6 +108,45 @@ def _ipd() -> GameSpec:
             "always-cooperate": strategy(ipd.AlwaysCooperate),
             "random": lambda seed: ipd.seat_policy(ipd.Random(seed)),
         },
+        default_seats={"p1": "rafa", "p2": "tit-for-tat"},
+    )
+
+
+GRIDWORLD_AGENTS = 6
+
+
+def _gridworld() -> GameSpec:
+    from rafa_async.scenarios import gridworld as gw
+
+    game = gw.Foraging(12, 12, GRIDWORLD_AGENTS, 8, seed=1, max_ticks=30, vision=3)
+    world = gw.ForagingWorld(game)
+
+    def seat_policy(factory: Callable[[int], _PlayerMover]) -> Callable[[int], SeatPolicy]:
+        def build(seed: int) -> SeatPolicy:
+            policy = factory(seed)
+            return lambda seat: policy.move(seat.state, seat.player)
+
+        return build
+
+    half = GRIDWORLD_AGENTS // 2
+    return GameSpec(
+        name="gridworld",
+        description=(
+            f"Foraging: {GRIDWORLD_AGENTS} agents a0-a{GRIDWORLD_AGENTS - 1} on a 12x12 map, "
+            "simultaneous moves, 30 ticks; score = food eaten / best forager's "
+            "(benchmarks/scale_gridworld.py runs thousands in real time)"
+        ),
+        seats=game.players,
+        make=lambda: game,
+        world=world.for_player,
+        oracle=gw.ForagingOracle,
+        policies={
+            "greedy": seat_policy(lambda seed: gw.GreedyPolicy(game, seed=seed)),
+            "random": seat_policy(gw.RandomPolicy),
+            "stay": seat_policy(lambda seed: gw.StayPolicy()),
+        },
+        default_seats={p: "rafa" if i < half else "greedy" for i, p in enumerate(game.players)},
+        scoring="share",
     )
 
 
@@ -103,4 +154,5 @@ GAME_BUILDERS: dict[str, Callable[[], GameSpec]] = {
     "tictactoe": _tictactoe,
     "connect4": _connect4,
     "ipd": _ipd,
+    "gridworld": _gridworld,
 }

@@ -184,6 +184,7 @@ def test_cli_play_bad_input_exits_2_with_one_message(args: list[str], message: s
     [
         ("connect4", ["--seat", "R=rafa", "--seat", "Y=random"]),
         ("ipd", ["--seat", "p1=rafa", "--seat", "p2=tit-for-tat"]),
+        ("gridworld", ["--seat", "a0=random"]),
     ],
 )
 def test_cli_plays_every_registered_game(game: str, seats: list[str]) -> None:
@@ -202,5 +203,27 @@ def test_a_msgpack_match_log_replays_too(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     replayed = runner.invoke(app, ["play", "--replay", str(log)])
+    assert replayed.exit_code == 0, replayed.output
+    assert "2 identical, 0 different" in replayed.output
+
+
+def test_cli_fills_unnamed_seats_with_the_games_defaults() -> None:
+    from rafa_async.cli._play import parse_seats
+
+    assert parse_seats("tictactoe", None, "perfect", []) == {"X": "rafa", "O": "perfect"}
+    seats = parse_seats("gridworld", None, None, ["a5=stay"])
+    assert seats == {"a0": "rafa", "a1": "rafa", "a2": "rafa", "a3": "greedy", "a4": "greedy",
+                     "a5": "stay"}  # fmt: skip
+
+
+def test_a_gridworld_series_shows_shares_not_wins_and_replays(tmp_path: Path) -> None:
+    log = tmp_path / "grid.jsonl"
+    args = ["play", "gridworld", "--episodes", "2", "--latency-scale", "0", "--no-progress",
+            "--log", str(log)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "mean score" in result.output
+    assert "wins" not in result.output
+    replayed = runner.invoke(app, ["play", "--replay", str(log), "--backend", "asyncio"])
     assert replayed.exit_code == 0, replayed.output
     assert "2 identical, 0 different" in replayed.output

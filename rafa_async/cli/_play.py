@@ -59,10 +59,7 @@ def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dic
         if not sep or not name or not kind:
             raise ConfigError(f"bad --seat {item!r}: use NAME=KIND, e.g. --seat R=rafa")
         seats[name] = kind
-    defaults = ["rafa", *spec.policies][:2]
-    for name, kind in zip(spec.seats, defaults, strict=False):
-        seats.setdefault(name, kind)
-    return seats
+    return {**spec.default_seats, **seats}
 
 
 @app.command()
@@ -225,12 +222,18 @@ def print_series(summary: SeriesSummary, config: PlayConfig) -> None:
         out.print(f"[bold yellow]{SIM_LABEL}[/]")
         title += " · [bold yellow]SIMULATED LLM[/]"
     table = Table(title=title, title_justify="left")
-    for column in ("seat", "player", "wins", "draws", "losses", "mean score"):
-        table.add_column(column)
-    for s in summary.seats:
-        table.add_row(
-            s.seat, s.kind, str(s.wins), str(s.draws), str(s.losses), f"{s.mean_score:.2f}"
-        )
+    if get_game(config.game).scoring == "share":
+        for column in ("seat", "player", "mean score"):
+            table.add_column(column)
+        for s in summary.seats:
+            table.add_row(s.seat, s.kind, f"{s.mean_score:.2f}")
+    else:
+        for column in ("seat", "player", "wins", "draws", "losses", "mean score"):
+            table.add_column(column)
+        for s in summary.seats:
+            table.add_row(
+                s.seat, s.kind, str(s.wins), str(s.draws), str(s.losses), f"{s.mean_score:.2f}"
+            )
     out.print(table)
     hit_rate = summary.speculation_hit_rate
     out.print(
