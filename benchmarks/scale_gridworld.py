@@ -166,7 +166,7 @@ async def one_size(
 
 def child(args: argparse.Namespace) -> None:
     row = anyio.run(
-        one_size, args.one, args.ticks, args.tick, args.latency, args.gc, backend=args.backend
+        one_size, args.one, args.ticks, args.tick, args.latency, args.gc, backend=args.backend[0]
     )
     print(json.dumps(row))
 
@@ -177,7 +177,9 @@ def main() -> None:
     parser.add_argument("--ticks", type=int, default=8)
     parser.add_argument("--tick", type=float, default=1.0, help="seconds per tick")
     parser.add_argument("--latency", type=float, default=0.2, help="sim ttft (seconds)")
-    parser.add_argument("--backend", choices=("trio", "asyncio"), default="trio")
+    parser.add_argument(
+        "--backend", choices=("trio", "asyncio"), nargs="+", default=["trio", "asyncio"]
+    )
     parser.add_argument(
         "--gc",
         choices=("default", "tuned", "both"),
@@ -194,29 +196,43 @@ def main() -> None:
     rows = []
     print(SIM_LABEL)
     header = (
-        f"{'agents':>7} {'gc':>7} {'ticks':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'agents':>7} {'backend':>7} {'gc':>7} {'ticks':>5} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
         f"{'steady p99':>10} "
         f"{'fw us/replan':>12} {'scen us/repl':>12} {'events/s':>10} {'RSS MiB':>8} "
         f"{'overruns':>8} {'lag ms':>7} {'late':>6}"
     )
     print(header)
     modes = ("default", "tuned") if args.gc == "both" else (args.gc,)
-    for agents, mode in ((a, m) for a in args.agents for m in modes):
+    runs = [(a, b, m) for a in args.agents for b in args.backend for m in modes]
+    for agents, backend, mode in runs:
         command = [
             sys.executable, __file__, "--one", str(agents), "--ticks", str(args.ticks),
-            "--tick", str(args.tick), "--latency", str(args.latency), "--backend", args.backend,
+            "--tick", str(args.tick), "--latency", str(args.latency), "--backend", backend,
             "--gc", mode,
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-            print(f"{agents:>7} {mode:>7} FAILED (exit {done.returncode}):\n{tail}", flush=True)
-            rows.append({"agents": agents, "gc": mode, "failed": True, "stderr_tail": tail})
+            print(
+                f"{agents:>7} {backend:>7} {mode:>7} FAILED (exit {done.returncode}):\n{tail}",
+                flush=True,
+            )
+            rows.append(
+                {
+                    "agents": agents,
+                    "backend": backend,
+                    "gc": mode,
+                    "failed": True,
+                    "stderr_tail": tail,
+                }
+            )
             continue
-        row = {"gc": mode} | json.loads(done.stdout.strip().splitlines()[-1])
+        row = {"backend": backend, "gc": mode} | json.loads(done.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(
-            f"{row['agents']:>7} {mode:>7} {row['ticks']:>5} {row['replan_p50_ms']:>8.2f} "
+            f"{row['agents']:>7} {backend:>7} {mode:>7} {row['ticks']:>5} "
+            f"{row['replan_p50_ms']:>8.2f} "
             f"{row['replan_p99_ms']:>8.2f} {row['replan_max_ms']:>8.2f} "
             f"{row['steady_p99_ms']:>10.2f} "
             f"{row['framework_us_per_replan']:>12.1f} {row['scenario_us_per_replan']:>12.1f} "
