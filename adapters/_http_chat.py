@@ -22,14 +22,21 @@ from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from types import TracebackType
-from typing import ClassVar, Protocol, Self, cast
+from typing import ClassVar, Self, cast
 
 import anyio
 import msgspec
 import structlog
 
 from rafa_async import __version__
-from rafa_async._errors import ConfigError, ConnectFailed, ConnectionLost, LLMError, LLMTimeout
+from rafa_async._errors import (
+    ConfigError,
+    ConnectFailed,
+    ConnectionLost,
+    LLMError,
+    LLMTimeout,
+    MalformedResponse,
+)
 from rafa_async.adapters._http_errors import ErrorMapper, ServerError
 from rafa_async.adapters._sse_fallback import SSEDecoder, SSEEvent
 from rafa_async.llm._http import HttpRequest, HttpStream, HttpTransport
@@ -64,31 +71,68 @@ def default_transport() -> HttpTransport:
     return cast(HttpTransport, factory())
 
 
-def usage_or_estimate(
-    request: ChatRequest, text: str, prompt: int | None, completion: int | None
-) -> Usage:
-    """The provider's token counts, each estimated when it sent none."""
-    return Usage(
+def chat_response(
+    request: ChatRequest,
+    text: str,
+    *,
+    model: str,
+    prompt: int | None,
+    completion: int | None,
+    finish_reason: str,
+    simulated: bool,
+    time_to_first_token: float | None = None,
+) -> ChatResponse:
+    """The response, with the provider's token counts, each estimated when it sent none."""
+    usage = Usage(
         prompt if prompt is not None else prompt_tokens(request),
         completion if completion is not None else estimate_tokens(text),
     )
+    return ChatResponse(
+        text=text,
+        model=model,
+        usage=usage,
+        finish_reason=finish_reason,
+        simulated=simulated,
+        time_to_first_token=time_to_first_token,
+    )
 
 
-class StreamDecoder(Protocol):
+class StreamDecoder(ABC):
     """One streamed call's state: turns the provider's events into text deltas.
 
-    ``feed`` raises the typed error of an ``error`` event, or
-    ``MalformedResponse`` for an event it cannot decode.  ``done`` turns true
-    at the provider's end-of-stream marker; ``response`` is then the whole
+    A provider's subclass implements ``feed``: it returns the event's text
+    delta, if any, and notes what else the event says (model, token counts,
+    finish reason); it raises the typed error of an ``error`` event, or
+    ``MalformedResponse`` for an event it cannot decode, and sets ``done`` at
+    the provider's end-of-stream marker.  ``response`` is then the whole
     completion.
     """
 
-    @property
-    def done(self) -> bool: ...
+    def __init__(self, request: ChatRequest, model: str, errors: ErrorMapper) -> None:
+        self.request = request
+        self.errors = errors
+        self.parts: list[str] = []
+        self.model = model
+        self.prompt_tokens: int | None = None
+        self.completion_tokens: int | None = None
+        self.finish_reason = "stop"
+        self.simulated = False
+        self.done = False
 
+    @abstractmethod
     def feed(self, event: SSEEvent) -> str | None: ...
 
-    def response(self, time_to_first_token: float | None) -> ChatResponse: ...
+    def response(self, time_to_first_token: float | None) -> ChatResponse:
+        return chat_response(
+            self.request,
+            "".join(self.parts),
+            model=self.model,
+            prompt=self.prompt_tokens,
+            completion=self.completion_tokens,
+            finish_reason=self.finish_reason,
+            simulated=self.simulated,
+            time_to_first_token=time_to_first_token,
+        )
 
 
 class HttpChatStream:
@@ -198,6 +242,7 @@ class HttpChatProvider(ABC):
     path: ClassVar[str]
     end_marker: ClassVar[str]
     request_type: ClassVar[type[msgspec.Struct]]
+    stream_decoder: ClassVar[type[StreamDecoder]]
 
     def __init__(
         self,
@@ -258,9 +303,6 @@ class HttpChatProvider(ABC):
         """A whole (non-streamed) response; raises ``msgspec.DecodeError`` or
         ``MalformedResponse``."""
 
-    @abstractmethod
-    def _stream_decoder(self, request: ChatRequest) -> StreamDecoder: ...
-
     # -- the calls -------------------------------------------------------------------
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
@@ -308,9 +350,15 @@ class HttpChatProvider(ABC):
                 raise self._errors.transport(error) from error
             if error_body is not None:
                 raise self._status_error(http.status, http.headers, error_body)
+            if http.headers.get("content-type", "").startswith("application/json"):
+                raise MalformedResponse(
+                    f"{self._errors.who} answered a streaming request with JSON, not "
+                    "server-sent events: it may not support streaming; use "
+                    "stream_completions=False"
+                )
             stream = HttpChatStream(
                 http,
-                self._stream_decoder(request),
+                self.stream_decoder(request, self.model_for(request), self._errors),
                 self._errors,
                 end_marker=self.end_marker,
                 started=started,
@@ -345,9 +393,11 @@ class HttpChatProvider(ABC):
             self._transport = default_transport()
         return self._transport
 
+    def model_for(self, request: ChatRequest) -> str:
+        return self.model if request.model == "default" else request.model
+
     def _http_request(self, request: ChatRequest, *, stream: bool) -> HttpRequest:
-        model = self.model if request.model == "default" else request.model
-        body = ENCODER.encode(self._body(request, model, stream=stream))
+        body = ENCODER.encode(self._body(request, self.model_for(request), stream=stream))
         if self._extra_body:
             body = body[:-1] + self._extra_body + b"}"
         headers = self._stream_headers if stream else self._headers

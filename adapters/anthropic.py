@@ -20,8 +20,7 @@ from collections.abc import Mapping
 
 import msgspec
 
-from rafa_async.adapters._http_chat import HttpChatProvider, StreamDecoder, usage_or_estimate
-from rafa_async.adapters._http_errors import ErrorMapper
+from rafa_async.adapters._http_chat import HttpChatProvider, StreamDecoder, chat_response
 from rafa_async.adapters._sse_fallback import SSEEvent
 from rafa_async.llm._http import HttpTransport
 from rafa_async.llm._types import ChatRequest, ChatResponse, Intent, Message
@@ -119,6 +118,45 @@ def _finish_reason(stop_reason: str | None) -> str:
     return _FINISH_REASONS.get(stop_reason, stop_reason)
 
 
+class _AnthropicStream(StreamDecoder):
+    def feed(self, event: SSEEvent) -> str | None:
+        try:
+            return self._feed(event)
+        except msgspec.DecodeError as error:
+            raise self.errors.malformed(f"{event.event} event", error) from error
+
+    def _feed(self, event: SSEEvent) -> str | None:
+        kind = event.event
+        if kind == "content_block_delta":
+            delta = _block_delta_decoder.decode(event.data).delta
+            if delta.type == "text_delta" and delta.text:
+                self.parts.append(delta.text)
+                return delta.text
+        elif kind == "message_start":
+            message = _start_decoder.decode(event.data).message
+            self.model = message.model or self.model
+            self.simulated = message.rafa_simulated
+            self._count(message.usage)
+        elif kind == "message_delta":
+            update = _message_delta_decoder.decode(event.data)
+            if update.delta.stop_reason is not None:
+                self.finish_reason = _finish_reason(update.delta.stop_reason)
+            self._count(update.usage)
+        elif kind == "message_stop":
+            self.done = True
+        elif kind == "error":
+            raise self.errors.for_event(event.data)
+        return None
+
+    def _count(self, usage: _Usage | None) -> None:
+        if usage is None:
+            return
+        if usage.prompt_tokens is not None:
+            self.prompt_tokens = usage.prompt_tokens
+        if usage.output_tokens is not None:
+            self.completion_tokens = usage.output_tokens
+
+
 # -- the adapter --------------------------------------------------------------------
 
 
@@ -130,6 +168,7 @@ class AnthropicChat(HttpChatProvider):
     path = "/v1/messages"
     end_marker = "event: message_stop"
     request_type = _Request
+    stream_decoder = _AnthropicStream
 
     def __init__(
         self,
@@ -184,77 +223,13 @@ class AnthropicChat(HttpChatProvider):
 
     def _decode(self, body: bytes, request: ChatRequest) -> ChatResponse:
         response = _response_decoder.decode(body)
-        text = "".join(block.text for block in response.content if block.type == "text")
         usage = response.usage or _Usage()
-        return ChatResponse(
-            text=text,
-            model=response.model or self.model,
-            usage=usage_or_estimate(request, text, usage.prompt_tokens, usage.output_tokens),
+        return chat_response(
+            request,
+            "".join(block.text for block in response.content if block.type == "text"),
+            model=response.model or self.model_for(request),
+            prompt=usage.prompt_tokens,
+            completion=usage.output_tokens,
             finish_reason=_finish_reason(response.stop_reason),
             simulated=response.rafa_simulated,
-        )
-
-    def _stream_decoder(self, request: ChatRequest) -> StreamDecoder:
-        return _AnthropicStream(request, self.model, self._errors)
-
-
-class _AnthropicStream:
-    def __init__(self, request: ChatRequest, model: str, errors: ErrorMapper) -> None:
-        self._request = request
-        self._model = model
-        self._errors = errors
-        self._parts: list[str] = []
-        self._prompt_tokens: int | None = None
-        self._completion_tokens: int | None = None
-        self._stop_reason: str | None = None
-        self._simulated = False
-        self.done = False
-
-    def feed(self, event: SSEEvent) -> str | None:
-        try:
-            return self._feed(event)
-        except msgspec.DecodeError as error:
-            raise self._errors.malformed(f"{event.event} event", error) from error
-
-    def _feed(self, event: SSEEvent) -> str | None:
-        kind = event.event
-        if kind == "content_block_delta":
-            delta = _block_delta_decoder.decode(event.data).delta
-            if delta.type == "text_delta" and delta.text:
-                self._parts.append(delta.text)
-                return delta.text
-        elif kind == "message_start":
-            message = _start_decoder.decode(event.data).message
-            self._model = message.model or self._model
-            self._simulated = message.rafa_simulated
-            self._count(message.usage)
-        elif kind == "message_delta":
-            update = _message_delta_decoder.decode(event.data)
-            self._stop_reason = update.delta.stop_reason or self._stop_reason
-            self._count(update.usage)
-        elif kind == "message_stop":
-            self.done = True
-        elif kind == "error":
-            raise self._errors.for_event(event.data)
-        return None
-
-    def _count(self, usage: _Usage | None) -> None:
-        if usage is None:
-            return
-        if usage.prompt_tokens is not None:
-            self._prompt_tokens = usage.prompt_tokens
-        if usage.output_tokens is not None:
-            self._completion_tokens = usage.output_tokens
-
-    def response(self, time_to_first_token: float | None) -> ChatResponse:
-        text = "".join(self._parts)
-        return ChatResponse(
-            text=text,
-            model=self._model,
-            usage=usage_or_estimate(
-                self._request, text, self._prompt_tokens, self._completion_tokens
-            ),
-            finish_reason=_finish_reason(self._stop_reason),
-            simulated=self._simulated,
-            time_to_first_token=time_to_first_token,
         )

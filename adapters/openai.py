@@ -18,8 +18,7 @@ from collections.abc import Mapping
 
 import msgspec
 
-from rafa_async.adapters._http_chat import HttpChatProvider, StreamDecoder, usage_or_estimate
-from rafa_async.adapters._http_errors import ErrorMapper
+from rafa_async.adapters._http_chat import HttpChatProvider, StreamDecoder, chat_response
 from rafa_async.adapters._sse_fallback import SSEEvent
 from rafa_async.llm._http import HttpTransport
 from rafa_async.llm._types import ChatRequest, ChatResponse, Intent, Message
@@ -94,6 +93,36 @@ _chunk_decoder = msgspec.json.Decoder(_Chunk)
 _STREAM_OPTIONS = _StreamOptions()
 
 
+class _OpenAIStream(StreamDecoder):
+    """``data: {chunk}`` events, then ``data: [DONE]``."""
+
+    def feed(self, event: SSEEvent) -> str | None:
+        if event.data == b"[DONE]":
+            self.done = True
+            return None
+        try:
+            chunk = _chunk_decoder.decode(event.data)
+        except msgspec.DecodeError as error:
+            raise self.errors.malformed("stream event", error) from error
+        if chunk.error is not None or chunk.object == "error":
+            raise self.errors.for_event(event.data)
+        if chunk.model:
+            self.model = chunk.model
+        if chunk.usage is not None:
+            self.prompt_tokens = chunk.usage.prompt_tokens
+            self.completion_tokens = chunk.usage.completion_tokens
+        self.simulated = self.simulated or chunk.rafa_simulated
+        for choice in chunk.choices:
+            if choice.index != 0:
+                continue
+            if choice.finish_reason:
+                self.finish_reason = choice.finish_reason
+            if choice.delta.content:
+                self.parts.append(choice.delta.content)
+                return choice.delta.content
+        return None
+
+
 # -- the adapter --------------------------------------------------------------------
 
 
@@ -104,6 +133,7 @@ class OpenAIChat(HttpChatProvider):
     path = "/chat/completions"
     end_marker = "data: [DONE]"
     request_type = _Request
+    stream_decoder = _OpenAIStream
 
     def __init__(
         self,
@@ -149,68 +179,13 @@ class OpenAIChat(HttpChatProvider):
         if not response.choices:
             raise self._errors.malformed("response", "it has no choices")
         choice = response.choices[0]
-        text = choice.message.content or ""
         usage = response.usage or _Usage()
-        return ChatResponse(
-            text=text,
-            model=response.model or self.model,
-            usage=usage_or_estimate(request, text, usage.prompt_tokens, usage.completion_tokens),
+        return chat_response(
+            request,
+            choice.message.content or "",
+            model=response.model or self.model_for(request),
+            prompt=usage.prompt_tokens,
+            completion=usage.completion_tokens,
             finish_reason=choice.finish_reason or "stop",
             simulated=response.rafa_simulated,
-        )
-
-    def _stream_decoder(self, request: ChatRequest) -> StreamDecoder:
-        return _OpenAIStream(request, self.model, self._errors)
-
-
-class _OpenAIStream:
-    """``data: {chunk}`` events, then ``data: [DONE]``."""
-
-    def __init__(self, request: ChatRequest, model: str, errors: ErrorMapper) -> None:
-        self._request = request
-        self._model = model
-        self._errors = errors
-        self._parts: list[str] = []
-        self._usage = _Usage()
-        self._finish_reason = "stop"
-        self._simulated = False
-        self.done = False
-
-    def feed(self, event: SSEEvent) -> str | None:
-        if event.data == b"[DONE]":
-            self.done = True
-            return None
-        try:
-            chunk = _chunk_decoder.decode(event.data)
-        except msgspec.DecodeError as error:
-            raise self._errors.malformed("stream event", error) from error
-        if chunk.error is not None or chunk.object == "error":
-            raise self._errors.for_event(event.data)
-        if chunk.model:
-            self._model = chunk.model
-        if chunk.usage is not None:
-            self._usage = chunk.usage
-        self._simulated = self._simulated or chunk.rafa_simulated
-        for choice in chunk.choices:
-            if choice.index != 0:
-                continue
-            if choice.finish_reason:
-                self._finish_reason = choice.finish_reason
-            if choice.delta.content:
-                self._parts.append(choice.delta.content)
-                return choice.delta.content
-        return None
-
-    def response(self, time_to_first_token: float | None) -> ChatResponse:
-        text = "".join(self._parts)
-        usage = self._usage
-        return ChatResponse(
-            text=text,
-            model=self._model,
-            usage=usage_or_estimate(
-                self._request, text, usage.prompt_tokens, usage.completion_tokens
-            ),
-            finish_reason=self._finish_reason,
-            simulated=self._simulated,
-            time_to_first_token=time_to_first_token,
         )

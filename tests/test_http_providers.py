@@ -402,6 +402,13 @@ async def test_an_error_event_in_the_stream_is_raised(anyio_backend: Any, wire: 
     assert str(caught.value).startswith(f"{wire.name} at ")
 
 
+async def test_a_server_that_does_not_stream_is_told_apart(anyio_backend: Any, wire: Wire) -> None:
+    whole = json_response(wire.ok("13"), headers={"content-type": "application/json"})
+    with pytest.raises(MalformedResponse, match="may not support streaming") as caught:
+        await read_stream(wire.make(answering(whole)))
+    assert caught.value.retryable is False
+
+
 async def test_a_garbled_stream_event_is_malformed(anyio_backend: Any, wire: Wire) -> None:
     events = by_event(wire)
     garbled = events[0].replace(b"{", b"{{", 1)
