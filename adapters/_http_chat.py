@@ -1,7 +1,8 @@
 """What the HTTP provider adapters share: configuration, the call, the stream.
 
-A provider subclass says only how its wire protocol looks (:class:`HttpChatProvider`'s
-abstract methods): the request body, the response, the stream's events.  This
+A provider subclass says only how its wire protocol looks (the class attributes and
+abstract methods of :class:`HttpChatProvider`): the request body, the response, the
+stream's events (a :class:`StreamDecoder`).  This
 module does the rest the same way for all of them: the API key from the
 environment, headers, ``extra_body``, sending through the transport, mapping
 HTTP errors (:mod:`._http_errors`), decoding server-sent events and timing the
