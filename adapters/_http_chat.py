@@ -2,11 +2,10 @@
 
 A provider subclass says only how its wire protocol looks (the class attributes and
 abstract methods of :class:`HttpChatProvider`): the request body, the response, the
-stream's events (a :class:`StreamDecoder`).  This
-module does the rest the same way for all of them: the API key from the
-environment, headers, ``extra_body``, sending through the transport, mapping
-HTTP errors (:mod:`._http_errors`), decoding server-sent events and timing the
-first token.
+stream's events (a :class:`StreamDecoder`).  This module does the rest the
+same way for all of them: the API key from the environment, headers,
+``extra_body``, sending through the transport, mapping HTTP errors
+(:mod:`._http_errors`), decoding server-sent events and timing the first token.
 
 Cancellation: an adapter starts no task of its own.  A call runs in the
 caller's task and is cancelled at any await (sending, waiting for headers,
