@@ -29,9 +29,11 @@ from rafa_async.llm._types import (
     LLM as LLM,
     ChatRequest as ChatRequest,
     ChatResponse as ChatResponse,
+    ChatStream as ChatStream,
     Intent as Intent,
     IntentKind as IntentKind,
     Message as Message,
+    StreamingLLM as StreamingLLM,
     Usage as Usage,
     estimate_tokens as estimate_tokens,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Literal, Protocol, runtime_checkable
 
 import msgspec
@@ -56,11 +58,19 @@ class Usage(msgspec.Struct, frozen=True):
 
 
 class ChatResponse(msgspec.Struct, frozen=True, kw_only=True):
+    """One completion.
+
+    ``time_to_first_token`` is set only when the call was streamed: seconds
+    (on ``anyio.current_time()``'s clock) from sending the request to the
+    first text delta.
+    """
+
     text: str
     model: str
     usage: Usage = Usage()
     finish_reason: str = "stop"
     simulated: bool = False
+    time_to_first_token: float | None = None
 
 
 @runtime_checkable
@@ -72,6 +82,29 @@ class LLM(Protocol):
     """
 
     async def complete(self, request: ChatRequest) -> ChatResponse: ...
+
+
+class ChatStream(Protocol):
+    """The text deltas of one streamed completion, in order.
+
+    Iterate it to the end, then read ``response`` (the whole completion, with
+    usage and ``time_to_first_token``); reading it earlier raises
+    ``RuntimeError``.
+    """
+
+    def __aiter__(self) -> AsyncIterator[str]: ...
+
+    @property
+    def response(self) -> ChatResponse: ...
+
+
+@runtime_checkable
+class StreamingLLM(LLM, Protocol):
+    """An LLM that can also stream: ``async with llm.stream(request) as s:
+    async for delta in s: ...``.  Leaving the context early (or being
+    cancelled) closes the underlying connection."""
+
+    def stream(self, request: ChatRequest) -> AbstractAsyncContextManager[ChatStream]: ...
 
 
 def estimate_tokens(text: str) -> int:

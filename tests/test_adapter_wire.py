@@ -1,0 +1,168 @@
+"""The adapters' wire helpers: the server-sent-events decoder and the parsing
+of Retry-After and the providers' rate-limit reset headers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from rafa_async.adapters._http_errors import ServerError, parse_wait, retry_after
+from rafa_async.adapters._sse_fallback import SSEDecoder, SSEEvent
+
+NOW = datetime(2025, 5, 1, 12, 0, 0, tzinfo=UTC).timestamp()
+
+
+def decode(*chunks: bytes) -> list[SSEEvent]:
+    decoder = SSEDecoder()
+    return [event for chunk in chunks for event in decoder.feed(chunk)]
+
+
+def in_pieces(body: bytes, size: int) -> list[bytes]:
+    return [body[i : i + size] for i in range(0, len(body), size)]
+
+
+# -- SSE -----------------------------------------------------------------------------
+
+
+def test_sse_events_carry_their_name_and_data() -> None:
+    body = b'event: ping\ndata: {"a": 1}\n\ndata: [DONE]\n\n'
+    assert decode(body) == [SSEEvent("ping", b'{"a": 1}'), SSEEvent("message", b"[DONE]")]
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"])
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 1000])
+def test_sse_events_split_anywhere_with_any_line_ending(ending: bytes, size: int) -> None:
+    body = b"event: a\ndata: one\n\n: keep-alive\n\ndata: two\ndata: lines\n\n".replace(
+        b"\n", ending
+    )
+    expected = [SSEEvent("a", b"one"), SSEEvent("message", b"two\nlines")]
+    assert decode(*in_pieces(body, size)) == expected
+
+
+def test_sse_a_crlf_split_between_chunks_is_one_line_end() -> None:
+    assert decode(b"data: x\r", b"\n\r", b"\n") == [SSEEvent("message", b"x")]
+
+
+def test_sse_comments_and_unknown_fields_are_skipped() -> None:
+    body = b": hello\nid: 7\nretry: 100\nfoo\ndata:tight\n\n"
+    assert decode(body) == [SSEEvent("message", b"tight")]
+
+
+def test_sse_blank_lines_without_data_dispatch_nothing() -> None:
+    assert decode(b"\n\nevent: lonely\n\n\n") == []
+    assert decode(b"event: lonely\n\ndata: x\n\n") == [SSEEvent("message", b"x")]
+
+
+def test_sse_an_event_without_its_blank_line_is_not_dispatched() -> None:
+    assert decode(b"data: [DONE]\n") == []
+    assert decode(b"data: [DONE]") == []
+
+
+def test_sse_keeps_only_one_leading_space_of_a_value() -> None:
+    assert decode(b"data:  two spaces\n\n") == [SSEEvent("message", b" two spaces")]
+
+
+# -- waits -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("7", 7.0),
+        ("0.5", 0.5),
+        ("-3", 0.0),
+        ("1s", 1.0),
+        ("20ms", 0.02),
+        ("6m0s", 360.0),
+        ("1h2m3.5s", 3723.5),
+        ("2025-05-01T12:00:30Z", 30.0),
+        ("2025-05-01T12:00:30+00:00", 30.0),
+        ("Thu, 01 May 2025 12:01:00 GMT", 60.0),
+        ("2025-05-01T11:00:00Z", 0.0),
+    ],
+)
+def test_parse_wait_reads_every_format_providers_send(value: str, seconds: float) -> None:
+    assert parse_wait(value, NOW) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("value", ["soon", "", "inf", "nan", "6 minutes", "2025-05-01T12:00:30"])
+def test_parse_wait_gives_none_for_what_it_cannot_read(value: str) -> None:
+    assert parse_wait(value, NOW) is None
+
+
+def test_retry_after_prefers_the_retry_after_headers() -> None:
+    assert retry_after({"retry-after": "3", "x-ratelimit-reset-requests": "9s"}, NOW) == 3.0
+    assert retry_after({"retry-after-ms": "250", "retry-after": "3"}, NOW) == 0.25
+
+
+def test_retry_after_uses_the_exhausted_openai_limit() -> None:
+    headers = {
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "1s",
+        "x-ratelimit-remaining-tokens": "5000",
+        "x-ratelimit-reset-tokens": "6m0s",
+    }
+    assert retry_after(headers, NOW) == 1.0
+    headers["x-ratelimit-remaining-tokens"] = "0"
+    assert retry_after(headers, NOW) == 360.0
+
+
+def test_retry_after_uses_the_exhausted_anthropic_limit() -> None:
+    headers = {
+        "anthropic-ratelimit-requests-remaining": "12",
+        "anthropic-ratelimit-requests-reset": "2025-05-01T12:00:05Z",
+        "anthropic-ratelimit-output-tokens-remaining": "0",
+        "anthropic-ratelimit-output-tokens-reset": "2025-05-01T12:00:40Z",
+    }
+    assert retry_after(headers, NOW) == pytest.approx(40.0)
+
+
+def test_retry_after_takes_the_soonest_reset_when_none_says_exhausted() -> None:
+    headers = {"x-ratelimit-reset-requests": "2s", "x-ratelimit-reset-tokens": "20ms"}
+    assert retry_after(headers, NOW) == pytest.approx(0.02)
+
+
+def test_retry_after_is_none_without_hints() -> None:
+    assert retry_after({"content-type": "application/json", "retry-after": "later"}, NOW) is None
+
+
+# -- server error bodies ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            b'{"error": {"message": "m", "type": "invalid_request_error", "code": null}}',
+            ServerError("m", "invalid_request_error"),
+        ),
+        (
+            b'{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}',
+            ServerError("Overloaded", "overloaded_error"),
+        ),
+        (
+            b'{"object": "error", "message": "vllm says", "type": "BadRequestError", "code": 400}',
+            ServerError("vllm says", "BadRequestError", 400),
+        ),
+        (b'{"error": "model \\"x\\" not found"}', ServerError('model "x" not found')),
+        (b"upstream timed out", ServerError("upstream timed out")),
+        (b"", ServerError("")),
+    ],
+)
+def test_server_error_reads_every_error_shape(body: bytes, expected: ServerError) -> None:
+    assert ServerError.from_body(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (ServerError("", "overloaded_error"), 529),
+        (ServerError("", "rate_limit_error"), 429),
+        (ServerError("", None, "rate_limit_exceeded"), 429),
+        (ServerError("", "BadRequestError", 400), 400),
+        (ServerError("", "something_new"), 500),
+    ],
+)
+def test_an_in_stream_error_type_stands_for_a_status(error: ServerError, status: int) -> None:
+    assert error.status == status
