@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -435,14 +434,6 @@ async def test_running_sim_server_listens_on_a_free_port_and_stops_on_exit() -> 
             await session.get(f"{server.base_url}/models")
 
     assert [m["id"] for m in listing["data"]] == ["sim"]
-
-
-@pytest.fixture
-def busy_port() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 async def test_running_sim_server_on_a_busy_port_raises_address_in_use(busy_port: int) -> None:

@@ -40,6 +40,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from rafa_async._errors import ProviderError, RafaError, RateLimited
+from rafa_async._validation import split_validation_error
 from rafa_async.llm._sim import SimLLM
 from rafa_async.llm._types import ChatRequest, ChatResponse, Intent, Message, Role
 
@@ -197,7 +198,6 @@ class _ApiError(Exception):
 _ENCODER = msgspec.json.Encoder()
 _BODY = msgspec.json.Decoder(_CompletionBody)
 _JSON = "application/json"
-_ERROR_PATH = re.compile(r"^(?P<what>.*?)(?: - at `\$(?:\.(?P<param>.*))?`)?$", re.DOTALL)
 # A token is about four characters; a stream sends about one word a chunk.
 _PIECE = re.compile(r"\S*\s*")
 
@@ -216,9 +216,7 @@ def _decode_body(raw: bytes) -> _CompletionBody:
     try:
         return _BODY.decode(raw)
     except msgspec.ValidationError as error:
-        match = _ERROR_PATH.match(str(error))
-        assert match is not None  # the pattern matches any string
-        what, param = match["what"], match["param"]
+        what, param = split_validation_error(error)
         message = f"{param}: {what}" if param else what
         if param is not None and param.startswith("rafa_intent"):
             message += f" ({_INTENT_HINT})"
