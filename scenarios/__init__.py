@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from rafa_async._errors import ConfigError
-from rafa_async.llm import LatencyModel, NoiseModel, Oracle, SimLLM
+from rafa_async.llm import FaultModel, LatencyModel, NoiseModel, Oracle, SimLLM
 from rafa_async.scenarios._games import GAME_BUILDERS, GameSpec, SeatPolicy
 from rafa_async.scenarios.game24 import Game24Benchmark
 
@@ -36,10 +36,14 @@ def get_game(name: str) -> GameSpec:
 
 
 def simulated_llm(
-    *, seed: int = 0, noise: NoiseModel | None = None, latency: LatencyModel | None = None
+    *,
+    seed: int = 0,
+    noise: NoiseModel | None = None,
+    latency: LatencyModel | None = None,
+    faults: FaultModel | None = None,
 ) -> SimLLM:
     """The simulated LLM with an oracle for every scenario and game."""
-    return SimLLM(all_oracles(), seed=seed, noise=noise, latency=latency)
+    return SimLLM(all_oracles(), seed=seed, noise=noise, latency=latency, faults=faults)
 
 
 def all_oracles() -> dict[str, Oracle]:

@@ -8,6 +8,7 @@ timeouts, backoffs and simulated LLM latency cost no real time on either.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,3 +29,12 @@ def _fresh_structlog() -> Iterator[None]:
     afterwards; put the defaults back so later tests never log into it."""
     yield
     structlog.reset_defaults()
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A loopback port that something is already listening on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 import structlog
-from typer.testing import CliRunner, Result
+from support import assert_one_line_error, rafa
 
 from rafa_async import read_events
-from rafa_async.cli import app
 from rafa_async.llm import SIM_LABEL
 
 RECORD_KEYS = {
@@ -32,22 +31,6 @@ def _reset_logging() -> Iterator[None]:
     # The CLI configures structlog globally, to the runner's captured stderr.
     yield
     structlog.reset_defaults()
-
-
-def rafa(*args: str) -> Result:
-    # Wide enough that rich neither wraps nor truncates option names.
-    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
-
-
-def assert_one_line_error(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 2
-    assert isinstance(result.exception, SystemExit)
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def test_run_writes_one_record_per_puzzle_and_a_trace(tmp_path: Path) -> None:

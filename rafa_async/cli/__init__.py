@@ -1,4 +1,8 @@
 """The ``rafa`` command line."""
 
-from rafa_async.cli import _play as _play  # registers `rafa play`
+from rafa_async.cli import (
+    _play as _play,  # registers `rafa play`
+    _providers as _providers,  # registers `rafa providers`
+    _serve as _serve,  # registers `rafa sim-serve`
+)
 from rafa_async.cli._app import app as app, main as main

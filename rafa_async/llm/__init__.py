@@ -1,5 +1,20 @@
 """The LLM layer: one protocol, composable middleware, and the embedded sim."""
 
+from rafa_async.llm._config import (
+    CONFIG_FILENAME as CONFIG_FILENAME,
+    ModelEntry as ModelEntry,
+    ProviderEntry as ProviderEntry,
+    ProviderKind as ProviderKind,
+    ProviderOverrides as ProviderOverrides,
+    ProviderSettings as ProviderSettings,
+    ProviderSpec as ProviderSpec,
+    RafaConfig as RafaConfig,
+    load_config as load_config,
+    parse_config as parse_config,
+    parse_provider_spec as parse_provider_spec,
+    provider_settings as provider_settings,
+    resolve_provider as resolve_provider,
+)
 from rafa_async.llm._http import (
     HttpRequest as HttpRequest,
     HttpResponse as HttpResponse,

@@ -150,6 +150,13 @@ class LatencyModel(msgspec.Struct, frozen=True, kw_only=True):
         factor = 1.0 + self.jitter * (2.0 * rng.random() - 1.0) if self.jitter else 1.0
         return base * factor * self.scale
 
+    def first_token_share(self, completion_tokens: int) -> float:
+        """The share of a call's latency spent before its first token (the
+        rest is spent streaming the tokens)."""
+        per_token = completion_tokens / self.tokens_per_s if self.tokens_per_s > 0 else 0.0
+        base = self.ttft + per_token
+        return self.ttft / base if base > 0 else 1.0
+
     @classmethod
     def fixed(cls, seconds: float) -> LatencyModel:
         """Every call takes exactly ``seconds`` (benchmarks)."""
@@ -251,7 +258,9 @@ class SimLLM:
         self._attempts: dict[int, int] = {}
         self._encoder = msgspec.json.Encoder()
 
-    def _key(self, request: ChatRequest) -> int:
+    def request_key(self, request: ChatRequest) -> int:
+        """What seeds a request's answer, latency and faults: the seed and the
+        request's content (its intent, else its messages), never arrival order."""
         h = hashlib.blake2b(digest_size=8)
         h.update(str(self.seed).encode())
         if request.intent is not None:
@@ -261,10 +270,7 @@ class SimLLM:
         return int.from_bytes(h.digest(), "big")
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
-        key = None
-        if self.faults.enabled:
-            key = self._key(request)
-            await self._maybe_fault(key)
+        key = await self.inject_faults(request)
         response, delay = self.respond(request, key)
         if delay > 0.0:
             await anyio.sleep(delay)
@@ -276,7 +282,7 @@ class SimLLM:
         """The answer and its simulated latency, computed without waiting:
         all of the sim's CPU work (benchmarks time it apart from the framework)."""
         if key is None:
-            key = self._key(request)
+            key = self.request_key(request)
         rng = random.Random(key)
         text = self._answer(request, rng)
         noise_rng = random.Random(key ^ 0x5EED)
@@ -298,8 +304,10 @@ class SimLLM:
         intent = request.intent
         if intent is None:
             return (
-                f"[{SIM_LABEL}] This simulator answers only requests that carry a "
-                "structured intent (propose / evaluate / predict / solve / reflect)."
+                f"[{SIM_LABEL}] This is the rafa-async simulated LLM: it cannot answer "
+                "free-form prompts, only requests that carry a structured intent "
+                "(propose / evaluate / predict / solve / reflect; over HTTP, in the "
+                "request field `rafa_intent`)."
             )
         oracle = self.oracles.get(intent.scenario)
         if oracle is None:
@@ -318,6 +326,19 @@ class SimLLM:
             return self.noise[scenario]
         default = getattr(self.oracles.get(scenario), "default_noise", None)
         return default if isinstance(default, NoiseModel) else _DEFAULT_NOISE
+
+    async def inject_faults(self, request: ChatRequest) -> int | None:
+        """One attempt's fault, if the fault model draws one: raises
+        :class:`RateLimited` or :class:`ProviderError`, or hangs (cancellable).
+
+        Returns the request's key when faults are on (so :meth:`respond` need
+        not hash the request again), else ``None`` without hashing it.
+        """
+        if not self.faults.enabled:
+            return None
+        key = self.request_key(request)
+        await self._maybe_fault(key)
+        return key
 
     async def _maybe_fault(self, key: int) -> None:
         faults = self.faults

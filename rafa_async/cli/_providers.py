@@ -1,0 +1,185 @@
+"""``rafa providers``: what ``--provider`` means, from rafa.toml and the command line.
+
+The option aliases here (``--config``, ``--base-url``, ``--max-concurrency``,
+``--rpm``, ``--tpm``) and :func:`cli_provider_settings` are what ``rafa run``
+and ``rafa play`` take once real providers are wired into them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from rafa_async._errors import ConfigError
+from rafa_async.cli._app import LogFormat, app, fail, out, start_logging
+from rafa_async.llm import (
+    SIM_LABEL,
+    ProviderOverrides,
+    ProviderSettings,
+    ProviderSpec,
+    RafaConfig,
+    load_config,
+    resolve_provider,
+)
+
+PROVIDER = "LLM provider"
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Provider config file (default: ./rafa.toml if there is one).",
+        rich_help_panel=PROVIDER,
+    ),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(help="Override the provider's base URL.", rich_help_panel=PROVIDER),
+]
+MaxConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(help="Override: LLM calls in flight at once.", rich_help_panel=PROVIDER),
+]
+RpmOption = Annotated[
+    float | None, typer.Option(help="Override: requests per minute.", rich_help_panel=PROVIDER)
+]
+TpmOption = Annotated[
+    float | None, typer.Option(help="Override: tokens per minute.", rich_help_panel=PROVIDER)
+]
+
+
+def cli_provider_settings(
+    spec: str,
+    config_path: Path | None,
+    *,
+    base_url: str | None = None,
+    max_concurrency: int | None = None,
+    rpm: float | None = None,
+    tpm: float | None = None,
+) -> tuple[RafaConfig, ProviderSettings]:
+    """The config and the resolved settings; one error line if either is wrong."""
+    overrides = ProviderOverrides(
+        base_url=base_url, max_concurrency=max_concurrency, rpm=rpm, tpm=tpm
+    )
+    try:
+        config = load_config(config_path)
+        return config, resolve_provider(spec, config, overrides)
+    except ConfigError as error:
+        fail(str(error))
+
+
+def _key_status(variable: str | None) -> str:
+    """Whether the key's variable is set; never the key."""
+    if variable is None:
+        return "none sent"
+    return f"{variable} ({'set' if os.environ.get(variable) else 'NOT SET'})"
+
+
+def _limit(value: float | None) -> str:
+    return "no limit" if value is None else f"{value:g}"
+
+
+def _print_settings(settings: ProviderSettings) -> None:
+    title = f"--provider {settings.provider}:{settings.model}"
+    if settings.simulated:
+        title += " · [bold yellow]SIMULATED LLM[/]"
+    table = Table(title=title, title_justify="left")
+    table.add_column("setting")
+    table.add_column("value")
+    prices = (
+        "unknown (add a [models] table)"
+        if settings.input_per_mtok is None
+        else f"${settings.input_per_mtok:g} in / ${settings.output_per_mtok:g} out per Mtok"
+    )
+    rows = [
+        ("kind", settings.kind),
+        ("base url", settings.base_url or "in process"),
+        ("api key", _key_status(settings.api_key_env)),
+        ("max concurrency", str(settings.max_concurrency)),
+        ("rpm", _limit(settings.rpm)),
+        ("tpm", _limit(settings.tpm)),
+        ("timeout", f"{settings.timeout:g} s"),
+        ("prices", prices),
+        ("config", settings.config_path or "none (built-in defaults)"),
+    ]
+    for name, value in rows:
+        table.add_row(name, escape(value))
+    out.print(table)
+    if settings.simulated:
+        out.print(f"[bold yellow]{SIM_LABEL}[/]")
+
+
+def _with_default_model(name: str, config: RafaConfig) -> tuple[ProviderSettings, str]:
+    try:
+        settings = resolve_provider(name, config)
+        return settings, settings.model
+    except ConfigError:  # no default model: a spec must name one
+        return resolve_provider(ProviderSpec(name, "?"), config), f"none (use {name}:MODEL)"
+
+
+def _print_config(config: RafaConfig) -> None:
+    table = Table(
+        title=f"providers ({config.path or 'built-in; no rafa.toml'})", title_justify="left"
+    )
+    for column in ("provider", "kind", "base url", "api key", "default model"):
+        table.add_column(column)
+    for name in config.provider_names:
+        settings, model = _with_default_model(name, config)
+        table.add_row(
+            name,
+            settings.kind,
+            settings.base_url or "in process",
+            _key_status(settings.api_key_env),
+            model,
+        )
+    out.print(table)
+    if config.models:
+        models = Table(title="models", title_justify="left")
+        for column in ("model", "provider", "$ per Mtok in", "$ per Mtok out"):
+            models.add_column(column)
+        for model, entry in sorted(config.models.items()):
+            models.add_row(
+                model, entry.provider, f"{entry.input_per_mtok:g}", f"{entry.output_per_mtok:g}"
+            )
+        out.print(models)
+
+
+@app.command()
+def providers(
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            help="Show what PROVIDER[:MODEL] resolves to (default: list every provider).",
+            rich_help_panel=PROVIDER,
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    max_concurrency: MaxConcurrencyOption = None,
+    rpm: RpmOption = None,
+    tpm: TpmOption = None,
+) -> None:
+    """List the LLM providers (built in and from rafa.toml), or show the settings
+    a --provider resolves to.  Keys are never shown: only whether their
+    environment variable is set.
+
+    Example: rafa providers --provider openai:gpt-4o-mini --rpm 100
+    """
+    start_logging(LogFormat.console, "warning")
+    loaded, settings = cli_provider_settings(
+        provider or "sim",
+        config,
+        base_url=base_url,
+        max_concurrency=max_concurrency,
+        rpm=rpm,
+        tpm=tpm,
+    )
+    if provider is None:
+        _print_config(loaded)
+    else:
+        _print_settings(settings)

@@ -1,0 +1,172 @@
+"""``rafa sim-serve``: the simulated LLM as an OpenAI-compatible HTTP server."""
+
+from __future__ import annotations
+
+import errno
+import signal
+from typing import TYPE_CHECKING, Annotated
+
+import anyio
+import typer
+
+from rafa_async.cli._app import LogFormat, app, fail, out, sim_latency, start_logging
+from rafa_async.llm import SIM_LABEL, FaultModel, SimLLM
+from rafa_async.scenarios import simulated_llm
+
+if TYPE_CHECKING:
+    from rafa_async.serve import SimServer
+
+SERVER = "Server"
+SIM = "Simulated LLM"
+FAULTS = "Faults (all off by default)"
+OUTPUT = "Output"
+
+
+def fault_model(
+    rate_limit_rate: float,
+    retry_after: float,
+    server_error_rate: float,
+    hang_rate: float,
+    hang_seconds: float,
+) -> FaultModel:
+    """The fault model the options ask for; one error line if they make no sense."""
+    rates = {
+        "--rate-limit-rate": rate_limit_rate,
+        "--server-error-rate": server_error_rate,
+        "--hang-rate": hang_rate,
+    }
+    for option, rate in rates.items():
+        if not 0.0 <= rate <= 1.0:
+            fail(f"{option} must be a probability in [0, 1], got {rate:g}")
+    if sum(rates.values()) > 1.0:
+        fail(f"the fault rates ({', '.join(rates)}) add up to more than 1")
+    if retry_after < 0:
+        fail(f"--retry-after must be >= 0 seconds, got {retry_after:g}")
+    if hang_seconds <= 0:
+        fail(f"--hang-seconds must be > 0, got {hang_seconds:g}")
+    return FaultModel(
+        rate_limit_rate=rate_limit_rate,
+        retry_after=retry_after,
+        server_error_rate=server_error_rate,
+        hang_rate=hang_rate,
+        hang_seconds=hang_seconds,
+    )
+
+
+def print_banner(server: SimServer, sim: SimLLM) -> None:
+    faults = sim.faults
+    fault_text = (
+        f"429 {faults.rate_limit_rate:g} (Retry-After {faults.retry_after:g}s), "
+        f"500 {faults.server_error_rate:g}, hang {faults.hang_rate:g} ({faults.hang_seconds:g}s)"
+        if faults.enabled
+        else "off"
+    )
+    out.print(f"[bold yellow]{SIM_LABEL}[/]", highlight=False)
+    out.print(
+        f"rafa sim-serve: OpenAI-compatible API at [bold]{server.base_url}[/]\n"
+        f"  models: {', '.join(server.models)} · seed {sim.seed} · "
+        f"latency x{sim.latency.scale:g} · faults: {fault_text}\n"
+        "  POST /v1/chat/completions (stream or not; structured intent in 'rafa_intent'), "
+        "GET /v1/models\n"
+        "  Ctrl-C to stop",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+async def serve_until_signal(sim: SimLLM, host: str, port: int, models: list[str]) -> int:
+    """Serve until SIGINT or SIGTERM, then shut down gracefully; returns the signal."""
+    from rafa_async.serve import running_sim_server
+
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with running_sim_server(sim, host=host, port=port, models=models) as server:
+            print_banner(server, sim)
+            async for signum in signals:
+                return int(signum)
+    raise AssertionError("unreachable: the signal stream never ends")  # pragma: no cover
+
+
+@app.command("sim-serve")
+def sim_serve(
+    host: Annotated[
+        str,
+        typer.Option(help="Address to listen on (loopback by default).", rich_help_panel=SERVER),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int,
+        typer.Option(
+            help="TCP port (0 picks a free one).", min=0, max=65535, rich_help_panel=SERVER
+        ),
+    ] = 8000,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            help="Model name to answer to (repeatable; default: sim). Others get a 404.",
+            rich_help_panel=SERVER,
+        ),
+    ] = None,
+    seed: Annotated[
+        int,
+        typer.Option(
+            help="Seed of the simulated LLM (same seed, same answers).", rich_help_panel=SIM
+        ),
+    ] = 0,
+    latency_scale: Annotated[
+        float, typer.Option(help="Scale the sim's latency (0 = instant).", rich_help_panel=SIM)
+    ] = 1.0,
+    rate_limit_rate: Annotated[
+        float,
+        typer.Option(
+            help="Share of attempts answered 429 with Retry-After.", rich_help_panel=FAULTS
+        ),
+    ] = 0.0,
+    retry_after: Annotated[
+        float, typer.Option(help="Retry-After of a 429, in seconds.", rich_help_panel=FAULTS)
+    ] = 1.0,
+    server_error_rate: Annotated[
+        float, typer.Option(help="Share of attempts answered 500.", rich_help_panel=FAULTS)
+    ] = 0.0,
+    hang_rate: Annotated[
+        float,
+        typer.Option(
+            help="Share of attempts that hang (test client timeouts).", rich_help_panel=FAULTS
+        ),
+    ] = 0.0,
+    hang_seconds: Annotated[
+        float, typer.Option(help="How long a hanging attempt hangs.", rich_help_panel=FAULTS)
+    ] = 600.0,
+    log_format: Annotated[
+        LogFormat, typer.Option(help="Log renderer on stderr.", rich_help_panel=OUTPUT)
+    ] = LogFormat.console,
+    log_level: Annotated[
+        str, typer.Option(help="debug, info, warning or error.", rich_help_panel=OUTPUT)
+    ] = "warning",
+) -> None:
+    """Serve the SIMULATED LLM as an OpenAI-compatible API (/v1/chat/completions, /v1/models).
+
+    Any OpenAI client can talk to it; requests that carry the structured intent
+    in the extra body field 'rafa_intent' get the same answers as the in-process
+    sim with the same seed, others a sim-labelled reply.
+
+    Example: rafa sim-serve --port 8000 --latency-scale 0 --rate-limit-rate 0.1
+    """
+    start_logging(log_format, log_level)
+    sim = simulated_llm(
+        seed=seed,
+        latency=sim_latency(latency_scale),
+        faults=fault_model(
+            rate_limit_rate, retry_after, server_error_rate, hang_rate, hang_seconds
+        ),
+    )
+    try:
+        signum = anyio.run(serve_until_signal, sim, host, port, model or [], backend="asyncio")
+    except OSError as error:
+        hint = (
+            " (another server is using it: pick another --port, or --port 0 for a free one)"
+            if error.errno == errno.EADDRINUSE
+            else ""
+        )
+        reason = error.strerror or str(error)
+        fail(f"cannot listen on {host}:{port}: {reason}{hint}")
+    out.print(f"rafa sim-serve: stopped ({signal.Signals(signum).name})", highlight=False)

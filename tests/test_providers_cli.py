@@ -1,0 +1,81 @@
+"""``rafa providers``: the resolved provider settings, never a key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import assert_one_line_error, rafa
+
+SECRET = "sk-proj-THIS-IS-A-SECRET-0123456789"
+EXAMPLE = Path(__file__).parent.parent / "rafa.example.toml"
+
+
+def test_without_a_config_it_lists_the_builtin_providers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    result = rafa("providers")
+
+    assert result.exit_code == 0, result.output
+    for name in ("anthropic", "openai", "sim"):
+        assert f"│ {name} " in result.stdout
+    assert "no rafa.toml" in result.stdout
+
+
+def test_it_lists_the_providers_and_prices_of_a_config() -> None:
+    result = rafa("providers", "--config", str(EXAMPLE))
+
+    assert result.exit_code == 0, result.output
+    assert "│ local " in result.stdout
+    assert "gpt-4o-mini" in result.stdout and "0.15" in result.stdout
+
+
+def test_it_shows_the_resolved_settings_with_overrides_and_never_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+
+    result = rafa(
+        "providers", "--config", str(EXAMPLE), "--provider", "openai:gpt-4o-mini", "--rpm", "7"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "OPENAI_API_KEY (set)" in result.stdout
+    assert "│ 7 " in result.stdout  # --rpm over the file's 500
+    assert SECRET not in result.output
+
+
+def test_it_says_when_a_key_variable_is_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+    result = rafa("providers", "--provider", "openai:gpt-4o-mini")
+
+    assert "OPENAI_API_KEY (NOT SET)" in result.stdout
+
+
+def test_the_sim_is_labelled_simulated() -> None:
+    result = rafa("providers", "--provider", "sim")
+
+    assert "SIMULATED" in result.stdout
+
+
+def test_an_unknown_provider_is_one_error_line() -> None:
+    assert_one_line_error(rafa("providers", "--provider", "groq:x"), "'groq'", "[providers.groq]")
+
+
+def test_a_key_in_the_config_is_one_error_line_without_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "rafa.toml"
+    config.write_text(f'[providers.openai]\napi_key = "{SECRET}"\n')
+
+    result = rafa("providers", "--config", str(config))
+
+    assert_one_line_error(result, "providers.openai.api_key", "api_key_env")
+    assert SECRET not in result.output
+
+
+def test_a_bad_override_is_one_error_line() -> None:
+    assert_one_line_error(
+        rafa("providers", "--provider", "openai:m", "--max-concurrency", "0"), "--max-concurrency"
+    )
