@@ -16,6 +16,7 @@ from rafa_async.llm._middleware import (
     Traced as Traced,
     UsageMeter as UsageMeter,
 )
+from rafa_async.llm._ratelimit import RateLimit as RateLimit
 from rafa_async.llm._sim import (
     SIM_LABEL as SIM_LABEL,
     FaultModel as FaultModel,

@@ -1,6 +1,6 @@
 """Composable LLM middleware: each wraps an ``LLM`` and is an ``LLM``.
 
-Recommended order, outermost first (what :func:`with_middleware` builds)::
+Recommended order, outermost first (what :class:`MiddlewareStack` builds)::
 
     Traced -> UsageMeter -> Retry -> Timeout -> ConcurrencyLimit -> provider
 
@@ -21,6 +21,7 @@ import tenacity
 from rafa_async._context import CallCounts, current_scope
 from rafa_async._errors import LLMError, LLMTimeout, RateLimited
 from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
+from rafa_async.llm._ratelimit import RateLimit
 from rafa_async.llm._types import LLM, ChatRequest, ChatResponse
 
 
@@ -220,7 +221,23 @@ class Traced:
 
 
 class MiddlewareStack:
-    """The standard stack around a provider, with handles on its stateful parts."""
+    """The standard stack around a provider, with handles on its stateful parts.
+
+    Outermost first::
+
+        Traced -> UsageMeter -> Retry -> Timeout -> ConcurrencyLimit -> provider
+
+    With ``rpm``/``tpm`` set, the limiters move below Timeout::
+
+        ... -> Retry -> ConcurrencyLimit -> RateLimit -> Timeout -> provider
+
+    RateLimit sits inside Retry so every attempt is limited, directly above
+    the provider's Timeout so a granted call is sent at once (the provider sees
+    the limiter's pacing) and so the timeout measures the provider, not the
+    queue: a backlog of rate-limited calls must not turn into timeouts and
+    retries that lose their place.  ConcurrencyLimit sits above it, bounding
+    how many calls queue for the rate budget.
+    """
 
     def __init__(
         self,
@@ -231,12 +248,27 @@ class MiddlewareStack:
         attempts: int = 4,
         retry_seed: int = 0,
         recorder: EventRecorder | None = None,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        rpm_burst: float | None = None,
+        tpm_burst: float | None = None,
     ) -> None:
         self.provider = provider
-        self.limit = ConcurrencyLimit(provider, max_concurrency)
-        inner: LLM = self.limit
-        if timeout is not None:
-            inner = Timeout(inner, timeout)
+        self.rate_limit: RateLimit | None = None
+        inner: LLM = provider
+        if rpm is None and tpm is None:
+            self.limit = ConcurrencyLimit(inner, max_concurrency)
+            inner = self.limit
+            if timeout is not None:
+                inner = Timeout(inner, timeout)
+        else:
+            if timeout is not None:
+                inner = Timeout(inner, timeout)
+            self.rate_limit = RateLimit(
+                inner, rpm=rpm, tpm=tpm, rpm_burst=rpm_burst, tpm_burst=tpm_burst
+            )
+            self.limit = ConcurrencyLimit(self.rate_limit, max_concurrency)
+            inner = self.limit
         self.retry = Retry(inner, attempts=attempts, seed=retry_seed)
         self.meter = UsageMeter(self.retry)
         self.llm: LLM = self.meter if recorder is None else Traced(self.meter, recorder)
