@@ -1,5 +1,6 @@
 """The LLM layer: one protocol, composable middleware, and the embedded sim."""
 
+from rafa_async.llm._cache import Cache as Cache
 from rafa_async.llm._http import (
     HttpRequest as HttpRequest,
     HttpResponse as HttpResponse,

@@ -12,6 +12,7 @@ the limiter is innermost so a call waiting out a backoff holds no slot.
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import time
 
@@ -21,6 +22,8 @@ import tenacity
 from rafa_async._context import CallCounts, current_scope
 from rafa_async._errors import LLMError, LLMTimeout, RateLimited
 from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
+from rafa_async.llm._cache import Cache
+from rafa_async.llm._keys import provider_identity
 from rafa_async.llm._ratelimit import RateLimit
 from rafa_async.llm._types import LLM, ChatRequest, ChatResponse
 
@@ -223,20 +226,28 @@ class Traced:
 class MiddlewareStack:
     """The standard stack around a provider, with handles on its stateful parts.
 
-    Outermost first::
+    Outermost first, with every option on::
 
-        Traced -> UsageMeter -> Retry -> Timeout -> ConcurrencyLimit -> provider
+        Traced -> UsageMeter -> Cache -> Retry -> Timeout -> ConcurrencyLimit -> provider
 
     With ``rpm``/``tpm`` set, the limiters move below Timeout::
 
         ... -> Retry -> ConcurrencyLimit -> RateLimit -> Timeout -> provider
 
-    RateLimit sits inside Retry so every attempt is limited, directly above
-    the provider's Timeout so a granted call is sent at once (the provider sees
-    the limiter's pacing) and so the timeout measures the provider, not the
-    queue: a backlog of rate-limited calls must not turn into timeouts and
-    retries that lose their place.  ConcurrencyLimit sits above it, bounding
-    how many calls queue for the rate budget.
+    Cache (``cache=`` a path or ``":memory:"``) sits outside Retry and the
+    limiters, so a hit spends no rate budget and never waits; it sits below
+    UsageMeter so a hit still counts as the call the agent made.  RateLimit sits
+    inside Retry so every attempt is limited, directly above the provider's
+    Timeout so a granted call is sent at once (the provider sees the limiter's
+    pacing) and the timeout measures the provider, not the queue: a backlog of
+    rate-limited calls must not turn into timeouts and retries that lose their
+    place.  ConcurrencyLimit above it bounds how many calls queue for the rate
+    budget.
+
+    ``identity`` names the provider in cache keys (default: the provider's own
+    ``identity``, see :func:`~rafa_async.llm._keys.provider_identity`).  Every
+    option is off by default.  Close the stack (``aclose`` or ``async with``)
+    when it has files open.
     """
 
     def __init__(
@@ -252,8 +263,11 @@ class MiddlewareStack:
         tpm: float | None = None,
         rpm_burst: float | None = None,
         tpm_burst: float | None = None,
+        cache: str | os.PathLike[str] | None = None,
+        identity: str | None = None,
     ) -> None:
         self.provider = provider
+        self.identity = identity if identity is not None else provider_identity(provider)
         self.rate_limit: RateLimit | None = None
         inner: LLM = provider
         if rpm is None and tpm is None:
@@ -270,7 +284,11 @@ class MiddlewareStack:
             self.limit = ConcurrencyLimit(self.rate_limit, max_concurrency)
             inner = self.limit
         self.retry = Retry(inner, attempts=attempts, seed=retry_seed)
-        self.meter = UsageMeter(self.retry)
+        inner = self.retry
+        self.cache: Cache | None = None
+        if cache is not None:
+            inner = self.cache = Cache(inner, cache, identity=self.identity)
+        self.meter = UsageMeter(inner)
         self.llm: LLM = self.meter if recorder is None else Traced(self.meter, recorder)
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
@@ -279,3 +297,14 @@ class MiddlewareStack:
     @property
     def totals(self) -> CallCounts:
         return self.meter.totals
+
+    async def aclose(self) -> None:
+        """Close the files the stack holds open (idempotent)."""
+        if self.cache is not None:
+            self.cache.close()
+
+    async def __aenter__(self) -> MiddlewareStack:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
