@@ -1,6 +1,11 @@
 """The LLM layer: one protocol, composable middleware, and the embedded sim."""
 
 from rafa_async.llm._cache import Cache as Cache
+from rafa_async.llm._cost import (
+    DEFAULT_PRICES as DEFAULT_PRICES,
+    ModelPrice as ModelPrice,
+    PriceTable as PriceTable,
+)
 from rafa_async.llm._http import (
     HttpRequest as HttpRequest,
     HttpResponse as HttpResponse,

@@ -21,6 +21,7 @@ import anyio.to_thread
 import msgspec
 import structlog
 
+from rafa_async._context import note_cached_call
 from rafa_async._errors import ConfigError
 from rafa_async.llm._keys import provider_identity, request_key
 from rafa_async.llm._types import LLM, ChatRequest, ChatResponse
@@ -168,12 +169,14 @@ class Cache:
         cached = await self.lookup(key)
         if cached is not None:
             self.hits += 1
+            note_cached_call()
             return cached
         flight = self._flights.get(key)
         if flight is not None:
             await flight.done.wait()
             if flight.response is not None:
                 self.coalesced += 1
+                note_cached_call()
                 return flight.response
             self.misses += 1
             response = await self._inner.complete(request)

@@ -17,15 +17,19 @@ import random
 import time
 
 import anyio
+import structlog
 import tenacity
 
-from rafa_async._context import CallCounts, current_scope
+from rafa_async._context import CallCounts, call_note, current_scope
 from rafa_async._errors import LLMError, LLMTimeout, RateLimited
 from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
 from rafa_async.llm._cache import Cache
+from rafa_async.llm._cost import PriceTable
 from rafa_async.llm._keys import provider_identity
 from rafa_async.llm._ratelimit import RateLimit
 from rafa_async.llm._types import LLM, ChatRequest, ChatResponse
+
+_log = structlog.get_logger(__name__)
 
 
 class ConcurrencyLimit:
@@ -145,37 +149,70 @@ class Retry:
 
 
 class UsageMeter:
-    """Counts every call exactly once as completed, failed or cancelled.
+    """Counts every call exactly once as completed, failed or cancelled, with
+    its tokens and cost.
 
-    Counts go to ``totals`` (this wrapper's lifetime) and to the calling task's
-    episode scope (see :func:`rafa_async.episode_scope`).
+    Counts go to ``totals`` (this wrapper's lifetime: the run) and to every
+    episode scope of the calling task (see :func:`rafa_async.episode_scope`:
+    a match, an agent within it).  A completed call costs, by ``prices``, the
+    usage of the model that answered; a call answered by the cache or a
+    cassette, or by the simulated LLM, costs nothing.  A model missing from
+    ``prices`` (or any real model, without ``prices``) makes the cost unknown
+    (``CallCounts.cost`` is ``None``, never a silent 0), with one warning per
+    model when a table was given.
     """
 
-    def __init__(self, inner: LLM) -> None:
+    def __init__(self, inner: LLM, *, prices: PriceTable | None = None) -> None:
         self._inner = inner
+        self.prices = prices
         self.totals = CallCounts()
+        self._warned: set[str] = set()
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
-        scoped = current_scope().calls
-        for counts in (self.totals, scoped):
+        tallies = [self.totals, *(scope.calls for scope in current_scope().lineage())]
+        for counts in tallies:
             counts.started += 1
         try:
-            response = await self._inner.complete(request)
+            with call_note() as note:
+                response = await self._inner.complete(request)
         except anyio.get_cancelled_exc_class():
-            for counts in (self.totals, scoped):
+            for counts in tallies:
                 counts.cancelled += 1
             raise
         except BaseException as error:
             name = type(error).__name__
-            for counts in (self.totals, scoped):
+            for counts in tallies:
                 counts.failed += 1
                 counts.errors[name] = counts.errors.get(name, 0) + 1
             raise
-        for counts in (self.totals, scoped):
+        usage = response.usage
+        cost = 0.0 if note.cached or response.simulated else self._cost(request, response)
+        for counts in tallies:
             counts.completed += 1
-            counts.prompt_tokens += response.usage.prompt_tokens
-            counts.completion_tokens += response.usage.completion_tokens
+            counts.prompt_tokens += usage.prompt_tokens
+            counts.completion_tokens += usage.completion_tokens
+            if note.cached:
+                counts.cached += 1
+            if cost is None:
+                counts.unpriced += 1
+            else:
+                counts.cost_usd += cost
         return response
+
+    def _cost(self, request: ChatRequest, response: ChatResponse) -> float | None:
+        if self.prices is None:
+            return None
+        model = response.model or request.model
+        cost = self.prices.cost(model, response.usage)
+        if cost is None and model not in self._warned:
+            self._warned.add(model)
+            _log.warning(
+                "llm_model_unpriced",
+                model=model,
+                prices_as_of=self.prices.as_of,
+                hint="add the model to the price table; its cost is reported as unknown",
+            )
+        return cost
 
 
 class Traced:
@@ -265,6 +302,7 @@ class MiddlewareStack:
         tpm_burst: float | None = None,
         cache: str | os.PathLike[str] | None = None,
         identity: str | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
         self.provider = provider
         self.identity = identity if identity is not None else provider_identity(provider)
@@ -288,7 +326,7 @@ class MiddlewareStack:
         self.cache: Cache | None = None
         if cache is not None:
             inner = self.cache = Cache(inner, cache, identity=self.identity)
-        self.meter = UsageMeter(inner)
+        self.meter = UsageMeter(inner, prices=prices)
         self.llm: LLM = self.meter if recorder is None else Traced(self.meter, recorder)
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
