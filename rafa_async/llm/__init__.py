@@ -1,6 +1,14 @@
 """The LLM layer: one protocol, composable middleware, and the embedded sim."""
 
 from rafa_async.llm._cache import Cache as Cache
+from rafa_async.llm._cassette import (
+    CassetteEntry as CassetteEntry,
+    CassetteHeader as CassetteHeader,
+    RecordedError as RecordedError,
+    Recorder as Recorder,
+    Replayer as Replayer,
+    read_cassette as read_cassette,
+)
 from rafa_async.llm._cost import (
     DEFAULT_PRICES as DEFAULT_PRICES,
     ModelPrice as ModelPrice,

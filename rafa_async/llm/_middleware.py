@@ -21,9 +21,10 @@ import structlog
 import tenacity
 
 from rafa_async._context import CallCounts, call_note, current_scope
-from rafa_async._errors import LLMError, LLMTimeout, RateLimited
+from rafa_async._errors import ConfigError, LLMError, LLMTimeout, RateLimited
 from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
 from rafa_async.llm._cache import Cache
+from rafa_async.llm._cassette import Recorder, Replayer, ReplayLatency
 from rafa_async.llm._cost import PriceTable
 from rafa_async.llm._keys import provider_identity
 from rafa_async.llm._ratelimit import RateLimit
@@ -265,12 +266,24 @@ class MiddlewareStack:
 
     Outermost first, with every option on::
 
-        Traced -> UsageMeter -> Cache -> Retry -> Timeout -> ConcurrencyLimit -> provider
+        Traced -> UsageMeter -> Recorder -> Cache -> Retry -> Timeout -> ConcurrencyLimit
+            -> provider
 
     With ``rpm``/``tpm`` set, the limiters move below Timeout::
 
         ... -> Retry -> ConcurrencyLimit -> RateLimit -> Timeout -> provider
 
+    and with ``replay=`` a cassette, the Replayer stands in for everything
+    below the meter (no cache, retries, limits or provider: nothing to wait for
+    offline)::
+
+        Traced -> UsageMeter -> Replayer
+
+    The Recorder (``record=`` a new cassette) sits right where the Replayer
+    will, so a cassette holds the logical calls the agents made, each with
+    its final outcome (after retries; cache hits included) -- exactly what a
+    replay must answer.  UsageMeter stays above both: calls, tokens and cost
+    are counted the same way in every mode (cassette answers cost nothing).
     Cache (``cache=`` a path or ``":memory:"``) sits outside Retry and the
     limiters, so a hit spends no rate budget and never waits; it sits below
     UsageMeter so a hit still counts as the call the agent made.  RateLimit sits
@@ -281,10 +294,11 @@ class MiddlewareStack:
     place.  ConcurrencyLimit above it bounds how many calls queue for the rate
     budget.
 
-    ``identity`` names the provider in cache keys (default: the provider's own
-    ``identity``, see :func:`~rafa_async.llm._keys.provider_identity`).  Every
-    option is off by default.  Close the stack (``aclose`` or ``async with``)
-    when it has files open.
+    ``identity`` names the provider in cache keys and cassette headers
+    (default: the provider's own ``identity``, see
+    :func:`~rafa_async.llm._keys.provider_identity`).  ``prices`` prices the
+    calls (see :class:`UsageMeter`).  Every option is off by default.  Close
+    the stack (``aclose`` or ``async with``) when it has files open.
     """
 
     def __init__(
@@ -303,7 +317,12 @@ class MiddlewareStack:
         cache: str | os.PathLike[str] | None = None,
         identity: str | None = None,
         prices: PriceTable | None = None,
+        record: str | os.PathLike[str] | None = None,
+        replay: str | os.PathLike[str] | None = None,
+        replay_latency: ReplayLatency = "none",
     ) -> None:
+        if record is not None and replay is not None:
+            raise ConfigError("record and replay exclude each other: choose one cassette mode")
         self.provider = provider
         self.identity = identity if identity is not None else provider_identity(provider)
         self.rate_limit: RateLimit | None = None
@@ -324,8 +343,14 @@ class MiddlewareStack:
         self.retry = Retry(inner, attempts=attempts, seed=retry_seed)
         inner = self.retry
         self.cache: Cache | None = None
-        if cache is not None:
-            inner = self.cache = Cache(inner, cache, identity=self.identity)
+        self.cassette: Recorder | Replayer | None = None
+        if replay is not None:
+            inner = self.cassette = Replayer(replay, latency=replay_latency)
+        else:
+            if cache is not None:
+                inner = self.cache = Cache(inner, cache, identity=self.identity)
+            if record is not None:
+                inner = self.cassette = Recorder(inner, record, provider=self.identity)
         self.meter = UsageMeter(inner, prices=prices)
         self.llm: LLM = self.meter if recorder is None else Traced(self.meter, recorder)
 
@@ -340,6 +365,8 @@ class MiddlewareStack:
         """Close the files the stack holds open (idempotent)."""
         if self.cache is not None:
             self.cache.close()
+        if self.cassette is not None:
+            self.cassette.close()
 
     async def __aenter__(self) -> MiddlewareStack:
         return self
