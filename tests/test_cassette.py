@@ -413,3 +413,17 @@ async def test_a_changed_prompt_fails_the_replay_with_the_clear_error(
     assert "intent: propose game24" in message
     assert "nearest recorded request differs in messages[0].content at character" in message
     assert "twenty-four" in message
+
+
+async def test_answers_put_back_by_cancelled_calls_keep_the_recorded_order(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "run.cassette"
+    await record(path, Numbered(latency=2.0), [ask()] * 3)
+    replayer = Replayer(path, latency="recorded")
+    with anyio.move_on_after(1.0):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(replayer.complete, ask())
+            tg.start_soon(replayer.complete, ask())
+    answers = [(await replayer.complete(ask())).text for _ in range(3)]
+    assert answers == ["answer 1", "answer 2", "answer 3"]

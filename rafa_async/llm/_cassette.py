@@ -8,10 +8,10 @@ stored -- never HTTP headers, so never an API key.
 
 from __future__ import annotations
 
-import bisect
 import datetime
 import difflib
 import os
+from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Literal
@@ -235,12 +235,12 @@ class Replayer:
         self.path = Path(path)
         self.latency = latency
         self.header, entries = read_cassette(self.path)
-        self._queues: dict[str, list[tuple[int, CassetteEntry]]] = {}
+        self._queues: dict[str, deque[tuple[int, CassetteEntry]]] = {}
         self._requests: dict[str, ChatRequest] = {}
         for index, entry in enumerate(entries):
             self._requests.setdefault(entry.key, entry.request)
             if entry.outcome != "cancelled":
-                self._queues.setdefault(entry.key, []).append((index, entry))
+                self._queues.setdefault(entry.key, deque()).append((index, entry))
         self._answered: dict[str, int] = {}
         self.calls = 0
         self.replayed = 0
@@ -256,14 +256,15 @@ class Replayer:
         queue = self._queues.get(key)
         if not queue:
             raise self._mismatch(request, key)
-        index, entry = queue.pop(0)
+        index, entry = queue.popleft()
         try:
             if self.latency == "recorded" and entry.seconds > 0:
                 await anyio.sleep(entry.seconds)
             else:
                 await anyio.lowlevel.checkpoint()
         except anyio.get_cancelled_exc_class():
-            bisect.insort(queue, (index, entry), key=lambda item: item[0])
+            at = next((i for i, (later, _) in enumerate(queue) if later > index), len(queue))
+            queue.insert(at, (index, entry))
             raise
         self._answered[key] = self._answered.get(key, 0) + 1
         self.replayed += 1

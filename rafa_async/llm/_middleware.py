@@ -20,7 +20,7 @@ import anyio
 import structlog
 import tenacity
 
-from rafa_async._context import CallCounts, call_note, current_scope
+from rafa_async._context import CALL_NOTE, CallCounts, CallNote, current_scope
 from rafa_async._errors import ConfigError, LLMError, LLMTimeout, RateLimited
 from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
 from rafa_async.llm._cache import Cache
@@ -170,12 +170,13 @@ class UsageMeter:
         self._warned: set[str] = set()
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
-        tallies = [self.totals, *(scope.calls for scope in current_scope().lineage())]
+        tallies = (self.totals, *current_scope().tallies)
         for counts in tallies:
             counts.started += 1
+        note = CallNote()
+        token = CALL_NOTE.set(note)
         try:
-            with call_note() as note:
-                response = await self._inner.complete(request)
+            response = await self._inner.complete(request)
         except anyio.get_cancelled_exc_class():
             for counts in tallies:
                 counts.cancelled += 1
@@ -186,6 +187,8 @@ class UsageMeter:
                 counts.failed += 1
                 counts.errors[name] = counts.errors.get(name, 0) + 1
             raise
+        finally:
+            CALL_NOTE.reset(token)
         usage = response.usage
         cost = 0.0 if note.cached or response.simulated else self._cost(request, response)
         for counts in tallies:

@@ -81,7 +81,7 @@ class _Budget:
         return ready
 
     def take(self, amount: float, now: float) -> _Grant:
-        self._advance(now)
+        """Grant ``amount``; only right after ``ready_at(amount, now)`` said so."""
         self.level -= amount
         grant = _Grant(now, amount)
         self.grants.append(grant)
