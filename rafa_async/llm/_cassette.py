@@ -119,8 +119,10 @@ class Recorder:
     :class:`~rafa_async.LLMError` (kept typed), or cancelled (kept for the
     record; replay ignores it) -- and the line is flushed, so a run killed
     midway leaves a readable cassette of every call that finished.  Lines are
-    in completion order; replay does not depend on it.  An existing file is
-    refused unless ``overwrite``.
+    in completion order; replay does not depend on it.  Exceptions that are
+    not LLM errors (bugs, configuration errors) are not part of the provider's
+    behaviour and are not recorded.  An existing file is refused unless
+    ``overwrite``.  Close it when the run ends.
     """
 
     def __init__(

@@ -6,7 +6,9 @@ Recommended order, outermost first (what :class:`MiddlewareStack` builds)::
 
 Accounting sits outside Retry so one logical call is counted once, whatever
 its attempts; Timeout sits inside Retry so each attempt gets the full budget;
-the limiter is innermost so a call waiting out a backoff holds no slot.
+the limiter is innermost so a call waiting out a backoff holds no slot.  The
+opt-in layers (rate limit, cache, record/replay, prices) live in their own
+modules; :class:`MiddlewareStack` says where each goes and why.
 """
 
 from __future__ import annotations
