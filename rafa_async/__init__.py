@@ -26,6 +26,7 @@ from rafa_async._env import (
     Outcome as Outcome,
 )
 from rafa_async._errors import (
+    CassetteMismatch as CassetteMismatch,
     ConfigError as ConfigError,
     ConnectFailed as ConnectFailed,
     ConnectionLost as ConnectionLost,
@@ -86,6 +87,7 @@ __all__ = [
     "NOOP",
     "ActionRejected",
     "CallCounts",
+    "CassetteMismatch",
     "Clock",
     "ConfigError",
     "ConnectFailed",

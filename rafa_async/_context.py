@@ -3,7 +3,8 @@
 An agent runs an episode inside :func:`episode_scope`; every LLM call made by
 any task started beneath it (planner fan-out included: anyio copies the
 context into child tasks on both trio and asyncio) is counted in that scope's
-:class:`CallCounts`, and its trace events carry the episode id.
+:class:`CallCounts`, and its trace events carry the episode id.  Scopes nest
+(a match, then one per agent in it); a call counts in each enclosing scope.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from dataclasses import dataclass, field
 
 @dataclass(slots=True)
 class CallCounts:
-    """LLM call accounting: every started call ends in exactly one outcome bucket."""
+    """LLM call accounting: every started call ends in exactly one outcome bucket.
+
+    Of the completed calls, ``cached`` were answered without reaching a
+    provider (response cache, cassette replay): they count tokens (what the
+    agent consumed) but cost nothing.  ``cost_usd`` sums the priced calls;
+    ``unpriced`` counts completed calls whose model has no known price.
+    """
 
     started: int = 0
     completed: int = 0
@@ -25,10 +32,18 @@ class CallCounts:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    cached: int = 0
+    cost_usd: float = 0.0
+    unpriced: int = 0
 
     @property
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def cost(self) -> float | None:
+        """USD spent, or ``None`` (unknown, not zero) if any call was unpriced."""
+        return None if self.unpriced else self.cost_usd
 
     @property
     def in_flight(self) -> int:
@@ -37,14 +52,45 @@ class CallCounts:
 
 @dataclass(slots=True)
 class EpisodeScope:
+    """Counts of the calls made beneath it.  Scopes nest (a match, then each
+    agent in it): a call counts in its innermost scope and in every one around
+    it, so ``calls`` of a match includes its agents'."""
+
     episode: str
     calls: CallCounts = field(default_factory=CallCounts)
+    parent: EpisodeScope | None = None
+    tallies: tuple[CallCounts, ...] = field(init=False, repr=False, compare=False)
+    """``calls`` of this scope and of every scope around it, innermost first."""
+
+    def __post_init__(self) -> None:
+        self.tallies = (self.calls, *(self.parent.tallies if self.parent else ()))
+
+
+@dataclass(slots=True)
+class CallNote:
+    """What middleware below a :class:`~rafa_async.llm.UsageMeter` tells it
+    about the call in progress."""
+
+    cached: bool = False
 
 
 _NO_SCOPE = EpisodeScope(episode="-")
 _current: contextvars.ContextVar[EpisodeScope] = contextvars.ContextVar(
     "rafa_episode_scope", default=_NO_SCOPE
 )
+
+
+CALL_NOTE: contextvars.ContextVar[CallNote | None] = contextvars.ContextVar(
+    "rafa_call_note", default=None
+)
+"""Set by the meter around each call (directly: a context manager costs ~1 us)."""
+
+
+def note_cached_call() -> None:
+    """Tell the meter above that this call is answered without a provider."""
+    note = CALL_NOTE.get()
+    if note is not None:
+        note.cached = True
 
 
 def current_scope() -> EpisodeScope:
@@ -54,8 +100,10 @@ def current_scope() -> EpisodeScope:
 
 @contextmanager
 def episode_scope(episode: str) -> Iterator[EpisodeScope]:
-    """Count LLM calls made by this task and its children under ``episode``."""
-    scope = EpisodeScope(episode=episode)
+    """Count LLM calls made by this task and its children under ``episode``
+    (and in the scopes around it)."""
+    outer = _current.get()
+    scope = EpisodeScope(episode=episode, parent=None if outer is _NO_SCOPE else outer)
     token = _current.set(scope)
     try:
         yield scope

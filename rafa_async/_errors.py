@@ -2,6 +2,7 @@
 
 RafaError
 ├── ConfigError          bad input: unknown scenario/agent, bad range, bad file
+│   └── CassetteMismatch  a replayed run asked a request its cassette lacks
 └── LLMError             one LLM call failed (after middleware gave up)
     ├── RateLimited      the provider asked us to slow down (retryable)
     ├── ProviderError    the provider failed; ``retryable`` says whether to retry
@@ -20,6 +21,14 @@ class RafaError(Exception):
 
 class ConfigError(RafaError, ValueError):
     """Input or configuration is wrong; the message names what and how to fix it."""
+
+
+class CassetteMismatch(ConfigError):
+    """A replayed run made a request its cassette has no answer for.
+
+    A :class:`ConfigError`, not an :class:`LLMError`: agents tolerate failed
+    LLM calls, and a replay that diverged must stop, never be absorbed.
+    """
 
 
 class LLMError(RafaError):

@@ -1,5 +1,14 @@
 """The LLM layer: one protocol, composable middleware, and the embedded sim."""
 
+from rafa_async.llm._cache import Cache as Cache
+from rafa_async.llm._cassette import (
+    CassetteEntry as CassetteEntry,
+    CassetteHeader as CassetteHeader,
+    RecordedError as RecordedError,
+    Recorder as Recorder,
+    Replayer as Replayer,
+    read_cassette as read_cassette,
+)
 from rafa_async.llm._config import (
     CONFIG_FILENAME as CONFIG_FILENAME,
     ModelEntry as ModelEntry,
@@ -14,6 +23,11 @@ from rafa_async.llm._config import (
     parse_provider_spec as parse_provider_spec,
     provider_settings as provider_settings,
     resolve_provider as resolve_provider,
+)
+from rafa_async.llm._cost import (
+    DEFAULT_PRICES as DEFAULT_PRICES,
+    ModelPrice as ModelPrice,
+    PriceTable as PriceTable,
 )
 from rafa_async.llm._http import (
     HttpRequest as HttpRequest,
@@ -31,6 +45,7 @@ from rafa_async.llm._middleware import (
     Traced as Traced,
     UsageMeter as UsageMeter,
 )
+from rafa_async.llm._ratelimit import RateLimit as RateLimit
 from rafa_async.llm._sim import (
     SIM_LABEL as SIM_LABEL,
     FaultModel as FaultModel,

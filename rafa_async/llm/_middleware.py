@@ -1,27 +1,38 @@
 """Composable LLM middleware: each wraps an ``LLM`` and is an ``LLM``.
 
-Recommended order, outermost first (what :func:`with_middleware` builds)::
+Recommended order, outermost first (what :class:`MiddlewareStack` builds)::
 
     Traced -> UsageMeter -> Retry -> Timeout -> ConcurrencyLimit -> provider
 
 Accounting sits outside Retry so one logical call is counted once, whatever
 its attempts; Timeout sits inside Retry so each attempt gets the full budget;
-the limiter is innermost so a call waiting out a backoff holds no slot.
+the limiter is innermost so a call waiting out a backoff holds no slot.  The
+opt-in layers (rate limit, cache, record/replay, prices) live in their own
+modules; :class:`MiddlewareStack` says where each goes and why.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import time
 
 import anyio
+import structlog
 import tenacity
 
-from rafa_async._context import CallCounts, current_scope
-from rafa_async._errors import LLMError, LLMTimeout, RateLimited
+from rafa_async._context import CALL_NOTE, CallCounts, CallNote, current_scope
+from rafa_async._errors import ConfigError, LLMError, LLMTimeout, RateLimited
 from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
+from rafa_async.llm._cache import Cache
+from rafa_async.llm._cassette import Recorder, Replayer, ReplayLatency
+from rafa_async.llm._cost import PriceTable
+from rafa_async.llm._keys import provider_identity
+from rafa_async.llm._ratelimit import RateLimit
 from rafa_async.llm._types import LLM, ChatRequest, ChatResponse
+
+_log = structlog.get_logger(__name__)
 
 
 class ConcurrencyLimit:
@@ -141,37 +152,73 @@ class Retry:
 
 
 class UsageMeter:
-    """Counts every call exactly once as completed, failed or cancelled.
+    """Counts every call exactly once as completed, failed or cancelled, with
+    its tokens and cost.
 
-    Counts go to ``totals`` (this wrapper's lifetime) and to the calling task's
-    episode scope (see :func:`rafa_async.episode_scope`).
+    Counts go to ``totals`` (this wrapper's lifetime: the run) and to every
+    episode scope of the calling task (see :func:`rafa_async.episode_scope`:
+    a match, an agent within it).  A completed call costs, by ``prices``, the
+    usage of the model that answered; a call answered by the cache or a
+    cassette, or by the simulated LLM, costs nothing.  A model missing from
+    ``prices`` (or any real model, without ``prices``) makes the cost unknown
+    (``CallCounts.cost`` is ``None``, never a silent 0), with one warning per
+    model when a table was given.
     """
 
-    def __init__(self, inner: LLM) -> None:
+    def __init__(self, inner: LLM, *, prices: PriceTable | None = None) -> None:
         self._inner = inner
+        self.prices = prices
         self.totals = CallCounts()
+        self._warned: set[str] = set()
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
-        scoped = current_scope().calls
-        for counts in (self.totals, scoped):
+        tallies = (self.totals, *current_scope().tallies)
+        for counts in tallies:
             counts.started += 1
+        note = CallNote()
+        token = CALL_NOTE.set(note)
         try:
             response = await self._inner.complete(request)
         except anyio.get_cancelled_exc_class():
-            for counts in (self.totals, scoped):
+            for counts in tallies:
                 counts.cancelled += 1
             raise
         except BaseException as error:
             name = type(error).__name__
-            for counts in (self.totals, scoped):
+            for counts in tallies:
                 counts.failed += 1
                 counts.errors[name] = counts.errors.get(name, 0) + 1
             raise
-        for counts in (self.totals, scoped):
+        finally:
+            CALL_NOTE.reset(token)
+        usage = response.usage
+        cost = 0.0 if note.cached or response.simulated else self._cost(request, response)
+        for counts in tallies:
             counts.completed += 1
-            counts.prompt_tokens += response.usage.prompt_tokens
-            counts.completion_tokens += response.usage.completion_tokens
+            counts.prompt_tokens += usage.prompt_tokens
+            counts.completion_tokens += usage.completion_tokens
+            if note.cached:
+                counts.cached += 1
+            if cost is None:
+                counts.unpriced += 1
+            else:
+                counts.cost_usd += cost
         return response
+
+    def _cost(self, request: ChatRequest, response: ChatResponse) -> float | None:
+        if self.prices is None:
+            return None
+        model = response.model or request.model
+        cost = self.prices.cost(model, response.usage)
+        if cost is None and model not in self._warned:
+            self._warned.add(model)
+            _log.warning(
+                "llm_model_unpriced",
+                model=model,
+                prices_as_of=self.prices.as_of,
+                hint="add the model to the price table; its cost is reported as unknown",
+            )
+        return cost
 
 
 class Traced:
@@ -220,7 +267,44 @@ class Traced:
 
 
 class MiddlewareStack:
-    """The standard stack around a provider, with handles on its stateful parts."""
+    """The standard stack around a provider, with handles on its stateful parts.
+
+    Outermost first, with every option on::
+
+        Traced -> UsageMeter -> Recorder -> Cache -> Retry -> Timeout -> ConcurrencyLimit
+            -> provider
+
+    With ``rpm``/``tpm`` set, the limiters move below Timeout::
+
+        ... -> Retry -> ConcurrencyLimit -> RateLimit -> Timeout -> provider
+
+    and with ``replay=`` a cassette, the Replayer stands in for everything
+    below the meter (no cache, retries, limits or provider: nothing to wait for
+    offline)::
+
+        Traced -> UsageMeter -> Replayer
+
+    The Recorder (``record=`` a new cassette) sits right where the Replayer
+    will, so a cassette holds the logical calls the agents made, each with
+    its final outcome (after retries; cache hits included) -- exactly what a
+    replay must answer.  UsageMeter stays above both: calls, tokens and cost
+    are counted the same way in every mode (cassette answers cost nothing).
+    Cache (``cache=`` a path or ``":memory:"``) sits outside Retry and the
+    limiters, so a hit spends no rate budget and never waits; it sits below
+    UsageMeter so a hit still counts as the call the agent made.  RateLimit sits
+    inside Retry so every attempt is limited, directly above the provider's
+    Timeout so a granted call is sent at once (the provider sees the limiter's
+    pacing) and the timeout measures the provider, not the queue: a backlog of
+    rate-limited calls must not turn into timeouts and retries that lose their
+    place.  ConcurrencyLimit above it bounds how many calls queue for the rate
+    budget.
+
+    ``identity`` names the provider in cache keys and cassette headers
+    (default: the provider's own ``identity``, see
+    :func:`~rafa_async.llm._keys.provider_identity`).  ``prices`` prices the
+    calls (see :class:`UsageMeter`).  Every option is off by default.  Close
+    the stack (``aclose`` or ``async with``) when it has files open.
+    """
 
     def __init__(
         self,
@@ -231,14 +315,48 @@ class MiddlewareStack:
         attempts: int = 4,
         retry_seed: int = 0,
         recorder: EventRecorder | None = None,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        rpm_burst: float | None = None,
+        tpm_burst: float | None = None,
+        cache: str | os.PathLike[str] | None = None,
+        identity: str | None = None,
+        prices: PriceTable | None = None,
+        record: str | os.PathLike[str] | None = None,
+        replay: str | os.PathLike[str] | None = None,
+        replay_latency: ReplayLatency = "none",
     ) -> None:
+        if record is not None and replay is not None:
+            raise ConfigError("record and replay exclude each other: choose one cassette mode")
         self.provider = provider
-        self.limit = ConcurrencyLimit(provider, max_concurrency)
-        inner: LLM = self.limit
-        if timeout is not None:
-            inner = Timeout(inner, timeout)
+        self.identity = identity if identity is not None else provider_identity(provider)
+        self.rate_limit: RateLimit | None = None
+        inner: LLM = provider
+        if rpm is None and tpm is None:
+            self.limit = ConcurrencyLimit(inner, max_concurrency)
+            inner = self.limit
+            if timeout is not None:
+                inner = Timeout(inner, timeout)
+        else:
+            if timeout is not None:
+                inner = Timeout(inner, timeout)
+            self.rate_limit = RateLimit(
+                inner, rpm=rpm, tpm=tpm, rpm_burst=rpm_burst, tpm_burst=tpm_burst
+            )
+            self.limit = ConcurrencyLimit(self.rate_limit, max_concurrency)
+            inner = self.limit
         self.retry = Retry(inner, attempts=attempts, seed=retry_seed)
-        self.meter = UsageMeter(self.retry)
+        inner = self.retry
+        self.cache: Cache | None = None
+        self.cassette: Recorder | Replayer | None = None
+        if replay is not None:
+            inner = self.cassette = Replayer(replay, latency=replay_latency)
+        else:
+            if cache is not None:
+                inner = self.cache = Cache(inner, cache, identity=self.identity)
+            if record is not None:
+                inner = self.cassette = Recorder(inner, record, provider=self.identity)
+        self.meter = UsageMeter(inner, prices=prices)
         self.llm: LLM = self.meter if recorder is None else Traced(self.meter, recorder)
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
@@ -247,3 +365,16 @@ class MiddlewareStack:
     @property
     def totals(self) -> CallCounts:
         return self.meter.totals
+
+    async def aclose(self) -> None:
+        """Close the files the stack holds open (idempotent)."""
+        if self.cache is not None:
+            self.cache.close()
+        if self.cassette is not None:
+            self.cassette.close()
+
+    async def __aenter__(self) -> MiddlewareStack:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

@@ -258,6 +258,17 @@ class SimLLM:
         self._attempts: dict[int, int] = {}
         self._encoder = msgspec.json.Encoder()
 
+    @property
+    def identity(self) -> str:
+        """Everything besides the request that decides the sim's answers (its
+        seed, noise and scenarios), for cache keys: a cached answer of seed 0
+        must never be served to a run with seed 1."""
+        knobs = msgspec.json.encode(
+            {name: self.noise_for(name) for name in self.oracles}, order="sorted"
+        )
+        digest = hashlib.blake2b(knobs, digest_size=8).hexdigest()
+        return f"sim:{self.model}:seed={self.seed}:{digest}"
+
     def request_key(self, request: ChatRequest) -> int:
         """What seeds a request's answer, latency and faults: the seed and the
         request's content (its intent, else its messages), never arrival order."""

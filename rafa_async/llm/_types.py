@@ -49,8 +49,13 @@ class ChatRequest(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Usage(msgspec.Struct, frozen=True):
+    """Tokens a call used.  ``cached_prompt_tokens`` is the part of
+    ``prompt_tokens`` the provider served from its prompt cache (billed at a
+    lower price by some providers)."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_prompt_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
