@@ -281,6 +281,12 @@ class HttpChatProvider(ABC):
         self._transport = transport
         self._owns_transport = transport is None
 
+    @property
+    def identity(self) -> str:
+        """Names this provider and model in cache keys and cassette headers
+        (never a credential)."""
+        return f"{self.name}:{self.model}@{self.base_url}"
+
     def __repr__(self) -> str:
         key = "set" if self._errors.has_key else "absent"
         return (

@@ -35,6 +35,9 @@ class CallCounts:
     cached: int = 0
     cost_usd: float = 0.0
     unpriced: int = 0
+    simulated: int = 0
+    """Completed calls answered by a simulated LLM (in process or over HTTP):
+    any of them makes a result a simulation, to be labelled as such."""
 
     @property
     def tokens(self) -> int:

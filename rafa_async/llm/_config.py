@@ -64,6 +64,7 @@ class ProviderEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     tpm: _Positive | None = None
     timeout: _Positive | None = None
     headers: dict[str, str] = msgspec.field(default_factory=dict)
+    send_intent: bool | None = None
 
 
 class ModelEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -111,6 +112,7 @@ class ProviderOverrides(msgspec.Struct, frozen=True, kw_only=True):
     rpm: float | None = None
     tpm: float | None = None
     timeout: float | None = None
+    send_intent: bool | None = None
 
 
 class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -132,6 +134,9 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
     tpm: float | None = None
     timeout: float = DEFAULT_TIMEOUT
     headers: dict[str, str] = msgspec.field(default_factory=dict)
+    send_intent: bool = False
+    """Send each request's structured intent (field ``rafa_intent``): for a
+    ``rafa sim-serve`` endpoint, which answers from it."""
     input_per_mtok: float | None = None
     output_per_mtok: float | None = None
     config_path: str | None = None
@@ -398,6 +403,7 @@ def resolve_provider(
         tpm=_first(overrides.tpm, entry.tpm),
         timeout=_first(overrides.timeout, entry.timeout, DEFAULT_TIMEOUT),
         headers=dict(entry.headers),
+        send_intent=_first(overrides.send_intent, entry.send_intent, False),
         input_per_mtok=prices.input_per_mtok if prices is not None else None,
         output_per_mtok=prices.output_per_mtok if prices is not None else None,
         config_path=config.path,

@@ -199,6 +199,8 @@ class UsageMeter:
             counts.completion_tokens += usage.completion_tokens
             if note.cached:
                 counts.cached += 1
+            if response.simulated:
+                counts.simulated += 1
             if cost is None:
                 counts.unpriced += 1
             else:

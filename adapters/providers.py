@@ -1,0 +1,83 @@
+"""From resolved :class:`~rafa_async.llm.ProviderSettings` to an LLM.
+
+``rafa run`` and ``rafa play`` (and any program) turn a ``--provider`` spec
+into settings (:func:`rafa_async.llm.provider_settings`), then build the
+provider here and its middleware from the same settings::
+
+    settings = provider_settings("openai:gpt-4o-mini")
+    provider = make_provider(settings, sim=lambda: my_sim)
+    async with MiddlewareStack(provider, **stack_options(settings)) as llm:
+        ...
+
+The adapters read the API key from the variable the settings name, when
+they are built; nothing here holds or logs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rafa_async.adapters.anthropic import AnthropicChat
+from rafa_async.adapters.openai import OpenAIChat
+from rafa_async.llm import DEFAULT_PRICES, LLM, HttpTransport, ModelPrice, PriceTable
+from rafa_async.llm._config import ProviderSettings
+
+
+def make_provider(
+    settings: ProviderSettings,
+    *,
+    sim: Callable[[], LLM],
+    stream: bool = False,
+    transport: HttpTransport | None = None,
+) -> LLM:
+    """The provider ``settings`` describe; ``sim()`` builds the in-process
+    simulated LLM when the kind is ``sim`` (it depends on the scenario).
+
+    ``stream`` makes every call a streamed one (so each response carries its
+    time to first token).  Raises :class:`~rafa_async.ConfigError` naming the
+    variable if the provider needs a key and it is not set.
+    """
+    if settings.kind == "sim":
+        return sim()
+    settings.api_key()  # fail now, naming the variable, rather than on the first call
+    assert settings.base_url is not None
+    common: dict[str, Any] = {
+        "model": settings.model,
+        "base_url": settings.base_url,
+        "api_key_env": settings.api_key_env,
+        "extra_headers": settings.headers,
+        "transport": transport,
+        "send_intent": settings.send_intent,
+        "stream_completions": stream,
+        "name": settings.provider,
+    }
+    if settings.kind == "anthropic":
+        return AnthropicChat(**common)
+    return OpenAIChat(**common)
+
+
+def price_table(settings: ProviderSettings) -> PriceTable | None:
+    """The prices that cost this provider's calls: the config's for its model
+    (``[models."NAME"]``) over the built-in table; ``None`` for the sim."""
+    if settings.simulated:
+        return None
+    if settings.input_per_mtok is None or settings.output_per_mtok is None:
+        return DEFAULT_PRICES
+    own = ModelPrice(input=settings.input_per_mtok, output=settings.output_per_mtok)
+    source = settings.config_path or "the configuration"
+    return DEFAULT_PRICES.merged(
+        PriceTable(as_of=DEFAULT_PRICES.as_of, models={settings.model: own}, source=source)
+    )
+
+
+def stack_options(settings: ProviderSettings) -> dict[str, Any]:
+    """``MiddlewareStack`` keyword arguments from ``settings``: concurrency,
+    timeout, rate limits and prices."""
+    return {
+        "max_concurrency": settings.max_concurrency,
+        "timeout": settings.timeout,
+        "rpm": settings.rpm,
+        "tpm": settings.tpm,
+        "prices": price_table(settings),
+    }
