@@ -25,6 +25,11 @@ from rafa_async.llm._sim import (
     SimContext as SimContext,
     SimLLM as SimLLM,
 )
+from rafa_async.llm._sse import (
+    SSEDecoder as SSEDecoder,
+    SSEEvent as SSEEvent,
+    aiter_sse as aiter_sse,
+)
 from rafa_async.llm._types import (
     LLM as LLM,
     ChatRequest as ChatRequest,
