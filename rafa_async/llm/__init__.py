@@ -1,5 +1,7 @@
 """The LLM layer: one protocol, composable middleware, and the embedded sim."""
 
+from rafa_async.llm._aiohttp_transport import AiohttpTransport as AiohttpTransport
+from rafa_async.llm._h11_transport import H11Transport as H11Transport
 from rafa_async.llm._http import (
     HttpRequest as HttpRequest,
     HttpResponse as HttpResponse,
@@ -29,6 +31,10 @@ from rafa_async.llm._sse import (
     SSEDecoder as SSEDecoder,
     SSEEvent as SSEEvent,
     aiter_sse as aiter_sse,
+)
+from rafa_async.llm._transports import (
+    TransportKind as TransportKind,
+    default_transport as default_transport,
 )
 from rafa_async.llm._types import (
     LLM as LLM,
