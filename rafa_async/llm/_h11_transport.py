@@ -107,14 +107,17 @@ class H11Transport(_wire.PooledTransport):
 
     async def request(self, request: HttpRequest) -> HttpResponse:
         exchange = _Exchange(self, request)
-        try:
-            response = await exchange.open()
-            chunks: list[bytes | bytearray] = []
-            while (chunk := await exchange.next_chunk()) is not None:
-                chunks.append(chunk)
-        finally:
-            await exchange.finish()
-        return HttpResponse(status=response.status, headers=response.headers, body=b"".join(chunks))
+        # One cancel scope for the whole exchange; its deadline moves with
+        # each wait (see _Exchange).
+        with anyio.CancelScope(deadline=exchange.read_deadline()) as exchange.scope:
+            try:
+                await exchange.open()
+                body = await exchange.read_all()
+            finally:
+                await exchange.finish()
+        if exchange.scope.cancelled_caught:
+            exchange.timed_out()
+        return HttpResponse(status=exchange.status, headers=exchange.headers, body=body)
 
     def stream(self, request: HttpRequest) -> _StreamContext:
         return _StreamContext(_Exchange(self, request))
@@ -158,33 +161,6 @@ class H11Transport(_wire.PooledTransport):
         self._busy.add(connection)
         return connection
 
-    async def _connect(self, request: HttpRequest, target: _Target, deadline: float) -> _Connection:
-        """A new connection; fails with ``ConnectFailed`` (refused, unknown host,
-        TLS failure, connect timeout) or ``LLMTimeout`` (total deadline)."""
-        timeout = self.timeouts.connect
-        connect_deadline = math.inf if timeout is None else anyio.current_time() + timeout
-        try:
-            with anyio.CancelScope(deadline=min(deadline, connect_deadline)) as scope:
-                if target.tls:
-                    stream: anyio.abc.ByteStream = await anyio.connect_tcp(
-                        target.host,
-                        target.port,
-                        ssl_context=self._tls_context(),
-                        tls_hostname=target.host,
-                        tls_standard_compatible=False,
-                    )
-                else:
-                    stream = await anyio.connect_tcp(target.host, target.port)
-        except OSError as exc:
-            raise _wire.connect_failed(target.origin, str(exc)) from exc
-        if scope.cancelled_caught:
-            if anyio.current_time() >= deadline:
-                raise _wire.total_timed_out(request, self.timeouts)
-            raise _wire.connect_timed_out(target.origin, self.timeouts)
-        connection = _Connection(stream)
-        self._busy.add(connection)
-        return connection
-
     def _tls_context(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             self._ssl_context = ssl.create_default_context()
@@ -204,21 +180,20 @@ class H11Transport(_wire.PooledTransport):
         return True
 
 
-class _Response:
-    __slots__ = ("headers", "status")
-
-    def __init__(self, status: int, headers: Mapping[str, str]) -> None:
-        self.status = status
-        self.headers = headers
-
-
 class _Exchange:
     """One request and its response on one pooled connection.
 
-    ``open`` sends the request and reads the status and headers; then
-    ``next_chunk`` until it returns None (which hands the connection back to
-    the pool at once); ``finish`` always, which pools the connection if the
-    exchange ended cleanly and closes it otherwise.
+    ``open`` sends the request and reads the status and headers; then the
+    body (``read_all``, or ``next_chunk`` until None, which hands the
+    connection back to the pool at once); ``finish`` always, which pools the
+    connection if the exchange ended cleanly and closes it otherwise.
+
+    Timeouts: every wait runs inside ``scope``, entered by the caller with
+    ``read_deadline()``; ``_arm`` moves its deadline before each further wait:
+    total while waiting for a permit, connect (or total) while connecting,
+    read (or total) for each wait for bytes.  When the scope catches its own
+    cancellation, ``timed_out`` says which limit it was.  (One scope per
+    exchange, armed without reading the clock twice, keeps a request cheap.)
     """
 
     __slots__ = (
@@ -226,12 +201,19 @@ class _Exchange:
         "_deadline",
         "_eof",
         "_permit",
+        "_phase",
         "_pool",
+        "_read",
+        "_rearm",
         "_received",
         "_request",
         "_target",
         "_transport",
+        "headers",
+        "scope",
+        "status",
     )
+    scope: anyio.CancelScope  # entered by the caller before open()
 
     def __init__(self, transport: H11Transport, request: HttpRequest) -> None:
         self._transport = transport
@@ -242,16 +224,34 @@ class _Exchange:
         self._permit = False
         self._received = False
         self._eof = False
-        total = transport.timeouts.total
+        self._phase = "read"
+        self._rearm = False
+        timeouts = transport.timeouts
+        self._read = timeouts.read
+        total = timeouts.total
         self._deadline = math.inf if total is None else anyio.current_time() + total
+        self.status = 0
+        self.headers: Mapping[str, str] = {}
 
-    async def open(self) -> _Response:
+    def read_deadline(self) -> float:
+        read = self._read
+        return self._deadline if read is None else min(self._deadline, anyio.current_time() + read)
+
+    def _arm(self, deadline: float) -> None:
+        if self.scope.deadline != deadline:
+            self.scope.deadline = deadline
+
+    async def open(self) -> None:
         pool, transport = self._pool, self._transport
-        with anyio.CancelScope(deadline=self._deadline) as scope:
+        try:
+            pool.permits.acquire_nowait()
+        except anyio.WouldBlock:
+            self._phase = "permit"
+            self._arm(self._deadline)
             await pool.permits.acquire()
-            self._permit = True
-        if scope.cancelled_caught:
-            self._timed_out()
+            self._phase = "read"
+            self._arm(self.read_deadline())
+        self._permit = True
         transport._check_open()
         event = self._request_event()
         connection = await transport._take_idle(pool)
@@ -263,11 +263,37 @@ class _Exchange:
                 self._connection = None
                 transport._busy.discard(connection)
                 await anyio.aclose_forcefully(connection.stream)
-        self._connection = await transport._connect(self._request, self._target, self._deadline)
+        await self._connect()
         try:
             return await self._send(event)
         except _Stale:
             self._lost("closed the connection before responding")
+
+    async def _connect(self) -> None:
+        """A new connection; fails with ``ConnectFailed`` (refused, unknown
+        host, TLS failure; connect timeout via ``timed_out``)."""
+        target, transport = self._target, self._transport
+        timeout = transport.timeouts.connect
+        self._phase = "connect"
+        if timeout is not None:
+            self._arm(min(self._deadline, anyio.current_time() + timeout))
+        try:
+            if target.tls:
+                stream: anyio.abc.ByteStream = await anyio.connect_tcp(
+                    target.host,
+                    target.port,
+                    ssl_context=transport._tls_context(),
+                    tls_hostname=target.host,
+                    tls_standard_compatible=False,
+                )
+            else:
+                stream = await anyio.connect_tcp(target.host, target.port)
+        except OSError as exc:
+            raise _wire.connect_failed(target.origin, str(exc)) from exc
+        self._phase = "read"
+        self._arm(self.read_deadline())
+        self._connection = connection = _Connection(stream)
+        transport._busy.add(connection)
 
     def _request_event(self) -> h11.Request:
         request, target = self._request, self._target
@@ -284,7 +310,7 @@ class _Exchange:
         except (h11.LocalProtocolError, UnicodeError) as exc:
             raise ConfigError(f"invalid HTTP request to {target.origin}: {exc}") from None
 
-    async def _send(self, event: h11.Request) -> _Response:
+    async def _send(self, event: h11.Request) -> None:
         """Send the request and read up to the end of the response headers.
         Raises ``_Stale`` if the connection ends before the first byte back."""
         assert self._connection is not None
@@ -293,27 +319,39 @@ class _Exchange:
         if body:
             data += state.send(h11.Data(data=body)) or b""
         data += state.send(h11.EndOfMessage()) or b""
-        with anyio.CancelScope(deadline=self._io_deadline()) as scope:
-            try:
-                await self._connection.stream.send(data)
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                self._check_transport_open()
-                raise _Stale from None
-        if scope.cancelled_caught:
-            self._timed_out()
+        self._rearm = False  # the deadline armed for sending covers the first wait
+        try:
+            await self._connection.stream.send(data)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            self._check_transport_open()
+            raise _Stale from None
+        # Nothing of the answer can be buffered yet: skip asking h11 first.
+        state.receive_data(await self._receive())
         response = await self._next_event()
         while type(response) is h11.InformationalResponse:
             response = await self._next_event()
         if type(response) is not h11.Response:
             self._lost("ended the exchange without a response")
-        return _Response(
-            response.status_code,
-            _wire.fold_headers(
-                (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers
-            ),
-        )
+        self.status = response.status_code
+        self.headers = _wire.decode_headers(response.headers)
+
+    async def read_all(self) -> bytes:
+        chunks = []
+        while (chunk := await self._next_chunk()) is not None:
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def next_chunk(self) -> bytes | bytearray | None:
+        """``_next_chunk`` in a cancel scope of its own (for streams, whose
+        chunks are read between the caller's own awaits)."""
+        self._rearm = False
+        with anyio.CancelScope(deadline=self.read_deadline()) as self.scope:
+            chunk = await self._next_chunk()
+        if self.scope.cancelled_caught:
+            self.timed_out()
+        return chunk
+
+    async def _next_chunk(self) -> bytes | bytearray | None:
         """The next piece of the body, or None at its end (the connection then
         goes back to the pool)."""
         if self._connection is None:
@@ -343,18 +381,18 @@ class _Exchange:
 
     async def _receive(self) -> bytes:
         assert self._connection is not None
-        with anyio.CancelScope(deadline=self._io_deadline()) as scope:
-            try:
-                data = await self._connection.stream.receive(_RECEIVE_SIZE)
-            except anyio.EndOfStream:
-                data = b""
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                self._check_transport_open()
-                if not self._received:
-                    raise _Stale from None
-                self._lost("reset the connection mid-response")
-        if scope.cancelled_caught:
-            self._timed_out()
+        if self._rearm:
+            self._arm(self.read_deadline())
+        self._rearm = True
+        try:
+            data = await self._connection.stream.receive(_RECEIVE_SIZE)
+        except anyio.EndOfStream:
+            data = b""
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            self._check_transport_open()
+            if not self._received:
+                raise _Stale from None
+            self._lost("reset the connection mid-response")
         if data:
             self._received = True
         elif not self._received:
@@ -362,12 +400,6 @@ class _Exchange:
         else:
             self._eof = True
         return data
-
-    def _io_deadline(self) -> float:
-        read = self._transport.timeouts.read
-        if read is None:
-            return self._deadline
-        return min(self._deadline, anyio.current_time() + read)
 
     async def finish(self) -> None:
         """Pool the connection if the exchange ended cleanly, else close it;
@@ -380,18 +412,21 @@ class _Exchange:
         if connection is not None and not keep:
             await anyio.aclose_forcefully(connection.stream)
 
+    def timed_out(self) -> NoReturn:
+        """Raise the error for a deadline that ``scope`` caught."""
+        timeouts = self._transport.timeouts
+        if anyio.current_time() >= self._deadline:
+            raise _wire.total_timed_out(self._request, timeouts)
+        if self._phase == "connect":
+            raise _wire.connect_timed_out(self._target.origin, timeouts)
+        raise _wire.read_timed_out(self._target.origin, self._request, timeouts)
+
     def _check_transport_open(self) -> None:
         if self._transport._closed:
             raise LLMError(
                 f"the H11Transport was closed while {self._request.method} "
                 f"{self._request.url} was in flight"
             )
-
-    def _timed_out(self) -> NoReturn:
-        timeouts = self._transport.timeouts
-        if anyio.current_time() >= self._deadline:
-            raise _wire.total_timed_out(self._request, timeouts)
-        raise _wire.read_timed_out(self._target.origin, self._request, timeouts)
 
     def _lost(self, what: str) -> NoReturn:
         raise _wire.connection_lost(self._target.origin, self._request, what)
@@ -410,12 +445,16 @@ class _StreamContext:
         self._exchange = exchange
 
     async def __aenter__(self) -> _H11Stream:
-        try:
-            response = await self._exchange.open()
-        except BaseException:
-            await self._exchange.finish()
-            raise
-        return _H11Stream(self._exchange, response)
+        exchange = self._exchange
+        with anyio.CancelScope(deadline=exchange.read_deadline()) as exchange.scope:
+            try:
+                await exchange.open()
+            except BaseException:
+                await exchange.finish()
+                raise
+        if exchange.scope.cancelled_caught:
+            exchange.timed_out()
+        return _H11Stream(exchange)
 
     async def __aexit__(
         self,
@@ -429,10 +468,10 @@ class _StreamContext:
 class _H11Stream:
     __slots__ = ("_exchange", "headers", "status")
 
-    def __init__(self, exchange: _Exchange, response: _Response) -> None:
+    def __init__(self, exchange: _Exchange) -> None:
         self._exchange = exchange
-        self.status = response.status
-        self.headers = response.headers
+        self.status = exchange.status
+        self.headers = exchange.headers
 
     def iter_bytes(self) -> _BodyIterator:
         return _BodyIterator(self._exchange)

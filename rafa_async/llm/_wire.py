@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from rafa_async._errors import (
@@ -63,6 +63,14 @@ def fold_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
         key = name.lower()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
     return headers
+
+
+def decode_headers(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Headers as h11 gives them (bytes, names lower-case) as ``str``."""
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
+    if len(headers) == len(raw):
+        return headers
+    return fold_headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
 
 
 @functools.lru_cache(maxsize=256)
