@@ -437,3 +437,28 @@ async def test_invalid_urls_and_headers_are_config_errors(anyio_backend: Any) ->
             await transport.request(get("ftp://example.com/"))
         with pytest.raises(ConfigError, match="invalid HTTP request"):
             await transport.request(get("http://127.0.0.1:1/", bad="line\nbreak"))
+
+
+async def test_aclose_fails_requests_in_flight_with_a_clear_error(kind: str) -> None:
+    errors: list[BaseException] = []
+
+    async def request_then_record(transport: HttpTransport, url: str) -> None:
+        try:
+            await transport.request(get(url))
+        except LLMError as exc:
+            errors.append(exc)
+
+    async with serve(stall) as server, anyio.create_task_group() as tg:
+        transport = default_transport(kind=kind)  # type: ignore[arg-type]
+        tg.start_soon(request_then_record, transport, server.url)
+        await anyio.sleep(1.0)
+        await transport.aclose()
+    assert len(errors) == 1
+    assert "closed while GET" in str(errors[0])
+    assert type(errors[0]) is LLMError
+
+
+async def test_https_to_a_plain_http_server_is_a_connect_failure(kind: str) -> None:
+    async with serve(ok) as server, open_transport(kind) as transport:
+        with pytest.raises(ConnectFailed, match=f"127.0.0.1:{server.port}"):
+            await transport.request(get(f"https://127.0.0.1:{server.port}/"))

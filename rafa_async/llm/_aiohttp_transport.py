@@ -50,8 +50,8 @@ class AiohttpTransport(_wire.PooledTransport):
         return _StreamContext(self, request)
 
     async def aclose(self) -> None:
-        """Close the session and every connection; later requests raise
-        ``LLMError``."""
+        """Close the session and every connection: an exchange still running,
+        and any later request, fails with ``LLMError`` saying so."""
         self._closed = True
         session, self._session = self._session, None
         if session is not None:
@@ -103,6 +103,8 @@ class AiohttpTransport(_wire.PooledTransport):
 
     def _translate(self, exc: BaseException, request: HttpRequest) -> NoReturn:
         """Raise the typed error for an aiohttp failure."""
+        if self._closed:
+            raise _wire.closed_in_flight("AiohttpTransport", request) from exc
         origin = _wire.origin(request.url)
         if isinstance(exc, aiohttp.ConnectionTimeoutError):
             raise _wire.connect_timed_out(origin, self.timeouts) from exc

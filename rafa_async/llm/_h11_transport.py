@@ -30,7 +30,7 @@ import anyio
 import anyio.abc
 import h11
 
-from rafa_async._errors import ConfigError, LLMError
+from rafa_async._errors import ConfigError
 from rafa_async.llm import _wire
 from rafa_async.llm._http import HttpRequest, HttpResponse
 
@@ -120,11 +120,11 @@ class H11Transport(_wire.PooledTransport):
         return HttpResponse(status=exchange.status, headers=exchange.headers, body=body)
 
     def stream(self, request: HttpRequest) -> _StreamContext:
-        return _StreamContext(_Exchange(self, request))
+        return _StreamContext(self, request)
 
     async def aclose(self) -> None:
-        """Close every connection, idle or busy; an exchange still running
-        fails with :class:`ConnectionLost`.  Later requests raise ``LLMError``."""
+        """Close every connection, idle or busy: an exchange still running, and
+        any later request, fails with ``LLMError`` saying the transport is closed."""
         self._closed = True
         connections = [c for pool in self._pools.values() for c in pool.idle]
         connections.extend(self._busy)
@@ -288,8 +288,11 @@ class _Exchange:
                 )
             else:
                 stream = await anyio.connect_tcp(target.host, target.port)
-        except OSError as exc:
-            raise _wire.connect_failed(target.origin, str(exc)) from exc
+        except (OSError, anyio.BrokenResourceError, anyio.EndOfStream) as exc:
+            # A TLS handshake that fails ends in OSError (ssl.SSLError) or,
+            # when the server hangs up, in anyio's EndOfStream.
+            reason = str(exc) or f"{type(exc).__name__} during the TLS handshake"
+            raise _wire.connect_failed(target.origin, reason) from exc
         self._phase = "read"
         self._arm(self.read_deadline())
         self._connection = connection = _Connection(stream)
@@ -423,10 +426,7 @@ class _Exchange:
 
     def _check_transport_open(self) -> None:
         if self._transport._closed:
-            raise LLMError(
-                f"the H11Transport was closed while {self._request.method} "
-                f"{self._request.url} was in flight"
-            )
+            raise _wire.closed_in_flight("H11Transport", self._request)
 
     def _lost(self, what: str) -> NoReturn:
         raise _wire.connection_lost(self._target.origin, self._request, what)
@@ -439,13 +439,14 @@ class _StreamContext:
     """``async with transport.stream(request) as response``: leaving early
     (or by an exception) closes the connection instead of pooling it."""
 
-    __slots__ = ("_exchange",)
+    __slots__ = ("_exchange", "_request", "_transport")
 
-    def __init__(self, exchange: _Exchange) -> None:
-        self._exchange = exchange
+    def __init__(self, transport: H11Transport, request: HttpRequest) -> None:
+        self._transport = transport
+        self._request = request
 
     async def __aenter__(self) -> _H11Stream:
-        exchange = self._exchange
+        self._exchange = exchange = _Exchange(self._transport, self._request)
         with anyio.CancelScope(deadline=exchange.read_deadline()) as exchange.scope:
             try:
                 await exchange.open()

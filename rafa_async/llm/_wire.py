@@ -129,3 +129,7 @@ def malformed(origin: str, request: HttpRequest, reason: str) -> ProviderError:
 
 def transport_closed(transport: str) -> LLMError:
     return LLMError(f"this {transport} is closed (aclose() was called); create a new transport")
+
+
+def closed_in_flight(transport: str, request: HttpRequest) -> LLMError:
+    return LLMError(f"the {transport} was closed while {_call(request)} was in flight")
