@@ -210,6 +210,19 @@ async def test_connection_close_response_is_not_reused(kind: str) -> None:
     assert server.connections_opened == 3
 
 
+async def test_a_request_asking_to_close_gets_a_fresh_connection_each_time(kind: str) -> None:
+    async with serve(echo) as server, open_transport(kind) as transport:
+        for _ in range(2):
+            response = await transport.request(
+                HttpRequest(
+                    method="POST", url=server.url, headers={"Connection": "close"}, body=b"hi"
+                )
+            )
+            assert response.status == 201
+    assert server.connections_opened == 2
+    assert [r.body for r in server.requests] == [b"hi", b"hi"]
+
+
 async def test_refused_connection_raises_connect_failed_naming_host_and_port(kind: str) -> None:
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
     port = listener.extra(anyio.abc.SocketAttribute.local_port)
@@ -437,6 +450,8 @@ async def test_invalid_urls_and_headers_are_config_errors(anyio_backend: Any) ->
             await transport.request(get("ftp://example.com/"))
         with pytest.raises(ConfigError, match="invalid HTTP request"):
             await transport.request(get("http://127.0.0.1:1/", bad="line\nbreak"))
+        with pytest.raises(ConfigError, match="frames the body itself"):
+            await transport.request(get("http://127.0.0.1:1/", **{"Content-Length": "3"}))
 
 
 async def test_aclose_fails_requests_in_flight_with_a_clear_error(kind: str) -> None:

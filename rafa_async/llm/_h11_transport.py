@@ -69,6 +69,41 @@ def _split(url: str) -> _Target:
     return _Target(url)
 
 
+_END = h11.EndOfMessage()
+_Head = tuple[h11.Request, bytes]
+
+
+@functools.lru_cache(maxsize=256)
+def _head(method: str, url: str, headers: tuple[tuple[str, str], ...]) -> _Head:
+    """The request's h11 event and its head on the wire, validated by h11
+    once per (method, URL, headers): an LLM client repeats them call after
+    call, and h11's validation is most of a request's CPU.
+
+    The event leaves out the body's length, so h11's state machine takes it
+    with no body (``send(event)``, ``send(EndOfMessage())``); the bytes on
+    the wire are h11's own head for the event, plus ``content-length`` and
+    the body.  Everything h11 reads a response by (method, ``Connection``,
+    ``Expect``, version) is in the event.
+    """
+    target = _split(url)
+    pairs = [(name.lower(), value) for name, value in headers]
+    names = {name for name, _ in pairs}
+    if names & {"content-length", "transfer-encoding"}:
+        raise ConfigError(
+            f"do not set {sorted(names & {'content-length', 'transfer-encoding'})} on a "
+            "request: the transport frames the body itself"
+        )
+    if "host" not in names:
+        pairs.insert(0, ("host", target.host_header))
+    try:
+        event = h11.Request(method=method, target=target.target, headers=pairs)
+        wire = h11.Connection(h11.CLIENT).send(event)
+    except (h11.LocalProtocolError, UnicodeError) as exc:
+        raise ConfigError(f"invalid HTTP request to {target.origin}: {exc}") from None
+    assert wire is not None and wire.endswith(b"\r\n\r\n")
+    return event, wire[:-2]
+
+
 class _Stale(Exception):
     """A connection ended before the first byte of the response."""
 
@@ -253,19 +288,19 @@ class _Exchange:
             self._arm(self.read_deadline())
         self._permit = True
         transport._check_open()
-        event = self._request_event()
+        head = self._request_event()
         connection = await transport._take_idle(pool)
         if connection is not None:
             self._connection = connection
             try:
-                return await self._send(event)
+                return await self._send(head)
             except _Stale:
                 self._connection = None
                 transport._busy.discard(connection)
                 await anyio.aclose_forcefully(connection.stream)
         await self._connect()
         try:
-            return await self._send(event)
+            return await self._send(head)
         except _Stale:
             self._lost("closed the connection before responding")
 
@@ -298,30 +333,22 @@ class _Exchange:
         self._connection = connection = _Connection(stream)
         transport._busy.add(connection)
 
-    def _request_event(self) -> h11.Request:
-        request, target = self._request, self._target
-        headers = [(key.lower(), value) for key, value in request.headers.items()]
-        names = {name for name, _ in headers}
-        if "host" not in names:
-            headers.insert(0, ("host", target.host_header))
-        if (request.body or request.method in _BODY_METHODS) and not (
-            names & {"content-length", "transfer-encoding"}
-        ):
-            headers.append(("content-length", str(len(request.body))))
-        try:
-            return h11.Request(method=request.method, target=target.target, headers=headers)
-        except (h11.LocalProtocolError, UnicodeError) as exc:
-            raise ConfigError(f"invalid HTTP request to {target.origin}: {exc}") from None
+    def _request_event(self) -> _Head:
+        request = self._request
+        return _head(request.method, request.url, tuple(request.headers.items()))
 
-    async def _send(self, event: h11.Request) -> None:
+    async def _send(self, head: _Head) -> None:
         """Send the request and read up to the end of the response headers.
         Raises ``_Stale`` if the connection ends before the first byte back."""
         assert self._connection is not None
         state, body = self._connection.h11, self._request.body
-        data = state.send(event) or b""
-        if body:
-            data += state.send(h11.Data(data=body)) or b""
-        data += state.send(h11.EndOfMessage()) or b""
+        event, prefix = head
+        state.send(event)
+        state.send(_END)
+        if body or self._request.method in _BODY_METHODS:
+            data = b"%scontent-length: %d\r\n\r\n%s" % (prefix, len(body), body)
+        else:
+            data = prefix + b"\r\n"
         self._rearm = False  # the deadline armed for sending covers the first wait
         try:
             await self._connection.stream.send(data)
