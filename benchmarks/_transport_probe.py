@@ -9,6 +9,12 @@ AiohttpTransport on asyncio, and raw aiohttp for reference -- ``concurrency``
 workers send ``requests`` keep-alive requests in all.  Prints requests/s and
 client CPU microseconds per request; ``--profile NAME`` runs one client under
 cProfile instead and prints the top functions.
+
+Measured on the 2-core development machine (shared, so +-10%), 30,000
+requests, 64 concurrent, client CPU per request: H11Transport on trio ~130-150
+us, on asyncio ~160 us; AiohttpTransport ~100 us; raw aiohttp ~96-100 us.
+h11 itself is most of H11Transport's cost (parsing a response takes ~40 us
+here; a request's head is validated once per distinct header set).
 """
 
 from __future__ import annotations

@@ -170,7 +170,8 @@ class Reply:
         await self._stream.send(data)
 
     async def drop(self) -> None:
-        """Close the connection now, whatever was sent."""
+        """Close the connection now, whatever was sent, and end the handler
+        (this raises; ``serve`` expects it)."""
         self.dropped = True
         await self._stream.aclose()
         raise _Dropped
