@@ -11,11 +11,12 @@ Use it through anyio's backend options::
     anyio.run(main, backend="asyncio",
               backend_options={"loop_factory": VirtualTimeEventLoop})
 
-Real sockets work when both ends run in this loop (e.g. an aiohttp test server
-and its client on 127.0.0.1): like trio's autojump, the clock jumps only when no
-task is ready *and* no socket is ready.  I/O that completes elsewhere (another
-thread or process, a DNS lookup in an executor) looks idle, so a pending timer
-may fire before it.
+I/O is polled before the clock jumps: when no callback is ready, the loop
+asks the selector (timeout 0) for ready sockets and, if there are any, runs
+their callbacks instead of jumping, as trio's ``MockClock`` does.  So a client
+and a server in the same loop talking over loopback win over a pending
+timeout.  I/O that is still in flight elsewhere (another process, a DNS
+thread) is not waited for: a pending timer fires as soon as nothing is ready.
 """
 
 from __future__ import annotations
@@ -28,9 +29,25 @@ from typing import Any
 import trio.testing
 
 
-class VirtualTimeEventLoop(asyncio.SelectorEventLoop):
+class _PeekableSelector(selectors.DefaultSelector):
+    """A selector whose next ``select`` can return events polled earlier, so
+    the loop can look for ready I/O without seeing (and running) it twice."""
+
     def __init__(self) -> None:
         super().__init__()
+        self.peeked: list[tuple[selectors.SelectorKey, int]] = []
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        if self.peeked:
+            events, self.peeked = self.peeked, []
+            return events
+        return super().select(timeout)
+
+
+class VirtualTimeEventLoop(asyncio.SelectorEventLoop):
+    def __init__(self) -> None:
+        self._peekable = _PeekableSelector()
+        super().__init__(self._peekable)
         self._virtual_now = 0.0
 
     def time(self) -> float:
@@ -41,16 +58,12 @@ class VirtualTimeEventLoop(asyncio.SelectorEventLoop):
         ready: Any = self._ready  # type: ignore[attr-defined]
         while scheduled and scheduled[0].cancelled():
             heapq.heappop(scheduled)
-        if not ready and scheduled and not self._io_ready():
-            self._virtual_now = max(self._virtual_now, scheduled[0].when())
+        if not ready and scheduled and scheduled[0].when() > self._virtual_now:
+            # Ready I/O first; the clock only jumps when nothing else can run.
+            self._peekable.peeked = self._peekable.select(0)
+            if not self._peekable.peeked:
+                self._virtual_now = scheduled[0].when()
         super()._run_once()  # type: ignore[misc]
-
-    def _io_ready(self) -> bool:
-        """Whether a socket is ready now (a zero-timeout poll, as trio's
-        autojump does first): a client and server in this loop on loopback
-        then exchange bytes before any timer is jumped to."""
-        selector: selectors.BaseSelector = self._selector  # type: ignore[attr-defined]
-        return bool(selector.select(0))
 
 
 def backend_options(backend: str) -> dict[str, Any]:

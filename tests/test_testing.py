@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from typing import Any
 
 import anyio
+import anyio.abc
 import anyio.lowlevel
 import pytest
 
@@ -159,3 +161,61 @@ def test_virtual_time_event_loop_serves_loopback_io_before_jumping_to_a_timer() 
         received, elapsed = runner.run(main())
     assert received == [b"ping %d" % i for i in range(5)]
     assert elapsed == 0.0
+
+
+async def _echo_over_loopback() -> float:
+    """A server and a client in one loop: the client waits for the echo under a
+    timeout, so a clock that jumps over ready I/O fails with TimeoutError."""
+
+    async def echo(stream: anyio.abc.SocketStream) -> None:
+        async with stream:
+            async for data in stream:
+                await stream.send(data)
+
+    start = anyio.current_time()
+    async with (
+        await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0) as listener,
+        anyio.create_task_group() as tg,
+    ):
+        tg.start_soon(listener.serve, echo)
+        port = listener.extra(anyio.abc.SocketAttribute.local_port)
+        async with await anyio.connect_tcp("127.0.0.1", port) as client:
+            for _ in range(3):
+                await client.send(b"ping")
+                with anyio.fail_after(5):
+                    assert await client.receive() == b"ping"
+        tg.cancel_scope.cancel()
+    return anyio.current_time() - start
+
+
+@pytest.mark.anyio
+async def test_ready_loopback_io_wins_over_a_pending_timeout(anyio_backend: Any) -> None:
+    assert await _echo_over_loopback() == 0.0
+
+
+def test_virtual_time_event_loop_runs_ready_io_before_jumping_to_a_timer() -> None:
+    """The loop goes idle with a socket readable and a timer 5 s ahead: the
+    reader runs first, at virtual time 0, and the clock never jumps."""
+
+    async def main() -> list[tuple[str, float]]:
+        loop = asyncio.get_running_loop()
+        fired: list[tuple[str, float]] = []
+        done = loop.create_future()
+        left, right = socket.socketpair()
+        with left, right:
+            right.setblocking(False)
+
+            def on_readable() -> None:
+                fired.append(("read", loop.time()))
+                loop.remove_reader(right)
+                done.set_result(right.recv(16))
+
+            loop.add_reader(right, on_readable)
+            timer = loop.call_later(5, lambda: fired.append(("timer", loop.time())))
+            left.send(b"ping")
+            assert await done == b"ping"
+            timer.cancel()
+        return fired
+
+    with asyncio.Runner(loop_factory=VirtualTimeEventLoop) as runner:
+        assert runner.run(main()) == [("read", 0.0)]

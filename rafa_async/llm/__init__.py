@@ -1,5 +1,6 @@
 """The LLM layer: one protocol, composable middleware, and the embedded sim."""
 
+from rafa_async.llm._aiohttp_transport import AiohttpTransport as AiohttpTransport
 from rafa_async.llm._cache import Cache as Cache
 from rafa_async.llm._cassette import (
     CassetteEntry as CassetteEntry,
@@ -29,6 +30,7 @@ from rafa_async.llm._cost import (
     ModelPrice as ModelPrice,
     PriceTable as PriceTable,
 )
+from rafa_async.llm._h11_transport import H11Transport as H11Transport
 from rafa_async.llm._http import (
     HttpRequest as HttpRequest,
     HttpResponse as HttpResponse,
@@ -54,6 +56,15 @@ from rafa_async.llm._sim import (
     Oracle as Oracle,
     SimContext as SimContext,
     SimLLM as SimLLM,
+)
+from rafa_async.llm._sse import (
+    SSEDecoder as SSEDecoder,
+    SSEEvent as SSEEvent,
+    aiter_sse as aiter_sse,
+)
+from rafa_async.llm._transports import (
+    TransportKind as TransportKind,
+    default_transport as default_transport,
 )
 from rafa_async.llm._types import (
     LLM as LLM,

@@ -1,0 +1,196 @@
+"""The HTTP transport for asyncio hosts: one lazily created
+``aiohttp.ClientSession`` with a keep-alive ``TCPConnector``.
+
+aiohttp runs only on asyncio; on trio every call raises ``ConfigError``
+(use :class:`H11Transport`, or :func:`default_transport`, which picks).  The
+session belongs to the event loop it was created on.  aiohttp's exceptions
+are translated to the typed errors every transport raises (see ``_wire``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from types import TracebackType
+from typing import NoReturn
+
+import aiohttp
+import sniffio
+
+from rafa_async._errors import ConfigError
+from rafa_async.llm import _wire
+from rafa_async.llm._http import HttpRequest, HttpResponse
+
+
+class AiohttpTransport(_wire.PooledTransport):
+    """HTTP over aiohttp (asyncio only), pooled per origin.
+
+    Options as for every transport (see ``PooledTransport``): ``timeouts``
+    map to aiohttp's ``sock_connect``, ``sock_read`` and ``total``;
+    ``max_connections_per_origin`` to the connector's ``limit_per_host``.
+    Redirects are not followed (as with :class:`H11Transport`); a compressed
+    body is decompressed by aiohttp.
+    """
+
+    def _init_state(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def request(self, request: HttpRequest) -> HttpResponse:
+        session = self._client()
+        try:
+            async with self._send(session, request) as response:
+                body = await response.read()
+                headers = _wire.fold_headers(response.headers.items())
+                return HttpResponse(status=response.status, headers=headers, body=body)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self._translate(exc, request)
+
+    def stream(self, request: HttpRequest) -> _StreamContext:
+        return _StreamContext(self, request)
+
+    async def aclose(self) -> None:
+        """Close the session and every connection: an exchange still running,
+        and any later request, fails with ``LLMError`` saying so."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise _wire.transport_closed("AiohttpTransport")
+        library = sniffio.current_async_library()
+        if library != "asyncio":
+            raise ConfigError(
+                f"AiohttpTransport needs asyncio, but this code runs on {library}; use "
+                "H11Transport, or default_transport() which picks the right one"
+            )
+        loop = asyncio.get_running_loop()
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=0,
+                limit_per_host=self._limit,
+                keepalive_timeout=self._keepalive_expiry,
+                ssl=self._ssl_context if self._ssl_context is not None else True,
+            )
+            timeout = aiohttp.ClientTimeout(
+                total=self.timeouts.total,
+                sock_connect=self.timeouts.connect,
+                sock_read=self.timeouts.read,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=timeout, trust_env=False
+            )
+            self._loop = loop
+        elif self._loop is not loop:
+            raise ConfigError(
+                "this AiohttpTransport belongs to another event loop (the one it was first "
+                "used on); create one transport per event loop"
+            )
+        return self._session
+
+    def _send(
+        self, session: aiohttp.ClientSession, request: HttpRequest
+    ) -> aiohttp.client._RequestContextManager:
+        return session.request(
+            request.method,
+            request.url,
+            headers=dict(request.headers),
+            data=request.body or None,
+            allow_redirects=False,
+        )
+
+    def _translate(self, exc: BaseException, request: HttpRequest) -> NoReturn:
+        """Raise the typed error for an aiohttp failure."""
+        if self._closed:
+            raise _wire.closed_in_flight("AiohttpTransport", request) from exc
+        origin = _wire.origin(request.url)
+        if isinstance(exc, aiohttp.ConnectionTimeoutError):
+            raise _wire.connect_timed_out(origin, self.timeouts) from exc
+        if isinstance(exc, aiohttp.SocketTimeoutError):
+            raise _wire.read_timed_out(origin, request, self.timeouts) from exc
+        if isinstance(exc, TimeoutError):
+            raise _wire.total_timed_out(request, self.timeouts) from exc
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            where = f"{exc.host}:{exc.port}"
+            raise _wire.connect_failed(where, str(exc.os_error) or type(exc.os_error).__name__)
+        if isinstance(exc, aiohttp.ServerDisconnectedError):
+            raise _wire.connection_lost(origin, request, "closed the connection") from exc
+        if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ClientOSError):
+            raise _wire.connection_lost(origin, request, f"cut the response short ({exc})")
+        if isinstance(exc, aiohttp.InvalidURL):
+            raise ConfigError(f"cannot send a request to {request.url!r}: {exc}") from None
+        raise _wire.malformed(origin, request, str(exc)) from exc
+
+
+class _StreamContext:
+    """Leaving before the body's end, or by an exception, closes the
+    connection; a body read to its end returns it to the pool."""
+
+    __slots__ = ("_request", "_response", "_transport")
+
+    def __init__(self, transport: AiohttpTransport, request: HttpRequest) -> None:
+        self._transport = transport
+        self._request = request
+        self._response: aiohttp.ClientResponse | None = None
+
+    async def __aenter__(self) -> _AiohttpStream:
+        transport, request = self._transport, self._request
+        session = transport._client()
+        try:
+            self._response = await transport._send(session, request)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            transport._translate(exc, request)
+        return _AiohttpStream(transport, request, self._response)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        response, self._response = self._response, None
+        if response is None:
+            return
+        if exc_type is None and response.content.at_eof():
+            response.release()
+        else:
+            response.close()
+
+
+class _AiohttpStream:
+    __slots__ = ("_request", "_response", "_transport", "headers", "status")
+
+    def __init__(
+        self,
+        transport: AiohttpTransport,
+        request: HttpRequest,
+        response: aiohttp.ClientResponse,
+    ) -> None:
+        self._transport = transport
+        self._request = request
+        self._response = response
+        self.status = response.status
+        self.headers: Mapping[str, str] = _wire.fold_headers(response.headers.items())
+
+    def iter_bytes(self) -> _AiohttpStream:
+        return self
+
+    def __aiter__(self) -> _AiohttpStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            chunk = await self._response.content.readany()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self._transport._translate(exc, self._request)
+        if not chunk:
+            raise StopAsyncIteration
+        return chunk
+
+    async def read(self) -> bytes:
+        try:
+            return await self._response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self._transport._translate(exc, self._request)
