@@ -38,8 +38,8 @@ from rafa_async._errors import (
     MalformedResponse,
 )
 from rafa_async.adapters._http_errors import ErrorMapper, ServerError
-from rafa_async.adapters._sse_fallback import SSEDecoder, SSEEvent
 from rafa_async.llm._http import HttpRequest, HttpStream, HttpTransport
+from rafa_async.llm._sse import SSEDecoder, SSEEvent
 from rafa_async.llm._types import (
     ChatRequest,
     ChatResponse,

@@ -82,11 +82,12 @@ class ServerError(msgspec.Struct, frozen=True):
     code: str | int | None = None
 
     @classmethod
-    def from_body(cls, body: bytes) -> ServerError:
+    def from_body(cls, body: bytes | str) -> ServerError:
         try:
             envelope = _envelope_decoder.decode(body)
         except msgspec.DecodeError:
-            return cls(body.decode("utf-8", "replace").strip())
+            text = body if isinstance(body, str) else body.decode("utf-8", "replace")
+            return cls(text.strip())
         detail = envelope.error
         if isinstance(detail, _ErrorDetail):
             return cls(detail.message, detail.type, detail.code)
@@ -191,7 +192,7 @@ class ErrorMapper:
         )
         return ProviderError(message, status=status)
 
-    def for_event(self, data: bytes) -> LLMError:
+    def for_event(self, data: bytes | str) -> LLMError:
         """The error for an ``error`` event inside a stream."""
         server = ServerError.from_body(data)
         return self.for_status(server.status, server)

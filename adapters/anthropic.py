@@ -21,8 +21,8 @@ from collections.abc import Mapping
 import msgspec
 
 from rafa_async.adapters._http_chat import HttpChatProvider, StreamDecoder, chat_response
-from rafa_async.adapters._sse_fallback import SSEEvent
 from rafa_async.llm._http import HttpTransport
+from rafa_async.llm._sse import SSEEvent
 from rafa_async.llm._types import ChatRequest, ChatResponse, Intent, Message
 
 __all__ = ["AnthropicChat"]

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 import msgspec
 
 from rafa_async.adapters._http_chat import HttpChatProvider, StreamDecoder, chat_response
-from rafa_async.adapters._sse_fallback import SSEEvent
 from rafa_async.llm._http import HttpTransport
+from rafa_async.llm._sse import SSEEvent
 from rafa_async.llm._types import ChatRequest, ChatResponse, Intent, Message
 
 __all__ = ["OpenAIChat"]
@@ -97,7 +97,7 @@ class _OpenAIStream(StreamDecoder):
     """``data: {chunk}`` events, then ``data: [DONE]``."""
 
     def feed(self, event: SSEEvent) -> str | None:
-        if event.data == b"[DONE]":
+        if event.data == "[DONE]":
             self.done = True
             return None
         try:

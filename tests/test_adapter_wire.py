@@ -1,5 +1,4 @@
-"""The adapters' wire helpers: the server-sent-events decoder and the parsing
-of Retry-After and the providers' rate-limit reset headers."""
+"""The adapters' wire helpers: Retry-After and the providers' rate-limit reset headers."""
 
 from __future__ import annotations
 
@@ -8,59 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from rafa_async.adapters._http_errors import ServerError, parse_wait, retry_after
-from rafa_async.adapters._sse_fallback import SSEDecoder, SSEEvent
 
 NOW = datetime(2025, 5, 1, 12, 0, 0, tzinfo=UTC).timestamp()
-
-
-def decode(*chunks: bytes) -> list[SSEEvent]:
-    decoder = SSEDecoder()
-    return [event for chunk in chunks for event in decoder.feed(chunk)]
-
-
-def in_pieces(body: bytes, size: int) -> list[bytes]:
-    return [body[i : i + size] for i in range(0, len(body), size)]
-
-
-# -- SSE -----------------------------------------------------------------------------
-
-
-def test_sse_events_carry_their_name_and_data() -> None:
-    body = b'event: ping\ndata: {"a": 1}\n\ndata: [DONE]\n\n'
-    assert decode(body) == [SSEEvent("ping", b'{"a": 1}'), SSEEvent("message", b"[DONE]")]
-
-
-@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"])
-@pytest.mark.parametrize("size", [1, 2, 3, 5, 1000])
-def test_sse_events_split_anywhere_with_any_line_ending(ending: bytes, size: int) -> None:
-    body = b"event: a\ndata: one\n\n: keep-alive\n\ndata: two\ndata: lines\n\n".replace(
-        b"\n", ending
-    )
-    expected = [SSEEvent("a", b"one"), SSEEvent("message", b"two\nlines")]
-    assert decode(*in_pieces(body, size)) == expected
-
-
-def test_sse_a_crlf_split_between_chunks_is_one_line_end() -> None:
-    assert decode(b"data: x\r", b"\n\r", b"\n") == [SSEEvent("message", b"x")]
-
-
-def test_sse_comments_and_unknown_fields_are_skipped() -> None:
-    body = b": hello\nid: 7\nretry: 100\nfoo\ndata:tight\n\n"
-    assert decode(body) == [SSEEvent("message", b"tight")]
-
-
-def test_sse_blank_lines_without_data_dispatch_nothing() -> None:
-    assert decode(b"\n\nevent: lonely\n\n\n") == []
-    assert decode(b"event: lonely\n\ndata: x\n\n") == [SSEEvent("message", b"x")]
-
-
-def test_sse_an_event_without_its_blank_line_is_not_dispatched() -> None:
-    assert decode(b"data: [DONE]\n") == []
-    assert decode(b"data: [DONE]") == []
-
-
-def test_sse_keeps_only_one_leading_space_of_a_value() -> None:
-    assert decode(b"data:  two spaces\n\n") == [SSEEvent("message", b" two spaces")]
 
 
 # -- waits -----------------------------------------------------------------------------

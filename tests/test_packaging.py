@@ -8,6 +8,7 @@ vanish from the wheel, so this test builds one and compares.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -37,9 +38,16 @@ def source_modules() -> set[str]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
+    # Build from a copy: setuptools reuses an in-tree build/ directory, whose
+    # leftovers (a module deleted since) would end up in the wheel.
+    source = tmp_path_factory.mktemp("src") / "rafa-async"
+    skip = shutil.ignore_patterns(
+        ".git", ".venv", ".bootstrap", "build", "dist", "*.egg-info", "__pycache__", "*_cache"
+    )
+    shutil.copytree(ROOT, source, symlinks=True, ignore=skip)
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)],
-        cwd=ROOT,
+        cwd=source,
         check=True,
         capture_output=True,
     )
