@@ -174,7 +174,7 @@ class ErrorMapper:
                 f"{who} says the account has no quota left (HTTP 429{quoted}): check its "
                 "plan and billing; retrying will not help"
             )
-            return ProviderError(message, status=status)
+            return ProviderError(message, status=status, fatal=True)
         if status == 429:
             wait = retry_after(headers or {})
             hint = f"retry after {wait:g}s" if wait is not None else "retry later"
@@ -217,16 +217,20 @@ class ErrorMapper:
         )
 
     def transport(self, error: ProviderError | LLMTimeout) -> LLMError:
-        """A transport's error, prefixed with the provider and a hint, same type."""
+        """A transport's error (whose message says what to check), prefixed
+        with the provider; same type."""
         if isinstance(error, ConnectFailed):
-            return ConnectFailed(
-                f"{self.who}: {error}; check that the server is running and base_url is right"
-            )
+            return ConnectFailed(f"{self.who}: {error}")
         if isinstance(error, ConnectionLost):
             return ConnectionLost(f"{self.who}: {error}")
         if isinstance(error, LLMTimeout):
             return LLMTimeout(f"{self.who}: {error}")
-        return ProviderError(f"{self.who}: {error}", status=error.status, retryable=error.retryable)
+        return ProviderError(
+            f"{self.who}: {error}",
+            status=error.status,
+            retryable=error.retryable,
+            fatal=error.fatal,
+        )
 
 
 # -- Retry-After and the providers' rate-limit reset headers ----------------------

@@ -34,6 +34,7 @@ from rafa_async._errors import (
     LLMTimeout as LLMTimeout,
     MalformedResponse as MalformedResponse,
     ProviderError as ProviderError,
+    ProviderUnavailable as ProviderUnavailable,
     RafaError as RafaError,
     RateLimited as RateLimited,
 )
@@ -127,6 +128,7 @@ __all__ = [
     "PlanStarted",
     "Player",
     "ProviderError",
+    "ProviderUnavailable",
     "RafaError",
     "RateLimited",
     "ReactivePlayer",

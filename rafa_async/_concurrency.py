@@ -7,6 +7,8 @@ from typing import TypeVar
 
 import anyio
 
+from rafa_async._errors import RafaError
+
 T = TypeVar("T")
 
 
@@ -18,6 +20,11 @@ async def for_each_limited(
     ``limit`` long-lived workers pull items in order from one iterator: a
     task per worker, not per item (``start_soon`` costs ~30 us here).  The
     first job to raise cancels the rest; cancelling the caller cancels all.
+
+    When every job that failed raised a :class:`~rafa_async.RafaError` (e.g.
+    several episodes hitting the same unreachable provider at once), the
+    first of them is raised as it is, so callers catch it by type; any other
+    failure propagates as the task group's ``ExceptionGroup``.
     """
     pending = iter(items)
 
@@ -25,6 +32,22 @@ async def for_each_limited(
         for item in pending:
             await job(item)
 
-    async with anyio.create_task_group() as tg:
-        for _ in range(min(limit, len(items))):
-            tg.start_soon(worker)
+    try:
+        async with anyio.create_task_group() as tg:
+            for _ in range(min(limit, len(items))):
+                tg.start_soon(worker)
+    except BaseExceptionGroup as group:
+        errors = _leaves(group)
+        if errors and all(isinstance(e, RafaError) for e in errors):
+            raise errors[0] from None
+        raise
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    leaves: list[BaseException] = []
+    for error in group.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            leaves.extend(_leaves(error))
+        else:
+            leaves.append(error)
+    return leaves

@@ -2,6 +2,7 @@
 
 RafaError
 ├── ConfigError          bad input: unknown scenario/agent, bad range, bad file
+├── ProviderUnavailable  the provider cannot serve the run (bad key, unknown model, down)
 │   └── CassetteMismatch  a replayed run asked a request its cassette lacks
 └── LLMError             one LLM call failed (after middleware gave up)
     ├── RateLimited      the provider asked us to slow down (retryable)
@@ -32,9 +33,17 @@ class CassetteMismatch(ConfigError):
 
 
 class LLMError(RafaError):
-    """An LLM call failed.  ``retryable`` tells the Retry middleware what to do."""
+    """An LLM call failed.  ``retryable`` tells the Retry middleware what to do.
+
+    ``fatal``: no later call can succeed either (a rejected key, an unknown
+    model, a server that stays unreachable after the retries).  A planner
+    shrugs off a failed call and samples on; a fatal one ends the run instead
+    (:class:`~rafa_async.llm.MiddlewareStack` raises
+    :class:`ProviderUnavailable`), rather than letting every call fail.
+    """
 
     retryable: bool = False
+    fatal: bool = False
 
 
 class RateLimited(LLMError):
@@ -54,17 +63,26 @@ class RateLimited(LLMError):
 class ProviderError(LLMError):
     """The provider answered with an error (HTTP status ``status``)."""
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        fatal: bool | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+        # 401/403/404: the key or the model is wrong for every call alike.
+        self.fatal = status in (401, 403, 404) if fatal is None else fatal
 
 
 class ConnectFailed(ProviderError):
     """No connection to the server (refused, unknown host, connect timeout)."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, status=None, retryable=True)
+        super().__init__(message, status=None, retryable=True, fatal=True)
 
 
 class ConnectionLost(ProviderError):
@@ -73,6 +91,12 @@ class ConnectionLost(ProviderError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, status=None, retryable=True)
+
+
+class ProviderUnavailable(RafaError):
+    """The provider cannot serve this run at all (see :attr:`LLMError.fatal`);
+    the message names the provider and what to do.  Not an :class:`LLMError`,
+    so planners that shrug off one failed call do not swallow it."""
 
 
 class LLMTimeout(LLMError):

@@ -42,6 +42,7 @@ import anyio.lowlevel
 import structlog
 
 from rafa_async._bus import EventBus, Overflow, Subscription
+from rafa_async._context import CallCounts, episode_scope
 from rafa_async._errors import ConfigError
 from rafa_async._events import (
     ActionRejected,
@@ -101,6 +102,8 @@ class MatchResult:
     reason: str
     max_lag: float = 0.0
     log: list[Event] = field(repr=False, default_factory=list)
+    calls: dict[str, CallCounts] = field(repr=False, default_factory=dict)
+    """Each seat's LLM calls (tokens, cost), counted in the seat's own scope."""
 
 
 class Seat(Generic[S]):
@@ -110,6 +113,8 @@ class Seat(Generic[S]):
         self.match = match
         self.player = player
         self._events = events
+        self.calls = CallCounts()
+        """The LLM calls made by this seat's player task (and its children)."""
 
     @property
     def events(self) -> Subscription:
@@ -198,6 +203,7 @@ class Match(Generic[S]):
         self.movers: frozenset[str] = frozenset()
         self.keep_log = keep_log
         self.log: list[Event] = []
+        self.seats: dict[str, Seat[S]] = {}
         self.late = dict.fromkeys(game.players, 0)
         self.rejected = dict.fromkeys(game.players, 0)
         self.overruns = 0
@@ -364,6 +370,7 @@ class Match(Generic[S]):
             reason=reason,
             max_lag=self.max_lag,
             log=self.log,
+            calls={p: seat.calls for p, seat in self.seats.items()},
         )
 
     def _deadline(self, tick_start: float) -> float | None:
@@ -404,6 +411,14 @@ class Match(Generic[S]):
         if self.clock == "realtime":
             return NOOP
         return self.fallback(self.game.legal_actions(self.state, player))
+
+
+async def _play(player: Player, seat: Seat[Any]) -> None:
+    """A seat's task: the player, with its LLM calls counted in its own scope
+    (inside the caller's, e.g. the match's)."""
+    with episode_scope(f"{seat.match.id}:{seat.player}") as scope:
+        seat.calls = scope.calls
+        await player.play(seat)
 
 
 def _first_legal(actions: Sequence[str]) -> str:
@@ -473,9 +488,10 @@ async def open_match(
                 )
                 seat = Seat(match, name, events)
             seats.append(seat)
+            match.seats[name] = seat
         async with anyio.create_task_group() as tg:
             for seat in seats:
-                tg.start_soon(match.players[seat.player].play, seat)
+                tg.start_soon(_play, match.players[seat.player], seat)
             try:
                 yield match
             finally:

@@ -43,7 +43,8 @@ from rafa_async._events import (
 )
 from rafa_async._match import Player, open_match
 from rafa_async.agents import DirectPlayer, Memory, PolicyPlayer, RafaPlayer
-from rafa_async.llm import LLM, LatencyModel, MiddlewareStack, NoiseModel
+from rafa_async.llm import LLM, LatencyModel, NoiseModel
+from rafa_async.llm._middleware import total_cost, with_middleware
 from rafa_async.planners import MPCPlanner
 from rafa_async.scenarios import GameSpec, get_game, simulated_llm
 
@@ -80,11 +81,6 @@ class PlayConfig(msgspec.Struct, frozen=True, kw_only=True):
                 raise ConfigError(
                     f"unknown player {kind!r} for seat {seat} (known: {', '.join(kinds)})"
                 )
-        if self.provider != "sim":
-            raise ConfigError(
-                f"unknown provider {self.provider!r}: this version ships only 'sim', the "
-                "embedded simulated LLM"
-            )
         for name in ("episodes", "train"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"--{name} must be >= 0")
@@ -113,6 +109,8 @@ class MatchRecord(msgspec.Struct, kw_only=True):
     digest: str
     wall_s: float
     simulated: bool
+    cost_usd: dict[str, float | None] = msgspec.field(default_factory=dict)
+    """Per LLM seat: dollars by the price table (``None``: unknown; 0: sim)."""
 
 
 class SeatSummary(msgspec.Struct, kw_only=True):
@@ -122,6 +120,7 @@ class SeatSummary(msgspec.Struct, kw_only=True):
     draws: int
     losses: int
     mean_score: float
+    cost_usd: float | None = None
 
 
 class SeriesSummary(msgspec.Struct, kw_only=True):
@@ -140,19 +139,29 @@ class _Series:
     """Builds the players of each match; owns the shared LLM and the memories."""
 
     def __init__(
-        self, config: PlayConfig, spec: GameSpec, llm: LLM | None, trace: EventSink | None
+        self,
+        config: PlayConfig,
+        spec: GameSpec,
+        llm: LLM | None,
+        trace: EventSink | EventRecorder | None,
     ) -> None:
-        self.trace = EventRecorder(trace) if trace is not None else None
+        if trace is None or isinstance(trace, EventRecorder):
+            self.trace = trace
+        else:
+            self.trace = EventRecorder(trace)
         self.config = config
         self.spec = spec
-        provider = (
-            llm
-            if llm is not None
-            else simulated_llm(seed=config.seed, noise=config.noise, latency=config.latency)
-        )
-        self.llm = MiddlewareStack(
-            provider,
+        if llm is None:
+            if config.provider != "sim":
+                raise ConfigError(
+                    f"provider {config.provider!r} is not built in process: pass llm= (see "
+                    "rafa_async.adapters.providers.make_provider), or use the rafa CLI"
+                )
+            llm = simulated_llm(seed=config.seed, noise=config.noise, latency=config.latency)
+        self.llm = with_middleware(
+            llm,
             max_concurrency=config.llm_concurrency,
+            timeout=120.0,
             retry_seed=config.seed,
             recorder=self.trace,
         )
@@ -195,12 +204,17 @@ async def play_series(
     log: EventSink | None = None,
     on_match: Callable[[MatchRecord], None] | None = None,
     llm: LLM | None = None,
-    trace: EventSink | None = None,
+    trace: EventSink | EventRecorder | None = None,
 ) -> tuple[list[MatchRecord], SeriesSummary]:
     """Play ``config.train`` training matches in order, then ``config.episodes``
     evaluation matches concurrently.  ``log`` receives every match's host
     events (the replayable match log), ``trace`` the players' plan events and
-    every LLM call; ``on_match`` is called as each match ends.  Cancellable."""
+    every LLM call; ``on_match`` is called as each match ends.  Cancellable.
+
+    ``llm``: the provider (wrapped here in the standard middleware), or a
+    ready :class:`~rafa_async.llm.MiddlewareStack` used as it is (give it the
+    same ``trace`` recorder); by default the sim.
+    """
     spec = config.validate()
     series = _Series(config, spec, llm, trace)
     records: list[MatchRecord] = []
@@ -265,7 +279,12 @@ async def _play_one(
         speculation_misses=sum(s.misses for s in stats),
         digest=log_digest(events),
         wall_s=round(anyio.current_time() - started, 4),
-        simulated=config.provider == "sim",
+        simulated=config.provider == "sim" or scope.calls.simulated > 0,
+        cost_usd={
+            seat: result.calls[seat].cost
+            for seat, kind in config.seats.items()
+            if kind in LLM_KINDS
+        },
     )
 
 
@@ -293,13 +312,14 @@ def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -
                 draws=sum(s == 0.5 for s in scores),
                 losses=sum(s == 0.0 for s in scores),
                 mean_score=sum(scores) / len(scores) if scores else 0.0,
+                cost_usd=total_cost(r.cost_usd.get(seat, 0.0) for r in records),
             )
         )
     hits = sum(r.speculation_hits for r in records)
     tried = hits + sum(r.speculation_misses for r in records)
     return SeriesSummary(
         game=config.game,
-        simulated=config.provider == "sim",
+        simulated=config.provider == "sim" or any(r.simulated for r in records),
         matches=len(records),
         seats=seats,
         llm_calls=sum(r.llm_calls for r in records),

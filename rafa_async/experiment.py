@@ -26,7 +26,8 @@ from rafa_async.agents import (
     SwitchEveryStep,
     SwitchOnSurprise,
 )
-from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, MiddlewareStack, NoiseModel, SimLLM
+from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM
+from rafa_async.llm._middleware import total_cost, with_middleware
 from rafa_async.planners import BeamPlanner
 from rafa_async.scenarios import get_scenario, simulated_llm
 from rafa_async.scenarios.game24 import Game24Record, Puzzle
@@ -59,11 +60,6 @@ class ExperimentConfig(msgspec.Struct, frozen=True, kw_only=True):
         get_scenario(self.scenario)
         if self.agent not in AGENTS:
             raise ConfigError(f"unknown agent {self.agent!r} (known: {', '.join(AGENTS)})")
-        if self.provider != "sim":
-            raise ConfigError(
-                f"unknown provider {self.provider!r}: this version ships only 'sim', the "
-                "embedded simulated LLM"
-            )
         for name in ("n_generate", "n_evaluate", "beam", "concurrency", "max_llm_concurrency"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be >= 1")
@@ -84,6 +80,7 @@ class Summary(msgspec.Struct, kw_only=True):
     llm_calls_per_episode: float
     failed_calls: int
     tokens: int
+    cost_usd: float | None
     wall_s: float
 
 
@@ -150,8 +147,18 @@ async def run_task(
         failed_calls=calls.failed,
         tokens=calls.tokens,
         wall_s=round(wall, 4),
-        simulated=config.provider == "sim",
+        simulated=config.provider == "sim" or calls.simulated > 0,
+        cost_usd=calls.cost,
     )
+
+
+def _default_llm(provider: str, sim: Callable[[], LLM]) -> LLM:
+    if provider != "sim":
+        raise ConfigError(
+            f"provider {provider!r} is not built in process: pass llm= (see "
+            "rafa_async.adapters.providers.make_provider), or use the rafa CLI"
+        )
+    return sim()
 
 
 async def run_experiment(
@@ -163,15 +170,18 @@ async def run_experiment(
 ) -> tuple[list[Game24Record], Summary]:
     """Run every task with at most ``config.concurrency`` episodes at once.
 
-    ``on_result`` is called as each episode ends (in completion order); the
-    returned records are in task order.  Cancelling the caller cancels every
-    episode and every LLM call in flight.
+    ``llm``: the provider, wrapped here in the standard middleware (from
+    ``config``); or a ready :class:`MiddlewareStack`, used as it is (rate
+    limits, cache, cassettes...); by default the sim.  ``on_result`` is
+    called as each episode ends (in completion order); the returned records
+    are in task order.  Cancelling the caller cancels every episode and every
+    LLM call in flight.
     """
     config.validate()
     tasks = get_scenario(config.scenario).tasks(config.tasks)
     recorder = recorder if recorder is not None else EventRecorder()
-    stack = MiddlewareStack(
-        llm if llm is not None else build_llm(config),
+    stack = with_middleware(
+        llm if llm is not None else _default_llm(config.provider, lambda: build_llm(config)),
         max_concurrency=config.max_llm_concurrency,
         timeout=config.llm_timeout,
         retry_seed=config.seed,
@@ -200,7 +210,7 @@ def summarize(config: ExperimentConfig, records: Sequence[Game24Record], wall: f
         scenario=config.scenario,
         agent=config.agent,
         provider=SIM_LABEL if config.provider == "sim" else config.provider,
-        simulated=config.provider == "sim",
+        simulated=any(r.simulated for r in records) or config.provider == "sim",
         episodes=n,
         solved=solved,
         success_rate=solved / n if n else 0.0,
@@ -209,5 +219,6 @@ def summarize(config: ExperimentConfig, records: Sequence[Game24Record], wall: f
         llm_calls_per_episode=calls / n if n else 0.0,
         failed_calls=sum(r.failed_calls for r in records),
         tokens=sum(r.tokens for r in records),
+        cost_usd=total_cost(r.cost_usd for r in records),
         wall_s=round(wall, 3),
     )

@@ -115,7 +115,6 @@ def test_a_tampered_log_fails_its_replay(tmp_path: Path) -> None:
         ({"seats": {"X": "rafa"}}, "seats are X, O"),
         ({"seats": {"X": "rafa", "O": "genius"}}, "unknown player 'genius'"),
         ({"episodes": -1}, "--episodes must be >= 0"),
-        ({"provider": "openai"}, "unknown provider"),
     ],
 )
 def test_bad_configs_are_refused_with_a_clear_message(
@@ -227,3 +226,9 @@ def test_a_gridworld_series_shows_shares_not_wins_and_replays(tmp_path: Path) ->
     replayed = runner.invoke(app, ["play", "--replay", str(log), "--backend", "asyncio"])
     assert replayed.exit_code == 0, replayed.output
     assert "2 identical, 0 different" in replayed.output
+
+
+@pytest.mark.anyio
+async def test_a_real_provider_must_be_passed_in_not_named(anyio_backend: Any) -> None:
+    with pytest.raises(ConfigError, match="provider 'openai:gpt-4o-mini' is not built in process"):
+        await play_series(config(provider="openai:gpt-4o-mini"))

@@ -152,7 +152,7 @@ def test_unwritable_trace_is_one_line_error(tmp_path: Path) -> None:
 
 def test_unknown_provider_is_one_line_error() -> None:
     assert_one_line_error(
-        rafa("run", "game24", "--provider", "openai", *FAST), "unknown provider 'openai'", "'sim'"
+        rafa("run", "game24", "--provider", "nosuch", *FAST), "unknown provider 'nosuch'", "sim"
     )
 
 
@@ -202,7 +202,15 @@ def test_run_help_mentions_the_options() -> None:
         "--max-steps",
         "--backend",
         "--concurrency",
-        "--llm-concurrency",
+        "--max-concurrency",
+        "--rpm",
+        "--tpm",
+        "--base-url",
+        "--config",
+        "--cache",
+        "--record-llm",
+        "--replay-llm",
+        "--stream",
         "--latency-scale",
         "--trace",
         "--no-progress",

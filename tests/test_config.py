@@ -84,7 +84,9 @@ def test_a_malformed_spec_is_rejected_with_the_expected_form(spec: str) -> None:
 def test_the_default_is_the_embedded_sim_with_no_file() -> None:
     settings = resolve_provider("sim")
 
-    assert settings == ProviderSettings(provider="sim", kind="sim", model="sim")
+    assert settings == ProviderSettings(
+        provider="sim", kind="sim", model="sim", max_concurrency=256
+    )
     assert settings.simulated
     assert settings.base_url is None and settings.api_key() is None
 

@@ -53,6 +53,7 @@ RECORD_FIELDS = {
     "tokens",
     "wall_s",
     "simulated",
+    "cost_usd",
 }
 
 
@@ -308,7 +309,6 @@ async def test_max_steps_caps_every_episode(anyio_backend: Any) -> None:
     [
         ({"scenario": "chess"}, "unknown scenario 'chess'"),
         ({"agent": "alphago"}, "unknown agent 'alphago'"),
-        ({"provider": "openai"}, "unknown provider 'openai'"),
         ({"beam": 0}, "--beam must be >= 1"),
         ({"n_generate": 0}, "--n-generate must be >= 1"),
         ({"concurrency": 0}, "--concurrency must be >= 1"),
@@ -326,3 +326,9 @@ def test_invalid_config_is_rejected_naming_the_setting(
 async def test_bad_task_range_is_a_config_error(anyio_backend: Any) -> None:
     with pytest.raises(ConfigError, match="bad puzzle range"):
         await run_experiment(config(tasks="0-5"))
+
+
+@pytest.mark.anyio
+async def test_a_real_provider_must_be_passed_in_not_named(anyio_backend: Any) -> None:
+    with pytest.raises(ConfigError, match="provider 'openai:gpt-4o-mini' is not built in process"):
+        await run_experiment(config(provider="openai:gpt-4o-mini"))

@@ -451,9 +451,12 @@ async def test_transport_errors_keep_their_type_and_name_the_provider(
     assert caught.value.retryable
 
 
-async def test_connection_refused_says_to_check_the_server(anyio_backend: Any, wire: Wire) -> None:
-    with pytest.raises(ConnectFailed, match="check that the server is running and base_url"):
-        await wire.make(failing(ConnectFailed("refused"))).complete(REQUEST)
+async def test_connection_refused_names_the_provider_and_keeps_the_hint(
+    anyio_backend: Any, wire: Wire
+) -> None:
+    refused = ConnectFailed("could not connect to 127.0.0.1:1: refused; is the server running?")
+    with pytest.raises(ConnectFailed, match=f"^{wire.name} at .*: could not .*server running"):
+        await wire.make(failing(refused)).complete(REQUEST)
 
 
 async def test_a_connection_lost_mid_stream_names_the_provider(

@@ -8,19 +8,13 @@ the sim runs with zero latency.  Loopback only, no key, no internet.
 
 from __future__ import annotations
 
-import os
-import re
-import selectors
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import msgspec
 import openai
 import pytest
+from support import Server, start_sim_serve, stop
 
 from rafa_async.llm import SIM_LABEL, ChatRequest, Intent, Message
 from rafa_async.scenarios import simulated_llm
@@ -29,53 +23,6 @@ pytestmark = pytest.mark.slow
 
 PROPOSE = Intent(kind="propose", scenario="game24", state="4 9 10 13")
 PROMPT = "Propose next steps for 4 9 10 13."
-URL = re.compile(rb"(http://127\.0\.0\.1:\d+/v1)")
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    banner: bytes
-
-
-def start_sim_serve(*options: str) -> Server:
-    """``rafa sim-serve`` on a free port; waits (20 s at most) for its banner."""
-    command = [sys.executable, "-c", "from rafa_async.cli import main; main()", "sim-serve"]
-    process = subprocess.Popen(
-        [*command, "--port", "0", *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    assert process.stdout is not None
-    banner = b""
-    deadline = time.monotonic() + 20.0
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while b"Ctrl-C to stop" not in banner:
-            remaining = deadline - time.monotonic()
-            chunk = os.read(process.stdout.fileno(), 4096) if selector.select(remaining) else b""
-            if not chunk:
-                process.kill()
-                process.communicate()
-                pytest.fail(f"rafa sim-serve did not start: {banner.decode()}")
-            banner += chunk
-    found = URL.search(banner)
-    assert found is not None, banner
-    return Server(process, found.group(1).decode(), banner)
-
-
-def stop(server: Server, signum: signal.Signals) -> tuple[int, str]:
-    """Send ``signum``; the exit status and the rest of the output."""
-    server.process.send_signal(signum)
-    try:
-        rest, _ = server.process.communicate(timeout=20.0)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.communicate()
-        raise
-    return server.process.returncode, rest.decode()
 
 
 @pytest.fixture(scope="module")

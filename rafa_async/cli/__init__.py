@@ -3,6 +3,7 @@
 from rafa_async.cli import (
     _play as _play,  # registers `rafa play`
     _providers as _providers,  # registers `rafa providers`
+    _run as _run,  # registers `rafa run`
     _serve as _serve,  # registers `rafa sim-serve`
 )
 from rafa_async.cli._app import app as app, main as main

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rafa_async._errors import ConfigError, RafaError
+from rafa_async._events import EventRecorder
 from rafa_async.arena import (
     LLM_KINDS,
     MatchRecord,
@@ -30,11 +32,31 @@ from rafa_async.cli._app import (
     fail,
     open_outputs,
     out,
+    run_or_fail,
     sim_latency,
     start_logging,
 )
-from rafa_async.llm import SIM_LABEL
-from rafa_async.scenarios import GAMES, get_game
+from rafa_async.cli._llm import (
+    CacheOption,
+    ProviderOption,
+    RecordOption,
+    ReplayOption,
+    SendIntentOption,
+    StreamOption,
+    choose_llm,
+    llm_caption,
+    open_llm,
+    print_llm_usage,
+)
+from rafa_async.cli._providers import (
+    BaseUrlOption,
+    ConfigOption,
+    MaxConcurrencyOption,
+    RpmOption,
+    TpmOption,
+)
+from rafa_async.llm import SIM_LABEL, MiddlewareStack
+from rafa_async.scenarios import GAMES, get_game, simulated_llm
 
 SEATS = "Seats"
 SERIES = "Series"
@@ -101,9 +123,17 @@ def play(
             help="Seconds per move; a late player gets a fallback move.", rich_help_panel=SERIES
         ),
     ] = None,
-    provider: Annotated[
-        str, typer.Option(help="LLM provider. 'sim' = embedded simulated LLM.", rich_help_panel=LLM)
-    ] = "sim",
+    provider: ProviderOption = "sim",
+    config_file: ConfigOption = None,
+    base_url: BaseUrlOption = None,
+    max_concurrency: MaxConcurrencyOption = None,
+    rpm: RpmOption = None,
+    tpm: TpmOption = None,
+    send_intent: SendIntentOption = None,
+    cache: CacheOption = None,
+    record_llm: RecordOption = None,
+    replay_llm: ReplayOption = None,
+    stream: StreamOption = False,
     seed: Annotated[
         int, typer.Option(help="Seed of the sim and the policies.", rich_help_panel=LLM)
     ] = 0,
@@ -163,6 +193,19 @@ def play(
     if game is None:
         fail(f"name a game ({', '.join(GAMES)}) or give --replay LOG")
     latency = sim_latency(latency_scale)
+    choice = choose_llm(
+        provider,
+        config_file,
+        base_url=base_url,
+        max_concurrency=max_concurrency,
+        rpm=rpm,
+        tpm=tpm,
+        send_intent=send_intent,
+        cache=cache,
+        record=record_llm,
+        replay=replay_llm,
+        stream=stream,
+    )
     try:
         config = PlayConfig(
             game=game,
@@ -170,7 +213,8 @@ def play(
             episodes=episodes,
             train=train,
             seed=seed,
-            provider=provider,
+            provider=choice.label,
+            llm_concurrency=choice.settings.max_concurrency,
             n_candidates=n_candidates,
             speculate=speculate,
             concurrency=concurrency,
@@ -184,7 +228,7 @@ def play(
         results, (sink, trace_sink) = open_outputs(stack, out_path, log, trace)
         encoder = msgspec.json.Encoder()
         bar = Progress(
-            TextColumn(f"[bold]{game}[/] [dim](simulated LLM)[/]"),
+            TextColumn(f"[bold]{game}[/] [dim]({llm_caption(choice)})[/]"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -199,15 +243,21 @@ def play(
                 results.write(encoder.encode(record) + b"\n")
                 results.flush()
 
-        with bar:
-            try:
-                _, summary = anyio.run(
-                    lambda: play_series(config, log=sink, on_match=on_match, trace=trace_sink),
-                    backend=backend.value,
+        trace_recorder = EventRecorder(trace_sink) if trace_sink is not None else None
+
+        async def main() -> tuple[SeriesSummary, MiddlewareStack]:
+            sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
+            async with open_llm(choice, sim=sim, recorder=trace_recorder, seed=seed) as llm:
+                _, summary = await play_series(
+                    config, log=sink, on_match=on_match, trace=trace_recorder, llm=llm
                 )
-            except RafaError as error:
-                fail(str(error))
+            return summary, llm
+
+        with bar:
+            summary, llm = run_or_fail(main, backend.value)
     print_series(summary, config)
+    if any(kind in LLM_KINDS for kind in config.seats.values()):
+        print_llm_usage(llm, choice)
     if out_path is not None:
         out.print(f"results: {out_path}")
     if log is not None:

@@ -61,10 +61,15 @@ def cli_provider_settings(
     max_concurrency: int | None = None,
     rpm: float | None = None,
     tpm: float | None = None,
+    send_intent: bool | None = None,
 ) -> tuple[RafaConfig, ProviderSettings]:
     """The config and the resolved settings; one error line if either is wrong."""
     overrides = ProviderOverrides(
-        base_url=base_url, max_concurrency=max_concurrency, rpm=rpm, tpm=tpm
+        base_url=base_url,
+        max_concurrency=max_concurrency,
+        rpm=rpm,
+        tpm=tpm,
+        send_intent=send_intent,
     )
     try:
         config = load_config(config_path)
@@ -164,9 +169,10 @@ def providers(
     rpm: RpmOption = None,
     tpm: TpmOption = None,
 ) -> None:
-    """List the LLM providers (built in and from rafa.toml), or show the settings
-    a --provider resolves to.  Keys are never shown: only whether their
-    environment variable is set.
+    """List the LLM providers, or show what a --provider resolves to.
+
+    Providers are built in (openai, anthropic, sim) or defined in rafa.toml.
+    Keys are never shown: only whether their environment variable is set.
 
     Example: rafa providers --provider openai:gpt-4o-mini --rpm 100
     """

@@ -164,13 +164,15 @@ class _KindDefaults(msgspec.Struct, frozen=True):
     base_url: str | None
     api_key_env: str | None
     model: str | None
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
 
 
 _KIND_DEFAULTS: dict[ProviderKind, _KindDefaults] = {
     "openai": _KindDefaults("https://api.openai.com/v1", "OPENAI_API_KEY", None),
     # As the Anthropic SDK's base_url: without /v1.
     "anthropic": _KindDefaults("https://api.anthropic.com", "ANTHROPIC_API_KEY", None),
-    "sim": _KindDefaults(None, None, "sim"),
+    # The in-process sim has no server to overload: many calls in flight.
+    "sim": _KindDefaults(None, None, "sim", max_concurrency=256),
 }
 _BUILTIN_KINDS: dict[str, ProviderKind] = {
     "openai": "openai",
@@ -397,7 +399,7 @@ def resolve_provider(
         base_url=base_url,
         api_key_env=api_key_env,
         max_concurrency=_first(
-            overrides.max_concurrency, entry.max_concurrency, DEFAULT_MAX_CONCURRENCY
+            overrides.max_concurrency, entry.max_concurrency, defaults.max_concurrency
         ),
         rpm=_first(overrides.rpm, entry.rpm),
         tpm=_first(overrides.tpm, entry.tpm),

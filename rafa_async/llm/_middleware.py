@@ -17,13 +17,14 @@ import itertools
 import os
 import random
 import time
+from collections.abc import Iterable
 
 import anyio
 import structlog
 import tenacity
 
 from rafa_async._context import CALL_NOTE, CallCounts, CallNote, current_scope
-from rafa_async._errors import ConfigError, LLMError, LLMTimeout, RateLimited
+from rafa_async._errors import ConfigError, LLMError, LLMTimeout, ProviderUnavailable, RateLimited
 from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
 from rafa_async.llm._cache import Cache
 from rafa_async.llm._cassette import Recorder, Replayer, ReplayLatency
@@ -362,7 +363,14 @@ class MiddlewareStack:
         self.llm: LLM = self.meter if recorder is None else Traced(self.meter, recorder)
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
-        return await self.llm.complete(request)
+        """Complete through the stack; a :attr:`~rafa_async.LLMError.fatal`
+        error (after the retries) becomes :class:`ProviderUnavailable`."""
+        try:
+            return await self.llm.complete(request)
+        except LLMError as error:
+            if error.fatal:
+                raise ProviderUnavailable(str(error)) from error
+            raise
 
     @property
     def totals(self) -> CallCounts:
@@ -380,3 +388,34 @@ class MiddlewareStack:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+def with_middleware(
+    llm: LLM,
+    *,
+    max_concurrency: int,
+    timeout: float | None,
+    retry_seed: int,
+    recorder: EventRecorder | None,
+) -> MiddlewareStack:
+    """``llm`` itself if it is already a :class:`MiddlewareStack` (its owner
+    configured it), else the standard stack around it with these options."""
+    if isinstance(llm, MiddlewareStack):
+        return llm
+    return MiddlewareStack(
+        llm,
+        max_concurrency=max_concurrency,
+        timeout=timeout,
+        retry_seed=retry_seed,
+        recorder=recorder,
+    )
+
+
+def total_cost(costs: Iterable[float | None]) -> float | None:
+    """The sum of ``costs``, or ``None`` (unknown) if any of them is."""
+    total = 0.0
+    for cost in costs:
+        if cost is None:
+            return None
+        total += cost
+    return total

@@ -25,6 +25,9 @@ class Game24Record(msgspec.Struct, kw_only=True):
     tokens: int
     wall_s: float
     simulated: bool
+    cost_usd: float | None = None
+    """Dollars by the price table; ``None`` when unknown (a model without a
+    price), 0 for the sim."""
 
 
 class Game24Benchmark:

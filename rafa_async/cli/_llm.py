@@ -1,0 +1,204 @@
+"""The LLM options ``rafa run`` and ``rafa play`` share, and building the LLM from them.
+
+``--provider SPEC`` with ``--config``, ``--base-url``, ``--max-concurrency``,
+``--rpm``, ``--tpm`` resolves to :class:`~rafa_async.llm.ProviderSettings`
+(see ``rafa providers``); ``--cache``, ``--record-llm``, ``--replay-llm``
+and ``--stream`` choose the middleware.  :func:`open_llm` builds the provider
+and its :class:`~rafa_async.llm.MiddlewareStack` inside the event loop and
+closes both (files, connections) when the run ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rafa_async._errors import ConfigError
+from rafa_async._events import EventRecorder
+from rafa_async.adapters.providers import make_provider, stack_options
+from rafa_async.cli._app import fail, out
+from rafa_async.cli._providers import (
+    PROVIDER,
+    cli_provider_settings,
+)
+from rafa_async.llm import (
+    LLM,
+    SIM_LABEL,
+    ChatRequest,
+    ChatResponse,
+    MiddlewareStack,
+    ProviderSettings,
+)
+
+ProviderOption = Annotated[
+    str,
+    typer.Option(
+        help="LLM as PROVIDER[:MODEL]: sim (the embedded SIMULATED LLM), openai:gpt-4o-mini, "
+        "anthropic:MODEL, or a provider of rafa.toml (see `rafa providers`).",
+        rich_help_panel=PROVIDER,
+    ),
+]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Response cache (SQLite file): identical requests are answered from it.",
+        rich_help_panel=PROVIDER,
+    ),
+]
+RecordOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--record-llm",
+        help="Record every LLM call to this cassette (JSON lines; no keys).",
+        rich_help_panel=PROVIDER,
+    ),
+]
+ReplayOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--replay-llm",
+        help="Answer every LLM call from this cassette: offline, no network, no key.",
+        rich_help_panel=PROVIDER,
+    ),
+]
+StreamOption = Annotated[
+    bool,
+    typer.Option(
+        help="Stream completions (measures time to first token); HTTP providers only.",
+        rich_help_panel=PROVIDER,
+    ),
+]
+SendIntentOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--send-intent/--no-send-intent",
+        help="Send each request's structured intent (for a `rafa sim-serve` endpoint).",
+        rich_help_panel=PROVIDER,
+        show_default=False,
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class LLMChoice:
+    """What the command line chose: the provider's settings and the middleware."""
+
+    settings: ProviderSettings
+    cache: Path | None = None
+    record: Path | None = None
+    replay: Path | None = None
+    stream: bool = False
+
+    @property
+    def label(self) -> str:
+        """The provider as results and tables name it."""
+        if self.settings.simulated:
+            return "sim"
+        return f"{self.settings.provider}:{self.settings.model}"
+
+
+def choose_llm(
+    provider: str,
+    config: Path | None,
+    *,
+    base_url: str | None,
+    max_concurrency: int | None,
+    rpm: float | None,
+    tpm: float | None,
+    send_intent: bool | None,
+    cache: Path | None,
+    record: Path | None,
+    replay: Path | None,
+    stream: bool,
+) -> LLMChoice:
+    """Resolve the options; one ``error:`` line (exit 2) if any is wrong."""
+    _, settings = cli_provider_settings(
+        provider,
+        config,
+        base_url=base_url,
+        max_concurrency=max_concurrency,
+        rpm=rpm,
+        tpm=tpm,
+        send_intent=send_intent,
+    )
+    if record is not None and replay is not None:
+        fail("--record-llm and --replay-llm exclude each other: record once, then replay")
+    if replay is not None and not replay.is_file():
+        fail(f"--replay-llm {replay}: no such cassette file")
+    if stream and settings.simulated:
+        fail("--stream is for HTTP providers; the in-process sim does not stream")
+    return LLMChoice(settings, cache=cache, record=record, replay=replay, stream=stream)
+
+
+class _Offline:
+    """The provider behind a cassette replay: never called (the Replayer
+    answers everything), so it needs no key and no network."""
+
+    identity = "offline"
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        raise ConfigError("replaying from a cassette: no provider is called")
+
+
+@asynccontextmanager
+async def open_llm(
+    choice: LLMChoice,
+    *,
+    sim: Callable[[], LLM],
+    recorder: EventRecorder | None,
+    seed: int,
+) -> AsyncIterator[MiddlewareStack]:
+    """The provider and its middleware; closed (files, connections) on exit."""
+    settings = choice.settings
+    async with AsyncExitStack() as stack:
+        if choice.replay is not None:
+            provider: LLM = _Offline()
+        else:
+            provider = make_provider(settings, sim=sim, stream=choice.stream)
+            aclose = getattr(provider, "aclose", None)
+            if aclose is not None:
+                stack.push_async_callback(aclose)
+        llm = MiddlewareStack(
+            provider,
+            **stack_options(settings),
+            retry_seed=seed,
+            recorder=recorder,
+            cache=choice.cache,
+            record=choice.record,
+            replay=choice.replay,
+        )
+        stack.push_async_callback(llm.aclose)
+        yield llm
+
+
+def llm_caption(choice: LLMChoice) -> str:
+    """How progress bars name the LLM."""
+    return "simulated LLM" if choice.settings.simulated else choice.label
+
+
+def print_llm_usage(llm: MiddlewareStack, choice: LLMChoice) -> None:
+    """One line: calls, tokens, cache hits, cost; and the sim label if any
+    answer was simulated (in process or through an HTTP endpoint)."""
+    totals = llm.totals
+    if totals.simulated and not choice.settings.simulated:
+        out.print(f"[bold yellow]{SIM_LABEL}[/] (answers came from a simulated endpoint)")
+    cost = totals.cost
+    if choice.settings.simulated or (totals.simulated and totals.simulated == totals.completed):
+        cost_text = "none (simulated)"
+    elif cost is None:
+        cost_text = "unknown (a model without a price)"
+    else:
+        cost_text = f"${cost:.4f}"
+    out.print(
+        f"LLM {choice.label}: {totals.completed} calls completed, {totals.failed} failed, "
+        f"{totals.cancelled} cancelled · tokens {totals.prompt_tokens} in / "
+        f"{totals.completion_tokens} out · cached {totals.cached} · cost {cost_text}",
+        highlight=False,
+    )
+    if choice.record is not None:
+        out.print(f"cassette: {choice.record} (replay with: --replay-llm {choice.record})")

@@ -1,0 +1,77 @@
+"""A provider that can serve no call (wrong key, unknown model, server down)
+ends the run with one clear error instead of failing every call quietly."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import anyio
+import pytest
+from support import EchoLLM
+
+from rafa_async import ConnectFailed, ProviderError, ProviderUnavailable, RateLimited
+from rafa_async.adapters.openai import OpenAIChat
+from rafa_async.experiment import ExperimentConfig, run_experiment
+from rafa_async.llm import ChatRequest, H11Transport, Message, MiddlewareStack, Timeouts
+
+REQUEST = ChatRequest(messages=(Message("user", "hello"),))
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_key_and_model_errors_are_fatal_other_statuses_are_not(status: int) -> None:
+    assert ProviderError("x", status=status).fatal
+    assert not ProviderError("x", status=400).fatal
+    assert not ProviderError("x", status=503, retryable=True).fatal
+    assert ConnectFailed("down").fatal
+    assert not RateLimited("slow down").fatal
+
+
+@pytest.mark.anyio
+async def test_a_fatal_error_leaves_the_stack_as_provider_unavailable(anyio_backend: Any) -> None:
+    provider = EchoLLM(ProviderError("openai rejected the API key (HTTP 401)", status=401))
+    stack = MiddlewareStack(provider)
+    with pytest.raises(ProviderUnavailable, match="rejected the API key") as caught:
+        await stack.complete(REQUEST)
+    assert isinstance(caught.value.__cause__, ProviderError)
+    assert provider.calls == 1  # not retried
+    assert stack.totals.failed == 1
+
+
+@pytest.mark.anyio
+async def test_an_unreachable_server_is_retried_then_ends_the_run(anyio_backend: Any) -> None:
+    provider = EchoLLM(*(ConnectFailed("could not connect") for _ in range(4)))
+    stack = MiddlewareStack(provider, attempts=4)
+    with pytest.raises(ProviderUnavailable, match="could not connect"):
+        await stack.complete(REQUEST)
+    assert provider.calls == 4
+
+
+@pytest.mark.anyio
+async def test_a_non_fatal_error_stays_an_llm_error_for_the_planner(anyio_backend: Any) -> None:
+    stack = MiddlewareStack(EchoLLM(ProviderError("bad request", status=400)))
+    with pytest.raises(ProviderError, match="bad request"):
+        await stack.complete(REQUEST)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.mark.anyio
+async def test_a_run_against_a_closed_port_fails_fast_naming_the_provider(
+    anyio_backend: Any,
+) -> None:
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    transport = H11Transport(timeouts=Timeouts(connect=5.0))
+    provider = OpenAIChat(model="gpt-4o-mini", base_url=url, api_key_env=None, transport=transport)
+    config = ExperimentConfig(provider="openai:gpt-4o-mini", tasks="901-905", concurrency=5)
+    started = anyio.current_time()
+    with pytest.raises(ProviderUnavailable, match=rf"openai at {url}: could not connect"):
+        await run_experiment(config, llm=provider)
+    # Three backoffs (0.5 + 1 + 2 s at most), not a whole run of failing calls.
+    assert anyio.current_time() - started <= 3.5
+    await transport.aclose()

@@ -1,0 +1,121 @@
+"""``rafa run`` / ``rafa play`` on an HTTP provider: our OpenAI adapter talking to
+a real ``rafa sim-serve`` process over loopback.
+
+The server is the simulated LLM, so the same seed must give the same results
+as the in-process sim; runs must be labelled simulated; a cassette recorded
+over HTTP must replay offline; and an API key must never reach any output.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import Server, rafa, start_sim_serve, stop
+
+pytestmark = pytest.mark.slow
+
+SECRET = "sk-test-DO-NOT-LEAK-4242"
+PUZZLES = ("--puzzles", "901-903")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    running = start_sim_serve("--latency-scale", "0")
+    yield running
+    status, rest = stop(running, signal.SIGTERM)
+    assert status == 0, rest
+
+
+def via_http(server: Server) -> tuple[str, ...]:
+    return ("--provider", "openai:sim", "--base-url", server.base_url, "--send-intent")
+
+
+def records(path: Path) -> list[dict[str, object]]:
+    """The file's lines, in task order (they are written as tasks finish)."""
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    return sorted(lines, key=lambda r: str(r.get("rank", r.get("match"))))
+
+
+def outcome(record: dict[str, object]) -> tuple[object, ...]:
+    """What a run decides (not its timing)."""
+    return tuple(
+        record[k] for k in ("rank", "solved", "expression", "env_steps", "llm_calls", "tokens")
+    )
+
+
+def test_run_over_http_gives_the_in_process_results_labelled_simulated(
+    server: Server, tmp_path: Path
+) -> None:
+    http, local = tmp_path / "http.jsonl", tmp_path / "local.jsonl"
+    over_http = rafa(
+        "run", "game24", *PUZZLES, *via_http(server), "--no-progress", "--out", str(http)
+    )
+    in_process = rafa(
+        "run", "game24", *PUZZLES, "--latency-scale", "0", "--no-progress", "--out", str(local)
+    )
+    assert over_http.exit_code == 0, over_http.output
+    assert in_process.exit_code == 0, in_process.output
+    assert [outcome(r) for r in records(http)] == [outcome(r) for r in records(local)]
+    assert all(r["simulated"] for r in records(http))
+    assert "SIMULATED LLM" in over_http.stdout
+
+
+def test_a_cassette_recorded_over_http_replays_offline_identically(
+    server: Server, tmp_path: Path
+) -> None:
+    cassette, first, again = tmp_path / "calls.jsonl", tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    recorded = rafa(
+        "run", "game24", *PUZZLES, *via_http(server), "--no-progress",
+        "--record-llm", str(cassette), "--out", str(first),
+    )  # fmt: skip
+    assert recorded.exit_code == 0, recorded.output
+    # No server and no network: the base URL points at a closed port.
+    replayed = rafa(
+        "run", "game24", *PUZZLES, "--provider", "openai:sim", "--base-url",
+        "http://127.0.0.1:9/v1", "--no-progress", "--replay-llm", str(cassette),
+        "--out", str(again),
+    )  # fmt: skip
+    assert replayed.exit_code == 0, replayed.output
+    assert [outcome(r) for r in records(again)] == [outcome(r) for r in records(first)]
+
+
+def test_play_over_http_makes_the_same_moves_as_in_process(server: Server, tmp_path: Path) -> None:
+    http, local = tmp_path / "http.jsonl", tmp_path / "local.jsonl"
+    common = ("play", "tictactoe", "--episodes", "2", "--no-progress")
+    assert rafa(*common, *via_http(server), "--out", str(http)).exit_code == 0
+    assert rafa(*common, "--latency-scale", "0", "--out", str(local)).exit_code == 0
+
+    # (Digests differ: the log's MatchStarted names the provider.)
+    def moves(path: Path) -> list[tuple[object, ...]]:
+        return [(r["scores"], r["turns"], r["llm_calls"], r["plans"]) for r in records(path)]
+
+    assert moves(http) == moves(local)
+
+
+def test_an_api_key_reaches_no_output_trace_cassette_or_log(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "rafa.toml"
+    config.write_text(
+        f'[providers.local]\nkind = "openai"\nbase_url = "{server.base_url}"\n'
+        'api_key_env = "RAFA_TEST_KEY"\nmodel = "sim"\nsend_intent = true\n'
+    )
+    monkeypatch.setenv("RAFA_TEST_KEY", SECRET)
+    files = {name: tmp_path / name for name in ("out.jsonl", "trace.jsonl", "calls.jsonl")}
+    result = rafa(
+        "run", "game24", "--puzzles", "901", "--provider", "local", "--config", str(config),
+        "--no-progress", "--out", str(files["out.jsonl"]), "--trace", str(files["trace.jsonl"]),
+        "--record-llm", str(files["calls.jsonl"]), "--log-format", "json", "--log-level", "debug",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    shown = rafa("providers", "--provider", "local", "--config", str(config))
+    assert "RAFA_TEST_KEY (set)" in shown.stdout
+    for text in (result.stdout, result.stderr, shown.stdout, shown.stderr):
+        assert SECRET not in text
+    for path in files.values():
+        assert path.stat().st_size > 0
+        assert SECRET not in path.read_text()
