@@ -68,14 +68,6 @@ async def record(path: Path, inner: Any, requests: list[ChatRequest]) -> list[Ch
         recorder.close()
 
 
-def mismatches_of(group: BaseException) -> list[CassetteMismatch]:
-    """Every CassetteMismatch inside a (nested) exception group, and nothing else."""
-    if isinstance(group, CassetteMismatch):
-        return [group]
-    assert isinstance(group, BaseExceptionGroup)
-    return [m for e in group.exceptions for m in mismatches_of(e)]
-
-
 # -- record and replay -------------------------------------------------------------------------
 
 
