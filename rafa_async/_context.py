@@ -36,6 +36,10 @@ class CallCounts:
     cost_usd: float = 0.0
     unpriced: int = 0
     simulated: int = 0
+    streamed: int = 0
+    """Completed calls that were streamed; ``ttft_total`` sums their times to
+    first token (seconds)."""
+    ttft_total: float = 0.0
     """Completed calls answered by a simulated LLM (in process or over HTTP):
     any of them makes a result a simulation, to be labelled as such."""
 
@@ -47,6 +51,11 @@ class CallCounts:
     def cost(self) -> float | None:
         """USD spent, or ``None`` (unknown, not zero) if any call was unpriced."""
         return None if self.unpriced else self.cost_usd
+
+    @property
+    def mean_ttft(self) -> float | None:
+        """Mean time to first token of the streamed calls (None if none)."""
+        return self.ttft_total / self.streamed if self.streamed else None
 
     @property
     def in_flight(self) -> int:

@@ -148,6 +148,8 @@ class LLMCallEnded(Event):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency: float = 0.0
+    ttft: float | None = None
+    """Time to first token of a streamed call (None: not streamed)."""
 
 
 AnyEvent = (
@@ -188,7 +190,7 @@ def decode_event(data: bytes | str) -> AnyEvent:
 
 # Fields that measure wall-clock time; asyncio's clock is real, so they are
 # left out of a log's digest.
-_TIMING_FIELDS = frozenset({"ts", "latency", "elapsed"})
+_TIMING_FIELDS = frozenset({"ts", "latency", "elapsed", "ttft"})
 
 
 def log_digest(events: Iterable[Event]) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import pytest
+from support import EchoLLM
 
 from rafa_async import (
     EpisodeScope,
@@ -609,3 +610,33 @@ async def test_stack_counts_into_the_episode_scope(anyio_backend: Any) -> None:
         await call_concurrently(stack, 6)
     assert scope.calls.completed == 6
     assert scope.calls.tokens == 6 * USAGE.total_tokens
+
+
+class Streamed:
+    """Answers like a streamed call whose first token came after ``ttft`` s."""
+
+    def __init__(self, ttft: float) -> None:
+        self.ttft = ttft
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        return ChatResponse(text="ok", model="m", time_to_first_token=self.ttft)
+
+
+@pytest.mark.anyio
+async def test_time_to_first_token_is_averaged_and_traced(anyio_backend: Any) -> None:
+    sink = ListSink()
+    stack = MiddlewareStack(Streamed(0.25), recorder=EventRecorder(sink))
+    for _ in range(3):
+        await stack.complete(ChatRequest(messages=(Message("user", "hi"),)))
+    assert stack.totals.streamed == 3
+    assert stack.totals.mean_ttft == pytest.approx(0.25)
+    ended = [e for e in sink.events if isinstance(e, LLMCallEnded)]
+    assert [e.ttft for e in ended] == [0.25, 0.25, 0.25]
+
+
+@pytest.mark.anyio
+async def test_unstreamed_calls_have_no_time_to_first_token(anyio_backend: Any) -> None:
+    stack = MiddlewareStack(EchoLLM())
+    await stack.complete(ChatRequest(messages=(Message("user", "hi"),)))
+    assert stack.totals.streamed == 0
+    assert stack.totals.mean_ttft is None

@@ -200,5 +200,11 @@ def print_llm_usage(llm: MiddlewareStack, choice: LLMChoice) -> None:
         f"{totals.completion_tokens} out · cached {totals.cached} · cost {cost_text}",
         highlight=False,
     )
+    if totals.mean_ttft is not None:
+        out.print(
+            f"streamed {totals.streamed} calls · mean time to first token "
+            f"{1e3 * totals.mean_ttft:.1f} ms",
+            highlight=False,
+        )
     if choice.record is not None:
         out.print(f"cassette: {choice.record} (replay with: --replay-llm {choice.record})")

@@ -202,6 +202,9 @@ class UsageMeter:
                 counts.cached += 1
             if response.simulated:
                 counts.simulated += 1
+            if response.time_to_first_token is not None:
+                counts.streamed += 1
+                counts.ttft_total += response.time_to_first_token
             if cost is None:
                 counts.unpriced += 1
             else:
@@ -264,6 +267,7 @@ class Traced:
                 prompt_tokens=response.usage.prompt_tokens,
                 completion_tokens=response.usage.completion_tokens,
                 latency=time.perf_counter() - started,
+                ttft=response.time_to_first_token,
             )
         )
         return response
