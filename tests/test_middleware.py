@@ -10,6 +10,7 @@ import pytest
 
 from rafa_async import (
     EpisodeScope,
+    Event,
     EventRecorder,
     ListSink,
     LLMCallEnded,
@@ -17,6 +18,7 @@ from rafa_async import (
     LLMError,
     LLMTimeout,
     MalformedResponse,
+    NullSink,
     ProviderError,
     RateLimited,
     episode_scope,
@@ -547,6 +549,24 @@ async def test_traced_reports_a_cancelled_call(anyio_backend: Any) -> None:
     (ended,) = sink.of_type(LLMCallEnded)
     assert ended.outcome == "cancelled"
     assert ended.error is None
+
+
+async def test_traced_builds_no_events_for_a_recorder_that_drops_them(anyio_backend: Any) -> None:
+    class DroppingSink(NullSink):
+        """A NullSink (so the recorder is disabled) that would keep what it got."""
+
+        def __init__(self) -> None:
+            self.events: list[Event] = []
+
+        def emit(self, event: Event) -> None:
+            self.events.append(event)
+
+    sink = DroppingSink()
+    recorder = EventRecorder(sink)
+    response = await Traced(ScriptedLLM(), recorder).complete(PROPOSE)
+    assert response.text == "answer 1"
+    assert not recorder.enabled
+    assert sink.events == []
 
 
 async def test_traced_and_meter_agree_on_a_cancelled_call(anyio_backend: Any) -> None:

@@ -224,7 +224,12 @@ class UsageMeter:
 
 
 class Traced:
-    """Emits :class:`LLMCallStarted` / :class:`LLMCallEnded` for every call."""
+    """Emits :class:`LLMCallStarted` / :class:`LLMCallEnded` for every call.
+
+    A recorder whose events go nowhere (``recorder.enabled`` False: a
+    :class:`~rafa_async.NullSink`, what a run without an event file has) gets
+    none: the calls pass straight through, without building or stamping events.
+    """
 
     def __init__(self, inner: LLM, recorder: EventRecorder) -> None:
         self._inner = inner
@@ -232,6 +237,8 @@ class Traced:
         self._ids = itertools.count()
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
+        if not self._recorder.enabled:
+            return await self._inner.complete(request)
         call = next(self._ids)
         episode = current_scope().episode
         intent = request.label
