@@ -140,6 +140,26 @@ async def test_concurrency_limit_queues_calls_in_waves(anyio_backend: Any) -> No
     assert anyio.current_time() - start == pytest.approx(8.0)
 
 
+async def test_concurrency_limit_serves_waiting_callers_first_come_first_served(
+    anyio_backend: Any,
+) -> None:
+    limit = ConcurrencyLimit(SleepyLLM(1.0), 1)
+    served: list[str] = []
+
+    async def call_at(name: str, when: float) -> None:
+        await anyio.sleep(when)
+        await limit.complete(REQUEST)
+        served.append(name)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call_at, "first", 0.0)
+        tg.start_soon(call_at, "queued", 0.5)
+        # Arrives as the first call's slot frees: it must not overtake "queued".
+        tg.start_soon(call_at, "late", 1.0)
+    assert served == ["first", "queued", "late"]
+    assert limit.peak == 1
+
+
 async def test_concurrency_limit_releases_slots_of_failed_calls(anyio_backend: Any) -> None:
     limit = ConcurrencyLimit(ScriptedLLM(retryable(), retryable()), 1)
     for _ in range(2):
