@@ -36,6 +36,11 @@ so high that no call ever waits) -> Timeout (120 s) -> provider.  The sim's
 answers are marked simulated, so UsageMeter prices them at 0 without looking
 the model up (a lookup is ~1 us; see middleware_overhead.py).
 
+Then, in this process with the server idle, what the middleware's cost is
+made of: each layer of the stack alone, and the whole stack, around the
+in-process sim at zero latency from the first concurrency's tasks, on asyncio
+and trio (``--no-layers`` skips it).
+
 Connections: every client may open as many as there are concurrent requests.
 Rounds alternate the configurations (the order reverses every round).  The
 table shows the best round's client CPU per request (as timeit: on a shared
@@ -64,7 +69,6 @@ import pstats
 import re
 import resource
 import selectors
-import shlex
 import signal
 import statistics
 import subprocess
@@ -92,9 +96,15 @@ from rafa_async.llm import (
     SIM_LABEL,
     AiohttpTransport,
     ChatRequest,
+    ConcurrencyLimit,
     H11Transport,
     LatencyModel,
     MiddlewareStack,
+    RateLimit,
+    Retry,
+    Timeout,
+    Traced,
+    UsageMeter,
 )
 from rafa_async.scenarios import simulated_llm
 from rafa_async.scenarios.game24 import Game24State, Game24World
@@ -105,6 +115,8 @@ Kind = Literal["raw-aiohttp", "httpx", "adapter", "sim"]
 SEED = 0
 MODEL = "sim"
 STATE = Game24State.start([Fraction(n) for n in (4, 9, 10, 13)])
+RPM, TPM = 1e12, 1e15
+"""Rate limits so high that no call ever waits: the bookkeeping's cost, not waiting's."""
 CPU_GOAL_US = 25.0
 RATIO_GOAL = 2.0
 HEADERS = {"content-type": "application/json"}
@@ -219,11 +231,10 @@ def middleware(provider: LLM, client: Client, concurrency: int, workdir: Path) -
         prices=DEFAULT_PRICES,
         cache=workdir / "cache.sqlite" if extra else None,
         record=workdir / "calls.cassette" if extra else None,
-        # So high that no call ever waits: the bookkeeping's cost, not waiting's.
-        rpm=1e12,
-        tpm=1e15,
-        rpm_burst=1e12,
-        tpm_burst=1e15,
+        rpm=RPM,
+        tpm=TPM,
+        rpm_burst=RPM,
+        tpm_burst=TPM,
     )
 
 
@@ -395,14 +406,14 @@ async def measure(
         client=name,
         concurrency=concurrency,
         requests=requests,
-        wall_s=wall,
-        requests_per_s=requests / wall,
-        p50_ms=quantile(latencies, 0.5) * 1e3,
-        p99_ms=quantile(latencies, 0.99) * 1e3,
-        client_cpu_us=user + system,
-        client_user_us=user,
-        client_system_us=system,
-        server_cpu_us=server if client.kind != "sim" else None,
+        wall_s=round(wall, 4),
+        requests_per_s=round(requests / wall, 1),
+        p50_ms=round(quantile(latencies, 0.5) * 1e3, 3),
+        p99_ms=round(quantile(latencies, 0.99) * 1e3, 3),
+        client_cpu_us=round(user + system, 2),
+        client_user_us=round(user, 2),
+        client_system_us=round(system, 2),
+        server_cpu_us=round(server, 2) if server is not None and client.kind != "sim" else None,
     )
 
 
@@ -426,6 +437,68 @@ def child_main(args: argparse.Namespace) -> None:
         stats.sort_stats(pstats.SortKey.CUMULATIVE).print_stats(args.top)
         Path(args.profile_out).write_text(out.getvalue())
     sys.stdout.buffer.write(msgspec.json.encode(sample) + b"\n")
+
+
+# -- what the middleware's cost is made of (in process) ------------------------------
+
+LAYERS: dict[str, Callable[[LLM, int], LLM]] = {
+    "bare SimLLM": lambda sim, concurrency: sim,
+    "Traced(EventRecorder(NullSink))": lambda sim, c: Traced(sim, EventRecorder(NullSink())),
+    "UsageMeter(DEFAULT_PRICES)": lambda sim, c: UsageMeter(sim, prices=DEFAULT_PRICES),
+    "Retry(4)": lambda sim, concurrency: Retry(sim),
+    "ConcurrencyLimit": lambda sim, concurrency: ConcurrencyLimit(sim, concurrency),
+    "RateLimit(rpm + tpm)": lambda sim, concurrency: RateLimit(
+        sim, rpm=RPM, tpm=TPM, rpm_burst=RPM, tpm_burst=TPM
+    ),
+    "Timeout(120 s)": lambda sim, concurrency: Timeout(sim, 120.0),
+    "all mw (the stack of (b))": lambda sim, concurrency: middleware(
+        sim, CLIENTS["b"], concurrency, Path()
+    ),
+}
+
+
+async def layer_cpu_us(llm: LLM, requests: Sequence[ChatRequest], concurrency: int) -> float:
+    started = time.process_time()
+    await drive(lambda i: llm.complete(requests[i]), range(len(requests)), concurrency)
+    return (time.process_time() - started) / len(requests) * 1e6
+
+
+def layer_costs(requests: int, concurrency: int, rounds: int) -> dict[str, dict[str, float]]:
+    """Each layer alone (and the whole stack) around the in-process sim at zero
+    latency, ``concurrency`` tasks: client CPU us per call over the bare sim,
+    best of ``rounds`` interleaved rounds, on each backend.  The sim's own work
+    around each call keeps the caches as cold as real work does."""
+    chat = chat_requests(requests)
+    sim = simulated_llm(seed=SEED, latency=LatencyModel(scale=0.0))
+    costs: dict[str, dict[str, float]] = {}
+    for backend in ("asyncio", "trio"):
+        anyio.run(layer_cpu_us, sim, chat, concurrency, backend=backend)  # warm-up
+        best: dict[str, float] = {}
+        for _ in range(rounds):
+            for name, wrap in LAYERS.items():
+                llm = wrap(sim, concurrency)
+                us = anyio.run(layer_cpu_us, llm, chat, concurrency, backend=backend)
+                best[name] = min(us, best.get(name, us))
+        bare = best.pop("bare SimLLM")
+        over = {name: us - bare for name, us in best.items()}
+        alone = sum(us for name, us in over.items() if not name.startswith("all"))
+        row = {"bare SimLLM (absolute)": bare, **over, "sum of the layers alone": alone}
+        costs[backend] = {name: round(us, 2) for name, us in row.items()}
+    return costs
+
+
+def layer_table(costs: dict[str, dict[str, float]], concurrency: int) -> Table:
+    title = (
+        f"What the middleware costs, in process: us per call over the bare SimLLM, "
+        f"{concurrency} concurrent, best round"
+    )
+    result = Table(title=title, box=box.SIMPLE_HEAD)
+    result.add_column("layer")
+    for backend in costs:
+        result.add_column(backend, justify="right")
+    for name in costs["asyncio"]:
+        result.add_row(name, *(f"{costs[backend][name]:.1f}" for backend in costs))
+    return result
 
 
 # -- the driver: server, children, report --------------------------------------------
@@ -526,49 +599,44 @@ def rows_of(samples: Sequence[Sample]) -> list[Row]:
                 concurrency=concurrency,
                 requests=mine[0].requests,
                 rounds=len(mine),
-                requests_per_s=statistics.median(s.requests_per_s for s in mine),
-                p50_ms=statistics.median(s.p50_ms for s in mine),
-                p99_ms=statistics.median(s.p99_ms for s in mine),
+                requests_per_s=round(statistics.median(s.requests_per_s for s in mine), 1),
+                p50_ms=round(statistics.median(s.p50_ms for s in mine), 3),
+                p99_ms=round(statistics.median(s.p99_ms for s in mine), 3),
                 client_cpu_us=min(cpu),
-                client_cpu_us_median=statistics.median(cpu),
-                server_cpu_us=statistics.median(servers) if servers else None,
+                client_cpu_us_median=round(statistics.median(cpu), 2),
+                server_cpu_us=round(statistics.median(servers), 2) if servers else None,
             )
         )
     order = list(CLIENTS)
     return sorted(rows, key=lambda r: (r.concurrency, order.index(r.client)))
 
 
+GOALS = (
+    # (client, name, unit, measure from (its CPU, raw aiohttp's CPU), limit)
+    ("b", "(b) adds <= 25 us client CPU per call over (a)", "us", float.__sub__, CPU_GOAL_US),
+    ("c", "(c) within 2x of (a)'s client CPU per request", "x", float.__truediv__, RATIO_GOAL),
+)
+
+
 def goals_of(rows: Sequence[Row]) -> list[Goal]:
+    """Each goal at each concurrency where its client and raw aiohttp both ran."""
     by = {(r.client, r.concurrency): r.client_cpu_us for r in rows}
     goals = []
     for concurrency in sorted({r.concurrency for r in rows}):
         raw = by.get(("a", concurrency))
-        if raw is None:
-            continue
-        ours = by.get(("b", concurrency))
-        if ours is not None:
-            added = ours - raw
+        for client, name, unit, measure, limit in GOALS:
+            ours = by.get((client, concurrency))
+            if raw is None or ours is None:
+                continue
+            measured = measure(ours, raw)
             goals.append(
                 Goal(
-                    name="(b) adds <= 25 us client CPU per call over (a)",
+                    name=name,
                     concurrency=concurrency,
-                    measured=added,
-                    limit=CPU_GOAL_US,
-                    unit="us",
-                    met=added <= CPU_GOAL_US,
-                )
-            )
-        trio = by.get(("c", concurrency))
-        if trio is not None:
-            ratio = trio / raw
-            goals.append(
-                Goal(
-                    name="(c) within 2x of (a)'s client CPU per request",
-                    concurrency=concurrency,
-                    measured=ratio,
-                    limit=RATIO_GOAL,
-                    unit="x",
-                    met=ratio <= RATIO_GOAL,
+                    measured=round(measured, 3),
+                    limit=limit,
+                    unit=unit,
+                    met=measured <= limit,
                 )
             )
     return goals
@@ -603,6 +671,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--clients", nargs="+", choices=list(CLIENTS), default=list(CLIENTS), metavar="NAME"
+    )
+    parser.add_argument(
+        "--no-layers",
+        action="store_true",
+        help="skip the in-process cost of each middleware layer (~15 s)",
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument(
@@ -663,6 +736,9 @@ def main() -> None:
                         f"{sample.client_cpu_us:7.1f} us CPU/req",
                         flush=True,
                     )
+    layers = (
+        layer_costs(args.requests, args.concurrency[0], args.rounds) if not args.no_layers else {}
+    )
     rows = rows_of(samples)
     goals = goals_of(rows)
     console = Console(width=None if sys.stdout.isatty() else 160)
@@ -677,6 +753,8 @@ def main() -> None:
             f"(measured {goal.measured:.2f} {goal.unit}, limit {goal.limit:g} {goal.unit})",
             highlight=False,
         )
+    if layers:
+        console.print(layer_table(layers, args.concurrency[0]))
     console.print(f"[bold]{SIM_LABEL}[/]", highlight=False)
     seconds = round(time.perf_counter() - started, 1)
     write_report(
@@ -705,9 +783,9 @@ def main() -> None:
                 "Timeout(120 s) -> provider",
             },
             "rows": [msgspec.to_builtins(r) for r in rows],
+            "middleware_layers_us_over_bare_sim": layers,
             "goals": [msgspec.to_builtins(g) for g in goals],
             "samples": [msgspec.to_builtins(s) for s in samples],
-            "command_line": shlex.join(sys.orig_argv),
             "seconds": seconds,
         },
         "aiohttp",
