@@ -11,6 +11,7 @@ from support import EchoLLM
 
 from rafa_async import (
     EpisodeScope,
+    Event,
     EventRecorder,
     ListSink,
     LLMCallEnded,
@@ -18,6 +19,7 @@ from rafa_async import (
     LLMError,
     LLMTimeout,
     MalformedResponse,
+    NullSink,
     ProviderError,
     RateLimited,
     episode_scope,
@@ -137,6 +139,26 @@ async def test_concurrency_limit_queues_calls_in_waves(anyio_backend: Any) -> No
     start = anyio.current_time()
     await call_concurrently(limit, 40)
     assert anyio.current_time() - start == pytest.approx(8.0)
+
+
+async def test_concurrency_limit_serves_waiting_callers_first_come_first_served(
+    anyio_backend: Any,
+) -> None:
+    limit = ConcurrencyLimit(SleepyLLM(1.0), 1)
+    served: list[str] = []
+
+    async def call_at(name: str, when: float) -> None:
+        await anyio.sleep(when)
+        await limit.complete(REQUEST)
+        served.append(name)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call_at, "first", 0.0)
+        tg.start_soon(call_at, "queued", 0.5)
+        # Arrives as the first call's slot frees: it must not overtake "queued".
+        tg.start_soon(call_at, "late", 1.0)
+    assert served == ["first", "queued", "late"]
+    assert limit.peak == 1
 
 
 async def test_concurrency_limit_releases_slots_of_failed_calls(anyio_backend: Any) -> None:
@@ -548,6 +570,24 @@ async def test_traced_reports_a_cancelled_call(anyio_backend: Any) -> None:
     (ended,) = sink.of_type(LLMCallEnded)
     assert ended.outcome == "cancelled"
     assert ended.error is None
+
+
+async def test_traced_builds_no_events_for_a_recorder_that_drops_them(anyio_backend: Any) -> None:
+    class DroppingSink(NullSink):
+        """A NullSink (so the recorder is disabled) that would keep what it got."""
+
+        def __init__(self) -> None:
+            self.events: list[Event] = []
+
+        def emit(self, event: Event) -> None:
+            self.events.append(event)
+
+    sink = DroppingSink()
+    recorder = EventRecorder(sink)
+    response = await Traced(ScriptedLLM(), recorder).complete(PROPOSE)
+    assert response.text == "answer 1"
+    assert not recorder.enabled
+    assert sink.events == []
 
 
 async def test_traced_and_meter_agree_on_a_cancelled_call(anyio_backend: Any) -> None:

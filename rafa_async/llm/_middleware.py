@@ -40,8 +40,11 @@ class ConcurrencyLimit:
     """At most ``limit`` calls in flight through this wrapper.
 
     Waiting for a slot is cancellable; the slot is released however the call
-    ends.  ``peak`` records the highest concurrency reached (for tests and
-    benchmarks).
+    ends.  A free slot is taken without awaiting (``acquire_nowait``: ~4 us
+    less a call than ``async with`` the semaphore, whose fast path still
+    makes three coroutines and a cancellation check; the call checks for
+    cancellation at its first await anyway).  ``peak`` records the highest
+    concurrency reached (for tests and benchmarks).
     """
 
     def __init__(self, inner: LLM, limit: int) -> None:
@@ -54,13 +57,18 @@ class ConcurrencyLimit:
         self.peak = 0
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
-        async with self._semaphore:
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
-            try:
-                return await self._inner.complete(request)
-            finally:
-                self.in_flight -= 1
+        semaphore = self._semaphore
+        try:
+            semaphore.acquire_nowait()
+        except anyio.WouldBlock:
+            await semaphore.acquire()
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            return await self._inner.complete(request)
+        finally:
+            self.in_flight -= 1
+            semaphore.release()
 
 
 class Timeout:
@@ -228,7 +236,12 @@ class UsageMeter:
 
 
 class Traced:
-    """Emits :class:`LLMCallStarted` / :class:`LLMCallEnded` for every call."""
+    """Emits :class:`LLMCallStarted` / :class:`LLMCallEnded` for every call.
+
+    A recorder whose events go nowhere (``recorder.enabled`` False: a
+    :class:`~rafa_async.NullSink`, what a run without an event file has) gets
+    none: the calls pass straight through, without building or stamping events.
+    """
 
     def __init__(self, inner: LLM, recorder: EventRecorder) -> None:
         self._inner = inner
@@ -236,6 +249,8 @@ class Traced:
         self._ids = itertools.count()
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
+        if not self._recorder.enabled:
+            return await self._inner.complete(request)
         call = next(self._ids)
         episode = current_scope().episode
         intent = request.label
