@@ -31,11 +31,11 @@ import structlog
 from rafa_async import __version__
 from rafa_async._errors import (
     ConfigError,
-    ConnectFailed,
     ConnectionLost,
     LLMError,
     LLMTimeout,
     MalformedResponse,
+    ProviderError,
 )
 from rafa_async.adapters._http_errors import ErrorMapper, ServerError
 from rafa_async.llm._http import HttpRequest, HttpStream, HttpTransport
@@ -51,7 +51,9 @@ from rafa_async.llm._types import (
 log = structlog.get_logger("rafa_async.adapters")
 
 ENCODER = msgspec.json.Encoder()
-_TRANSPORT_ERRORS = (ConnectFailed, ConnectionLost, LLMTimeout)
+# What a transport raises (ConnectFailed and ConnectionLost are ProviderErrors;
+# a bare one is a malformed HTTP response); each gets the provider's name.
+_TRANSPORT_ERRORS = (ProviderError, LLMTimeout)
 
 
 def default_transport() -> HttpTransport:
