@@ -301,6 +301,21 @@ async def test_a_connection_dropped_mid_answer_is_connection_lost_then_retried(
     assert [call.number for call in w.fake.calls] == [1, 2, 3]
 
 
+async def test_a_body_that_breaks_http_framing_fails_at_once_naming_the_provider(
+    provider: str, kind: str, streamed: bool
+) -> None:
+    broken = Fault.bad_framing(after=4)
+    async with wire(provider, kind, then=broken, stream_completions=streamed) as w:
+        start = anyio.current_time()
+        with pytest.raises(ProviderError, match=f"^{provider} at .* malformed HTTP") as caught:
+            await w.stack(attempts=4, timeout=60.0).complete(REQUEST)
+        assert anyio.current_time() == start  # at once: not after a read timeout
+        await anyio.sleep(0.01)
+        assert w.server.open_connections == 0
+    assert not caught.value.retryable
+    assert len(w.server.requests) == 1
+
+
 async def test_invalid_json_is_malformed_and_not_retried(
     provider: str, kind: str, streamed: bool
 ) -> None:
