@@ -142,9 +142,13 @@ class HttpChatStream:
 
     Iteration reads the body chunk by chunk in the caller's task; it ends at
     the provider's end marker, after reading what little follows it so that
-    the connection can go back to the pool.  A body that ends before the
-    marker raises ``ConnectionLost``.
+    the connection can go back to the pool (for at most ``DRAIN_GRACE``
+    seconds: a server that keeps the body open after the marker costs its
+    connection, never the answer).  A body that ends before the marker
+    raises ``ConnectionLost``.
     """
+
+    DRAIN_GRACE: ClassVar[float] = 0.5
 
     def __init__(
         self,
@@ -208,12 +212,13 @@ class HttpChatStream:
 
     async def _drain(self) -> None:
         # The answer is complete: whatever follows the marker is ignored, and a
-        # connection failing now only costs the pool a connection.
-        try:
-            async for _ in self._chunks:
+        # connection failing (or left unfinished) now only costs the pool a connection.
+        with anyio.move_on_after(self.DRAIN_GRACE):
+            try:
+                async for _ in self._chunks:
+                    pass
+            except _TRANSPORT_ERRORS:
                 pass
-        except _TRANSPORT_ERRORS:
-            pass
 
     async def aclose(self) -> None:
         self._closed = True

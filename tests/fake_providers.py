@@ -61,6 +61,7 @@ class Fault(msgspec.Struct, frozen=True, kw_only=True):
     gap: float = 0.0
     keep_alive: float | None = None
     split: bool = False
+    linger: float = 0.0
     reset_in: float = 0.0
     retry_after: float | None = None
 
@@ -72,14 +73,22 @@ class Fault(msgspec.Struct, frozen=True, kw_only=True):
         gap: float = 0.0,
         keep_alive: float | None = None,
         split: bool = False,
+        linger: float = 0.0,
     ) -> Fault:
         """A good answer.  ``first_token_delay``: seconds before the answer (a
         stream's headers and opening events come at once, its first text
         then); ``gap``: seconds between a stream's text events;
         ``keep_alive``: send ``: ping`` comments between events and every
         ``keep_alive`` seconds of a wait; ``split``: write each event in
-        three pieces, letting the client read each before the next."""
-        return cls(first_token_delay=first_token_delay, gap=gap, keep_alive=keep_alive, split=split)
+        three pieces, letting the client read each before the next;
+        ``linger``: seconds a stream's body stays open after its end marker."""
+        return cls(
+            first_token_delay=first_token_delay,
+            gap=gap,
+            keep_alive=keep_alive,
+            split=split,
+            linger=linger,
+        )
 
     @classmethod
     def status(
@@ -397,6 +406,7 @@ class FakeProvider(ABC):
             if fault.keep_alive is not None and index > 0:
                 await reply.write(b": ping\n\n")
             await self._write(reply, event, split=fault.split)
+        await self._wait(reply, fault, fault.linger)
         await reply.end()
 
     @staticmethod

@@ -39,7 +39,7 @@ from rafa_async import (
     ProviderError,
     ProviderUnavailable,
 )
-from rafa_async.adapters._http_chat import HttpChatProvider
+from rafa_async.adapters._http_chat import HttpChatProvider, HttpChatStream
 from rafa_async.adapters.anthropic import AnthropicChat
 from rafa_async.adapters.openai import OpenAIChat
 from rafa_async.llm import (
@@ -397,6 +397,21 @@ async def test_keep_alive_comments_and_split_events_give_text_usage_and_ttft(
     # What was tested did happen: events arrived in pieces, pings between them.
     assert any(not chunk.endswith(b"\n\n") for chunk in log.chunks)
     assert any(chunk.startswith(b": ping") for chunk in log.chunks)
+
+
+async def test_a_body_left_open_after_the_end_marker_costs_the_connection_not_the_answer(
+    provider: str, kind: str
+) -> None:
+    lingering = Fault.ok(linger=30.0)
+    async with wire(provider, kind, then=lingering, stream_completions=True) as w:
+        start = anyio.current_time()
+        first = await w.stack(timeout=10.0).complete(REQUEST)
+        assert anyio.current_time() - start == pytest.approx(HttpChatStream.DRAIN_GRACE)
+        await anyio.sleep(0.01)
+        assert w.server.open_connections == 0  # closed, not pooled half-read
+        second = await w.stack(timeout=10.0).complete(REQUEST)
+    assert first.text == second.text == ANSWER
+    assert w.server.connections_opened == 2
 
 
 async def test_the_read_timeout_ends_a_silent_stream_naming_the_provider(
