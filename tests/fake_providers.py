@@ -43,7 +43,15 @@ FAKE_KEY = "sk-test-FAKE-5ecret-key-0123456789"
 ANSWER = "4 + 9 = 13, so the answer is 13."
 
 FaultKind = Literal[
-    "ok", "status", "rate_limited", "stall", "drop", "bad_framing", "invalid_json", "truncated"
+    "ok",
+    "status",
+    "rate_limited",
+    "error_event",
+    "stall",
+    "drop",
+    "bad_framing",
+    "invalid_json",
+    "truncated",
 ]
 
 
@@ -106,6 +114,14 @@ class Fault(msgspec.Struct, frozen=True, kw_only=True):
         Anthropic: an RFC 3339 time on the wall clock, rounded up to the
         second, as the real API sends it); ``retry-after`` only if given."""
         return cls(kind="rate_limited", code=429, reset_in=reset_in, retry_after=retry_after)
+
+    @classmethod
+    def error_event(cls, code: int, *, after: int = 0) -> Fault:
+        """A stream that starts well (``after`` events) and then reports an
+        error as the provider does mid-stream: its error JSON (of the type
+        for ``code``) as an event, and the end of the body.  A plain request
+        gets ``code`` as its status."""
+        return cls(kind="error_event", code=code, after=after)
 
     @classmethod
     def stall(cls, *, after: int | None = None) -> Fault:
@@ -285,6 +301,10 @@ class FakeProvider(ABC):
         """The events of a streamed answer."""
 
     @abstractmethod
+    def error_event(self, error: object) -> bytes:
+        """``error`` (an error body) as the stream's error event."""
+
+    @abstractmethod
     def garbled_event(self) -> bytes:
         """A text event whose data is not JSON."""
 
@@ -317,7 +337,7 @@ class FakeProvider(ABC):
         parts = tokens_of(self.answer)
         if isinstance(body.get("max_tokens"), int):
             parts = parts[: body["max_tokens"]]
-        if fault.kind == "status":
+        if fault.kind == "status" or (fault.kind == "error_event" and not call.stream):
             await reply.json(
                 fault.code,
                 self.error_body(fault.code, fault.message),
@@ -399,6 +419,9 @@ class FakeProvider(ABC):
         for index, event in enumerate(sequence):
             if index == fault.after and fault.kind in ("drop", "stall", "bad_framing"):
                 await self._cut(reply, fault)
+            if index == fault.after and fault.kind == "error_event":
+                await reply.write(self.error_event(self.error_body(fault.code)))
+                break
             if index == first_text:
                 await self._wait(reply, fault, fault.first_token_delay)
             elif first_text < index < first_text + len(text):
@@ -553,6 +576,9 @@ class FakeOpenAI(FakeProvider):
             tail=[*tail, b"data: [DONE]\n\n"],
         )
 
+    def error_event(self, error: object) -> bytes:
+        return _sse(error)
+
     def garbled_event(self) -> bytes:
         return b'data: {"id": "chatcmpl-fake1", "choices": [{"delta": {"content": oops}}]}\n\n'
 
@@ -690,6 +716,9 @@ class FakeAnthropic(FakeProvider):
                 _sse({"type": "message_stop"}, "message_stop"),
             ],
         )
+
+    def error_event(self, error: object) -> bytes:
+        return _sse(error, "error")
 
     def garbled_event(self) -> bytes:
         return _sse(b'{"type": "content_block_delta", "delta": oops}', "content_block_delta")
