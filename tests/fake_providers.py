@@ -37,9 +37,9 @@ import anyio
 import anyio.lowlevel
 import msgspec
 from aiohttp import web
-from http_server import Headers, ServerRequest, _pairs
+from http_server import Headers, ServerRequest, header_pairs
+from provider_support import FAKE_KEY
 
-FAKE_KEY = "sk-test-FAKE-5ecret-key-0123456789"
 ANSWER = "4 + 9 = 13, so the answer is 13."
 
 FaultKind = Literal[
@@ -170,8 +170,10 @@ class FaultPlan:
 
 
 class Call(msgspec.Struct, kw_only=True):
-    """One request the fake saw.  ``number`` counts accepted requests (those
-    the plan applies to); 0 for one rejected before (path, key, body, model)."""
+    """One request the fake saw.  ``status``: the HTTP status answered (or
+    meant, for a stall or drop before the headers); ``number`` counts
+    accepted requests (those the plan applies to), 0 for one rejected before
+    (path, key, body, model)."""
 
     at: float
     path: str
@@ -333,7 +335,7 @@ class FakeProvider(ABC):
             return
         call.number = next(self._accepted)
         call.fault = fault = self.plan[call.number]
-        call.status = fault.code
+        call.status = 200 if fault.kind == "error_event" and call.stream else fault.code
         parts = tokens_of(self.answer)
         if isinstance(body.get("max_tokens"), int):
             parts = parts[: body["max_tokens"]]
@@ -761,7 +763,7 @@ class _AiohttpReply:
 
     async def json(self, status: int, obj: object, *, headers: Headers | None = None) -> None:
         data = msgspec.json.encode(obj)
-        merged = [("content-type", "application/json"), *_pairs(headers)]
+        merged = [("content-type", "application/json"), *header_pairs(headers)]
         await self.start(status, headers=merged, content_length=len(data))
         await self.write(data)
         await self.end()
@@ -774,7 +776,7 @@ class _AiohttpReply:
         content_length: int | None = None,
     ) -> None:
         response = self.response = web.StreamResponse(status=status)
-        for name, value in _pairs(headers):
+        for name, value in header_pairs(headers):
             response.headers.add(name, value)
         if content_length is None:
             response.enable_chunked_encoding()

@@ -46,7 +46,7 @@ from rafa_async.llm import SSEEvent
 Headers = Mapping[str, str] | Sequence[tuple[str, str]]  # pairs may repeat a name
 
 
-def _pairs(headers: Headers | None) -> list[tuple[str, str]]:
+def header_pairs(headers: Headers | None) -> list[tuple[str, str]]:
     if headers is None:
         return []
     return list(headers.items()) if isinstance(headers, Mapping) else list(headers)
@@ -91,11 +91,11 @@ class Reply:
         await self.end()
 
     async def json(self, status: int, obj: object, *, headers: Headers | None = None) -> None:
-        merged = [("content-type", "application/json"), *_pairs(headers)]
+        merged = [("content-type", "application/json"), *header_pairs(headers)]
         await self.send(status, msgspec.json.encode(obj), headers=merged)
 
     async def text(self, status: int, text: str, *, headers: Headers | None = None) -> None:
-        merged = [("content-type", "text/plain; charset=utf-8"), *_pairs(headers)]
+        merged = [("content-type", "text/plain; charset=utf-8"), *header_pairs(headers)]
         await self.send(status, text.encode(), headers=merged)
 
     async def start(
@@ -107,7 +107,7 @@ class Reply:
     ) -> None:
         """Send the status line and headers; the body follows with ``write``
         and ``end``.  Without ``content_length`` the body is chunked."""
-        fields = _pairs(headers)
+        fields = header_pairs(headers)
         if content_length is not None:
             fields.append(("content-length", str(content_length)))
         else:
@@ -157,7 +157,7 @@ class Reply:
         merged = [
             ("content-type", "text/event-stream"),
             ("cache-control", "no-cache"),
-            *_pairs(headers),
+            *header_pairs(headers),
         ]
         await self.chunks(
             (_sse_bytes(event) for event in events),
