@@ -31,11 +31,11 @@ import structlog
 from rafa_async import __version__
 from rafa_async._errors import (
     ConfigError,
-    ConnectFailed,
     ConnectionLost,
     LLMError,
     LLMTimeout,
     MalformedResponse,
+    ProviderError,
 )
 from rafa_async.adapters._http_errors import ErrorMapper, ServerError
 from rafa_async.llm._http import HttpRequest, HttpStream, HttpTransport
@@ -51,7 +51,9 @@ from rafa_async.llm._types import (
 log = structlog.get_logger("rafa_async.adapters")
 
 ENCODER = msgspec.json.Encoder()
-_TRANSPORT_ERRORS = (ConnectFailed, ConnectionLost, LLMTimeout)
+# What a transport raises (ConnectFailed and ConnectionLost are ProviderErrors;
+# a bare one is a malformed HTTP response); each gets the provider's name.
+_TRANSPORT_ERRORS = (ProviderError, LLMTimeout)
 
 
 def default_transport() -> HttpTransport:
@@ -140,9 +142,13 @@ class HttpChatStream:
 
     Iteration reads the body chunk by chunk in the caller's task; it ends at
     the provider's end marker, after reading what little follows it so that
-    the connection can go back to the pool.  A body that ends before the
-    marker raises ``ConnectionLost``.
+    the connection can go back to the pool (for at most ``DRAIN_GRACE``
+    seconds: a server that keeps the body open after the marker costs its
+    connection, never the answer).  A body that ends before the marker
+    raises ``ConnectionLost``.
     """
+
+    DRAIN_GRACE: ClassVar[float] = 0.5
 
     def __init__(
         self,
@@ -206,12 +212,13 @@ class HttpChatStream:
 
     async def _drain(self) -> None:
         # The answer is complete: whatever follows the marker is ignored, and a
-        # connection failing now only costs the pool a connection.
-        try:
-            async for _ in self._chunks:
+        # connection failing (or left unfinished) now only costs the pool a connection.
+        with anyio.move_on_after(self.DRAIN_GRACE):
+            try:
+                async for _ in self._chunks:
+                    pass
+            except _TRANSPORT_ERRORS:
                 pass
-        except _TRANSPORT_ERRORS:
-            pass
 
     async def aclose(self) -> None:
         self._closed = True

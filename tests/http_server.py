@@ -17,10 +17,12 @@ Each request goes to an async handler, which answers through a :class:`Reply`::
     async with serve(handler) as server:
         ...  # requests to server.url; server.requests, server.connections_opened
 
-Faults: ``reply.stall()`` never answers (until the client hangs up); ``reply.drop()`` closes the TCP
-connection at once (mid-body when the body was started with ``end=False``,
-or after a complete reply to simulate a server closing an idle keep-alive
-connection); ``reply.raw(b"...")`` writes bytes that are not HTTP.
+Faults: ``reply.stall()`` never answers (until the client hangs up);
+``reply.pause(s)`` waits ``s`` seconds, ending the handler if the client hangs
+up meanwhile; ``reply.drop()`` closes the TCP connection at once (mid-body
+when the body was started with ``end=False``, or after a complete reply to
+simulate a server closing an idle keep-alive connection); ``reply.raw(b"...")``
+writes bytes that are not HTTP.
 ``serve(handler, idle_timeout=s)`` closes connections idle for ``s`` seconds.
 A handler that returns without replying gets a 500 with that complaint; an
 exception in a handler fails the test (it propagates out of ``serve``).
@@ -29,6 +31,7 @@ exception in a handler fails the test (it propagates out of ``serve``).
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -43,7 +46,7 @@ from rafa_async.llm import SSEEvent
 Headers = Mapping[str, str] | Sequence[tuple[str, str]]  # pairs may repeat a name
 
 
-def _pairs(headers: Headers | None) -> list[tuple[str, str]]:
+def header_pairs(headers: Headers | None) -> list[tuple[str, str]]:
     if headers is None:
         return []
     return list(headers.items()) if isinstance(headers, Mapping) else list(headers)
@@ -88,11 +91,11 @@ class Reply:
         await self.end()
 
     async def json(self, status: int, obj: object, *, headers: Headers | None = None) -> None:
-        merged = [("content-type", "application/json"), *_pairs(headers)]
+        merged = [("content-type", "application/json"), *header_pairs(headers)]
         await self.send(status, msgspec.json.encode(obj), headers=merged)
 
     async def text(self, status: int, text: str, *, headers: Headers | None = None) -> None:
-        merged = [("content-type", "text/plain; charset=utf-8"), *_pairs(headers)]
+        merged = [("content-type", "text/plain; charset=utf-8"), *header_pairs(headers)]
         await self.send(status, text.encode(), headers=merged)
 
     async def start(
@@ -104,7 +107,7 @@ class Reply:
     ) -> None:
         """Send the status line and headers; the body follows with ``write``
         and ``end``.  Without ``content_length`` the body is chunked."""
-        fields = _pairs(headers)
+        fields = header_pairs(headers)
         if content_length is not None:
             fields.append(("content-length", str(content_length)))
         else:
@@ -154,7 +157,7 @@ class Reply:
         merged = [
             ("content-type", "text/event-stream"),
             ("cache-control", "no-cache"),
-            *_pairs(headers),
+            *header_pairs(headers),
         ]
         await self.chunks(
             (_sse_bytes(event) for event in events),
@@ -179,13 +182,25 @@ class Reply:
     async def stall(self) -> None:
         """Never answer; the handler ends when the client hangs up (or the
         server shuts down), so ``open_connections`` shows the client's close."""
-        try:
-            while True:
-                await self._stream.receive()
-        except (anyio.EndOfStream, anyio.BrokenResourceError):
-            pass
-        self.dropped = True
-        raise _Dropped
+        await self.pause(math.inf)
+
+    async def pause(self, seconds: float) -> None:
+        """Sleep ``seconds`` (virtual) while watching the connection, as a real
+        server notices a client leaving: if it hangs up meanwhile, the handler
+        ends at once (as after ``drop``), so ``open_connections`` shows the
+        close without waiting for the next write to fail."""
+        hung_up = False
+        with anyio.move_on_after(seconds):
+            try:
+                while True:
+                    # A client does not send while it waits for the response;
+                    # whatever comes is kept for the next request all the same.
+                    self._h11.receive_data(await self._stream.receive())
+            except (anyio.EndOfStream, anyio.BrokenResourceError):
+                hung_up = True
+        if hung_up:
+            self.dropped = True
+            raise _Dropped
 
     async def _send(self, event: h11.Event) -> None:
         data = self._h11.send(event)

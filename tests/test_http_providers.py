@@ -433,6 +433,7 @@ def failing(error: BaseException) -> MockTransport:
         ConnectFailed("cannot connect to 127.0.0.1:9 (connection refused)"),
         ConnectionLost("server closed the connection"),
         LLMTimeout("no response within 10s"),
+        ProviderError("127.0.0.1:9 sent a malformed HTTP response to POST ...", retryable=False),
     ],
     ids=lambda e: type(e).__name__,
 )
@@ -448,7 +449,8 @@ async def test_transport_errors_keep_their_type_and_name_the_provider(
             await llm.complete(REQUEST)
     assert str(caught.value).startswith(f"{wire.name} at {llm.base_url}: {error}")
     assert caught.value.__cause__ is error
-    assert caught.value.retryable
+    assert type(caught.value) is type(error)
+    assert caught.value.retryable is error.retryable
 
 
 async def test_connection_refused_names_the_provider_and_keeps_the_hint(

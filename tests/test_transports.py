@@ -314,6 +314,36 @@ async def test_garbage_response_raises_a_non_retryable_provider_error(kind: str)
     assert not caught.value.retryable
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["request", "stream"])
+async def test_a_body_breaking_chunked_framing_fails_at_once(kind: str, streamed: bool) -> None:
+    # aiohttp's C parser closes such a connection without failing the body:
+    # the transport must not wait for a read timeout (or forever).
+    async def handler(request: ServerRequest, reply: Reply) -> None:
+        await reply.chunks([b"data: one\n\n"], end=False)
+        await reply.raw(b"zz\r\nnot a chunk\r\n")
+        await reply.stall()
+
+    async with (
+        serve(handler) as server,
+        open_transport(kind, timeouts=Timeouts(read=60.0)) as transport,
+    ):
+        start = anyio.current_time()
+        with (
+            anyio.fail_after(600),  # a hang fails the test instead
+            pytest.raises(ProviderError, match="malformed HTTP response") as caught,
+        ):
+            if streamed:
+                async with transport.stream(get(server.url)) as response:
+                    async for _ in response.iter_bytes():
+                        pass
+            else:
+                await transport.request(get(server.url))
+        assert anyio.current_time() == start
+        await anyio.sleep(0.01)
+        assert server.open_connections == 0
+    assert not caught.value.retryable
+
+
 async def test_cancelled_exchange_closes_its_connection_and_leaks_no_task(kind: str) -> None:
     async def handler(request: ServerRequest, reply: Reply) -> None:
         if request.path == "/stall":

@@ -10,16 +10,22 @@ are translated to the typed errors every transport raises (see ``_wire``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import NoReturn
 
 import aiohttp
+import aiohttp.http_exceptions
 import sniffio
 
 from rafa_async._errors import ConfigError
 from rafa_async.llm import _wire
 from rafa_async.llm._http import HttpRequest, HttpResponse
+
+# What aiohttp raises for a failed exchange.  Its pure-Python parser (used
+# where no compiled wheel exists) lets a body's framing error through as an
+# HttpProcessingError, which is not a ClientError.
+_AIOHTTP_ERRORS = (aiohttp.ClientError, aiohttp.http_exceptions.HttpProcessingError, TimeoutError)
 
 
 class AiohttpTransport(_wire.PooledTransport):
@@ -40,10 +46,14 @@ class AiohttpTransport(_wire.PooledTransport):
         session = self._client()
         try:
             async with self._send(session, request) as response:
-                body = await response.read()
+                unwatch = _fail_body_when_cut(response)
+                try:
+                    body = await response.read()
+                finally:
+                    unwatch()
                 headers = _wire.fold_headers(response.headers.items())
                 return HttpResponse(status=response.status, headers=headers, body=body)
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except _AIOHTTP_ERRORS as exc:
             self._translate(exc, request)
 
     def stream(self, request: HttpRequest) -> _StreamContext:
@@ -119,29 +129,81 @@ class AiohttpTransport(_wire.PooledTransport):
             raise _wire.connection_lost(origin, request, "closed the connection") from exc
         if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ClientOSError):
             raise _wire.connection_lost(origin, request, f"cut the response short ({exc})")
+        if isinstance(exc, aiohttp.http_exceptions.HttpProcessingError):
+            raise _wire.malformed(origin, request, exc.message or type(exc).__name__) from exc
         if isinstance(exc, aiohttp.InvalidURL):
             raise ConfigError(f"cannot send a request to {request.url!r}: {exc}") from None
         raise _wire.malformed(origin, request, str(exc)) from exc
+
+
+class _MalformedBody(aiohttp.ClientError):
+    """The server broke HTTP's framing mid-body (see ``_fail_body_when_cut``)."""
+
+
+def _nothing() -> None:
+    pass
+
+
+def _retrieve(closed: asyncio.Future[None]) -> None:
+    if not closed.cancelled():
+        closed.exception()  # so an unclean close is never logged as unretrieved
+
+
+def _fail_body_when_cut(response: aiohttp.ClientResponse) -> Callable[[], None]:
+    """Fail ``response``'s body if its connection closes before the body's
+    end; returns the function that stops watching (call it when done).
+
+    aiohttp's C parser, on a body that breaks HTTP framing (a chunk size
+    that is not hex), closes the connection but neither ends nor fails the
+    body, and its read timeout is dropped with it: a read would wait forever.
+    """
+    connection = response.connection
+    protocol = connection.protocol if connection is not None else None
+    closed = protocol.closed if protocol is not None else None
+    if protocol is None or closed is None:
+        return _nothing
+    content = response.content
+
+    def fail(_: asyncio.Future[None]) -> None:
+        if content.is_eof() or content.exception() is not None:
+            return
+        error = protocol.exception()
+        if isinstance(error, aiohttp.http_exceptions.HttpProcessingError):
+            content.set_exception(_MalformedBody(error.message))
+        else:
+            content.set_exception(aiohttp.ClientPayloadError("the connection closed mid-body"))
+
+    # Exactly one _retrieve per connection, however many responses it carries.
+    closed.remove_done_callback(_retrieve)
+    closed.add_done_callback(_retrieve)
+    closed.add_done_callback(fail)
+
+    def unwatch() -> None:
+        closed.remove_done_callback(fail)
+
+    return unwatch
 
 
 class _StreamContext:
     """Leaving before the body's end, or by an exception, closes the
     connection; a body read to its end returns it to the pool."""
 
-    __slots__ = ("_request", "_response", "_transport")
+    __slots__ = ("_request", "_response", "_transport", "_unwatch")
 
     def __init__(self, transport: AiohttpTransport, request: HttpRequest) -> None:
         self._transport = transport
         self._request = request
         self._response: aiohttp.ClientResponse | None = None
+        self._unwatch = _nothing
 
     async def __aenter__(self) -> _AiohttpStream:
         transport, request = self._transport, self._request
         session = transport._client()
         try:
             self._response = await transport._send(session, request)
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except _AIOHTTP_ERRORS as exc:
             transport._translate(exc, request)
+        self._unwatch = _fail_body_when_cut(self._response)
         return _AiohttpStream(transport, request, self._response)
 
     async def __aexit__(
@@ -153,6 +215,7 @@ class _StreamContext:
         response, self._response = self._response, None
         if response is None:
             return
+        self._unwatch()
         if exc_type is None and response.content.at_eof():
             response.release()
         else:
@@ -183,7 +246,7 @@ class _AiohttpStream:
     async def __anext__(self) -> bytes:
         try:
             chunk = await self._response.content.readany()
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except _AIOHTTP_ERRORS as exc:
             self._transport._translate(exc, self._request)
         if not chunk:
             raise StopAsyncIteration
@@ -192,5 +255,5 @@ class _AiohttpStream:
     async def read(self) -> bytes:
         try:
             return await self._response.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except _AIOHTTP_ERRORS as exc:
             self._transport._translate(exc, self._request)
