@@ -15,14 +15,13 @@ it, and a stream's ``async with`` block releases everything it holds on exit.
 
 from __future__ import annotations
 
-import importlib
 import os
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from types import TracebackType
-from typing import ClassVar, Self, cast
+from typing import ClassVar, Self
 
 import anyio
 import msgspec
@@ -38,8 +37,9 @@ from rafa_async._errors import (
     ProviderError,
 )
 from rafa_async.adapters._http_errors import ErrorMapper, ServerError
-from rafa_async.llm._http import HttpRequest, HttpStream, HttpTransport
+from rafa_async.llm._http import HttpRequest, HttpStream, HttpTransport, Timeouts
 from rafa_async.llm._sse import SSEDecoder, SSEEvent
+from rafa_async.llm._transports import default_transport
 from rafa_async.llm._types import (
     ChatRequest,
     ChatResponse,
@@ -54,23 +54,6 @@ ENCODER = msgspec.json.Encoder()
 # What a transport raises (ConnectFailed and ConnectionLost are ProviderErrors;
 # a bare one is a malformed HTTP response); each gets the provider's name.
 _TRANSPORT_ERRORS = (ProviderError, LLMTimeout)
-
-
-def default_transport() -> HttpTransport:
-    """The transport an adapter makes for itself when given none.
-
-    MERGE: the single place the default plugs in.  It picks up
-    ``rafa_async.llm.default_transport`` (aiohttp on asyncio, the h11
-    transport on trio) once that exists; until then adapters need an explicit
-    ``transport=``.
-    """
-    factory = getattr(importlib.import_module("rafa_async.llm"), "default_transport", None)
-    if factory is None:
-        raise ConfigError(
-            "this build of rafa-async has no default HTTP transport yet: "
-            "pass transport= to the adapter"
-        )
-    return cast(HttpTransport, factory())
 
 
 def chat_response(
@@ -243,7 +226,10 @@ class HttpChatProvider(ABC):
     the adapter's ``model``.
 
     An adapter given a ``transport`` leaves it to its owner; one that makes
-    its own closes it in :meth:`aclose` (or ``async with adapter:``).
+    its own (:func:`~rafa_async.llm.default_transport`, with ``timeouts``)
+    closes it in :meth:`aclose` (or ``async with adapter:``).  ``timeouts``
+    ``total`` bounds each attempt, as the ``Timeout`` middleware would, at no
+    extra cost: the transport times every exchange anyway.
     """
 
     path: ClassVar[str]
@@ -261,6 +247,7 @@ class HttpChatProvider(ABC):
         extra_headers: Mapping[str, str],
         extra_body: Mapping[str, object],
         transport: HttpTransport | None,
+        timeouts: Timeouts | None,
         send_intent: bool,
         stream_completions: bool,
     ) -> None:
@@ -287,6 +274,11 @@ class HttpChatProvider(ABC):
         self._extra_body = self._encode_extra(extra_body)
         self._transport = transport
         self._owns_transport = transport is None
+        self._timeouts = timeouts
+        self.bounds_each_attempt = (
+            transport is None and timeouts is not None and timeouts.total is not None
+        )
+        """Whether the adapter's own transport bounds each attempt (``timeouts.total``)."""
 
     @property
     def identity(self) -> str:
@@ -403,7 +395,7 @@ class HttpChatProvider(ABC):
     def _get_transport(self) -> HttpTransport:
         # Made lazily, inside the event loop: which transport fits depends on it.
         if self._transport is None:
-            self._transport = default_transport()
+            self._transport = default_transport(timeouts=self._timeouts)
         return self._transport
 
     def model_for(self, request: ChatRequest) -> str:

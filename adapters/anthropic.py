@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import msgspec
 
 from rafa_async.adapters._http_chat import HttpChatProvider, StreamDecoder, chat_response
-from rafa_async.llm._http import HttpTransport
+from rafa_async.llm._http import HttpTransport, Timeouts
 from rafa_async.llm._sse import SSEEvent
 from rafa_async.llm._types import ChatRequest, ChatResponse, Intent, Message
 
@@ -181,6 +181,7 @@ class AnthropicChat(HttpChatProvider):
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, object] | None = None,
         transport: HttpTransport | None = None,
+        timeouts: Timeouts | None = None,
         send_intent: bool = False,
         stream_completions: bool = False,
         name: str = "anthropic",
@@ -195,6 +196,7 @@ class AnthropicChat(HttpChatProvider):
             extra_headers=extra_headers or {},
             extra_body=extra_body or {},
             transport=transport,
+            timeouts=timeouts,
             send_intent=send_intent,
             stream_completions=stream_completions,
         )

@@ -26,7 +26,6 @@ from provider_support import (
     json_response,
 )
 
-import rafa_async.llm
 from rafa_async import (
     ConfigError,
     ConnectFailed,
@@ -37,9 +36,13 @@ from rafa_async import (
     ProviderError,
     RateLimited,
 )
+from rafa_async.adapters import _http_chat as http_chat
+from rafa_async.adapters.openai import OpenAIChat
 from rafa_async.llm import (
+    AiohttpTransport,
     ChatRequest,
     ChatStream,
+    H11Transport,
     HttpRequest,
     HttpResponse,
     Intent,
@@ -47,6 +50,7 @@ from rafa_async.llm import (
     MiddlewareStack,
     MockTransport,
     StreamingLLM,
+    Timeouts,
     estimate_tokens,
 )
 from rafa_async.llm._types import prompt_tokens
@@ -614,33 +618,40 @@ async def test_repr_names_the_provider_but_not_the_key(wire: Wire) -> None:
 # -- owning the transport ------------------------------------------------------------
 
 
-async def test_without_a_transport_or_default_the_error_says_to_pass_one(
-    anyio_backend: Any, wire: Wire, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delattr(rafa_async.llm, "default_transport", raising=False)
-    llm = wire.make(None)
-    with pytest.raises(ConfigError, match="pass transport="):
-        await llm.complete(REQUEST)
-
-
 async def test_an_adapter_closes_only_the_transport_it_made(
     anyio_backend: Any, wire: Wire, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     made: list[MockTransport] = []
+    asked: list[Timeouts | None] = []
 
-    def default_transport() -> MockTransport:
+    def default_transport(*, timeouts: Timeouts | None = None) -> MockTransport:
+        asked.append(timeouts)
         made.append(answering(json_response(wire.ok("ok"))))
         return made[-1]
 
-    monkeypatch.setattr(rafa_async.llm, "default_transport", default_transport, raising=False)
+    monkeypatch.setattr(http_chat, "default_transport", default_transport)
     async with wire.make(None) as llm:
         await llm.complete(REQUEST)
         await llm.complete(REQUEST)
     assert len(made) == 1
     assert made[0].closed
     assert len(made[0].requests) == 2
+    assert asked == [None]
 
     given = answering(json_response(wire.ok("ok")))
     async with wire.make(given) as llm:
         await llm.complete(REQUEST)
     assert not given.closed
+
+
+async def test_an_adapter_bounds_each_attempt_with_its_own_transports_total_timeout(
+    anyio_backend: Any,
+) -> None:
+    bounded = OpenAIChat(model="m", api_key_env=None, timeouts=Timeouts(total=30.0))
+    assert bounded.bounds_each_attempt
+    transport = bounded._get_transport()
+    expected = H11Transport if anyio_backend[0] == "trio" else AiohttpTransport
+    assert isinstance(transport, expected)
+    await bounded.aclose()
+    given = OpenAIChat(model="m", api_key_env=None, transport=answering(json_response({})))
+    assert not given.bounds_each_attempt

@@ -165,7 +165,7 @@ async def open_llm(
                 stack.push_async_callback(aclose)
         llm = MiddlewareStack(
             provider,
-            **stack_options(settings),
+            **stack_options(settings, provider),
             retry_seed=seed,
             recorder=recorder,
             cache=choice.cache,
