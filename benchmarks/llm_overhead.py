@@ -32,7 +32,9 @@ CPU per request over the same phase (from /proc).  Rows:
 Traced (an EventRecorder to a NullSink: building and stamping the events,
 not writing them) -> UsageMeter with the default price table -> Retry (4
 attempts) -> ConcurrencyLimit (= the concurrency) -> RateLimit (rpm and tpm
-so high that no call ever waits) -> Timeout (120 s) -> provider.  The sim's
+so high that no call ever waits) -> provider, whose transport bounds each
+attempt (``Timeouts(total=120)``, as ``rafa run`` builds an HTTP provider;
+in process, with no transport, a Timeout (120 s) layer does it).  The sim's
 answers are marked simulated, so UsageMeter prices them at 0 without looking
 the model up (a lookup is ~1 us; see middleware_overhead.py).
 
@@ -103,6 +105,7 @@ from rafa_async.llm import (
     RateLimit,
     Retry,
     Timeout,
+    Timeouts,
     Traced,
     UsageMeter,
 )
@@ -115,6 +118,7 @@ Kind = Literal["raw-aiohttp", "httpx", "adapter", "sim"]
 SEED = 0
 MODEL = "sim"
 STATE = Game24State.start([Fraction(n) for n in (4, 9, 10, 13)])
+ATTEMPT_TIMEOUT = 120.0
 RPM, TPM = 1e12, 1e15
 """Rate limits so high that no call ever waits: the bookkeeping's cost, not waiting's."""
 CPU_GOAL_US = 25.0
@@ -122,7 +126,8 @@ RATIO_GOAL = 2.0
 HEADERS = {"content-type": "application/json"}
 LEGEND = """\
 all mw = MiddlewareStack: Traced(EventRecorder(NullSink)) -> UsageMeter(DEFAULT_PRICES) -> Retry(4)
-  -> ConcurrencyLimit(conc.) -> RateLimit(rpm + tpm, never waits) -> Timeout(120 s) -> provider.
+  -> ConcurrencyLimit(conc.) -> RateLimit(rpm + tpm, never waits) -> provider, whose transport
+  bounds each attempt (Timeouts(total=120 s)); in process (f): a Timeout(120 s) layer instead.
 client CPU = the client process's user + kernel CPU in the timed phase / requests: the best round
   (the median in brackets); server CPU = sim-serve's in the same phase.  Each client process sends
   the same requests (a Game of 24 proposal with its rafa_intent, one sample each).
@@ -220,13 +225,19 @@ def wire_bodies(requests: Sequence[ChatRequest]) -> list[bytes]:
     return [encoder._http_request(r, stream=False).body for r in requests]
 
 
-def middleware(provider: LLM, client: Client, concurrency: int, workdir: Path) -> LLM:
+def middleware(
+    provider: LLM, client: Client, concurrency: int, workdir: Path, *, timeout: float | None
+) -> LLM:
+    """The stack a real run puts around ``provider``: with ``timeout`` None
+    when the provider's own transport bounds each attempt (HTTP providers, as
+    ``rafa run`` builds them: adapters.providers.stack_options)."""
     if client.stack == "none":
         return provider
     extra = client.stack == "all+cache+recorder"
     return MiddlewareStack(
         provider,
         max_concurrency=concurrency,
+        timeout=timeout,
         recorder=EventRecorder(NullSink()),
         prices=DEFAULT_PRICES,
         cache=workdir / "cache.sqlite" if extra else None,
@@ -286,8 +297,12 @@ async def our_adapter(
     base_url: str, client: Client, requests: Sequence[ChatRequest], concurrency: int, workdir: Path
 ) -> AsyncIterator[Send]:
     kind = AiohttpTransport if client.transport == "aiohttp" else H11Transport
-    transport = kind(max_connections_per_origin=concurrency)
-    llm = middleware(adapter(base_url, transport), client, concurrency, workdir)
+    # The transport bounds each attempt (Timeouts.total), so the stack adds no
+    # Timeout layer: what rafa run does for an HTTP provider.
+    transport = kind(
+        max_connections_per_origin=concurrency, timeouts=Timeouts(total=ATTEMPT_TIMEOUT)
+    )
+    llm = middleware(adapter(base_url, transport), client, concurrency, workdir, timeout=None)
     try:
         yield lambda i: llm.complete(requests[i])
     finally:
@@ -301,7 +316,8 @@ async def in_process_sim(
     client: Client, requests: Sequence[ChatRequest], concurrency: int, workdir: Path
 ) -> AsyncIterator[Send]:
     sim = simulated_llm(seed=SEED, latency=LatencyModel(scale=0.0))
-    llm = middleware(sim, client, concurrency, workdir)
+    # In process, nothing else bounds an attempt: the Timeout layer stays.
+    llm = middleware(sim, client, concurrency, workdir, timeout=ATTEMPT_TIMEOUT)
     yield lambda i: llm.complete(requests[i])
 
 
@@ -451,8 +467,8 @@ LAYERS: dict[str, Callable[[LLM, int], LLM]] = {
         sim, rpm=RPM, tpm=TPM, rpm_burst=RPM, tpm_burst=TPM
     ),
     "Timeout(120 s)": lambda sim, concurrency: Timeout(sim, 120.0),
-    "all mw (the stack of (b))": lambda sim, concurrency: middleware(
-        sim, CLIENTS["b"], concurrency, Path()
+    "all mw (the stack of (b), + Timeout)": lambda sim, concurrency: middleware(
+        sim, CLIENTS["b"], concurrency, Path(), timeout=ATTEMPT_TIMEOUT
     ),
 }
 
@@ -780,7 +796,7 @@ def main() -> None:
                 "figure: the median over rounds; samples keeps every round",
                 "all_middleware": "Traced(EventRecorder(NullSink)) -> UsageMeter(prices) -> "
                 "Retry(4) -> ConcurrencyLimit(concurrency) -> RateLimit(never waits) -> "
-                "Timeout(120 s) -> provider",
+                "provider (transport: Timeouts(total=120 s))",
             },
             "rows": [msgspec.to_builtins(r) for r in rows],
             "middleware_layers_us_over_bare_sim": layers,
