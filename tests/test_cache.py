@@ -271,3 +271,8 @@ async def test_stack_cache_keys_on_the_provider_identity(
         assert stack.cache is not None
         outcomes.append((stack.cache.hits, stack.cache.misses))
     assert outcomes == [(0, 1), (0, 1), (1, 0)]
+
+
+def test_a_cache_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"cannot open the response cache .*folder exists"):
+        Cache(EchoLLM(), tmp_path / "no" / "such" / "cache.sqlite")

@@ -226,3 +226,17 @@ def test_scenarios_lists_the_benchmarks_and_the_games() -> None:
     assert lines[0] == "game24"
     assert "901-1000" in result.stdout
     assert {"tictactoe", "connect4", "ipd"} <= set(lines)
+
+
+def test_a_provider_without_its_key_is_one_line_error_before_anything_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    result = rafa("run", "game24", "--provider", "anthropic:claude-3-5-haiku-latest", *FAST)
+    assert_one_line_error(result, "ANTHROPIC_API_KEY", "not set")
+
+
+def test_an_unopenable_cache_is_one_line_error(tmp_path: Path) -> None:
+    cache = tmp_path / "missing" / "cache.sqlite"
+    result = rafa("run", "game24", "--cache", str(cache), *FAST)
+    assert_one_line_error(result, "cannot open the response cache", "folder exists")

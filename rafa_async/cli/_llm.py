@@ -132,6 +132,11 @@ def choose_llm(
         fail(f"--replay-llm {replay}: no such cassette file")
     if stream and settings.simulated:
         fail("--stream is for HTTP providers; the in-process sim does not stream")
+    if replay is None:
+        try:
+            settings.api_key()  # a missing key is an input error: say so before starting
+        except ConfigError as error:
+            fail(str(error))
     return LLMChoice(settings, cache=cache, record=record, replay=replay, stream=stream)
 
 

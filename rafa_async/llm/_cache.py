@@ -93,7 +93,13 @@ class Cache:
         self._slow_lock = anyio.Lock()
 
     def _connect(self, busy_timeout_ms: int) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.OperationalError as error:
+            raise ConfigError(
+                f"cannot open the response cache {self.path} ({error}): check that its "
+                "folder exists and is writable"
+            ) from error
         try:
             db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
             if self.path != ":memory:":
