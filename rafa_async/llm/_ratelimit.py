@@ -80,6 +80,11 @@ class _Budget:
                     return max(ready, grant.time + WINDOW)
         return ready
 
+    def fits(self, amount: float, now: float) -> bool:
+        """Whether ``amount`` can be granted at ``now`` (``ready_at <= now``)."""
+        self._advance(now)
+        return self.level >= amount - _SLACK and self.total + amount <= self.limit
+
     def take(self, amount: float, now: float) -> _Grant:
         """Grant ``amount``; only right after ``ready_at(amount, now)`` said so."""
         self.level -= amount
@@ -197,7 +202,11 @@ class RateLimit:
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         tokens = self.estimate(request) if self._tokens is not None else 0
-        grant = await self.acquire(tokens)
+        now = anyio.current_time()
+        if not self._queue and self._fits_now(tokens, now):
+            grant = self._take(tokens, now)  # the common case: no queue, budget to spare
+        else:
+            grant = await self.acquire(tokens)
         try:
             response = await self._inner.complete(request)
         except RateLimited as error:
@@ -245,6 +254,20 @@ class RateLimit:
                 f"(tpm={budget.limit:g}, tpm_burst={budget.burst:g}): raise tpm or tpm_burst, "
                 "or lower the request's max_tokens"
             )
+
+    def _fits_now(self, tokens: int, now: float) -> bool:
+        """Whether one request and ``tokens`` can be granted at ``now`` (the
+        fast path of :meth:`acquire`, without computing a wait)."""
+        if now < self.paused_until:
+            return False
+        requests, budget = self._requests, self._tokens
+        if requests is not None and not requests.fits(1, now):
+            return False
+        if budget is not None:
+            if tokens > min(budget.limit, budget.burst):
+                return False  # acquire raises the clear error
+            return budget.fits(tokens, now)
+        return True
 
     def _ready_at(self, tokens: int, now: float) -> float:
         ready = self.paused_until
