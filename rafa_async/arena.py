@@ -67,6 +67,10 @@ class PlayConfig(msgspec.Struct, frozen=True, kw_only=True):
     concurrency: int = 8
     llm_concurrency: int = 256
     move_timeout: float | None = None
+    rotate: bool = False
+    """Rotate the players through the seats, one step a match (e.g. X and O
+    swap every match), so no player keeps the first move; each player keeps
+    its own memory wherever it sits, and results are reported per player."""
     latency: LatencyModel = LatencyModel()
     noise: NoiseModel | None = None
 
@@ -97,6 +101,7 @@ class MatchRecord(msgspec.Struct, kw_only=True):
     match: str
     phase: str
     seats: dict[str, str]
+    """Seat -> the kind of player who sat there in this match."""
     scores: dict[str, float]
     turns: int
     late: dict[str, int]
@@ -111,6 +116,9 @@ class MatchRecord(msgspec.Struct, kw_only=True):
     simulated: bool
     cost_usd: dict[str, float | None] = msgspec.field(default_factory=dict)
     """Per LLM seat: dollars by the price table (``None``: unknown; 0: sim)."""
+    seating: dict[str, str] = msgspec.field(default_factory=dict)
+    """Seat -> the player sitting there, named by the seat it was declared for
+    (differs from the seat only with ``rotate``)."""
 
 
 class SeatSummary(msgspec.Struct, kw_only=True):
@@ -128,6 +136,8 @@ class SeriesSummary(msgspec.Struct, kw_only=True):
     simulated: bool
     matches: int
     seats: list[SeatSummary]
+    """One line per player (named by its declared seat; with ``rotate``,
+    ``seat`` lists the seats it sat in, e.g. ``X/O``)."""
     llm_calls: int
     plans: int
     plans_cancelled: int
@@ -168,12 +178,14 @@ class _Series:
         self.memories = {seat: Memory() for seat, kind in config.seats.items() if kind in LLM_KINDS}
 
     def players(self, episode: int, phase: Phase) -> dict[str, Player]:
+        """Each seat's player in match ``episode``; a player is named by the
+        seat it was declared for (its memory follows it: see ``seating``)."""
         players: dict[str, Player] = {}
-        for seat, kind in self.config.seats.items():
-            memory = self.memories.get(seat)
+        for seat, who in seating(self.config, episode).items():
+            memory = self.memories.get(who)
             if memory is not None and phase == "eval":
                 memory = memory.copy()  # evaluation matches do not teach each other
-            players[seat] = self._player(seat, kind, episode, memory)
+            players[seat] = self._player(seat, self.config.seats[who], episode, memory)
         return players
 
     def _player(self, seat: str, kind: str, episode: int, memory: Memory | None) -> Player:
@@ -237,6 +249,17 @@ async def play_series(
     return records, summarize(config, records, anyio.current_time() - started)
 
 
+def seating(config: PlayConfig, episode: int) -> dict[str, str]:
+    """Seat -> the player (named by its declared seat) who sits there in match
+    ``episode``: the declared seats, or with ``rotate`` shifted by one seat a
+    match."""
+    declared = list(config.seats)
+    if not config.rotate:
+        return {seat: seat for seat in declared}
+    n = len(declared)
+    return {seat: declared[(i - episode) % n] for i, seat in enumerate(declared)}
+
+
 async def _play_one(
     config: PlayConfig,
     spec: GameSpec,
@@ -263,11 +286,13 @@ async def _play_one(
         ) as match:
             result = await match.run()
     stats = [p.stats for p in players.values() if isinstance(p, RafaPlayer | DirectPlayer)]
+    seated = seating(config, episode)
     return MatchRecord(
         game=config.game,
         match=match_id,
         phase=phase,
-        seats=dict(config.seats),
+        seats={seat: config.seats[who] for seat, who in seated.items()},
+        seating=seated,
         scores=result.scores,
         turns=result.turns,
         late=result.late,
@@ -282,8 +307,8 @@ async def _play_one(
         simulated=config.provider == "sim" or scope.calls.simulated > 0,
         cost_usd={
             seat: result.calls[seat].cost
-            for seat, kind in config.seats.items()
-            if kind in LLM_KINDS
+            for seat, who in seated.items()
+            if config.seats[who] in LLM_KINDS
         },
     )
 
@@ -302,17 +327,19 @@ class _Tee:
 def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -> SeriesSummary:
     evaluation = [r for r in records if r.phase == "eval"] or list(records)
     seats = []
-    for seat, kind in config.seats.items():
-        scores = [r.scores[seat] for r in evaluation]
+    for who, kind in config.seats.items():
+        # Where this player sat in each match (its declared seat, unless rotating).
+        where = [_seat_of(r, who) for r in evaluation]
+        scores = [r.scores[seat] for r, seat in zip(evaluation, where, strict=True)]
         seats.append(
             SeatSummary(
-                seat=seat,
+                seat="/".join(dict.fromkeys(where)) if config.rotate else who,
                 kind=kind,
                 wins=sum(s == 1.0 for s in scores),
                 draws=sum(s == 0.5 for s in scores),
                 losses=sum(s == 0.0 for s in scores),
                 mean_score=sum(scores) / len(scores) if scores else 0.0,
-                cost_usd=total_cost(r.cost_usd.get(seat, 0.0) for r in records),
+                cost_usd=total_cost(r.cost_usd.get(_seat_of(r, who), 0.0) for r in records),
             )
         )
     hits = sum(r.speculation_hits for r in records)
@@ -328,6 +355,10 @@ def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -
         speculation_hit_rate=hits / tried if tried else None,
         wall_s=round(wall, 3),
     )
+
+
+def _seat_of(record: MatchRecord, who: str) -> str:
+    return next((seat for seat, sitting in record.seating.items() if sitting == who), who)
 
 
 class ReplayCheck(msgspec.Struct, kw_only=True):

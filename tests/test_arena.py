@@ -232,3 +232,43 @@ def test_a_gridworld_series_shows_shares_not_wins_and_replays(tmp_path: Path) ->
 async def test_a_real_provider_must_be_passed_in_not_named(anyio_backend: Any) -> None:
     with pytest.raises(ConfigError, match="provider 'openai:gpt-4o-mini' is not built in process"):
         await play_series(config(provider="openai:gpt-4o-mini"))
+
+
+# -- rotating seats ------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_rotate_swaps_the_players_seats_every_match(anyio_backend: Any) -> None:
+    records, _ = await play_series(config(rotate=True))
+    assert [r.seats for r in records] == [
+        {"X": "rafa", "O": "random"},
+        {"X": "random", "O": "rafa"},
+    ] * 3
+    assert records[1].seating == {"X": "O", "O": "X"}
+
+
+@pytest.mark.anyio
+async def test_rotated_results_are_reported_per_player(anyio_backend: Any) -> None:
+    records, summary = await play_series(config(rotate=True, seats={"X": "rafa", "O": "perfect"}))
+    rafa, perfect = summary.seats
+    assert (rafa.kind, rafa.seat) == ("rafa", "X/O")
+    assert (perfect.kind, perfect.seat) == ("perfect", "O/X")
+    evaluation = [r for r in records if r.phase == "eval"]
+    rafa_scores = [r.scores["X" if r.seats["X"] == "rafa" else "O"] for r in evaluation]
+    assert rafa.mean_score == pytest.approx(sum(rafa_scores) / len(rafa_scores))
+    assert rafa.wins + rafa.draws + rafa.losses == len(evaluation)
+    assert rafa.losses == perfect.wins
+
+
+def test_a_rotated_series_replays_identically(tmp_path: Path) -> None:
+    log = tmp_path / "rotated.jsonl"
+    result = runner.invoke(
+        app,
+        ["play", "tictactoe", "--rotate", "--episodes", "3", "--latency-scale", "0",
+         "--no-progress", "--log", str(log)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "seats rotate every match" in result.output
+    assert "X/O" in result.output
+    replayed = runner.invoke(app, ["play", "--replay", str(log), "--backend", "asyncio"])
+    assert "3 identical, 0 different" in replayed.output

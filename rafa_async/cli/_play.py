@@ -117,6 +117,14 @@ def play(
     concurrency: Annotated[
         int, typer.Option(help="Evaluation matches played at once.", rich_help_panel=SERIES)
     ] = 8,
+    rotate: Annotated[
+        bool,
+        typer.Option(
+            help="Rotate the players through the seats every match (X and O swap), and "
+            "report per player.",
+            rich_help_panel=SERIES,
+        ),
+    ] = False,
     move_timeout: Annotated[
         float | None,
         typer.Option(
@@ -219,6 +227,7 @@ def play(
             speculate=speculate,
             concurrency=concurrency,
             move_timeout=move_timeout,
+            rotate=rotate,
             latency=latency,
         )
         config.validate()
@@ -268,6 +277,8 @@ def play(
 
 def print_series(summary: SeriesSummary, config: PlayConfig) -> None:
     title = f"{summary.game} · {summary.matches} matches"
+    if config.rotate:
+        title += " · seats rotate every match"
     if summary.simulated and any(k in LLM_KINDS for k in config.seats.values()):
         out.print(f"[bold yellow]{SIM_LABEL}[/]")
         title += " · [bold yellow]SIMULATED LLM[/]"
