@@ -39,7 +39,7 @@ from rafa_async._errors import (
 from rafa_async.adapters._http_errors import ErrorMapper, ServerError
 from rafa_async.llm._http import HttpRequest, HttpStream, HttpTransport, Timeouts
 from rafa_async.llm._sse import SSEDecoder, SSEEvent
-from rafa_async.llm._transports import default_transport
+from rafa_async.llm._transports import TransportKind, default_transport
 from rafa_async.llm._types import (
     ChatRequest,
     ChatResponse,
@@ -226,7 +226,8 @@ class HttpChatProvider(ABC):
     the adapter's ``model``.
 
     An adapter given a ``transport`` leaves it to its owner; one that makes
-    its own (:func:`~rafa_async.llm.default_transport`, with ``timeouts``)
+    its own (:func:`~rafa_async.llm.default_transport`, of ``transport_kind``
+    and with ``timeouts``)
     closes it in :meth:`aclose` (or ``async with adapter:``).  ``timeouts``
     ``total`` bounds each attempt, as the ``Timeout`` middleware would, at no
     extra cost: the transport times every exchange anyway.
@@ -248,6 +249,7 @@ class HttpChatProvider(ABC):
         extra_body: Mapping[str, object],
         transport: HttpTransport | None,
         timeouts: Timeouts | None,
+        transport_kind: TransportKind,
         send_intent: bool,
         stream_completions: bool,
     ) -> None:
@@ -275,6 +277,7 @@ class HttpChatProvider(ABC):
         self._transport = transport
         self._owns_transport = transport is None
         self._timeouts = timeouts
+        self._transport_kind: TransportKind = transport_kind
         self.bounds_each_attempt = (
             transport is None and timeouts is not None and timeouts.total is not None
         )
@@ -395,7 +398,7 @@ class HttpChatProvider(ABC):
     def _get_transport(self) -> HttpTransport:
         # Made lazily, inside the event loop: which transport fits depends on it.
         if self._transport is None:
-            self._transport = default_transport(timeouts=self._timeouts)
+            self._transport = default_transport(kind=self._transport_kind, timeouts=self._timeouts)
         return self._transport
 
     def model_for(self, request: ChatRequest) -> str:

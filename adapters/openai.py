@@ -21,6 +21,7 @@ import msgspec
 from rafa_async.adapters._http_chat import HttpChatProvider, StreamDecoder, chat_response
 from rafa_async.llm._http import HttpTransport, Timeouts
 from rafa_async.llm._sse import SSEEvent
+from rafa_async.llm._transports import TransportKind
 from rafa_async.llm._types import ChatRequest, ChatResponse, Intent, Message
 
 __all__ = ["OpenAIChat"]
@@ -145,6 +146,7 @@ class OpenAIChat(HttpChatProvider):
         extra_body: Mapping[str, object] | None = None,
         transport: HttpTransport | None = None,
         timeouts: Timeouts | None = None,
+        transport_kind: TransportKind = "auto",
         send_intent: bool = False,
         stream_completions: bool = False,
         name: str = "openai",
@@ -158,6 +160,7 @@ class OpenAIChat(HttpChatProvider):
             extra_body=extra_body or {},
             transport=transport,
             timeouts=timeouts,
+            transport_kind=transport_kind,
             send_intent=send_intent,
             stream_completions=stream_completions,
         )

@@ -22,6 +22,7 @@ from rafa_async.adapters.anthropic import AnthropicChat
 from rafa_async.adapters.openai import OpenAIChat
 from rafa_async.llm import DEFAULT_PRICES, LLM, HttpTransport, ModelPrice, PriceTable, Timeouts
 from rafa_async.llm._config import ProviderSettings
+from rafa_async.llm._transports import TransportKind
 
 
 def make_provider(
@@ -30,13 +31,16 @@ def make_provider(
     sim: Callable[[], LLM],
     stream: bool = False,
     transport: HttpTransport | None = None,
+    transport_kind: TransportKind = "auto",
 ) -> LLM:
     """The provider ``settings`` describe; ``sim()`` builds the in-process
     simulated LLM when the kind is ``sim`` (it depends on the scenario).
 
     ``stream`` makes every call a streamed one (so each response carries its
-    time to first token).  Raises :class:`~rafa_async.ConfigError` naming the
-    variable if the provider needs a key and it is not set.
+    time to first token).  ``transport_kind`` picks the HTTP transport the
+    adapter makes (``auto``: aiohttp on asyncio, h11 on trio).  Raises
+    :class:`~rafa_async.ConfigError` naming the variable if the provider needs
+    a key and it is not set.
     """
     if settings.kind == "sim":
         return sim()
@@ -48,6 +52,7 @@ def make_provider(
         "api_key_env": settings.api_key_env,
         "extra_headers": settings.headers,
         "transport": transport,
+        "transport_kind": transport_kind,
         # The transport bounds each attempt (what the Timeout middleware would
         # do, for ~16-20 us less a call): see stack_options.
         "timeouts": Timeouts(total=settings.timeout),

@@ -622,10 +622,10 @@ async def test_an_adapter_closes_only_the_transport_it_made(
     anyio_backend: Any, wire: Wire, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     made: list[MockTransport] = []
-    asked: list[Timeouts | None] = []
+    asked: list[tuple[str, Timeouts | None]] = []
 
-    def default_transport(*, timeouts: Timeouts | None = None) -> MockTransport:
-        asked.append(timeouts)
+    def default_transport(*, kind: str = "auto", timeouts: Timeouts | None = None) -> MockTransport:
+        asked.append((kind, timeouts))
         made.append(answering(json_response(wire.ok("ok"))))
         return made[-1]
 
@@ -636,7 +636,7 @@ async def test_an_adapter_closes_only_the_transport_it_made(
     assert len(made) == 1
     assert made[0].closed
     assert len(made[0].requests) == 2
-    assert asked == [None]
+    assert asked == [("auto", None)]
 
     given = answering(json_response(wire.ok("ok")))
     async with wire.make(given) as llm:

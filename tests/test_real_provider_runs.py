@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import Server, rafa, start_sim_serve, stop
+from support import Server, assert_one_line_error, rafa, start_sim_serve, stop
 
 pytestmark = pytest.mark.slow
 
@@ -119,3 +119,25 @@ def test_an_api_key_reaches_no_output_trace_cassette_or_log(
     for path in files.values():
         assert path.stat().st_size > 0
         assert SECRET not in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("transport", "backend"), [("h11", "asyncio"), ("aiohttp", "asyncio"), ("h11", "trio")]
+)
+def test_every_transport_gives_the_same_results(
+    server: Server, tmp_path: Path, transport: str, backend: str
+) -> None:
+    out, local = tmp_path / "out.jsonl", tmp_path / "local.jsonl"
+    over_http = rafa(
+        "run", "game24", "--puzzles", "901", *via_http(server), "--transport", transport,
+        "--backend", backend, "--no-progress", "--out", str(out),
+    )  # fmt: skip
+    assert over_http.exit_code == 0, over_http.output
+    assert rafa("run", "game24", "--puzzles", "901", "--latency-scale", "0", "--no-progress",
+                "--out", str(local)).exit_code == 0  # fmt: skip
+    assert [outcome(r) for r in records(out)] == [outcome(r) for r in records(local)]
+
+
+def test_aiohttp_on_trio_is_one_line_error(server: Server) -> None:
+    result = rafa("run", "game24", *via_http(server), "--transport", "aiohttp", "--backend", "trio")
+    assert_one_line_error(result, "--transport aiohttp runs only on asyncio")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +34,7 @@ from rafa_async.llm import (
     ChatResponse,
     MiddlewareStack,
     ProviderSettings,
+    TransportKind,
 )
 
 ProviderOption = Annotated[
@@ -73,6 +75,22 @@ StreamOption = Annotated[
         rich_help_panel=PROVIDER,
     ),
 ]
+
+
+class TransportChoice(StrEnum):
+    auto = "auto"
+    aiohttp = "aiohttp"
+    h11 = "h11"
+
+
+TransportOption = Annotated[
+    TransportChoice,
+    typer.Option(
+        help="HTTP transport: auto (aiohttp on asyncio, h11 on trio), aiohttp (asyncio "
+        "only) or h11 (an anyio-native pool, either backend).",
+        rich_help_panel=PROVIDER,
+    ),
+]
 SendIntentOption = Annotated[
     bool | None,
     typer.Option(
@@ -93,6 +111,7 @@ class LLMChoice:
     record: Path | None = None
     replay: Path | None = None
     stream: bool = False
+    transport: TransportKind = "auto"
 
     @property
     def label(self) -> str:
@@ -115,6 +134,8 @@ def choose_llm(
     record: Path | None,
     replay: Path | None,
     stream: bool,
+    transport: TransportChoice = TransportChoice.auto,
+    backend: str = "trio",
 ) -> LLMChoice:
     """Resolve the options; one ``error:`` line (exit 2) if any is wrong."""
     _, settings = cli_provider_settings(
@@ -132,12 +153,21 @@ def choose_llm(
         fail(f"--replay-llm {replay}: no such cassette file")
     if stream and settings.simulated:
         fail("--stream is for HTTP providers; the in-process sim does not stream")
+    if transport is TransportChoice.aiohttp and backend != "asyncio":
+        fail("--transport aiohttp runs only on asyncio: add --backend asyncio, or use h11")
     if replay is None:
         try:
             settings.api_key()  # a missing key is an input error: say so before starting
         except ConfigError as error:
             fail(str(error))
-    return LLMChoice(settings, cache=cache, record=record, replay=replay, stream=stream)
+    return LLMChoice(
+        settings,
+        cache=cache,
+        record=record,
+        replay=replay,
+        stream=stream,
+        transport=transport.value,
+    )
 
 
 class _Offline:
@@ -164,7 +194,9 @@ async def open_llm(
         if choice.replay is not None:
             provider: LLM = _Offline()
         else:
-            provider = make_provider(settings, sim=sim, stream=choice.stream)
+            provider = make_provider(
+                settings, sim=sim, stream=choice.stream, transport_kind=choice.transport
+            )
             aclose = getattr(provider, "aclose", None)
             if aclose is not None:
                 stack.push_async_callback(aclose)

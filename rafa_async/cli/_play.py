@@ -43,6 +43,8 @@ from rafa_async.cli._llm import (
     ReplayOption,
     SendIntentOption,
     StreamOption,
+    TransportChoice,
+    TransportOption,
     choose_llm,
     llm_caption,
     open_llm,
@@ -142,6 +144,7 @@ def play(
     record_llm: RecordOption = None,
     replay_llm: ReplayOption = None,
     stream: StreamOption = False,
+    transport: TransportOption = TransportChoice.auto,
     seed: Annotated[
         int, typer.Option(help="Seed of the sim and the policies.", rich_help_panel=LLM)
     ] = 0,
@@ -213,6 +216,8 @@ def play(
         record=record_llm,
         replay=replay_llm,
         stream=stream,
+        transport=transport,
+        backend=backend.value,
     )
     try:
         config = PlayConfig(

@@ -41,6 +41,8 @@ from rafa_async.cli._llm import (
     ReplayOption,
     SendIntentOption,
     StreamOption,
+    TransportChoice,
+    TransportOption,
     choose_llm,
     llm_caption,
     open_llm,
@@ -108,6 +110,7 @@ def run(
     record_llm: RecordOption = None,
     replay_llm: ReplayOption = None,
     stream: StreamOption = False,
+    transport: TransportOption = TransportChoice.auto,
     seed: Annotated[
         int,
         typer.Option(
@@ -163,6 +166,8 @@ def run(
         record=record_llm,
         replay=replay_llm,
         stream=stream,
+        transport=transport,
+        backend=backend.value,
     )
     config = ExperimentConfig(
         scenario=scenario,
