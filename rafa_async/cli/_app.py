@@ -40,7 +40,7 @@ err = Console(stderr=True)
 
 AGENT = "Agent and search"
 TASKS = "Tasks"
-LLM = "LLM"
+LLM = "Simulated LLM"
 EXECUTION = "Execution"
 OUTPUT = "Output"
 

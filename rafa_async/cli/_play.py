@@ -62,7 +62,7 @@ from rafa_async.scenarios import GAMES, get_game, simulated_llm
 
 SEATS = "Seats"
 SERIES = "Series"
-LLM = "LLM"
+LLM = "RAFA and the simulated LLM"
 OUTPUT = "Output"
 
 
