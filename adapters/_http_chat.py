@@ -226,8 +226,9 @@ class HttpChatProvider(ABC):
     the adapter's ``model``.
 
     An adapter given a ``transport`` leaves it to its owner; one that makes
-    its own (:func:`~rafa_async.llm.default_transport`, of ``transport_kind``
-    and with ``timeouts``)
+    its own (:func:`~rafa_async.llm.default_transport`, of ``transport_kind``,
+    with ``timeouts`` and a pool of ``max_connections``: size it to the calls
+    in flight, or calls queue for a connection)
     closes it in :meth:`aclose` (or ``async with adapter:``).  ``timeouts``
     ``total`` bounds each attempt, as the ``Timeout`` middleware would, at no
     extra cost: the transport times every exchange anyway.
@@ -250,6 +251,7 @@ class HttpChatProvider(ABC):
         transport: HttpTransport | None,
         timeouts: Timeouts | None,
         transport_kind: TransportKind,
+        max_connections: int,
         send_intent: bool,
         stream_completions: bool,
     ) -> None:
@@ -278,6 +280,7 @@ class HttpChatProvider(ABC):
         self._owns_transport = transport is None
         self._timeouts = timeouts
         self._transport_kind: TransportKind = transport_kind
+        self._max_connections = max_connections
         self.bounds_each_attempt = (
             transport is None and timeouts is not None and timeouts.total is not None
         )
@@ -398,7 +401,11 @@ class HttpChatProvider(ABC):
     def _get_transport(self) -> HttpTransport:
         # Made lazily, inside the event loop: which transport fits depends on it.
         if self._transport is None:
-            self._transport = default_transport(kind=self._transport_kind, timeouts=self._timeouts)
+            self._transport = default_transport(
+                kind=self._transport_kind,
+                timeouts=self._timeouts,
+                max_connections_per_origin=self._max_connections,
+            )
         return self._transport
 
     def model_for(self, request: ChatRequest) -> str:

@@ -184,6 +184,7 @@ class AnthropicChat(HttpChatProvider):
         transport: HttpTransport | None = None,
         timeouts: Timeouts | None = None,
         transport_kind: TransportKind = "auto",
+        max_connections: int = 64,
         send_intent: bool = False,
         stream_completions: bool = False,
         name: str = "anthropic",
@@ -200,6 +201,7 @@ class AnthropicChat(HttpChatProvider):
             transport=transport,
             timeouts=timeouts,
             transport_kind=transport_kind,
+            max_connections=max_connections,
             send_intent=send_intent,
             stream_completions=stream_completions,
         )

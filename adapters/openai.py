@@ -147,6 +147,7 @@ class OpenAIChat(HttpChatProvider):
         transport: HttpTransport | None = None,
         timeouts: Timeouts | None = None,
         transport_kind: TransportKind = "auto",
+        max_connections: int = 64,
         send_intent: bool = False,
         stream_completions: bool = False,
         name: str = "openai",
@@ -161,6 +162,7 @@ class OpenAIChat(HttpChatProvider):
             transport=transport,
             timeouts=timeouts,
             transport_kind=transport_kind,
+            max_connections=max_connections,
             send_intent=send_intent,
             stream_completions=stream_completions,
         )

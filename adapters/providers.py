@@ -53,6 +53,8 @@ def make_provider(
         "extra_headers": settings.headers,
         "transport": transport,
         "transport_kind": transport_kind,
+        # One connection per call in flight: fewer would queue calls for a socket.
+        "max_connections": settings.max_concurrency,
         # The transport bounds each attempt (what the Timeout middleware would
         # do, for ~16-20 us less a call): see stack_options.
         "timeouts": Timeouts(total=settings.timeout),

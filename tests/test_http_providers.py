@@ -622,10 +622,12 @@ async def test_an_adapter_closes_only_the_transport_it_made(
     anyio_backend: Any, wire: Wire, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     made: list[MockTransport] = []
-    asked: list[tuple[str, Timeouts | None]] = []
+    asked: list[tuple[str, Timeouts | None, int]] = []
 
-    def default_transport(*, kind: str = "auto", timeouts: Timeouts | None = None) -> MockTransport:
-        asked.append((kind, timeouts))
+    def default_transport(
+        *, kind: str = "auto", timeouts: Timeouts | None = None, max_connections_per_origin: int
+    ) -> MockTransport:
+        asked.append((kind, timeouts, max_connections_per_origin))
         made.append(answering(json_response(wire.ok("ok"))))
         return made[-1]
 
@@ -636,7 +638,7 @@ async def test_an_adapter_closes_only_the_transport_it_made(
     assert len(made) == 1
     assert made[0].closed
     assert len(made[0].requests) == 2
-    assert asked == [("auto", None)]
+    assert asked == [("auto", None, 64)]
 
     given = answering(json_response(wire.ok("ok")))
     async with wire.make(given) as llm:
