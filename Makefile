@@ -44,6 +44,7 @@ bench: $(UV)
 	$(UV) run --locked --extra bench python benchmarks/bus_throughput.py
 	$(UV) run --locked --extra bench python benchmarks/cancel_latency.py
 	$(UV) run --locked --extra bench python benchmarks/scale_gridworld.py
+	$(UV) run --locked --extra bench python benchmarks/middleware_overhead.py
 	$(UV) run --locked --extra bench python benchmarks/llm_overhead.py
 
 clean:
