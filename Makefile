@@ -11,7 +11,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON_EXE)
 
-.PHONY: demo test lint typecheck bench sync clean
+.PHONY: demo test lint typecheck bench sync lock clean
 
 $(UV):
 	$(PYTHON_EXE) -m venv $(BOOT)
@@ -20,10 +20,20 @@ $(UV):
 sync: $(UV)
 	$(UV) sync --locked --quiet
 
+# The lock: uv.lock (what uv installs from) and pylock.toml, the same pins in
+# the standard PEP 751 format (with hashes) for pip and other tools.
+# `make test` fails if pylock.toml does not match uv.lock.
+PYLOCK_ARGS := --format pylock.toml --all-extras --all-groups --no-emit-project --no-header --quiet
+lock: $(UV)
+	$(UV) lock
+	$(UV) export --locked $(PYLOCK_ARGS) -o pylock.toml
+
 demo: sync
 	$(UV) run --locked rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
 
 test: sync
+	$(UV) export --locked $(PYLOCK_ARGS) | diff -q - pylock.toml > /dev/null \
+	  || { echo "pylock.toml is stale: run make lock"; exit 1; }
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy
