@@ -13,6 +13,7 @@ from support import EchoLLM
 from rafa_async import (
     CassetteMismatch,
     ConfigError,
+    ConnectFailed,
     LLMError,
     MalformedResponse,
     ProviderError,
@@ -118,8 +119,10 @@ async def test_replay_does_not_depend_on_arrival_order(anyio_backend: Any, tmp_p
         RateLimited("slow down", retry_after=3.5),
         MalformedResponse("no answer line", text="hmm, 24?"),
         LLMError("odd"),
+        ProviderError("no quota left", status=429, fatal=True),
+        ConnectFailed("could not connect"),
     ],
-    ids=["503", "400", "429", "malformed", "llm-error"],
+    ids=["503", "400", "429", "malformed", "llm-error", "quota", "unreachable"],
 )
 async def test_recorded_errors_replay_as_the_same_typed_error(
     anyio_backend: Any, tmp_path: Path, error: LLMError
@@ -134,6 +137,7 @@ async def test_recorded_errors_replay_as_the_same_typed_error(
     again = replayed.value
     assert str(again) == str(error)
     assert again.retryable == error.retryable
+    assert again.fatal == error.fatal
     for name in ("status", "retry_after", "text"):
         assert getattr(again, name, None) == getattr(error, name, None)
 

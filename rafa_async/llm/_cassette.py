@@ -59,6 +59,9 @@ class RecordedError(msgspec.Struct, frozen=True, kw_only=True):
     status: int | None = None
     retry_after: float | None = None
     text: str = ""
+    fatal: bool | None = None
+    """Whether no later call could succeed either (``LLMError.fatal``);
+    ``None`` in cassettes written before it was recorded."""
 
 
 class CassetteEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -96,6 +99,7 @@ def record_error(error: LLMError) -> RecordedError:
         status=getattr(error, "status", None),
         retry_after=getattr(error, "retry_after", None),
         text=getattr(error, "text", ""),
+        fatal=error.fatal,
     )
 
 
@@ -103,6 +107,8 @@ def rebuild_error(recorded: RecordedError) -> LLMError:
     cls = _BY_NAME.get(recorded.type, LLMError)
     error = _REBUILD[cls](recorded)
     error.retryable = recorded.retryable
+    if recorded.fatal is not None:
+        error.fatal = recorded.fatal
     return error
 
 
