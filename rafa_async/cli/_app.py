@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, NoReturn, TypeVar
+from typing import IO, Annotated, NoReturn, TypeVar
 
 import anyio
 import structlog
@@ -65,6 +65,14 @@ class Switching(StrEnum):
 class LogFormat(StrEnum):
     console = "console"
     json = "json"
+
+
+LogFormatOption = Annotated[
+    LogFormat, typer.Option(help="Log renderer on stderr.", rich_help_panel=OUTPUT)
+]
+LogLevelOption = Annotated[
+    str, typer.Option(help="debug, info, warning or error.", rich_help_panel=OUTPUT)
+]
 
 
 def fail(message: str) -> NoReturn:

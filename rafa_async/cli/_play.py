@@ -25,8 +25,11 @@ from rafa_async.arena import (
     replay_log,
 )
 from rafa_async.cli._app import (
+    OUTPUT,
     Backend,
     LogFormat,
+    LogFormatOption,
+    LogLevelOption,
     app,
     err,
     fail,
@@ -63,7 +66,6 @@ from rafa_async.scenarios import GAMES, get_game, simulated_llm
 SEATS = "Seats"
 SERIES = "Series"
 LLM = "RAFA and the simulated LLM"
-OUTPUT = "Output"
 
 
 def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dict[str, str]:
@@ -187,8 +189,8 @@ def play(
             rich_help_panel=OUTPUT,
         ),
     ] = None,
-    log_format: Annotated[LogFormat, typer.Option(rich_help_panel=OUTPUT)] = LogFormat.console,
-    log_level: Annotated[str, typer.Option(rich_help_panel=OUTPUT)] = "warning",
+    log_format: LogFormatOption = LogFormat.console,
+    log_level: LogLevelOption = "warning",
     progress: Annotated[
         bool, typer.Option(help="Show a progress bar.", rich_help_panel=OUTPUT)
     ] = True,

@@ -23,6 +23,8 @@ from rafa_async.cli._app import (
     AgentName,
     Backend,
     LogFormat,
+    LogFormatOption,
+    LogLevelOption,
     Switching,
     app,
     err,
@@ -138,12 +140,8 @@ def run(
             rich_help_panel=OUTPUT,
         ),
     ] = None,
-    log_format: Annotated[
-        LogFormat, typer.Option(help="Log renderer on stderr.", rich_help_panel=OUTPUT)
-    ] = LogFormat.console,
-    log_level: Annotated[
-        str, typer.Option(help="debug, info, warning or error.", rich_help_panel=OUTPUT)
-    ] = "warning",
+    log_format: LogFormatOption = LogFormat.console,
+    log_level: LogLevelOption = "warning",
     progress: Annotated[
         bool, typer.Option(help="Show a progress bar.", rich_help_panel=OUTPUT)
     ] = True,

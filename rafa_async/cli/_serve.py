@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import anyio
 import typer
 
-from rafa_async.cli._app import LogFormat, app, fail, out, sim_latency, start_logging
+from rafa_async.cli._app import (
+    LogFormat,
+    LogFormatOption,
+    LogLevelOption,
+    app,
+    fail,
+    out,
+    sim_latency,
+    start_logging,
+)
 from rafa_async.llm import SIM_LABEL, FaultModel, SimLLM
 from rafa_async.scenarios import simulated_llm
 
@@ -19,7 +28,6 @@ if TYPE_CHECKING:
 SERVER = "Server"
 SIM = "Simulated LLM"
 FAULTS = "Faults (all off by default)"
-OUTPUT = "Output"
 
 
 def fault_model(
@@ -136,12 +144,8 @@ def sim_serve(
     hang_seconds: Annotated[
         float, typer.Option(help="How long a hanging attempt hangs.", rich_help_panel=FAULTS)
     ] = 600.0,
-    log_format: Annotated[
-        LogFormat, typer.Option(help="Log renderer on stderr.", rich_help_panel=OUTPUT)
-    ] = LogFormat.console,
-    log_level: Annotated[
-        str, typer.Option(help="debug, info, warning or error.", rich_help_panel=OUTPUT)
-    ] = "warning",
+    log_format: LogFormatOption = LogFormat.console,
+    log_level: LogLevelOption = "warning",
 ) -> None:
     """Serve the SIMULATED LLM as an OpenAI-compatible API (/v1/chat/completions, /v1/models).
 
