@@ -37,17 +37,18 @@ async def for_each_limited(
             for _ in range(min(limit, len(items))):
                 tg.start_soon(worker)
     except BaseExceptionGroup as group:
-        errors = _leaves(group)
+        errors = exception_leaves(group)
         if errors and all(isinstance(e, RafaError) for e in errors):
             raise errors[0] from None
         raise
 
 
-def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+def exception_leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    """The exceptions in ``group`` and its nested groups, in order."""
     leaves: list[BaseException] = []
     for error in group.exceptions:
         if isinstance(error, BaseExceptionGroup):
-            leaves.extend(_leaves(error))
+            leaves.extend(exception_leaves(error))
         else:
             leaves.append(error)
     return leaves

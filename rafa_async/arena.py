@@ -44,7 +44,7 @@ from rafa_async._events import (
 from rafa_async._match import Player, open_match
 from rafa_async.agents import DirectPlayer, Memory, PolicyPlayer, RafaPlayer
 from rafa_async.llm import LLM, LatencyModel, NoiseModel
-from rafa_async.llm._middleware import total_cost, with_middleware
+from rafa_async.llm._middleware import run_stack, total_cost
 from rafa_async.planners import MPCPlanner
 from rafa_async.scenarios import GameSpec, get_game, simulated_llm
 
@@ -161,15 +161,10 @@ class _Series:
             self.trace = EventRecorder(trace)
         self.config = config
         self.spec = spec
-        if llm is None:
-            if config.provider != "sim":
-                raise ConfigError(
-                    f"provider {config.provider!r} is not built in process: pass llm= (see "
-                    "rafa_async.adapters.providers.make_provider), or use the rafa CLI"
-                )
-            llm = simulated_llm(seed=config.seed, noise=config.noise, latency=config.latency)
-        self.llm = with_middleware(
+        self.llm = run_stack(
             llm,
+            provider=config.provider,
+            sim=lambda: simulated_llm(seed=config.seed, noise=config.noise, latency=config.latency),
             max_concurrency=config.llm_concurrency,
             timeout=120.0,
             retry_seed=config.seed,

@@ -27,7 +27,7 @@ from rafa_async.agents import (
     SwitchOnSurprise,
 )
 from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM
-from rafa_async.llm._middleware import total_cost, with_middleware
+from rafa_async.llm._middleware import run_stack, total_cost
 from rafa_async.planners import BeamPlanner
 from rafa_async.scenarios import get_scenario, simulated_llm
 from rafa_async.scenarios.game24 import Game24Record, Puzzle
@@ -152,15 +152,6 @@ async def run_task(
     )
 
 
-def _default_llm(provider: str, sim: Callable[[], LLM]) -> LLM:
-    if provider != "sim":
-        raise ConfigError(
-            f"provider {provider!r} is not built in process: pass llm= (see "
-            "rafa_async.adapters.providers.make_provider), or use the rafa CLI"
-        )
-    return sim()
-
-
 async def run_experiment(
     config: ExperimentConfig,
     *,
@@ -180,8 +171,10 @@ async def run_experiment(
     config.validate()
     tasks = get_scenario(config.scenario).tasks(config.tasks)
     recorder = recorder if recorder is not None else EventRecorder()
-    stack = with_middleware(
-        llm if llm is not None else _default_llm(config.provider, lambda: build_llm(config)),
+    stack = run_stack(
+        llm,
+        provider=config.provider,
+        sim=lambda: build_llm(config),
         max_concurrency=config.max_llm_concurrency,
         timeout=config.llm_timeout,
         retry_seed=config.seed,

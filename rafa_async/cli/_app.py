@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from rafa_async._concurrency import exception_leaves
 from rafa_async._errors import RafaError
 from rafa_async._events import JsonlSink, MsgpackSink, open_sink
 from rafa_async._logging import configure_logging
@@ -89,21 +90,10 @@ def run_or_fail(main: Callable[[], Awaitable[T]], backend: str) -> T:
     except RafaError as error:
         fail(str(error))
     except BaseExceptionGroup as group:
-        first = _first_rafa_error(group)
+        first = next((e for e in exception_leaves(group) if isinstance(e, RafaError)), None)
         if first is None:
             raise
         fail(str(first))
-
-
-def _first_rafa_error(group: BaseExceptionGroup[BaseException]) -> RafaError | None:
-    for error in group.exceptions:
-        if isinstance(error, RafaError):
-            return error
-        if isinstance(error, BaseExceptionGroup):
-            found = _first_rafa_error(error)
-            if found is not None:
-                return found
-    return None
 
 
 def start_logging(fmt: LogFormat, level: str) -> None:

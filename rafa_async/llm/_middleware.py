@@ -17,7 +17,7 @@ import itertools
 import os
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import anyio
 import structlog
@@ -409,18 +409,33 @@ class MiddlewareStack:
         await self.aclose()
 
 
-def with_middleware(
-    llm: LLM,
+def run_stack(
+    llm: LLM | None,
     *,
+    provider: str,
+    sim: Callable[[], LLM],
     max_concurrency: int,
     timeout: float | None,
     retry_seed: int,
     recorder: EventRecorder | None,
 ) -> MiddlewareStack:
-    """``llm`` itself if it is already a :class:`MiddlewareStack` (its owner
-    configured it), else the standard stack around it with these options."""
+    """The LLM a run (``rafa run``, ``rafa play``) calls through.
+
+    ``llm`` itself if it is already a :class:`MiddlewareStack` (its owner
+    configured it); else the standard stack with these options around
+    ``llm``, or, when none is given, around ``sim()`` -- which only a run
+    whose ``provider`` is ``"sim"`` may default to: a real provider must be
+    built and passed in (it needs settings and a key).
+    """
     if isinstance(llm, MiddlewareStack):
         return llm
+    if llm is None:
+        if provider != "sim":
+            raise ConfigError(
+                f"provider {provider!r} is not built in process: pass llm= (see "
+                "rafa_async.adapters.providers.make_provider), or use the rafa CLI"
+            )
+        llm = sim()
     return MiddlewareStack(
         llm,
         max_concurrency=max_concurrency,
