@@ -385,11 +385,12 @@ class Subscription:
 
 class Listener:
     """A function the bus calls inline for every matching event (see
-    :meth:`EventBus.listen`).  ``delivered`` counts the calls."""
+    :meth:`EventBus.listen`).  ``delivered`` counts the calls; ``dropped``
+    and ``pending`` are always 0 (nothing is buffered), so a listener's
+    counters read like a subscription's."""
 
     __slots__ = ("delivered", "handler", "pattern")
 
-    overflow = "inline"
     dropped = 0
     pending = 0
 
