@@ -27,7 +27,7 @@ event loop.
     .venv/bin/python benchmarks/bus_throughput.py
     .venv/bin/python benchmarks/bus_throughput.py --backend trio --events 20000 --no-autogen
 
-Goals (DESIGN.md), for fan-out to 100: ours (best batched ``block``) >= 1/4 of
+Goals (docs/architecture.md), for fan-out to 100: ours (best batched ``block``) >= 1/4 of
 raw batched anyio on the same backend, and >= 20x autogen-core.
 """
 

@@ -1,6 +1,6 @@
 """Calibrate the simulated LLM's noise on the *baselines only*.
 
-DESIGN.md: pick the sim's noise so that the baselines land near the paper's
+docs/architecture.md: pick the sim's noise so that the baselines land near the paper's
 figures under the paper's protocol (Game of 24, ranks 901-1000, GPT-4):
 open-loop ToT b=1 ~73%, Reflexion ~21%, direct (IO prompting, Yao et al.) ~7%.
 RAFA is then run once on the chosen noise as a *prediction*; it never enters

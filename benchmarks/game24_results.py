@@ -23,7 +23,7 @@ from rafa_async.experiment import AgentKind, ExperimentConfig, run_experiment
 from rafa_async.llm import SIM_LABEL, LatencyModel, NoiseModel
 
 PAPER = {"rafa b=1": 0.88, "rafa b=2": 0.91, "tot b=1": 0.73, "reflexion": 0.21}
-"""The paper's GPT-4 figures as DESIGN.md quotes them (for reference only)."""
+"""The paper's GPT-4 figures as the paper reports them (for reference only)."""
 
 RUNS: list[tuple[str, AgentKind, int]] = [
     ("rafa b=1", "rafa", 1),

@@ -1,6 +1,6 @@
 """Planner decision latency and per-call framework overhead, on the SIMULATED LLM.
 
-Measures, in real wall time, two of DESIGN.md's performance goals:
+Measures, in real wall time, two of the performance goals in docs/architecture.md:
 
 1. Decision latency of one ``BeamPlanner.plan`` from a Game of 24 start state
    (4 numbers, so 3 levels) with the sim's latency fixed at L: within 5% of the

@@ -1,6 +1,6 @@
 """The event bus: topic-based publish/subscribe with per-subscription back-pressure.
 
-Design for throughput (DESIGN.md: one ``await send`` per delivery tops out
+Design for throughput (docs/architecture.md: one ``await send`` per delivery tops out
 near 60k deliveries/s on this machine; draining a batch after one wake-up
 reaches millions):
 
