@@ -23,8 +23,8 @@ deadlines; with deadlines it is exact on a virtual clock.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Literal
 
 import anyio
@@ -366,7 +366,7 @@ class ReplayCheck(msgspec.Struct, kw_only=True):
         return self.recorded == self.replayed
 
 
-def read_match_log(path: Path) -> tuple[PlayConfig, dict[str, list[Event]]]:
+def read_match_log(path: str | os.PathLike[str]) -> tuple[PlayConfig, dict[str, list[Event]]]:
     """The series config and each match's events from a ``--log`` file.
 
     Raises :class:`ConfigError` naming the problem if the file is not a match log.
@@ -390,7 +390,7 @@ def read_match_log(path: Path) -> tuple[PlayConfig, dict[str, list[Event]]]:
     return config, by_match
 
 
-async def replay_log(path: Path) -> list[ReplayCheck]:
+async def replay_log(path: str | os.PathLike[str]) -> list[ReplayCheck]:
     """Re-run the series recorded in ``path``; compare each match's digest."""
     config, recorded = read_match_log(path)
     records, _ = await play_series(config)
