@@ -122,19 +122,28 @@ class MatchRecord(msgspec.Struct, kw_only=True):
 
 
 class SeatSummary(msgspec.Struct, kw_only=True):
+    """One player's results over the evaluation matches (never the training ones)."""
+
     seat: str
     kind: str
     wins: int
     draws: int
     losses: int
-    mean_score: float
+    mean_score: float | None
+    """``None`` when there was no evaluation match to score."""
     cost_usd: float | None = None
+    """What its LLM calls cost in every match, training included (``None``: unknown)."""
 
 
 class SeriesSummary(msgspec.Struct, kw_only=True):
+    """A series' results.  The seats' wins, draws, losses and mean scores
+    count the ``evaluation_matches`` only; LLM calls, plans, speculation, cost
+    and wall time count every match, the ``training_matches`` included."""
+
     game: str
     simulated: bool
-    matches: int
+    evaluation_matches: int
+    training_matches: int
     seats: list[SeatSummary]
     """One line per player (named by its declared seat; with ``rotate``,
     ``seat`` lists the seats it sat in, e.g. ``X/O``)."""
@@ -320,7 +329,9 @@ class _Tee:
 
 
 def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -> SeriesSummary:
-    evaluation = [r for r in records if r.phase == "eval"] or list(records)
+    """The series' :class:`SeriesSummary`; the seats' results come from the
+    evaluation matches alone (training matches are practice, not results)."""
+    evaluation = [r for r in records if r.phase == "eval"]
     seats = []
     for who, kind in config.seats.items():
         # Where this player sat in each match (its declared seat, unless rotating).
@@ -333,7 +344,7 @@ def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -
                 wins=sum(s == 1.0 for s in scores),
                 draws=sum(s == 0.5 for s in scores),
                 losses=sum(s == 0.0 for s in scores),
-                mean_score=sum(scores) / len(scores) if scores else 0.0,
+                mean_score=sum(scores) / len(scores) if scores else None,
                 cost_usd=total_cost(r.cost_usd.get(_seat_of(r, who), 0.0) for r in records),
             )
         )
@@ -342,7 +353,8 @@ def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -
     return SeriesSummary(
         game=config.game,
         simulated=config.provider == "sim" or any(r.simulated for r in records),
-        matches=len(records),
+        evaluation_matches=len(evaluation),
+        training_matches=len(records) - len(evaluation),
         seats=seats,
         llm_calls=sum(r.llm_calls for r in records),
         plans=sum(r.plans for r in records),

@@ -44,9 +44,19 @@ async def test_series_plays_training_then_evaluation_matches(anyio_backend: Any)
     records, summary = await play_series(config())
     assert [r.phase for r in records] == ["train", "train", "eval", "eval", "eval", "eval"]
     assert all(sum(r.scores.values()) == 1.0 for r in records)
-    assert summary.matches == 6
-    assert sum(s.wins + s.draws + s.losses for s in summary.seats[:1]) == 4
+    assert (summary.training_matches, summary.evaluation_matches) == (2, 4)
+    assert all(s.wins + s.draws + s.losses == 4 for s in summary.seats)
     assert all(r.simulated for r in records)
+
+
+@pytest.mark.anyio
+async def test_training_matches_never_count_as_evaluation(anyio_backend: Any) -> None:
+    _, summary = await play_series(config(episodes=0, train=2))
+    assert (summary.training_matches, summary.evaluation_matches) == (2, 0)
+    assert [(s.wins, s.draws, s.losses, s.mean_score) for s in summary.seats] == [
+        (0, 0, 0, None),
+        (0, 0, 0, None),
+    ]
 
 
 @pytest.mark.anyio
@@ -158,6 +168,33 @@ def test_cli_play_prints_a_simulated_table_and_writes_results(tmp_path: Path) ->
     replayed = runner.invoke(app, ["play", "--replay", str(log), "--backend", "asyncio"])
     assert replayed.exit_code == 0, replayed.output
     assert "4 identical, 0 different" in replayed.output
+
+
+@pytest.mark.parametrize(
+    ("series", "title", "counts"),
+    [
+        (["--episodes", "1"], "tictactoe · 1 evaluation match", "1 match: LLM calls"),
+        (
+            ["--episodes", "4", "--train", "2"],
+            "tictactoe · 4 evaluation matches (after 2 training)",
+            "6 matches (2 training, 4 evaluation): LLM calls",
+        ),
+        (
+            ["--episodes", "0", "--train", "1"],
+            "tictactoe · 0 evaluation matches (after 1 training)",
+            "1 match (1 training, 0 evaluation): LLM calls",
+        ),
+    ],
+)
+def test_cli_play_says_what_its_counts_count(series: list[str], title: str, counts: str) -> None:
+    result = runner.invoke(
+        app, ["play", "tictactoe", *series, "--latency-scale", "0", "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    plain = result.output.replace(" · SIMULATED LLM", "")
+    assert title in plain
+    assert counts in plain
+    assert "1 evaluation matches" not in plain
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from rafa_async._errors import ConfigError, RafaError
 from rafa_async._events import EventRecorder
+from rafa_async._plural import plural
 from rafa_async.arena import (
     LLM_KINDS,
     MatchRecord,
@@ -283,30 +284,38 @@ def play(
 
 
 def print_series(summary: SeriesSummary, config: PlayConfig) -> None:
-    title = f"{summary.game} · {summary.matches} matches"
+    """The seats' table (evaluation matches only, as its title says) and a
+    line on every match of the series, training included."""
+    evaluated = plural(summary.evaluation_matches, "evaluation match", "evaluation matches")
+    title = f"{summary.game} · {evaluated}"
+    if summary.training_matches:
+        title += f" (after {summary.training_matches} training)"
     if config.rotate:
         title += " · seats rotate every match"
     if summary.simulated and any(k in LLM_KINDS for k in config.seats.values()):
         out.print(f"[bold yellow]{SIM_LABEL}[/]")
         title += " · [bold yellow]SIMULATED LLM[/]"
-    table = Table(title=title, title_justify="left")
-    if get_game(config.game).scoring == "share":
-        for column in ("seat", "player", "mean score"):
-            table.add_column(column)
-        for s in summary.seats:
-            table.add_row(s.seat, s.kind, f"{s.mean_score:.2f}")
-    else:
-        for column in ("seat", "player", "wins", "draws", "losses", "mean score"):
-            table.add_column(column)
-        for s in summary.seats:
-            table.add_row(
-                s.seat, s.kind, str(s.wins), str(s.draws), str(s.losses), f"{s.mean_score:.2f}"
-            )
+    # A line of its own: a table's title wraps at the (narrow) table's width.
+    out.print(title, style="italic", highlight=False)
+    table = Table()
+    share = get_game(config.game).scoring == "share"
+    columns = ("seat", "player") + (() if share else ("wins", "draws", "losses")) + ("mean score",)
+    for column in columns:
+        table.add_column(column)
+    for s in summary.seats:
+        counts = () if share else (str(s.wins), str(s.draws), str(s.losses))
+        mean = "n/a" if s.mean_score is None else f"{s.mean_score:.2f}"
+        table.add_row(s.seat, s.kind, *counts, mean)
     out.print(table)
+    played = summary.training_matches + summary.evaluation_matches
+    matches = plural(played, "match", "matches")
+    if summary.training_matches:
+        matches += (
+            f" ({summary.training_matches} training, {summary.evaluation_matches} evaluation)"
+        )
     hit_rate = summary.speculation_hit_rate
     out.print(
-        f"evaluation: {config.episodes} matches after {config.train} training · "
-        f"LLM calls {summary.llm_calls} · plans {summary.plans} "
+        f"{matches}: LLM calls {summary.llm_calls} · plans {summary.plans} "
         f"({summary.plans_cancelled} cancelled as stale) · speculation hit rate "
         f"{'n/a' if hit_rate is None else f'{hit_rate:.0%}'} · wall {summary.wall_s:.2f} s",
         highlight=False,
