@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from rafa_async import ConfigError, JsonlSink, ListSink, MatchTransition
 from rafa_async.arena import PlayConfig, play_series, read_match_log, replay_log
 from rafa_async.cli import app
-from rafa_async.llm import LatencyModel
+from rafa_async.llm import LatencyModel, SimLLM
+from rafa_async.scenarios import simulated_llm
 from rafa_async.testing import backend_options
 
 INSTANT = LatencyModel(scale=0.0)
@@ -116,6 +117,47 @@ def test_a_tampered_log_fails_its_replay(tmp_path: Path) -> None:
     log.write_text("\n".join(lines) + "\n")
     checks = anyio.run(replay_log, log)
     assert sum(not c.ok for c in checks) == 1
+
+
+@pytest.mark.anyio
+async def test_a_cut_short_log_reports_its_unfinished_matches_as_incomplete(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    log = tmp_path / "matches.jsonl"
+    sink = JsonlSink(log)
+    await play_series(config(episodes=4, train=2), log=sink)
+    sink.close()
+    lines = log.read_text().splitlines()
+    # Cut where the first evaluation match ends: the others are under way.
+    ended = [i for i, line in enumerate(lines) if '"MatchEnded"' in line]
+    log.write_text("\n".join(lines[: ended[2] + 1]) + "\n")
+
+    checks = await replay_log(log)
+    statuses = {check.match: check.status for check in checks}
+    assert statuses["tictactoe-0"] == statuses["tictactoe-1"] == "identical"
+    assert list(statuses.values()).count("identical") == 3
+    assert "incomplete" in statuses.values()
+    assert "different" not in statuses.values()
+    assert not any(check.ok for check in checks if check.status == "incomplete")
+
+
+@pytest.mark.anyio
+async def test_a_log_recorded_with_another_provider_replays_with_the_llm_given(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    log = tmp_path / "matches.jsonl"
+    recorded = config(provider="openai:sim", episodes=2, train=1)
+
+    def llm() -> SimLLM:  # stands in for the provider (e.g. a cassette replay)
+        return simulated_llm(seed=recorded.seed, latency=INSTANT)
+
+    sink = JsonlSink(log)
+    await play_series(recorded, log=sink, llm=llm())
+    sink.close()
+    with pytest.raises(ConfigError, match="recorded with provider 'openai:sim': pass llm="):
+        await replay_log(log)
+    checks = await replay_log(log, llm=llm())
+    assert [check.status for check in checks] == ["identical"] * 3
 
 
 @pytest.mark.parametrize(

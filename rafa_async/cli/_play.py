@@ -7,13 +7,12 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated
 
-import anyio
 import msgspec
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rafa_async._errors import ConfigError, RafaError
+from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
 from rafa_async._plural import plural
 from rafa_async.arena import (
@@ -22,8 +21,6 @@ from rafa_async.arena import (
     PlayConfig,
     SeriesSummary,
     play_series,
-    read_match_log,
-    replay_log,
 )
 from rafa_async.cli._app import (
     OUTPUT,
@@ -61,6 +58,7 @@ from rafa_async.cli._providers import (
     RpmOption,
     TpmOption,
 )
+from rafa_async.cli._replay import replay_series
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import GAMES, get_game, simulated_llm
 
@@ -91,6 +89,7 @@ def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dic
 
 @app.command()
 def play(
+    context: typer.Context,
     game: Annotated[
         str | None, typer.Argument(help=f"Game to play: {', '.join(GAMES)}.", show_default=False)
     ] = None,
@@ -202,7 +201,25 @@ def play(
     """
     start_logging(log_format, log_level)
     if replay is not None:
-        _replay(replay, backend)
+        replay_series(
+            context,
+            replay,
+            backend=backend,
+            provider=provider,
+            config_file=config_file,
+            base_url=base_url,
+            max_concurrency=max_concurrency,
+            rpm=rpm,
+            tpm=tpm,
+            send_intent=send_intent,
+            cache=cache,
+            record_llm=record_llm,
+            replay_llm=replay_llm,
+            stream=stream,
+            transport=transport,
+            latency_scale=latency_scale,
+            progress=progress,
+        )
         return
     if game is None:
         fail(f"name a game ({', '.join(GAMES)}) or give --replay LOG")
@@ -320,21 +337,3 @@ def print_series(summary: SeriesSummary, config: PlayConfig) -> None:
         f"{'n/a' if hit_rate is None else f'{hit_rate:.0%}'} · wall {summary.wall_s:.2f} s",
         highlight=False,
     )
-
-
-def _replay(path: Path, backend: Backend) -> None:
-    try:
-        config, _ = read_match_log(path)
-        checks = anyio.run(replay_log, path, backend=backend.value)
-    except RafaError as error:
-        fail(str(error))
-    bad = [c for c in checks if not c.ok]
-    for check in checks:
-        status = "[green]ok[/]" if check.ok else "[bold red]MISMATCH[/]"
-        out.print(f"{check.match}: {status} {check.recorded[:16]}", highlight=False)
-    out.print(
-        f"replayed {len(checks)} matches of {config.game} on {backend.value}: "
-        f"{len(checks) - len(bad)} identical, {len(bad)} different"
-    )
-    if bad:
-        raise typer.Exit(1)
