@@ -14,7 +14,7 @@ from rafa_async import ConfigError, JsonlSink, ListSink, MatchTransition
 from rafa_async.arena import PlayConfig, play_series, read_match_log, replay_log
 from rafa_async.cli import app
 from rafa_async.llm import LatencyModel, SimLLM
-from rafa_async.scenarios import simulated_llm
+from rafa_async.scenarios import GAMES, get_game, simulated_llm
 from rafa_async.testing import backend_options
 
 INSTANT = LatencyModel(scale=0.0)
@@ -72,6 +72,19 @@ async def test_policy_only_series_makes_no_llm_calls(anyio_backend: Any) -> None
     records, _ = await play_series(config(seats={"X": "perfect", "O": "perfect"}))
     assert all(r.llm_calls == 0 for r in records)
     assert all(r.scores == {"X": 0.5, "O": 0.5} for r in records)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("game", "kind"),
+    [(game, kind) for game in GAMES for kind in get_game(game).policies],
+)
+async def test_every_fixed_policy_of_every_game_plays_a_series(
+    anyio_backend: Any, game: str, kind: str
+) -> None:
+    seats = dict.fromkeys(get_game(game).seats, kind)
+    records, _ = await play_series(PlayConfig(game=game, seats=seats, episodes=2, latency=INSTANT))
+    assert len(records) == 2
 
 
 @pytest.mark.anyio
