@@ -9,12 +9,11 @@ over HTTP must replay offline; and an API key must never reach any output.
 from __future__ import annotations
 
 import json
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import Server, assert_one_line_error, rafa, start_sim_serve, stop
+from support import Server, assert_one_line_error, rafa, serving
 
 pytestmark = pytest.mark.slow
 
@@ -24,10 +23,8 @@ PUZZLES = ("--puzzles", "901-903")
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    running = start_sim_serve("--latency-scale", "0")
-    yield running
-    status, rest = stop(running, signal.SIGTERM)
-    assert status == 0, rest
+    with serving("--latency-scale", "0") as running:
+        yield running
 
 
 def via_http(server: Server) -> tuple[str, ...]:
