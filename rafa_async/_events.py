@@ -300,17 +300,33 @@ class EventRecorder:
         self.sink.emit(event)
 
 
-def read_events(path: str | os.PathLike[str]) -> Iterator[AnyEvent]:
+def read_events(path: str | os.PathLike[str], *, tolerate_cut: bool = False) -> Iterator[AnyEvent]:
     """Events from a file written by :class:`JsonlSink` or (``*.msgpack``)
-    :class:`MsgpackSink`.  Raises ``msgspec.DecodeError`` on a damaged file."""
+    :class:`MsgpackSink`.  Raises ``msgspec.DecodeError`` on a damaged file.
+
+    ``tolerate_cut``: a writer killed mid-event leaves the file ending in part
+    of one (a last JSON line without its newline, a short last msgpack frame);
+    stop there instead of raising.  Damage anywhere else still raises.
+    """
     with open(path, "rb") as f:
         if _is_msgpack(path):
             while header := f.read(4):
-                frame = f.read(int.from_bytes(header, "big"))
-                if len(header) < 4 or len(frame) < int.from_bytes(header, "big"):
+                size = int.from_bytes(header, "big")
+                frame = f.read(size)
+                if len(header) < 4 or len(frame) < size:
+                    if tolerate_cut:
+                        return
                     raise msgspec.DecodeError(f"{path}: truncated msgpack frame")
                 yield _msgpack_decoder.decode(frame)
             return
         for line in f:
-            if line.strip():
+            if not line.strip():
+                continue
+            if tolerate_cut and not line.endswith(b"\n"):
+                try:
+                    event = decode_event(line)
+                except msgspec.DecodeError:
+                    return  # the last line, cut mid-event
+                yield event
+            else:
                 yield decode_event(line)

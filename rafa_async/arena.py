@@ -412,12 +412,14 @@ class ReplayCheck(msgspec.Struct, kw_only=True):
 def read_match_log(path: str | os.PathLike[str]) -> tuple[PlayConfig, dict[str, list[Event]]]:
     """The series config and each match's events from a ``--log`` file.
 
-    Raises :class:`ConfigError` naming the problem if the file is not a match log.
+    A log whose writer was killed mid-event ends in part of one: that part is
+    left out (its match then has no ``MatchEnded``: it is incomplete).  Raises
+    :class:`ConfigError` naming the problem if the file is not a match log.
     """
     by_match: dict[str, list[Event]] = {}
     config: PlayConfig | None = None
     try:
-        for event in read_events(path):
+        for event in read_events(path, tolerate_cut=True):
             match = getattr(event, "match", None)
             if match is None:
                 continue

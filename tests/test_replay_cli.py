@@ -191,6 +191,18 @@ def test_a_cut_short_log_reports_incomplete_matches_and_exits_0(
     assert "the log holds 1 of the series' 4 matches (it was cut short)" in result.stdout
 
 
+def test_a_log_whose_writer_was_killed_mid_line_replays_as_cut_short(
+    recorded: tuple[Path, Path], tmp_path: Path
+) -> None:
+    log, cassette = recorded
+    data = log.read_bytes()
+    killed = tmp_path / "killed.jsonl"
+    killed.write_bytes(data[: data.rindex(b'{"type":"MatchEnded"') + 25])  # half an event
+    result = rafa("play", "--replay", str(killed), "--replay-llm", str(cassette), "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "3 identical, 0 different, 1 incomplete" in result.stdout
+
+
 def test_a_tampered_match_is_a_mismatch_and_exits_1(
     recorded: tuple[Path, Path], tmp_path: Path
 ) -> None:
