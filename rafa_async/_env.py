@@ -14,6 +14,7 @@ from typing import Generic, Protocol, TypeVar
 
 from rafa_async._errors import RafaError
 from rafa_async._events import EventRecorder, Transition
+from rafa_async._plural import plural
 
 S = TypeVar("S")
 
@@ -89,7 +90,7 @@ class EpisodeDriver(Generic[S]):
     def act(self, action: str) -> Outcome[S]:
         """Apply ``action`` to the current state; one interaction of the budget."""
         if self.over:
-            raise EpisodeOver(f"episode {self.episode} is over after {self.steps} steps")
+            raise EpisodeOver(f"episode {self.episode} is over after {plural(self.steps, 'step')}")
         outcome = self.env.step(self.state, action)
         self.steps += 1
         self.state = outcome.state

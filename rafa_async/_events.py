@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Literal, Protocol, TypeVar
@@ -233,8 +234,8 @@ class ListSink:
 class JsonlSink:
     """Appends one JSON line per event to a file (buffered; flushed on ``close``)."""
 
-    def __init__(self, path: Path) -> None:
-        self._file: IO[bytes] = path.open("wb")
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._file: IO[bytes] = open(path, "wb")  # noqa: SIM115 (closed by close())
 
     def emit(self, event: Event) -> None:
         self._file.write(_encoder.encode(event) + b"\n")
@@ -247,8 +248,8 @@ class MsgpackSink:
     """Appends events to a file as msgpack, each frame prefixed by its 4-byte
     big-endian length: about half the size of JSONL and faster to write."""
 
-    def __init__(self, path: Path) -> None:
-        self._file: IO[bytes] = path.open("wb")
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._file: IO[bytes] = open(path, "wb")  # noqa: SIM115 (closed by close())
 
     def emit(self, event: Event) -> None:
         frame = _msgpack_encoder.encode(event)
@@ -258,9 +259,13 @@ class MsgpackSink:
         self._file.close()
 
 
-def open_sink(path: Path) -> JsonlSink | MsgpackSink:
+def open_sink(path: str | os.PathLike[str]) -> JsonlSink | MsgpackSink:
     """A file sink for ``path``: msgpack frames for ``*.msgpack``, else JSON lines."""
-    return MsgpackSink(path) if path.suffix == ".msgpack" else JsonlSink(path)
+    return MsgpackSink(path) if _is_msgpack(path) else JsonlSink(path)
+
+
+def _is_msgpack(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix == ".msgpack"
 
 
 class FanoutSink:
@@ -295,17 +300,33 @@ class EventRecorder:
         self.sink.emit(event)
 
 
-def read_events(path: Path) -> Iterator[AnyEvent]:
+def read_events(path: str | os.PathLike[str], *, tolerate_cut: bool = False) -> Iterator[AnyEvent]:
     """Events from a file written by :class:`JsonlSink` or (``*.msgpack``)
-    :class:`MsgpackSink`.  Raises ``msgspec.DecodeError`` on a damaged file."""
-    with path.open("rb") as f:
-        if path.suffix == ".msgpack":
+    :class:`MsgpackSink`.  Raises ``msgspec.DecodeError`` on a damaged file.
+
+    ``tolerate_cut``: a writer killed mid-event leaves the file ending in part
+    of one (a last JSON line without its newline, a short last msgpack frame);
+    stop there instead of raising.  Damage anywhere else still raises.
+    """
+    with open(path, "rb") as f:
+        if _is_msgpack(path):
             while header := f.read(4):
-                frame = f.read(int.from_bytes(header, "big"))
-                if len(header) < 4 or len(frame) < int.from_bytes(header, "big"):
+                size = int.from_bytes(header, "big")
+                frame = f.read(size)
+                if len(header) < 4 or len(frame) < size:
+                    if tolerate_cut:
+                        return
                     raise msgspec.DecodeError(f"{path}: truncated msgpack frame")
                 yield _msgpack_decoder.decode(frame)
             return
         for line in f:
-            if line.strip():
+            if not line.strip():
+                continue
+            if tolerate_cut and not line.endswith(b"\n"):
+                try:
+                    event = decode_event(line)
+                except msgspec.DecodeError:
+                    return  # the last line, cut mid-event
+                yield event
+            else:
                 yield decode_event(line)

@@ -18,13 +18,16 @@ Every match's host events go to the match log (one JSON line each, with
 :func:`replay_log` re-runs the series and checks each match's
 :func:`~rafa_async.log_digest`.  Decisions depend only on the seed, the
 state and the memory (never on timing), so a replay is exact without move
-deadlines; with deadlines it is exact on a virtual clock.
+deadlines; with deadlines it is exact on a virtual clock.  A series recorded
+with a real provider replays with ``llm=`` (e.g. a ``MiddlewareStack`` with
+``replay=`` its cassette); a match the log holds only the start of (a run cut
+short) is reported ``incomplete``, not different.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
+import os
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 import anyio
@@ -37,6 +40,7 @@ from rafa_async._events import (
     Event,
     EventRecorder,
     EventSink,
+    MatchEnded,
     MatchStarted,
     log_digest,
     read_events,
@@ -122,19 +126,28 @@ class MatchRecord(msgspec.Struct, kw_only=True):
 
 
 class SeatSummary(msgspec.Struct, kw_only=True):
+    """One player's results over the evaluation matches (never the training ones)."""
+
     seat: str
     kind: str
     wins: int
     draws: int
     losses: int
-    mean_score: float
+    mean_score: float | None
+    """``None`` when there was no evaluation match to score."""
     cost_usd: float | None = None
+    """What its LLM calls cost in every match, training included (``None``: unknown)."""
 
 
 class SeriesSummary(msgspec.Struct, kw_only=True):
+    """A series' results.  The seats' wins, draws, losses and mean scores
+    count the ``evaluation_matches`` only; LLM calls, plans, speculation, cost
+    and wall time count every match, the ``training_matches`` included."""
+
     game: str
     simulated: bool
-    matches: int
+    evaluation_matches: int
+    training_matches: int
     seats: list[SeatSummary]
     """One line per player (named by its declared seat; with ``rotate``,
     ``seat`` lists the seats it sat in, e.g. ``X/O``)."""
@@ -224,11 +237,25 @@ async def play_series(
     """
     spec = config.validate()
     series = _Series(config, spec, llm, trace)
-    records: list[MatchRecord] = []
     started = anyio.current_time()
+    evaluation = range(config.train, config.train + config.episodes)
+    records = await _play(series, range(config.train), evaluation, log, on_match)
+    return records, summarize(config, records, anyio.current_time() - started)
+
+
+async def _play(
+    series: _Series,
+    training: Sequence[int],
+    evaluation: Sequence[int],
+    log: EventSink | None,
+    on_match: Callable[[MatchRecord], None] | None,
+) -> list[MatchRecord]:
+    """The ``training`` matches one after another, then the ``evaluation``
+    matches concurrently; their records in episode order."""
+    records: list[MatchRecord] = []
 
     async def run(episode: int, phase: Phase) -> None:
-        record = await _play_one(config, spec, series, episode, phase, log)
+        record = await _play_one(series, episode, phase, log)
         records.append(record)
         if on_match is not None:
             on_match(record)
@@ -236,12 +263,11 @@ async def play_series(
     async def evaluate(episode: int) -> None:
         await run(episode, "eval")
 
-    for episode in range(config.train):
+    for episode in training:
         await run(episode, "train")
-    evaluation = range(config.train, config.train + config.episodes)
-    await for_each_limited(evaluation, config.concurrency, evaluate)
+    await for_each_limited(evaluation, series.config.concurrency, evaluate)
     records.sort(key=lambda r: _episode_number(r.match))
-    return records, summarize(config, records, anyio.current_time() - started)
+    return records
 
 
 def seating(config: PlayConfig, episode: int) -> dict[str, str]:
@@ -256,13 +282,9 @@ def seating(config: PlayConfig, episode: int) -> dict[str, str]:
 
 
 async def _play_one(
-    config: PlayConfig,
-    spec: GameSpec,
-    series: _Series,
-    episode: int,
-    phase: Phase,
-    log: EventSink | None,
+    series: _Series, episode: int, phase: Phase, log: EventSink | None
 ) -> MatchRecord:
+    config, spec = series.config, series.spec
     match_id = f"{config.game}-{episode}"
     players = series.players(episode, phase)
     events: list[Event] = []
@@ -320,7 +342,9 @@ class _Tee:
 
 
 def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -> SeriesSummary:
-    evaluation = [r for r in records if r.phase == "eval"] or list(records)
+    """The series' :class:`SeriesSummary`; the seats' results come from the
+    evaluation matches alone (training matches are practice, not results)."""
+    evaluation = [r for r in records if r.phase == "eval"]
     seats = []
     for who, kind in config.seats.items():
         # Where this player sat in each match (its declared seat, unless rotating).
@@ -333,7 +357,7 @@ def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -
                 wins=sum(s == 1.0 for s in scores),
                 draws=sum(s == 0.5 for s in scores),
                 losses=sum(s == 0.0 for s in scores),
-                mean_score=sum(scores) / len(scores) if scores else 0.0,
+                mean_score=sum(scores) / len(scores) if scores else None,
                 cost_usd=total_cost(r.cost_usd.get(_seat_of(r, who), 0.0) for r in records),
             )
         )
@@ -342,7 +366,8 @@ def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -
     return SeriesSummary(
         game=config.game,
         simulated=config.provider == "sim" or any(r.simulated for r in records),
-        matches=len(records),
+        evaluation_matches=len(evaluation),
+        training_matches=len(records) - len(evaluation),
         seats=seats,
         llm_calls=sum(r.llm_calls for r in records),
         plans=sum(r.plans for r in records),
@@ -356,25 +381,45 @@ def _seat_of(record: MatchRecord, who: str) -> str:
     return next((seat for seat, sitting in record.seating.items() if sitting == who), who)
 
 
+ReplayStatus = Literal["identical", "different", "incomplete"]
+
+
 class ReplayCheck(msgspec.Struct, kw_only=True):
+    """One match of a replayed log."""
+
     match: str
     recorded: str
+    """The digest of the match's events in the log."""
     replayed: str | None
+    """The digest of the re-run match (``None``: not re-run)."""
+    complete: bool = True
+    """False when the log ends before the match does (a run cut short): it has
+    the match's ``MatchStarted`` but not its ``MatchEnded``.  Such a match is
+    not re-run (the cassette of a cut run may not hold the rest of it)."""
+
+    @property
+    def status(self) -> ReplayStatus:
+        if not self.complete:
+            return "incomplete"
+        return "identical" if self.recorded == self.replayed else "different"
 
     @property
     def ok(self) -> bool:
-        return self.recorded == self.replayed
+        """The replay reproduced the match exactly."""
+        return self.status == "identical"
 
 
-def read_match_log(path: Path) -> tuple[PlayConfig, dict[str, list[Event]]]:
+def read_match_log(path: str | os.PathLike[str]) -> tuple[PlayConfig, dict[str, list[Event]]]:
     """The series config and each match's events from a ``--log`` file.
 
-    Raises :class:`ConfigError` naming the problem if the file is not a match log.
+    A log whose writer was killed mid-event ends in part of one: that part is
+    left out (its match then has no ``MatchEnded``: it is incomplete).  Raises
+    :class:`ConfigError` naming the problem if the file is not a match log.
     """
     by_match: dict[str, list[Event]] = {}
     config: PlayConfig | None = None
     try:
-        for event in read_events(path):
+        for event in read_events(path, tolerate_cut=True):
             match = getattr(event, "match", None)
             if match is None:
                 continue
@@ -390,15 +435,68 @@ def read_match_log(path: Path) -> tuple[PlayConfig, dict[str, list[Event]]]:
     return config, by_match
 
 
-async def replay_log(path: Path) -> list[ReplayCheck]:
-    """Re-run the series recorded in ``path``; compare each match's digest."""
+async def replay_log(
+    path: str | os.PathLike[str],
+    *,
+    llm: LLM | None = None,
+    on_match: Callable[[MatchRecord], None] | None = None,
+) -> list[ReplayCheck]:
+    """Re-run the series recorded in the match log ``path`` and compare each
+    match's digest: :func:`read_match_log`, then :func:`replay_matches`."""
     config, recorded = read_match_log(path)
-    records, _ = await play_series(config)
+    return await replay_matches(config, recorded, llm=llm, on_match=on_match)
+
+
+async def replay_matches(
+    config: PlayConfig,
+    recorded: Mapping[str, Sequence[Event]],
+    *,
+    llm: LLM | None = None,
+    on_match: Callable[[MatchRecord], None] | None = None,
+) -> list[ReplayCheck]:
+    """Re-run the complete matches of ``recorded`` (match -> its logged
+    events, from :func:`read_match_log`) and the training matches before
+    them; one :class:`ReplayCheck` per recorded match, in episode order.
+    Cancellable.
+
+    ``llm`` as for :func:`play_series`: by default the sim of ``config``; a
+    series recorded with another provider needs it, e.g. a
+    :class:`~rafa_async.llm.MiddlewareStack` with ``replay=`` the cassette
+    recorded with the log (offline), or the provider itself (a live re-run).
+    """
+    if llm is None and config.provider != "sim":
+        raise ConfigError(
+            f"the log was recorded with provider {config.provider!r}: pass llm=, e.g. "
+            "MiddlewareStack(provider, replay=CASSETTE) to replay the calls recorded with it"
+        )
+    training, evaluation = matches_to_replay(config, recorded)
+    series = _Series(config, config.validate(), llm, None)
+    records = await _play(series, training, evaluation, None, on_match)
     replayed = {r.match: r.digest for r in records}
     return [
-        ReplayCheck(match=m, recorded=log_digest(events), replayed=replayed.get(m))
-        for m, events in sorted(recorded.items(), key=lambda kv: _episode_number(kv[0]))
+        ReplayCheck(
+            match=match,
+            recorded=log_digest(events),
+            replayed=replayed.get(match),
+            complete=_is_complete(events),
+        )
+        for match, events in sorted(recorded.items(), key=lambda kv: _episode_number(kv[0]))
     ]
+
+
+def matches_to_replay(
+    config: PlayConfig, recorded: Mapping[str, Sequence[Event]]
+) -> tuple[list[int], list[int]]:
+    """The training and the evaluation episodes a replay of ``recorded`` runs:
+    every complete match of the log, and the training matches before it (the
+    memory it started from)."""
+    complete = [_episode_number(m) for m, events in recorded.items() if _is_complete(events)]
+    trained = max((min(e + 1, config.train) for e in complete), default=0)
+    return list(range(trained)), sorted(e for e in complete if e >= config.train)
+
+
+def _is_complete(events: Sequence[Event]) -> bool:
+    return any(isinstance(e, MatchEnded) for e in events)
 
 
 def _episode_number(match_id: str) -> int:

@@ -43,7 +43,8 @@ class GameSpec:
 
 
 def state_policy(factory: Callable[[int], _Mover]) -> Callable[[int], SeatPolicy]:
-    """Adapt a ``policy.move(state)`` class to a seat policy."""
+    """Adapt a ``policy.move(state)`` class to a seat policy; ``factory`` is
+    called with the match's seed as its only argument."""
 
     def build(seed: int) -> SeatPolicy:
         policy = factory(seed)
@@ -82,7 +83,8 @@ def _connect4() -> GameSpec:
         oracle=c4.ConnectFourOracle,
         policies={
             "random": state_policy(c4.RandomPolicy),
-            "negamax": state_policy(c4.NegamaxPolicy),
+            # The seed picks among equally good moves; the depth stays the default.
+            "negamax": state_policy(lambda seed: c4.NegamaxPolicy(seed=seed)),
         },
         default_seats={"R": "rafa", "Y": "random"},
     )

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import anyio
@@ -134,3 +136,18 @@ def stop(server: Server, signum: signal.Signals) -> tuple[int, str]:
         server.process.communicate()
         raise
     return server.process.returncode, rest.decode()
+
+
+@contextmanager
+def serving(*options: str) -> Iterator[Server]:
+    """``rafa sim-serve OPTIONS`` for the body of the ``with``; then SIGTERM,
+    on which it must exit 0 (killed instead if the body failed)."""
+    running = start_sim_serve(*options)
+    try:
+        yield running
+    except BaseException:
+        running.process.kill()
+        running.process.communicate()
+        raise
+    status, rest = stop(running, signal.SIGTERM)
+    assert status == 0, rest

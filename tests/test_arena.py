@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from rafa_async import ConfigError, JsonlSink, ListSink, MatchTransition
 from rafa_async.arena import PlayConfig, play_series, read_match_log, replay_log
 from rafa_async.cli import app
-from rafa_async.llm import LatencyModel
+from rafa_async.llm import LatencyModel, SimLLM
+from rafa_async.scenarios import GAMES, get_game, simulated_llm
 from rafa_async.testing import backend_options
 
 INSTANT = LatencyModel(scale=0.0)
@@ -44,9 +45,19 @@ async def test_series_plays_training_then_evaluation_matches(anyio_backend: Any)
     records, summary = await play_series(config())
     assert [r.phase for r in records] == ["train", "train", "eval", "eval", "eval", "eval"]
     assert all(sum(r.scores.values()) == 1.0 for r in records)
-    assert summary.matches == 6
-    assert sum(s.wins + s.draws + s.losses for s in summary.seats[:1]) == 4
+    assert (summary.training_matches, summary.evaluation_matches) == (2, 4)
+    assert all(s.wins + s.draws + s.losses == 4 for s in summary.seats)
     assert all(r.simulated for r in records)
+
+
+@pytest.mark.anyio
+async def test_training_matches_never_count_as_evaluation(anyio_backend: Any) -> None:
+    _, summary = await play_series(config(episodes=0, train=2))
+    assert (summary.training_matches, summary.evaluation_matches) == (2, 0)
+    assert [(s.wins, s.draws, s.losses, s.mean_score) for s in summary.seats] == [
+        (0, 0, 0, None),
+        (0, 0, 0, None),
+    ]
 
 
 @pytest.mark.anyio
@@ -61,6 +72,19 @@ async def test_policy_only_series_makes_no_llm_calls(anyio_backend: Any) -> None
     records, _ = await play_series(config(seats={"X": "perfect", "O": "perfect"}))
     assert all(r.llm_calls == 0 for r in records)
     assert all(r.scores == {"X": 0.5, "O": 0.5} for r in records)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("game", "kind"),
+    [(game, kind) for game in GAMES for kind in get_game(game).policies],
+)
+async def test_every_fixed_policy_of_every_game_plays_a_series(
+    anyio_backend: Any, game: str, kind: str
+) -> None:
+    seats = dict.fromkeys(get_game(game).seats, kind)
+    records, _ = await play_series(PlayConfig(game=game, seats=seats, episodes=2, latency=INSTANT))
+    assert len(records) == 2
 
 
 @pytest.mark.anyio
@@ -106,6 +130,47 @@ def test_a_tampered_log_fails_its_replay(tmp_path: Path) -> None:
     log.write_text("\n".join(lines) + "\n")
     checks = anyio.run(replay_log, log)
     assert sum(not c.ok for c in checks) == 1
+
+
+@pytest.mark.anyio
+async def test_a_cut_short_log_reports_its_unfinished_matches_as_incomplete(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    log = tmp_path / "matches.jsonl"
+    sink = JsonlSink(log)
+    await play_series(config(episodes=4, train=2), log=sink)
+    sink.close()
+    lines = log.read_text().splitlines()
+    # Cut where the first evaluation match ends: the others are under way.
+    ended = [i for i, line in enumerate(lines) if '"MatchEnded"' in line]
+    log.write_text("\n".join(lines[: ended[2] + 1]) + "\n")
+
+    checks = await replay_log(log)
+    statuses = {check.match: check.status for check in checks}
+    assert statuses["tictactoe-0"] == statuses["tictactoe-1"] == "identical"
+    assert list(statuses.values()).count("identical") == 3
+    assert "incomplete" in statuses.values()
+    assert "different" not in statuses.values()
+    assert not any(check.ok for check in checks if check.status == "incomplete")
+
+
+@pytest.mark.anyio
+async def test_a_log_recorded_with_another_provider_replays_with_the_llm_given(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    log = tmp_path / "matches.jsonl"
+    recorded = config(provider="openai:sim", episodes=2, train=1)
+
+    def llm() -> SimLLM:  # stands in for the provider (e.g. a cassette replay)
+        return simulated_llm(seed=recorded.seed, latency=INSTANT)
+
+    sink = JsonlSink(log)
+    await play_series(recorded, log=sink, llm=llm())
+    sink.close()
+    with pytest.raises(ConfigError, match="recorded with provider 'openai:sim': pass llm="):
+        await replay_log(log)
+    checks = await replay_log(log, llm=llm())
+    assert [check.status for check in checks] == ["identical"] * 3
 
 
 @pytest.mark.parametrize(
@@ -158,6 +223,33 @@ def test_cli_play_prints_a_simulated_table_and_writes_results(tmp_path: Path) ->
     replayed = runner.invoke(app, ["play", "--replay", str(log), "--backend", "asyncio"])
     assert replayed.exit_code == 0, replayed.output
     assert "4 identical, 0 different" in replayed.output
+
+
+@pytest.mark.parametrize(
+    ("series", "title", "counts"),
+    [
+        (["--episodes", "1"], "tictactoe · 1 evaluation match", "1 match: LLM calls"),
+        (
+            ["--episodes", "4", "--train", "2"],
+            "tictactoe · 4 evaluation matches (after 2 training)",
+            "6 matches (2 training, 4 evaluation): LLM calls",
+        ),
+        (
+            ["--episodes", "0", "--train", "1"],
+            "tictactoe · 0 evaluation matches (after 1 training)",
+            "1 match (1 training, 0 evaluation): LLM calls",
+        ),
+    ],
+)
+def test_cli_play_says_what_its_counts_count(series: list[str], title: str, counts: str) -> None:
+    result = runner.invoke(
+        app, ["play", "tictactoe", *series, "--latency-scale", "0", "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    plain = result.output.replace(" · SIMULATED LLM", "")
+    assert title in plain
+    assert counts in plain
+    assert "1 evaluation matches" not in plain
 
 
 @pytest.mark.parametrize(

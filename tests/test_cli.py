@@ -70,6 +70,13 @@ def test_run_prints_a_summary_of_the_run() -> None:
     assert "trio / 7" in result.stdout
 
 
+def test_one_llm_call_is_one_call() -> None:
+    result = rafa("run", "game24", "--puzzles", "901", "--agent", "direct", *FAST)
+
+    assert result.exit_code == 0, result.output
+    assert "LLM sim: 1 call completed," in result.stdout
+
+
 def test_run_on_asyncio(tmp_path: Path) -> None:
     out = tmp_path / "results.jsonl"
 

@@ -289,3 +289,27 @@ def test_a_truncated_msgpack_log_is_reported_not_silently_cut(tmp_path: Path) ->
     path.write_bytes(path.read_bytes()[:-5])
     with pytest.raises(msgspec.DecodeError, match="truncated"):
         list(read_events(path))
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".msgpack"])
+def test_a_log_cut_mid_event_is_an_error_unless_a_cut_end_is_tolerated(
+    tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / f"log{suffix}"
+    sink = open_sink(path)
+    for event in SAMPLES[:3]:
+        sink.emit(event)
+    sink.close()
+    path.write_bytes(path.read_bytes()[:-7])  # the writer died mid-event
+    with pytest.raises(msgspec.DecodeError):
+        list(read_events(path))
+    assert list(read_events(path, tolerate_cut=True)) == SAMPLES[:2]
+
+
+def test_a_damaged_line_before_the_end_is_an_error_even_when_cuts_are_tolerated(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(encode_event(SAMPLES[0])[:-3] + b"\n" + encode_event(SAMPLES[1]) + b"\n")
+    with pytest.raises(msgspec.DecodeError):
+        list(read_events(path, tolerate_cut=True))

@@ -9,12 +9,11 @@ over HTTP must replay offline; and an API key must never reach any output.
 from __future__ import annotations
 
 import json
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import Server, assert_one_line_error, rafa, start_sim_serve, stop
+from support import Server, assert_one_line_error, rafa, serving
 
 pytestmark = pytest.mark.slow
 
@@ -24,10 +23,8 @@ PUZZLES = ("--puzzles", "901-903")
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    running = start_sim_serve("--latency-scale", "0")
-    yield running
-    status, rest = stop(running, signal.SIGTERM)
-    assert status == 0, rest
+    with serving("--latency-scale", "0") as running:
+        yield running
 
 
 def via_http(server: Server) -> tuple[str, ...]:
@@ -94,6 +91,37 @@ def test_play_over_http_makes_the_same_moves_as_in_process(server: Server, tmp_p
         return [(r["scores"], r["turns"], r["llm_calls"], r["plans"]) for r in records(path)]
 
     assert moves(http) == moves(local)
+
+
+def test_a_series_recorded_over_http_replays_offline_from_its_cassette(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log, cassette = tmp_path / "matches.jsonl", tmp_path / "calls.jsonl"
+    recorded = rafa(
+        "play", "tictactoe", "--episodes", "3", "--train", "1", *via_http(server),
+        "--no-progress", "--record-llm", str(cassette), "--log", str(log),
+    )  # fmt: skip
+    assert recorded.exit_code == 0, recorded.output
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    # No server: the replay names no URL (the provider is the log's, openai:sim,
+    # whose calls the cassette answers), and needs no key.
+    replayed = rafa("play", "--replay", str(log), "--replay-llm", str(cassette), "--no-progress")
+    assert replayed.exit_code == 0, replayed.output
+    assert "(openai:sim): 4 identical, 0 different, 0 incomplete" in replayed.stdout
+    assert "SIMULATED LLM" in replayed.stdout  # the cassette's answers were simulated
+    assert_one_line_error(
+        rafa("play", "--replay", str(log)),
+        "recorded with provider 'openai:sim'",
+        "--replay-llm CASSETTE",
+    )
+    lines = log.read_text().splitlines()
+    last_end = max(i for i, line in enumerate(lines) if '"MatchEnded"' in line)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text("\n".join(lines[:last_end]) + "\n")  # the last match to end did not
+    replayed = rafa("play", "--replay", str(cut), "--replay-llm", str(cassette), "--no-progress")
+    assert replayed.exit_code == 0, replayed.output
+    assert "0 different, 1 incomplete" in replayed.stdout
+    assert "MISMATCH" not in replayed.stdout
 
 
 def test_an_api_key_reaches_no_output_trace_cassette_or_log(

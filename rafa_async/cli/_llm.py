@@ -21,6 +21,7 @@ import typer
 
 from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
+from rafa_async._plural import plural
 from rafa_async.adapters.providers import make_provider, stack_options
 from rafa_async.cli._app import fail, out
 from rafa_async.cli._providers import (
@@ -232,14 +233,15 @@ def print_llm_usage(llm: MiddlewareStack, choice: LLMChoice) -> None:
     else:
         cost_text = f"${cost:.4f}"
     out.print(
-        f"LLM {choice.label}: {totals.completed} calls completed, {totals.failed} failed, "
+        f"LLM {choice.label}: {plural(totals.completed, 'call')} completed, "
+        f"{totals.failed} failed, "
         f"{totals.cancelled} cancelled · tokens {totals.prompt_tokens} in / "
         f"{totals.completion_tokens} out · cached {totals.cached} · cost {cost_text}",
         highlight=False,
     )
     if totals.mean_ttft is not None:
         out.print(
-            f"streamed {totals.streamed} calls · mean time to first token "
+            f"streamed {plural(totals.streamed, 'call')} · mean time to first token "
             f"{1e3 * totals.mean_ttft:.1f} ms",
             highlight=False,
         )

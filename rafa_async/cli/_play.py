@@ -7,22 +7,20 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated
 
-import anyio
 import msgspec
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rafa_async._errors import ConfigError, RafaError
+from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
+from rafa_async._plural import plural
 from rafa_async.arena import (
     LLM_KINDS,
     MatchRecord,
     PlayConfig,
     SeriesSummary,
     play_series,
-    read_match_log,
-    replay_log,
 )
 from rafa_async.cli._app import (
     OUTPUT,
@@ -60,6 +58,7 @@ from rafa_async.cli._providers import (
     RpmOption,
     TpmOption,
 )
+from rafa_async.cli._replay import replay_series
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import GAMES, get_game, simulated_llm
 
@@ -90,6 +89,7 @@ def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dic
 
 @app.command()
 def play(
+    context: typer.Context,
     game: Annotated[
         str | None, typer.Argument(help=f"Game to play: {', '.join(GAMES)}.", show_default=False)
     ] = None,
@@ -201,7 +201,25 @@ def play(
     """
     start_logging(log_format, log_level)
     if replay is not None:
-        _replay(replay, backend)
+        replay_series(
+            context,
+            replay,
+            backend=backend,
+            provider=provider,
+            config_file=config_file,
+            base_url=base_url,
+            max_concurrency=max_concurrency,
+            rpm=rpm,
+            tpm=tpm,
+            send_intent=send_intent,
+            cache=cache,
+            record_llm=record_llm,
+            replay_llm=replay_llm,
+            stream=stream,
+            transport=transport,
+            latency_scale=latency_scale,
+            progress=progress,
+        )
         return
     if game is None:
         fail(f"name a game ({', '.join(GAMES)}) or give --replay LOG")
@@ -283,49 +301,39 @@ def play(
 
 
 def print_series(summary: SeriesSummary, config: PlayConfig) -> None:
-    title = f"{summary.game} · {summary.matches} matches"
+    """The seats' table (evaluation matches only, as its title says) and a
+    line on every match of the series, training included."""
+    evaluated = plural(summary.evaluation_matches, "evaluation match", "evaluation matches")
+    title = f"{summary.game} · {evaluated}"
+    if summary.training_matches:
+        title += f" (after {summary.training_matches} training)"
     if config.rotate:
         title += " · seats rotate every match"
     if summary.simulated and any(k in LLM_KINDS for k in config.seats.values()):
         out.print(f"[bold yellow]{SIM_LABEL}[/]")
         title += " · [bold yellow]SIMULATED LLM[/]"
-    table = Table(title=title, title_justify="left")
-    if get_game(config.game).scoring == "share":
-        for column in ("seat", "player", "mean score"):
-            table.add_column(column)
-        for s in summary.seats:
-            table.add_row(s.seat, s.kind, f"{s.mean_score:.2f}")
-    else:
-        for column in ("seat", "player", "wins", "draws", "losses", "mean score"):
-            table.add_column(column)
-        for s in summary.seats:
-            table.add_row(
-                s.seat, s.kind, str(s.wins), str(s.draws), str(s.losses), f"{s.mean_score:.2f}"
-            )
+    # A line of its own: a table's title wraps at the (narrow) table's width.
+    out.print(title, style="italic", highlight=False)
+    table = Table()
+    share = get_game(config.game).scoring == "share"
+    columns = ("seat", "player") + (() if share else ("wins", "draws", "losses")) + ("mean score",)
+    for column in columns:
+        table.add_column(column)
+    for s in summary.seats:
+        counts = () if share else (str(s.wins), str(s.draws), str(s.losses))
+        mean = "n/a" if s.mean_score is None else f"{s.mean_score:.2f}"
+        table.add_row(s.seat, s.kind, *counts, mean)
     out.print(table)
+    played = summary.training_matches + summary.evaluation_matches
+    matches = plural(played, "match", "matches")
+    if summary.training_matches:
+        matches += (
+            f" ({summary.training_matches} training, {summary.evaluation_matches} evaluation)"
+        )
     hit_rate = summary.speculation_hit_rate
     out.print(
-        f"evaluation: {config.episodes} matches after {config.train} training · "
-        f"LLM calls {summary.llm_calls} · plans {summary.plans} "
+        f"{matches}: LLM calls {summary.llm_calls} · plans {summary.plans} "
         f"({summary.plans_cancelled} cancelled as stale) · speculation hit rate "
         f"{'n/a' if hit_rate is None else f'{hit_rate:.0%}'} · wall {summary.wall_s:.2f} s",
         highlight=False,
     )
-
-
-def _replay(path: Path, backend: Backend) -> None:
-    try:
-        config, _ = read_match_log(path)
-        checks = anyio.run(replay_log, path, backend=backend.value)
-    except RafaError as error:
-        fail(str(error))
-    bad = [c for c in checks if not c.ok]
-    for check in checks:
-        status = "[green]ok[/]" if check.ok else "[bold red]MISMATCH[/]"
-        out.print(f"{check.match}: {status} {check.recorded[:16]}", highlight=False)
-    out.print(
-        f"replayed {len(checks)} matches of {config.game} on {backend.value}: "
-        f"{len(checks) - len(bad)} identical, {len(bad)} different"
-    )
-    if bad:
-        raise typer.Exit(1)

@@ -300,14 +300,14 @@ def parse_config(data: bytes | str, *, source: str = CONFIG_FILENAME) -> RafaCon
 
 
 def load_config(
-    path: str | os.PathLike[str] | None = None, *, cwd: Path | None = None
+    path: str | os.PathLike[str] | None = None, *, cwd: str | os.PathLike[str] | None = None
 ) -> RafaConfig:
     """The config at ``path`` (``--config``), else ``rafa.toml`` in ``cwd``
     (default: the working directory) if there is one, else the built-ins only.
 
     A ``path`` that does not exist is an error; a missing ``./rafa.toml`` is not.
     """
-    file = Path(path) if path is not None else (cwd or Path.cwd()) / CONFIG_FILENAME
+    file = Path(path) if path is not None else Path(cwd or Path.cwd()) / CONFIG_FILENAME
     try:
         data = file.read_bytes()
     except FileNotFoundError:
@@ -419,7 +419,7 @@ def provider_settings(
     *,
     config_path: str | os.PathLike[str] | None = None,
     overrides: ProviderOverrides | None = None,
-    cwd: Path | None = None,
+    cwd: str | os.PathLike[str] | None = None,
 ) -> ProviderSettings:
     """What the CLI calls: load the config (``--config`` or ``./rafa.toml``),
     then resolve ``spec`` with the command-line ``overrides``."""

@@ -275,15 +275,16 @@ def test_driver_is_over_after_max_steps(env: Game24Env) -> None:
     assert not driver.solved
 
 
-def test_acting_after_the_cap_raises_episode_over(env: Game24Env) -> None:
-    driver, sink = make_driver(env, max_steps=2)
-    driver.act("4 + 9 = 12")
-    driver.act("4 + 9 = 12")
+@pytest.mark.parametrize(("cap", "steps"), [(1, "1 step$"), (2, "2 steps$")])
+def test_acting_after_the_cap_raises_episode_over(env: Game24Env, cap: int, steps: str) -> None:
+    driver, sink = make_driver(env, max_steps=cap)
+    for _ in range(cap):
+        driver.act("4 + 9 = 12")
 
-    with pytest.raises(EpisodeOver, match="game24-test is over after 2 steps"):
+    with pytest.raises(EpisodeOver, match=f"game24-test is over after {steps}"):
         driver.act(SOLUTION[0])
-    assert driver.steps == 2
-    assert len(sink.of_type(Transition)) == 2
+    assert driver.steps == cap
+    assert len(sink.of_type(Transition)) == cap
 
 
 def test_acting_after_solving_raises_episode_over(env: Game24Env) -> None:

@@ -1,0 +1,228 @@
+"""``rafa play --replay LOG``: re-run a recorded series and check every match.
+
+The log decides the series: its first ``MatchStarted`` holds the
+:class:`~rafa_async.arena.PlayConfig` (game, seats, seed, episodes, ...), so
+the options that would set the series (a game, ``--x``, ``--episodes``,
+``--seed``, ...) are refused, as are the output files (``--out``, ``--log``,
+``--trace``).  What applies is how to answer the LLM calls and how to run:
+
+- ``--replay-llm CASSETTE``: answer every call from the cassette recorded with
+  the log, offline.  ``--provider`` (with ``--config``, ``--base-url``,
+  ``--send-intent``, ...): re-run live on that provider.  With neither, the
+  log's own provider: the sim runs in process; a real provider needs one of
+  the two (one error line says so).
+- ``--latency-scale`` (the sim's latency; default: the recorded one),
+  ``--max-concurrency`` (default: the recorded one), ``--rpm``, ``--tpm``,
+  ``--cache``, ``--record-llm``, ``--stream``, ``--transport``, ``--backend``,
+  ``--progress``, ``--log-format``, ``--log-level``.
+
+A match the log holds completely is ``identical`` or ``different``; one it
+holds only the start of (a run cut short) is ``incomplete`` and not re-run.
+Exit status 1 only when a match is different.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from rafa_async._errors import RafaError
+from rafa_async._events import Event, log_digest
+from rafa_async._plural import plural
+from rafa_async.arena import (
+    LLM_KINDS,
+    MatchRecord,
+    PlayConfig,
+    ReplayCheck,
+    matches_to_replay,
+    read_match_log,
+    replay_matches,
+)
+from rafa_async.cli._app import Backend, err, fail, out, run_or_fail, sim_latency
+from rafa_async.cli._llm import (
+    LLMChoice,
+    TransportChoice,
+    choose_llm,
+    llm_caption,
+    open_llm,
+    print_llm_usage,
+)
+from rafa_async.llm import MiddlewareStack
+from rafa_async.scenarios import simulated_llm
+
+APPLIES = frozenset(
+    {
+        "replay",
+        "provider",
+        "config_file",
+        "base_url",
+        "max_concurrency",
+        "rpm",
+        "tpm",
+        "send_intent",
+        "cache",
+        "record_llm",
+        "replay_llm",
+        "stream",
+        "transport",
+        "latency_scale",
+        "backend",
+        "progress",
+        "log_format",
+        "log_level",
+    }
+)
+"""The ``rafa play`` parameters that apply to a replay (see the module's doc)."""
+
+
+def replay_series(
+    context: typer.Context,
+    path: Path,
+    *,
+    backend: Backend,
+    provider: str,
+    config_file: Path | None,
+    base_url: str | None,
+    max_concurrency: int | None,
+    rpm: float | None,
+    tpm: float | None,
+    send_intent: bool | None,
+    cache: Path | None,
+    record_llm: Path | None,
+    replay_llm: Path | None,
+    stream: bool,
+    transport: TransportChoice,
+    latency_scale: float,
+    progress: bool,
+) -> None:
+    """Replay the log at ``path`` with the ``rafa play`` options that apply;
+    print one line per match and a count.  Ctrl-C cancels the replay."""
+    _refuse_series_options(context)
+
+    def given(name: str) -> bool:
+        return _given(context, name)
+
+    try:
+        config, recorded = read_match_log(path)
+    except RafaError as error:
+        fail(str(error))
+    uses_llm = any(kind in LLM_KINDS for kind in config.seats.values())
+    if not given("provider"):
+        if uses_llm and config.provider != "sim" and replay_llm is None:
+            fail(
+                f"{path} was recorded with provider {config.provider!r}: pass --replay-llm "
+                f"CASSETTE (the cassette recorded with it) to replay it offline, or --provider "
+                f"{config.provider} to re-run it live"
+            )
+        # The log's provider, so results and costs are labelled as recorded;
+        # a series without LLM players calls none (the sim stands by).
+        provider = config.provider if uses_llm else "sim"
+    choice = choose_llm(
+        provider,
+        config_file,
+        base_url=base_url,
+        max_concurrency=max_concurrency if given("max_concurrency") else config.llm_concurrency,
+        rpm=rpm,
+        tpm=tpm,
+        send_intent=send_intent,
+        cache=cache,
+        record=record_llm,
+        replay=replay_llm,
+        stream=stream,
+        transport=transport,
+        backend=backend.value,
+    )
+    latency = sim_latency(latency_scale) if given("latency_scale") else config.latency
+    sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
+    training, evaluation = matches_to_replay(config, recorded)
+    digests = {match: log_digest(events) for match, events in recorded.items()}
+    bar = Progress(
+        TextColumn(f"[bold]replay {config.game}[/] [dim]({llm_caption(choice)})[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("different {task.fields[different]}"),
+        console=err,
+        disable=not progress,
+    )
+    job = bar.add_task("replay", total=len(training) + len(evaluation), different=0)
+    different = 0
+
+    def on_match(record: MatchRecord) -> None:
+        nonlocal different
+        different += digests.get(record.match) not in (None, record.digest)
+        bar.update(job, advance=1, different=different)
+
+    async def main() -> tuple[list[ReplayCheck], MiddlewareStack]:
+        async with open_llm(choice, sim=sim, recorder=None, seed=config.seed) as llm:
+            checks = await replay_matches(config, recorded, llm=llm, on_match=on_match)
+        return checks, llm
+
+    with bar:
+        checks, llm = run_or_fail(main, backend.value)
+    _print_checks(checks, config, recorded, backend, choice)
+    if uses_llm:
+        print_llm_usage(llm, choice)
+    if any(check.status == "different" for check in checks):
+        raise typer.Exit(1)
+
+
+def _print_checks(
+    checks: Sequence[ReplayCheck],
+    config: PlayConfig,
+    recorded: Mapping[str, Sequence[Event]],
+    backend: Backend,
+    choice: LLMChoice,
+) -> None:
+    shown = {
+        "identical": "[green]ok[/]",
+        "different": "[bold red]MISMATCH[/]",
+        "incomplete": "[yellow]incomplete[/]",
+    }
+    # soft_wrap: each a single line whatever the terminal's width (grep, scripts).
+    for check in checks:
+        note = "" if check.complete else " (the log ends before the match does: not re-run)"
+        out.print(
+            f"{check.match}: {shown[check.status]} {check.recorded[:16]}{note}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    counts = {status: sum(c.status == status for c in checks) for status in shown}
+    out.print(
+        f"checked {plural(len(checks), 'match', 'matches')} of {config.game} on {backend.value} "
+        f"({llm_caption(choice)}): {counts['identical']} identical, {counts['different']} "
+        f"different, {counts['incomplete']} incomplete",
+        highlight=False,
+        soft_wrap=True,
+    )
+    series = config.train + config.episodes
+    if len(recorded) < series:
+        out.print(
+            f"the log holds {len(recorded)} of the series' {series} matches (it was cut short)",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _given(context: typer.Context, name: str) -> bool:
+    """Whether the command line set the parameter ``name`` (not its default)."""
+    source = context.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def _refuse_series_options(context: typer.Context) -> None:
+    """One error line naming every option given that a replay cannot honour."""
+    refused = [
+        param.name.upper() if param.param_type_name == "argument" else "/".join(param.opts)
+        for param in context.command.params
+        if param.name is not None and param.name not in APPLIES and _given(context, param.name)
+    ]
+    if refused:
+        fail(
+            f"{', '.join(refused)} cannot be used with --replay: the log sets the game, the "
+            "seats and the series; a replay takes the LLM options (--replay-llm, --provider, "
+            "...), --latency-scale, --backend, --progress and the logging options"
+        )
