@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
+from rafa_async.adapters.providers import price_table
 from rafa_async.cli._app import LogFormat, app, fail, out, start_logging
 from rafa_async.llm import (
     SIM_LABEL,
@@ -89,6 +90,22 @@ def _limit(value: float | None) -> str:
     return "no limit" if value is None else f"{value:g}"
 
 
+def _price_text(settings: ProviderSettings) -> str:
+    """The price a run would charge, from the same table the run uses
+    (:func:`~rafa_async.adapters.providers.price_table`), and where it comes from."""
+    table = price_table(settings)
+    if table is None:
+        return "free (simulated)"
+    price = table.lookup(settings.model)
+    if price is None:
+        return "unknown (add a [models] table)"
+    if settings.input_per_mtok is not None:
+        origin = settings.config_path or "the configuration"
+    else:
+        origin = f"built-in table as of {table.as_of}"
+    return f"${price.input:g} in / ${price.output:g} out per Mtok ({origin})"
+
+
 def _print_settings(settings: ProviderSettings) -> None:
     title = f"--provider {settings.provider}:{settings.model}"
     if settings.simulated:
@@ -96,11 +113,6 @@ def _print_settings(settings: ProviderSettings) -> None:
     table = Table(title=title, title_justify="left")
     table.add_column("setting")
     table.add_column("value")
-    prices = (
-        "unknown (add a [models] table)"
-        if settings.input_per_mtok is None
-        else f"${settings.input_per_mtok:g} in / ${settings.output_per_mtok:g} out per Mtok"
-    )
     rows = [
         ("kind", settings.kind),
         ("base url", settings.base_url or "in process"),
@@ -109,7 +121,7 @@ def _print_settings(settings: ProviderSettings) -> None:
         ("rpm", _limit(settings.rpm)),
         ("tpm", _limit(settings.tpm)),
         ("timeout", f"{settings.timeout:g} s"),
-        ("prices", prices),
+        ("prices", _price_text(settings)),
         ("config", settings.config_path or "none (built-in defaults)"),
     ]
     for name, value in rows:
