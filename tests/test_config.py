@@ -393,6 +393,45 @@ def test_credentials_in_a_base_url_are_rejected_without_echoing_them() -> None:
     assert SECRET not in message
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://api.example.com/v1?api_key={SECRET}",
+        f"https://api.example.com/v1?api-version=1&token={SECRET}",
+        f"https://api.example.com/v1?{SECRET}",
+        f"https://api.example.com/v1#{SECRET}",
+        "https://api.example.com/v1?",
+    ],
+    ids=["api_key", "token", "bare", "fragment", "empty-query"],
+)
+def test_a_query_string_or_fragment_in_a_base_url_is_rejected_without_echoing_it(
+    url: str,
+) -> None:
+    message = config_error(f'[providers.x]\nkind = "openai"\nbase_url = "{url}"\n')
+
+    assert message.startswith("rafa.toml: providers.x.base_url: the URL must not have a query")
+    assert "api_key_env" in message
+    assert SECRET not in message
+    with pytest.raises(ConfigError) as caught:
+        resolve_provider("openai:m", config(), ProviderOverrides(base_url=url))
+    assert str(caught.value).startswith("--base-url: the URL must not have a query string")
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", [SECRET, f"ftp://{SECRET}", f"http://h:{SECRET}/v1"])
+def test_a_base_url_that_is_no_url_is_rejected_without_echoing_it(url: str) -> None:
+    with pytest.raises(ConfigError, match="--base-url: not a") as caught:
+        resolve_provider("openai:m", config(), ProviderOverrides(base_url=url))
+    assert SECRET not in str(caught.value)
+
+
+def test_a_header_named_like_a_credential_is_rejected() -> None:
+    message = config_error(f'[providers.x]\nkind = "openai"\nheaders = {{x-auth = "{SECRET}"}}\n')
+
+    assert "providers.x.headers.x-auth: API keys must not be written in a config file" in message
+    assert SECRET not in message
+
+
 def test_provider_names_that_merely_end_in_key_are_fine() -> None:
     loaded = config('[providers.turnkey]\nkind = "openai"\nmodel = "m"\n')
 
@@ -441,3 +480,15 @@ def test_settings_are_frozen() -> None:
 
     with pytest.raises(AttributeError):
         settings.model = "other"  # type: ignore[misc]
+
+
+def test_header_values_are_not_logged_only_their_names() -> None:
+    # A header whose name the config check does not recognise may still carry a credential.
+    text = f'[providers.work]\nkind = "openai"\nheaders = {{x-org-ref = "{SECRET}"}}\n'
+
+    with structlog.testing.capture_logs() as logs:
+        resolve_provider("work:m", config(text))
+
+    (resolved,) = [entry for entry in logs if entry["event"] == "provider_resolved"]
+    assert resolved["headers"] == ["x-org-ref"]
+    assert SECRET not in repr(logs)

@@ -119,6 +119,25 @@ def test_an_api_key_reaches_no_output_trace_cassette_or_log(
     for path in files.values():
         assert path.stat().st_size > 0
         assert SECRET not in path.read_text()
+    # A key in base_url's query string is refused before anything is sent or written.
+    keyed = tmp_path / "keyed.toml"
+    keyed.write_text(
+        f'[providers.local]\nkind = "openai"\nbase_url = "{server.base_url}?api_key={SECRET}"\n'
+        'model = "sim"\n'
+    )
+    leaked = tmp_path / "leaked.jsonl"
+    refused = [
+        rafa("run", "game24", "--puzzles", "901", "--provider", "local", "--config", str(keyed),
+             "--out", str(leaked), "--log-level", "debug"),
+        rafa("run", "game24", "--puzzles", "901", *via_http(server)[:2], "--base-url",
+             f"{server.base_url}?key={SECRET}", "--out", str(leaked), "--log-level", "debug"),
+        rafa("providers", "--config", str(keyed)),
+        rafa("providers", "--provider", "openai:sim", "--base-url", f"{server.base_url}#{SECRET}"),
+    ]  # fmt: skip
+    for attempt in refused:
+        assert_one_line_error(attempt, "must not have a query string or fragment")
+        assert SECRET not in attempt.output
+    assert not leaked.exists()
 
 
 @pytest.mark.parametrize(
