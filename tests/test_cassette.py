@@ -115,6 +115,7 @@ async def test_replay_does_not_depend_on_arrival_order(anyio_backend: Any, tmp_p
     "error",
     [
         ProviderError("service unavailable", status=503, retryable=True),
+        ProviderError("overloaded", status=529, retryable=True, retry_after=2.0),
         ProviderError("bad request", status=400),
         RateLimited("slow down", retry_after=3.5),
         MalformedResponse("no answer line", text="hmm, 24?"),
@@ -122,7 +123,7 @@ async def test_replay_does_not_depend_on_arrival_order(anyio_backend: Any, tmp_p
         ProviderError("no quota left", status=429, fatal=True),
         ConnectFailed("could not connect"),
     ],
-    ids=["503", "400", "429", "malformed", "llm-error", "quota", "unreachable"],
+    ids=["503", "529-retry-after", "400", "429", "malformed", "llm-error", "quota", "unreachable"],
 )
 async def test_recorded_errors_replay_as_the_same_typed_error(
     anyio_backend: Any, tmp_path: Path, error: LLMError

@@ -80,7 +80,9 @@ _REBUILD: dict[type[LLMError], Callable[[RecordedError], LLMError]] = {
     RateLimited: lambda e: RateLimited(e.message, retry_after=e.retry_after),
     ConnectFailed: lambda e: ConnectFailed(e.message),
     ConnectionLost: lambda e: ConnectionLost(e.message),
-    ProviderError: lambda e: ProviderError(e.message, status=e.status, retryable=e.retryable),
+    ProviderError: lambda e: ProviderError(
+        e.message, status=e.status, retryable=e.retryable, retry_after=e.retry_after
+    ),
     LLMTimeout: lambda e: LLMTimeout(e.message),
     MalformedResponse: lambda e: MalformedResponse(e.message, text=e.text),
     LLMError: lambda e: LLMError(e.message),

@@ -24,7 +24,13 @@ import structlog
 import tenacity
 
 from rafa_async._context import CALL_NOTE, CallCounts, CallNote, current_scope
-from rafa_async._errors import ConfigError, LLMError, LLMTimeout, ProviderUnavailable, RateLimited
+from rafa_async._errors import (
+    MAX_RETRY_AFTER,
+    ConfigError,
+    LLMError,
+    LLMTimeout,
+    ProviderUnavailable,
+)
 from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
 from rafa_async.llm._cache import Cache
 from rafa_async.llm._cassette import Recorder, Replayer, ReplayLatency
@@ -91,7 +97,9 @@ class Retry:
 
     The delay before retry *n* (1-based) is ``base * 2**(n-1)`` capped at
     ``max_delay``, times a jitter factor in ``[1 - jitter, 1]`` drawn from a
-    seeded generator; a :class:`RateLimited` error's ``retry_after`` is a floor.
+    seeded generator; the server's wait hint (an error's ``retry_after``: a
+    429, 503, 529... with ``Retry-After``) is a floor, itself capped at
+    :data:`~rafa_async._errors.MAX_RETRY_AFTER` (60 s).
     Non-retryable errors (``retryable`` False, e.g. HTTP 400/401) propagate at
     once.  The first attempt runs without any retry machinery; tenacity drives
     the slow path.  Cancellation during a backoff sleep cancels the call.
@@ -121,8 +129,8 @@ class Retry:
         """Seconds to wait before retry ``retry_number`` (1-based) after ``error``."""
         backoff = min(self.max_delay, self.base_delay * 2.0 ** (retry_number - 1))
         backoff *= 1.0 - self.jitter * self._rng.random()
-        if isinstance(error, RateLimited) and error.retry_after is not None:
-            backoff = max(backoff, error.retry_after)
+        if isinstance(error, LLMError) and error.retry_after is not None:
+            backoff = max(backoff, min(error.retry_after, MAX_RETRY_AFTER))
         return backoff
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
