@@ -40,6 +40,7 @@ from rafa_async._errors import (
 from rafa_async.adapters._http_errors import ErrorMapper, ServerError
 from rafa_async.llm._config import check_base_url
 from rafa_async.llm._http import HttpRequest, HttpStream, HttpTransport, Timeouts
+from rafa_async.llm._keys import http_identity
 from rafa_async.llm._sse import SSEDecoder, SSEEvent
 from rafa_async.llm._transports import TransportKind, default_transport
 from rafa_async.llm._types import (
@@ -296,7 +297,7 @@ class HttpChatProvider(ABC):
     def identity(self) -> str:
         """Names this provider and model in cache keys and cassette headers
         (never a credential)."""
-        return f"{self.name}:{self.model}@{self.base_url}"
+        return http_identity(self.name, self.model, self.base_url)
 
     def __repr__(self) -> str:
         key = "set" if self._errors.has_key else "absent"

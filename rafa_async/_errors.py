@@ -2,8 +2,8 @@
 
 RafaError
 ├── ConfigError          bad input: unknown scenario/agent, bad range, bad file
+│   └── CassetteMismatch  a replay does not match its cassette (request, provider, model)
 ├── ProviderUnavailable  the provider cannot serve the run (bad key, unknown model, down)
-│   └── CassetteMismatch  a replayed run asked a request its cassette lacks
 └── LLMError             one LLM call failed (after middleware gave up)
     ├── RateLimited      the provider asked us to slow down (retryable)
     ├── ProviderError    the provider failed; ``retryable`` says whether to retry
@@ -31,7 +31,8 @@ class ConfigError(RafaError, ValueError):
 
 
 class CassetteMismatch(ConfigError):
-    """A replayed run made a request its cassette has no answer for.
+    """A replayed run does not match its cassette: it made a request the
+    cassette has no answer for, or the cassette was recorded from another LLM.
 
     A :class:`ConfigError`, not an :class:`LLMError`: agents tolerate failed
     LLM calls, and a replay that diverged must stop, never be absorbed.

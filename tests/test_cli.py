@@ -240,3 +240,19 @@ def test_an_unopenable_cache_is_one_line_error(tmp_path: Path) -> None:
     cache = tmp_path / "missing" / "cache.sqlite"
     result = rafa("run", "game24", "--cache", str(cache), *FAST)
     assert_one_line_error(result, "cannot open the response cache", "folder exists")
+
+
+def test_a_replay_as_another_llm_is_one_line_error_naming_both(tmp_path: Path) -> None:
+    cassette = tmp_path / "calls.jsonl"
+    puzzle = ["game24", "--puzzles", "901", *FAST]
+    assert rafa("run", *puzzle, "--record-llm", str(cassette)).exit_code == 0
+    assert rafa("run", *puzzle, "--replay-llm", str(cassette)).exit_code == 0
+    for other in (
+        ["--provider", "anthropic:claude-3-5-haiku-latest"],
+        ["--provider", "openai:sim", "--base-url", "http://127.0.0.1:9/v1"],
+        ["--seed", "1"],
+    ):
+        result = rafa("run", *puzzle, "--replay-llm", str(cassette), *other)
+        assert_one_line_error(result, "was recorded from sim:sim:seed=0:", "wrong model")
+        llm = other[1].split("@")[0] if other[0] == "--provider" else "sim:sim:seed=1:"
+        assert f"this run replays it as {llm}" in result.stderr

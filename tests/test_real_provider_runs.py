@@ -81,6 +81,15 @@ def test_a_cassette_recorded_over_http_replays_offline_identically(
     )  # fmt: skip
     assert replayed.exit_code == 0, replayed.output
     assert [outcome(r) for r in records(again)] == [outcome(r) for r in records(first)]
+    # Replayed as another model, its answers would be credited to that model.
+    for provider in ("anthropic:claude-3-5-haiku-latest", "sim"):
+        refused = rafa(
+            "run", "game24", *PUZZLES, "--provider", provider, "--no-progress",
+            "--replay-llm", str(cassette),
+        )  # fmt: skip
+        assert_one_line_error(
+            refused, f"{cassette} was recorded from openai:sim, but this run replays it as"
+        )
 
 
 def test_play_over_http_makes_the_same_moves_as_in_process(server: Server, tmp_path: Path) -> None:

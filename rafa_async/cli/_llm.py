@@ -36,6 +36,7 @@ from rafa_async.llm import (
     ProviderSettings,
     TransportKind,
 )
+from rafa_async.llm._keys import http_identity, provider_identity
 
 ProviderOption = Annotated[
     str,
@@ -172,12 +173,22 @@ def choose_llm(
 
 class _Offline:
     """The provider behind a cassette replay: never called (the Replayer
-    answers everything), so it needs no key and no network."""
+    answers everything), so it needs no key and no network.  ``identity`` is
+    the chosen provider's, which the cassette must have been recorded from."""
 
-    identity = "offline"
+    def __init__(self, identity: str) -> None:
+        self.identity = identity
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         raise ConfigError("replaying from a cassette: no provider is called")
+
+
+def _identity(settings: ProviderSettings, sim: Callable[[], LLM]) -> str:
+    """The identity of the provider ``settings`` choose, without building it
+    (an HTTP provider would need its key)."""
+    if settings.base_url is None:
+        return provider_identity(sim())
+    return http_identity(settings.provider, settings.model, settings.base_url)
 
 
 @asynccontextmanager
@@ -192,7 +203,7 @@ async def open_llm(
     settings = choice.settings
     async with AsyncExitStack() as stack:
         if choice.replay is not None:
-            provider: LLM = _Offline()
+            provider: LLM = _Offline(_identity(settings, sim))
         else:
             provider = make_provider(
                 settings, sim=sim, stream=choice.stream, transport_kind=choice.transport

@@ -331,7 +331,8 @@ class MiddlewareStack:
 
     ``identity`` names the provider in cache keys and cassette headers
     (default: the provider's own ``identity``, see
-    :func:`~rafa_async.llm._keys.provider_identity`).  ``prices`` prices the
+    :func:`~rafa_async.llm._keys.provider_identity`); a replay refuses a
+    cassette recorded from another LLM than it names.  ``prices`` prices the
     calls (see :class:`UsageMeter`).  Every option is off by default.  Close
     the stack (``aclose`` or ``async with``) when it has files open.
     """
@@ -380,7 +381,7 @@ class MiddlewareStack:
         self.cache: Cache | None = None
         self.cassette: Recorder | Replayer | None = None
         if replay is not None:
-            inner = self.cassette = Replayer(replay, latency=replay_latency)
+            inner = self.cassette = Replayer(replay, latency=replay_latency, expect=self.identity)
         else:
             if cache is not None:
                 inner = self.cache = Cache(inner, cache, identity=self.identity)
