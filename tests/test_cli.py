@@ -214,6 +214,7 @@ def test_run_help_mentions_the_options() -> None:
         "--latency-scale",
         "--trace",
         "--no-progress",
+        "--max-consecutive-failures",
     ):
         assert option in result.stdout, option
 
@@ -256,3 +257,12 @@ def test_a_replay_as_another_llm_is_one_line_error_naming_both(tmp_path: Path) -
         assert_one_line_error(result, "was recorded from sim:sim:seed=0:", "wrong model")
         llm = other[1].split("@")[0] if other[0] == "--provider" else "sim:sim:seed=1:"
         assert f"this run replays it as {llm}" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["run", "game24"], ["play", "tictactoe"]])
+def test_max_consecutive_failures_is_an_option_of_run_and_play(command: list[str]) -> None:
+    assert "--max-consecutive-failures" in rafa(*command, "--help").stdout
+    assert_one_line_error(
+        rafa(*command, "--max-consecutive-failures", "-2", *FAST),
+        "--max-consecutive-failures must be >= 0 (0: never stop), got -2",
+    )

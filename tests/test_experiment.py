@@ -25,6 +25,7 @@ from rafa_async.llm import (
     ChatResponse,
     FaultModel,
     LatencyModel,
+    MiddlewareStack,
     NoiseModel,
     SimLLM,
 )
@@ -242,7 +243,10 @@ async def test_calls_that_fail_after_retries_are_counted_as_failed(anyio_backend
         faults=FaultModel(server_error_rate=1.0),
     )
 
-    records, summary = await run_experiment(config(tasks="901"), llm=down)
+    # The circuit breaker off: the run goes on with every call failing.
+    records, summary = await run_experiment(
+        config(tasks="901"), llm=MiddlewareStack(down, max_consecutive_failures=0)
+    )
 
     (record,) = records
     assert record.env_steps == 0

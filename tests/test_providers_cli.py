@@ -116,3 +116,17 @@ def test_the_sim_is_free_not_unknown() -> None:
 
     assert "free (simulated)" in result.stdout
     assert "unknown" not in result.stdout
+
+
+def test_it_shows_when_failing_calls_stop_a_run() -> None:
+    default = rafa("providers", "--provider", "openai:gpt-4o-mini")
+    never = rafa("providers", "--provider", "sim", "--max-consecutive-failures", "0")
+
+    assert (
+        "│ stop after      │ 10 failed calls in a row (max_consecutive_failures)" in default.stdout
+    )
+    assert "│ stop after      │ never (max_consecutive_failures 0)" in never.stdout
+    assert_one_line_error(
+        rafa("providers", "--provider", "sim", "--max-consecutive-failures", "-1"),
+        "--max-consecutive-failures must be >= 0",
+    )

@@ -1,11 +1,12 @@
 """The LLM options ``rafa run`` and ``rafa play`` share, and building the LLM from them.
 
 ``--provider SPEC`` with ``--config``, ``--base-url``, ``--max-concurrency``,
-``--rpm``, ``--tpm`` resolves to :class:`~rafa_async.llm.ProviderSettings`
-(see ``rafa providers``); ``--cache``, ``--record-llm``, ``--replay-llm``
-and ``--stream`` choose the middleware.  :func:`open_llm` builds the provider
-and its :class:`~rafa_async.llm.MiddlewareStack` inside the event loop and
-closes both (files, connections) when the run ends.
+``--rpm``, ``--tpm``, ``--max-consecutive-failures`` resolves to
+:class:`~rafa_async.llm.ProviderSettings` (see ``rafa providers``);
+``--cache``, ``--record-llm``, ``--replay-llm`` and ``--stream`` choose the
+middleware.  :func:`open_llm` builds the provider and its
+:class:`~rafa_async.llm.MiddlewareStack` inside the event loop and closes both
+(files, connections) when the run ends.
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ def choose_llm(
     rpm: float | None,
     tpm: float | None,
     send_intent: bool | None,
+    max_consecutive_failures: int | None = None,
     cache: Path | None,
     record: Path | None,
     replay: Path | None,
@@ -147,6 +149,7 @@ def choose_llm(
         rpm=rpm,
         tpm=tpm,
         send_intent=send_intent,
+        max_consecutive_failures=max_consecutive_failures,
     )
     if record is not None and replay is not None:
         fail("--record-llm and --replay-llm exclude each other: record once, then replay")

@@ -57,6 +57,7 @@ from rafa_async.cli._providers import (
     BaseUrlOption,
     ConfigOption,
     MaxConcurrencyOption,
+    MaxConsecutiveFailuresOption,
     RpmOption,
     TpmOption,
 )
@@ -141,6 +142,7 @@ def play(
     max_concurrency: MaxConcurrencyOption = None,
     rpm: RpmOption = None,
     tpm: TpmOption = None,
+    max_consecutive_failures: MaxConsecutiveFailuresOption = None,
     send_intent: SendIntentOption = None,
     cache: CacheOption = None,
     record_llm: RecordOption = None,
@@ -214,6 +216,7 @@ def play(
         rpm=rpm,
         tpm=tpm,
         send_intent=send_intent,
+        max_consecutive_failures=max_consecutive_failures,
         cache=cache,
         record=record_llm,
         replay=replay_llm,

@@ -1,8 +1,8 @@
 """``rafa providers``: what ``--provider`` means, from rafa.toml and the command line.
 
 The option aliases here (``--config``, ``--base-url``, ``--max-concurrency``,
-``--rpm``, ``--tpm``) and :func:`cli_provider_settings` are what ``rafa run``
-and ``rafa play`` take once real providers are wired into them.
+``--rpm``, ``--tpm``, ``--max-consecutive-failures``) and
+:func:`cli_provider_settings` are what ``rafa run`` and ``rafa play`` take.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from rafa_async._errors import ConfigError
 from rafa_async.adapters.providers import price_table
 from rafa_async.cli._app import LogFormat, app, fail, out, start_logging
 from rafa_async.llm import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES,
     SIM_LABEL,
     ProviderOverrides,
     ProviderSettings,
@@ -52,6 +53,15 @@ RpmOption = Annotated[
 TpmOption = Annotated[
     float | None, typer.Option(help="Override: tokens per minute.", rich_help_panel=PROVIDER)
 ]
+MaxConsecutiveFailuresOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Stop the run (provider unavailable) after this many LLM calls in a row failed "
+        f"after their retries; 0 never stops [default: {DEFAULT_MAX_CONSECUTIVE_FAILURES}].",
+        rich_help_panel=PROVIDER,
+        show_default=False,
+    ),
+]
 
 
 def cli_provider_settings(
@@ -63,6 +73,7 @@ def cli_provider_settings(
     rpm: float | None = None,
     tpm: float | None = None,
     send_intent: bool | None = None,
+    max_consecutive_failures: int | None = None,
 ) -> tuple[RafaConfig, ProviderSettings]:
     """The config and the resolved settings; one error line if either is wrong."""
     overrides = ProviderOverrides(
@@ -71,6 +82,7 @@ def cli_provider_settings(
         rpm=rpm,
         tpm=tpm,
         send_intent=send_intent,
+        max_consecutive_failures=max_consecutive_failures,
     )
     try:
         config = load_config(config_path)
@@ -88,6 +100,12 @@ def _key_status(variable: str | None) -> str:
 
 def _limit(value: float | None) -> str:
     return "no limit" if value is None else f"{value:g}"
+
+
+def _stop_after(failures: int) -> str:
+    if not failures:
+        return "never (max_consecutive_failures 0)"
+    return f"{failures} failed calls in a row (max_consecutive_failures)"
 
 
 def _price_text(settings: ProviderSettings) -> str:
@@ -121,6 +139,7 @@ def _print_settings(settings: ProviderSettings) -> None:
         ("rpm", _limit(settings.rpm)),
         ("tpm", _limit(settings.tpm)),
         ("timeout", f"{settings.timeout:g} s"),
+        ("stop after", _stop_after(settings.max_consecutive_failures)),
         ("prices", _price_text(settings)),
         ("config", settings.config_path or "none (built-in defaults)"),
     ]
@@ -180,6 +199,7 @@ def providers(
     max_concurrency: MaxConcurrencyOption = None,
     rpm: RpmOption = None,
     tpm: TpmOption = None,
+    max_consecutive_failures: MaxConsecutiveFailuresOption = None,
 ) -> None:
     """List the LLM providers, or show what a --provider resolves to.
 
@@ -196,6 +216,7 @@ def providers(
         max_concurrency=max_concurrency,
         rpm=rpm,
         tpm=tpm,
+        max_consecutive_failures=max_consecutive_failures,
     )
     if provider is None:
         _print_config(loaded)

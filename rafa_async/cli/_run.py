@@ -54,6 +54,7 @@ from rafa_async.cli._providers import (
     BaseUrlOption,
     ConfigOption,
     MaxConcurrencyOption,
+    MaxConsecutiveFailuresOption,
     RpmOption,
     TpmOption,
 )
@@ -107,6 +108,7 @@ def run(
     max_concurrency: MaxConcurrencyOption = None,
     rpm: RpmOption = None,
     tpm: TpmOption = None,
+    max_consecutive_failures: MaxConsecutiveFailuresOption = None,
     send_intent: SendIntentOption = None,
     cache: CacheOption = None,
     record_llm: RecordOption = None,
@@ -160,6 +162,7 @@ def run(
         rpm=rpm,
         tpm=tpm,
         send_intent=send_intent,
+        max_consecutive_failures=max_consecutive_failures,
         cache=cache,
         record=record_llm,
         replay=replay_llm,

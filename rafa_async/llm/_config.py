@@ -4,7 +4,7 @@ A run names its LLM as ``PROVIDER[:MODEL]`` (``sim``, ``openai:gpt-4o-mini``,
 ``local:llama3:8b``).  What that means comes from three layers, highest first:
 
 1. the CLI overrides (``--base-url``, ``--max-concurrency``, ``--rpm``,
-   ``--tpm``), as :class:`ProviderOverrides`;
+   ``--tpm``, ``--max-consecutive-failures``), as :class:`ProviderOverrides`;
 2. the config file (``--config PATH``, else ``./rafa.toml`` if present): named
    ``[providers.NAME]`` and ``[models."MODEL"]`` tables;
 3. defaults: the built-in providers ``openai``, ``anthropic`` and ``sim``
@@ -35,6 +35,7 @@ import structlog
 
 from rafa_async._errors import ConfigError
 from rafa_async._validation import split_validation_error
+from rafa_async.llm._breaker import DEFAULT_MAX_CONSECUTIVE_FAILURES
 
 log = structlog.get_logger("rafa_async.llm.config")
 
@@ -65,6 +66,7 @@ class ProviderEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     timeout: _Positive | None = None
     headers: dict[str, str] = msgspec.field(default_factory=dict)
     send_intent: bool | None = None
+    max_consecutive_failures: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
 class ModelEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -113,6 +115,7 @@ class ProviderOverrides(msgspec.Struct, frozen=True, kw_only=True):
     tpm: float | None = None
     timeout: float | None = None
     send_intent: bool | None = None
+    max_consecutive_failures: int | None = None
 
 
 class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -140,6 +143,9 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
     input_per_mtok: float | None = None
     output_per_mtok: float | None = None
     config_path: str | None = None
+    max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES
+    """Calls failing in a row, after their retries, that stop the run with
+    ``ProviderUnavailable`` (the stack's circuit breaker); 0: never."""
 
     @property
     def simulated(self) -> bool:
@@ -362,6 +368,11 @@ def _check_overrides(overrides: ProviderOverrides) -> None:
         check_base_url(overrides.base_url, "--base-url")
     if overrides.max_concurrency is not None and overrides.max_concurrency < 1:
         raise ConfigError(f"--max-concurrency must be >= 1, got {overrides.max_concurrency}")
+    failures = overrides.max_consecutive_failures
+    if failures is not None and failures < 0:
+        raise ConfigError(
+            f"--max-consecutive-failures must be >= 0 (0: never stop), got {failures}"
+        )
     for option, value in (
         ("--rpm", overrides.rpm),
         ("--tpm", overrides.tpm),
@@ -436,6 +447,11 @@ def resolve_provider(
         input_per_mtok=prices.input_per_mtok if prices is not None else None,
         output_per_mtok=prices.output_per_mtok if prices is not None else None,
         config_path=config.path,
+        max_consecutive_failures=_first(
+            overrides.max_consecutive_failures,
+            entry.max_consecutive_failures,
+            DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        ),
     )
     # Header values are not logged: a header may carry a credential under a
     # name the config check does not recognise.

@@ -2,13 +2,15 @@
 
 Recommended order, outermost first (what :class:`MiddlewareStack` builds)::
 
-    Traced -> UsageMeter -> Retry -> Timeout -> ConcurrencyLimit -> provider
+    Traced -> UsageMeter -> CircuitBreaker -> Retry -> Timeout -> ConcurrencyLimit
+        -> provider
 
 Accounting sits outside Retry so one logical call is counted once, whatever
-its attempts; Timeout sits inside Retry so each attempt gets the full budget;
+its attempts; so does the circuit breaker, which counts calls failed after
+their retries; Timeout sits inside Retry so each attempt gets the full budget;
 the limiter is innermost so a call waiting out a backoff holds no slot.  The
-opt-in layers (rate limit, cache, record/replay, prices) live in their own
-modules; :class:`MiddlewareStack` says where each goes and why.
+breaker and the opt-in layers (rate limit, cache, record/replay, prices) live
+in their own modules; :class:`MiddlewareStack` says where each goes and why.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from rafa_async._errors import (
     ProviderUnavailable,
 )
 from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
+from rafa_async.llm._breaker import DEFAULT_MAX_CONSECUTIVE_FAILURES, CircuitBreaker
 from rafa_async.llm._cache import Cache
 from rafa_async.llm._cassette import Recorder, Replayer, ReplayLatency
 from rafa_async.llm._cost import PriceTable
@@ -301,18 +304,25 @@ class MiddlewareStack:
 
     Outermost first, with every option on::
 
-        Traced -> UsageMeter -> Recorder -> Cache -> Retry -> Timeout -> ConcurrencyLimit
-            -> provider
+        Traced -> UsageMeter -> CircuitBreaker -> Recorder -> Cache -> Retry -> Timeout
+            -> ConcurrencyLimit -> provider
 
     With ``rpm``/``tpm`` set, the limiters move below Timeout::
 
         ... -> Retry -> ConcurrencyLimit -> RateLimit -> Timeout -> provider
 
     and with ``replay=`` a cassette, the Replayer stands in for everything
-    below the meter (no cache, retries, limits or provider: nothing to wait for
-    offline)::
+    below the breaker (no cache, retries, limits or provider: nothing to wait
+    for offline)::
 
-        Traced -> UsageMeter -> Replayer
+        Traced -> UsageMeter -> CircuitBreaker -> Replayer
+
+    The :class:`~rafa_async.llm._breaker.CircuitBreaker` (on unless
+    ``max_consecutive_failures`` is 0) ends the run with
+    :class:`ProviderUnavailable` after that many calls in a row failed after
+    their retries.  It sits above the cassette layer, so a replay sees the
+    recorded outcomes in the same places and stops where its recording did,
+    and below the meter, so a refused call is still counted.
 
     The Recorder (``record=`` a new cassette) sits right where the Replayer
     will, so a cassette holds the logical calls the agents made, each with
@@ -333,8 +343,9 @@ class MiddlewareStack:
     (default: the provider's own ``identity``, see
     :func:`~rafa_async.llm._keys.provider_identity`); a replay refuses a
     cassette recorded from another LLM than it names.  ``prices`` prices the
-    calls (see :class:`UsageMeter`).  Every option is off by default.  Close
-    the stack (``aclose`` or ``async with``) when it has files open.
+    calls (see :class:`UsageMeter`).  The optional layers (rate limits, cache,
+    cassettes, prices) are off by default.  Close the stack (``aclose`` or
+    ``async with``) when it has files open.
     """
 
     def __init__(
@@ -356,6 +367,7 @@ class MiddlewareStack:
         record: str | os.PathLike[str] | None = None,
         replay: str | os.PathLike[str] | None = None,
         replay_latency: ReplayLatency = "none",
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     ) -> None:
         if record is not None and replay is not None:
             raise ConfigError("record and replay exclude each other: choose one cassette mode")
@@ -387,6 +399,11 @@ class MiddlewareStack:
                 inner = self.cache = Cache(inner, cache, identity=self.identity)
             if record is not None:
                 inner = self.cassette = Recorder(inner, record, provider=self.identity)
+        self.breaker: CircuitBreaker | None = None
+        if max_consecutive_failures:
+            inner = self.breaker = CircuitBreaker(
+                inner, max_consecutive_failures, provider=self.identity
+            )
         self.meter = UsageMeter(inner, prices=prices)
         self.llm: LLM = self.meter if recorder is None else Traced(self.meter, recorder)
 
