@@ -306,6 +306,12 @@ def print_series(summary: SeriesSummary, config: PlayConfig) -> None:
                 s.seat, s.kind, str(s.wins), str(s.draws), str(s.losses), f"{s.mean_score:.2f}"
             )
     out.print(table)
+    if summary.errors:
+        out.print(
+            f"[bold red]{summary.errors} matches failed with a provider error[/] (status error "
+            "in the results; left out of the table above)",
+            highlight=False,
+        )
     hit_rate = summary.speculation_hit_rate
     out.print(
         f"evaluation: {config.episodes} matches after {config.train} training · "

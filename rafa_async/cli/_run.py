@@ -234,6 +234,23 @@ def run(
     print_llm_usage(llm, choice)
 
 
+def _errored(summary: Summary) -> str:
+    if not summary.errors:
+        return "0"
+    return f"{summary.errors} (status error: not the model's failure)"
+
+
+def _success(summary: Summary) -> str:
+    """Over all tasks; with errored tasks, also over the tasks the provider served."""
+    rate = f"{summary.success_rate:.1%} of all tasks"
+    served = summary.episodes - summary.errors
+    if not summary.errors:
+        return rate
+    if not served:
+        return f"{rate} (no task was served by the provider)"
+    return f"{rate} · {summary.solved / served:.1%} of the {served} without a provider error"
+
+
 def print_summary(
     summary: Summary,
     config: ExperimentConfig,
@@ -251,7 +268,8 @@ def print_summary(
     rows = [
         ("tasks", f"{summary.episodes} (ranks {config.tasks})"),
         ("solved", f"{summary.solved}"),
-        ("success rate", f"{summary.success_rate:.1%}"),
+        ("failed: provider error", _errored(summary)),
+        ("success rate", _success(summary)),
         ("mean env steps", f"{summary.mean_env_steps:.2f}"),
         ("LLM calls", f"{summary.llm_calls} ({summary.llm_calls_per_episode:.1f} per task)"),
         ("LLM calls failed (provider errors)", f"{summary.failed_calls}"),

@@ -205,9 +205,11 @@ class UsageMeter:
             raise
         except BaseException as error:
             name = type(error).__name__
+            described = f"{name}: {error}"
             for counts in tallies:
                 counts.failed += 1
                 counts.errors[name] = counts.errors.get(name, 0) + 1
+                counts.last_error = described
             raise
         finally:
             CALL_NOTE.reset(token)
