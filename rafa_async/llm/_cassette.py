@@ -385,7 +385,8 @@ class Replayer:
         answered = self._answered.get(key, 0)
         cancelled = self._cancelled.get(key, 0)
         cut = self.cut
-        if cut is not None and cut.key == key and not answered:
+        in_the_cut = cut is not None and cut.key == key and not answered
+        if cut is not None and in_the_cut:
             why = f"it is the call the cassette was cut short in, at line {cut.line}"
         elif answered:
             why = f"it was recorded {answered} time(s) and this run asks for it once more"
@@ -406,7 +407,8 @@ class Replayer:
                 "calls (its recording was interrupted), so the calls after the cut are missing"
             )
         lines = [f"cassette {self.path} cannot answer a request: {why}", *_describe(request)]
-        nearest = self._nearest(request) if key not in self._requests else None
+        unknown = key not in self._requests and not in_the_cut
+        nearest = self._nearest(request) if unknown else None
         if nearest is not None:
             lines.append(f"  nearest recorded request differs in {_difference(nearest, request)}")
         lines.append(
