@@ -26,6 +26,7 @@ from typing import ClassVar, Self
 import anyio
 import msgspec
 import structlog
+from yarl import URL
 
 from rafa_async import __version__
 from rafa_async._errors import (
@@ -37,7 +38,9 @@ from rafa_async._errors import (
     ProviderError,
 )
 from rafa_async.adapters._http_errors import ErrorMapper, ServerError
+from rafa_async.llm._config import check_base_url
 from rafa_async.llm._http import HttpRequest, HttpStream, HttpTransport, Timeouts
+from rafa_async.llm._keys import http_identity
 from rafa_async.llm._sse import SSEDecoder, SSEEvent
 from rafa_async.llm._transports import TransportKind, default_transport
 from rafa_async.llm._types import (
@@ -235,6 +238,7 @@ class HttpChatProvider(ABC):
     """
 
     path: ClassVar[str]
+    """The endpoint, relative to ``base_url`` (no leading slash)."""
     end_marker: ClassVar[str]
     request_type: ClassVar[type[msgspec.Struct]]
     stream_decoder: ClassVar[type[StreamDecoder]]
@@ -255,6 +259,7 @@ class HttpChatProvider(ABC):
         send_intent: bool,
         stream_completions: bool,
     ) -> None:
+        check_base_url(base_url, f"{name} base_url")
         self.name = name
         self.model = model
         self.base_url = base_url.rstrip("/")
@@ -265,7 +270,9 @@ class HttpChatProvider(ABC):
         self._errors = ErrorMapper(
             name=name, base_url=self.base_url, model=model, api_key_env=api_key_env, key=key
         )
-        self._url = self.base_url + self.path
+        # A URL library's join keeps the base's path (``/v1``) with or without
+        # a trailing slash; ``path`` is relative to it.
+        self._url = str(URL(self.base_url) / self.path)
         headers = {
             "content-type": "application/json",
             "accept": "application/json",
@@ -290,7 +297,7 @@ class HttpChatProvider(ABC):
     def identity(self) -> str:
         """Names this provider and model in cache keys and cassette headers
         (never a credential)."""
-        return f"{self.name}:{self.model}@{self.base_url}"
+        return http_identity(self.name, self.model, self.base_url)
 
     def __repr__(self) -> str:
         key = "set" if self._errors.has_key else "absent"

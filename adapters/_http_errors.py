@@ -9,11 +9,16 @@ HTTP status           error                                           retried
 ====================  ==============================================  =========
 401, 403              ProviderError: the key was rejected / refused   no
 404                   ProviderError: unknown model or wrong base_url  no
-429                   RateLimited with the provider's wait hint       yes
+429                   RateLimited                                     yes
 429 insufficient      ProviderError: the account has no quota left    no
 other 4xx             ProviderError with the server's message         no
 408, 409, 5xx, 529    ProviderError                                   yes
 ====================  ==============================================  =========
+
+Every retried error carries the server's wait hint (``retry_after``: from
+``retry-after-ms``, ``Retry-After`` in seconds or as an HTTP date, or the
+providers' rate-limit reset headers), whatever its status: a 503 or 529 with
+``Retry-After`` is retried when the server said, as a 429 is.
 
 Error *events* inside a stream carry a type instead of a status; it is
 mapped to the status above.  Messages never contain the API key.
@@ -24,6 +29,7 @@ from __future__ import annotations
 import email.utils
 import math
 import re
+import time
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -143,6 +149,8 @@ class ErrorMapper:
     ) -> LLMError:
         """The error for an HTTP ``status`` (or an in-stream error mapped to one)."""
         who, quoted = self.who, self._quote(server)
+        wait = retry_after(headers or {})
+        hint = f"retry after {wait:g}s" if wait is not None else "retry later"
         key_hint = (
             f"set {self.api_key_env}" if self.api_key_env else "give the adapter an api_key_env"
         )
@@ -176,16 +184,15 @@ class ErrorMapper:
             )
             return ProviderError(message, status=status, fatal=True)
         if status == 429:
-            wait = retry_after(headers or {})
-            hint = f"retry after {wait:g}s" if wait is not None else "retry later"
             message = (
                 f"{who} is rate-limiting requests (HTTP 429{quoted}): {hint}, or lower "
                 "the request rate or concurrency"
             )
             return RateLimited(message, retry_after=wait)
         if status >= 500 or status in _RETRYABLE_4XX:
-            message = f"{who} failed (HTTP {status}{quoted}); the call may be retried"
-            return ProviderError(message, status=status, retryable=True)
+            when = f" ({hint})" if wait is not None else ""
+            message = f"{who} failed (HTTP {status}{quoted}); the call may be retried{when}"
+            return ProviderError(message, status=status, retryable=True, retry_after=wait)
         message = (
             f"{who} rejected the request (HTTP {status}{quoted}): fix the request or the "
             "adapter's extra_body; retrying will not help"
@@ -230,6 +237,7 @@ class ErrorMapper:
             status=error.status,
             retryable=error.retryable,
             fatal=error.fatal,
+            retry_after=error.retry_after,
         )
 
 
@@ -242,10 +250,16 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _RESET_HEADER = re.compile(r"x-ratelimit-reset-(?P<a>.+)|anthropic-ratelimit-(?P<b>.+)-reset")
 
 
+wall_clock = time.time
+"""The wall clock absolute hints (HTTP dates, RFC 3339 times) are counted from
+(a module attribute, so tests can fix it)."""
+
+
 def parse_wait(value: str, now: float | None = None) -> float | None:
     """Seconds to wait from a header value: seconds (``"2"``, ``"0.5"``), a Go
     duration (``"6m0s"``, ``"20ms"``), an RFC 3339 time or an HTTP date.
-    ``now`` is the wall-clock time (``time.time()``) for the absolute forms."""
+    ``now`` is the wall-clock time for the absolute forms (default:
+    :data:`wall_clock`)."""
     value = value.strip()
     try:
         seconds = float(value)
@@ -267,7 +281,7 @@ def parse_wait(value: str, now: float | None = None) -> float | None:
     if moment is None or moment.tzinfo is None:
         return None
     if now is None:
-        now = datetime.now(moment.tzinfo).timestamp()
+        now = wall_clock()
     return max(0.0, moment.timestamp() - now)
 
 

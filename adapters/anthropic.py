@@ -166,7 +166,7 @@ class AnthropicChat(HttpChatProvider):
     the options' meaning.  ``base_url`` is the origin, as in Anthropic's SDK
     (the adapter adds ``/v1/messages``)."""
 
-    path = "/v1/messages"
+    path = "v1/messages"
     end_marker = "event: message_stop"
     request_type = _Request
     stream_decoder = _AnthropicStream

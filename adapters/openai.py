@@ -131,7 +131,7 @@ class OpenAIChat(HttpChatProvider):
     """An OpenAI-compatible chat model.  See :class:`HttpChatProvider` for the
     options' meaning; ``api_key_env`` names the variable holding the key."""
 
-    path = "/chat/completions"
+    path = "chat/completions"
     end_marker = "data: [DONE]"
     request_type = _Request
     stream_decoder = _OpenAIStream

@@ -83,7 +83,7 @@ def price_table(settings: ProviderSettings) -> PriceTable | None:
 
 def stack_options(settings: ProviderSettings, provider: LLM) -> dict[str, Any]:
     """``MiddlewareStack`` keyword arguments for ``provider`` from ``settings``:
-    concurrency, timeout, rate limits and prices.  A provider whose own
+    concurrency, timeout, rate limits, prices and the circuit breaker.  A provider whose own
     transport bounds each attempt (``bounds_each_attempt``, see
     :func:`make_provider`) gets no ``Timeout`` layer on top."""
     bounded = getattr(provider, "bounds_each_attempt", False)
@@ -93,4 +93,5 @@ def stack_options(settings: ProviderSettings, provider: LLM) -> dict[str, Any]:
         "rpm": settings.rpm,
         "tpm": settings.tpm,
         "prices": price_table(settings),
+        "max_consecutive_failures": settings.max_consecutive_failures,
     }

@@ -89,6 +89,7 @@ from _report import write_report
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from yarl import URL
 
 from rafa_async import EventRecorder, NullSink
 from rafa_async.adapters.openai import OpenAIChat
@@ -324,7 +325,7 @@ async def in_process_sim(
 def open_client(
     client: Client, base_url: str, requests: Sequence[ChatRequest], concurrency: int, workdir: Path
 ) -> contextlib.AbstractAsyncContextManager[Send]:
-    url = base_url + "/chat/completions"
+    url = str(URL(base_url) / "chat/completions")
     if client.kind == "raw-aiohttp":
         return raw_aiohttp(url, wire_bodies(requests), concurrency)
     if client.kind == "httpx":

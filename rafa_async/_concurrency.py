@@ -43,6 +43,16 @@ async def for_each_limited(
         raise
 
 
+E = TypeVar("E", bound=BaseException)
+
+
+def first_leaf(group: BaseExceptionGroup[E]) -> E:
+    """The first exception in ``group`` and its nested groups (e.g. the one
+    an ``except*`` clause matched)."""
+    first = group.exceptions[0]
+    return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
 def exception_leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
     """The exceptions in ``group`` and its nested groups, in order."""
     leaves: list[BaseException] = []

@@ -42,6 +42,8 @@ class CallCounts:
     ttft_total: float = 0.0
     """Completed calls answered by a simulated LLM (in process or over HTTP):
     any of them makes a result a simulation, to be labelled as such."""
+    last_error: str | None = None
+    """The last failed call's error, as ``Type: message``."""
 
     @property
     def tokens(self) -> int:
@@ -56,6 +58,13 @@ class CallCounts:
     def mean_ttft(self) -> float | None:
         """Mean time to first token of the streamed calls (None if none)."""
         return self.ttft_total / self.streamed if self.streamed else None
+
+    @property
+    def none_answered(self) -> bool:
+        """No call was answered and at least one failed: whatever was done
+        with these calls was done without the model, so a result says
+        nothing about it (a provider error, not a model's failure)."""
+        return self.completed == 0 and self.failed > 0
 
     @property
     def in_flight(self) -> int:

@@ -2,8 +2,8 @@
 
 RafaError
 ├── ConfigError          bad input: unknown scenario/agent, bad range, bad file
+│   └── CassetteMismatch  a replay does not match its cassette (request, provider, model)
 ├── ProviderUnavailable  the provider cannot serve the run (bad key, unknown model, down)
-│   └── CassetteMismatch  a replayed run asked a request its cassette lacks
 └── LLMError             one LLM call failed (after middleware gave up)
     ├── RateLimited      the provider asked us to slow down (retryable)
     ├── ProviderError    the provider failed; ``retryable`` says whether to retry
@@ -15,6 +15,12 @@ RafaError
 
 from __future__ import annotations
 
+MAX_RETRY_AFTER = 60.0
+"""The longest wait, in seconds, a server's retry hint may impose on a retry
+(as the openai SDK: it honours hints up to 60 s).  A longer hint ("retry in an
+hour") is waited for 60 s, then the call is tried again: its retries, not one
+wait, decide when to give up."""
+
 
 class RafaError(Exception):
     """Base class of every error rafa-async raises on purpose."""
@@ -25,7 +31,8 @@ class ConfigError(RafaError, ValueError):
 
 
 class CassetteMismatch(ConfigError):
-    """A replayed run made a request its cassette has no answer for.
+    """A replayed run does not match its cassette: it made a request the
+    cassette has no answer for, or the cassette was recorded from another LLM.
 
     A :class:`ConfigError`, not an :class:`LLMError`: agents tolerate failed
     LLM calls, and a replay that diverged must stop, never be absorbed.
@@ -44,14 +51,16 @@ class LLMError(RafaError):
 
     retryable: bool = False
     fatal: bool = False
+    retry_after: float | None = None
+    """The server's own hint, in seconds, for when to try again (``Retry-After``,
+    ``retry-after-ms``, a rate limit's reset), on any status that carries one
+    (429, 503, 529...); ``None`` if it gave none.  The Retry middleware waits
+    at least that long, up to :data:`MAX_RETRY_AFTER`."""
 
 
 class RateLimited(LLMError):
-    """The provider rejected the call for rate (HTTP 429).
-
-    ``retry_after`` is the provider's own hint in seconds, when it gave one;
-    the Retry middleware waits at least that long.
-    """
+    """The provider rejected the call for rate (HTTP 429); ``retry_after`` is
+    its hint, when it gave one."""
 
     retryable = True
 
@@ -70,10 +79,12 @@ class ProviderError(LLMError):
         status: int | None = None,
         retryable: bool = False,
         fatal: bool | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+        self.retry_after = retry_after
         # 401/403/404: the key or the model is wrong for every call alike.
         self.fatal = status in (401, 403, 404) if fatal is None else fatal
 

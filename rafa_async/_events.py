@@ -42,6 +42,8 @@ class EpisodeEnded(Event):
     env_steps: int
     llm_calls: int
     answer: str | None = None
+    error: str | None = None
+    """Why the episode failed with a provider error (its result's ``error``)."""
 
 
 class Transition(Event):

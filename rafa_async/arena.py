@@ -33,9 +33,9 @@ from typing import Literal
 import anyio
 import msgspec
 
-from rafa_async._concurrency import for_each_limited
-from rafa_async._context import episode_scope
-from rafa_async._errors import ConfigError
+from rafa_async._concurrency import first_leaf, for_each_limited
+from rafa_async._context import CallCounts, episode_scope
+from rafa_async._errors import ConfigError, ProviderUnavailable
 from rafa_async._events import (
     Event,
     EventRecorder,
@@ -54,6 +54,7 @@ from rafa_async.scenarios import GameSpec, get_game, simulated_llm
 
 LLM_KINDS = ("rafa", "direct")
 Phase = Literal["train", "eval"]
+MatchStatus = Literal["done", "error"]
 
 
 class PlayConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,11 +100,23 @@ class PlayConfig(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class MatchRecord(msgspec.Struct, kw_only=True):
-    """One line of ``rafa play --out``."""
+    """One line of ``rafa play --out``.
+
+    ``status`` is ``"done"`` for a match played to its end, ``"error"`` when a
+    provider error decided it: the provider became unavailable mid-match
+    (``ProviderUnavailable``; the match stopped, ``scores`` is empty), or an
+    LLM seat had not one of its calls answered and at least one failed (its
+    moves were fallbacks: the result says nothing about the model).  ``error``
+    holds the message.  Errored matches are left out of the seats' results
+    and counted in :attr:`SeriesSummary.errors`.
+    """
 
     game: str
     match: str
     phase: str
+    status: MatchStatus = "done"
+    error: str | None = None
+    """Why the status is ``"error"``; ``None`` otherwise."""
     seats: dict[str, str]
     """Seat -> the kind of player who sat there in this match."""
     scores: dict[str, float]
@@ -150,7 +163,12 @@ class SeriesSummary(msgspec.Struct, kw_only=True):
     training_matches: int
     seats: list[SeatSummary]
     """One line per player (named by its declared seat; with ``rotate``,
-    ``seat`` lists the seats it sat in, e.g. ``X/O``)."""
+    ``seat`` lists the seats it sat in, e.g. ``X/O``), over the evaluation
+    matches without a provider error."""
+    errors: int = 0
+    """Matches whose status is ``"error"`` (a provider error, not a player's
+    play), of either phase; ``evaluation_matches`` and ``training_matches``
+    count the others, so the three add up to every match played."""
     llm_calls: int
     plans: int
     plans_cancelled: int
@@ -234,6 +252,11 @@ async def play_series(
     ``llm``: the provider (wrapped here in the standard middleware), or a
     ready :class:`~rafa_async.llm.MiddlewareStack` used as it is (give it the
     same ``trace`` recorder); by default the sim.
+
+    A provider that becomes unavailable (:class:`~rafa_async.ProviderUnavailable`)
+    stops the series: the match it stopped is recorded (status ``"error"``,
+    passed to ``on_match``), matches still running are cancelled, and the
+    error is raised.
     """
     spec = config.validate()
     series = _Series(config, spec, llm, trace)
@@ -255,10 +278,12 @@ async def _play(
     records: list[MatchRecord] = []
 
     async def run(episode: int, phase: Phase) -> None:
-        record = await _play_one(series, episode, phase, log)
+        record, stopped = await _play_one(series, episode, phase, log)
         records.append(record)
         if on_match is not None:
             on_match(record)
+        if stopped is not None:
+            raise stopped
 
     async def evaluate(episode: int) -> None:
         await run(episode, "eval")
@@ -283,7 +308,8 @@ def seating(config: PlayConfig, episode: int) -> dict[str, str]:
 
 async def _play_one(
     series: _Series, episode: int, phase: Phase, log: EventSink | None
-) -> MatchRecord:
+) -> tuple[MatchRecord, ProviderUnavailable | None]:
+    """One match's record, and the error that stopped it, if one did."""
     config, spec = series.config, series.spec
     match_id = f"{config.game}-{episode}"
     players = series.players(episode, phase)
@@ -291,29 +317,43 @@ async def _play_one(
     sink = _Tee(events, log)
     meta = {"episode": str(episode), "phase": phase, "config": msgspec.json.encode(config).decode()}
     started = anyio.current_time()
+    stopped: ProviderUnavailable | None = None
     with episode_scope(match_id) as scope:
-        async with open_match(
-            spec.make(),
-            players,
-            seed=config.seed,
-            match_id=match_id,
-            recorder=EventRecorder(sink),
-            move_timeout=config.move_timeout,
-            meta=meta,
-        ) as match:
-            result = await match.run()
+        try:
+            async with open_match(
+                spec.make(),
+                players,
+                seed=config.seed,
+                match_id=match_id,
+                recorder=EventRecorder(sink),
+                move_timeout=config.move_timeout,
+                meta=meta,
+            ) as match:
+                result = await match.run()
+        except* ProviderUnavailable as group:
+            stopped = first_leaf(group)
     stats = [p.stats for p in players.values() if isinstance(p, RafaPlayer | DirectPlayer)]
     seated = seating(config, episode)
-    return MatchRecord(
+    llm_seats = [seat for seat, who in seated.items() if config.seats[who] in LLM_KINDS]
+    seat_calls = {seat: match.seats[seat].calls for seat in llm_seats}
+    error = match_error(seat_calls, stopped)
+    if stopped is not None:  # the match did not end: what it got to
+        scores: dict[str, float] = {}
+        turns, late, rejected = match.turn, dict(match.late), dict(match.rejected)
+    else:
+        scores, turns, late, rejected = result.scores, result.turns, result.late, result.rejected
+    record = MatchRecord(
         game=config.game,
         match=match_id,
         phase=phase,
+        status="done" if error is None else "error",
+        error=error,
         seats={seat: config.seats[who] for seat, who in seated.items()},
         seating=seated,
-        scores=result.scores,
-        turns=result.turns,
-        late=result.late,
-        rejected=result.rejected,
+        scores=scores,
+        turns=turns,
+        late=late,
+        rejected=rejected,
         llm_calls=scope.calls.started,
         plans=sum(s.plans for s in stats),
         plans_cancelled=sum(s.cancelled for s in stats),
@@ -322,12 +362,24 @@ async def _play_one(
         digest=log_digest(events),
         wall_s=round(anyio.current_time() - started, 4),
         simulated=config.provider == "sim" or scope.calls.simulated > 0,
-        cost_usd={
-            seat: result.calls[seat].cost
-            for seat, who in seated.items()
-            if config.seats[who] in LLM_KINDS
-        },
+        cost_usd={seat: calls.cost for seat, calls in seat_calls.items()},
     )
+    return record, stopped
+
+
+def match_error(
+    seat_calls: dict[str, CallCounts], stopped: ProviderUnavailable | None
+) -> str | None:
+    """Why a match's status is ``"error"`` (see :class:`MatchRecord`), or ``None``."""
+    if stopped is not None:
+        return str(stopped)
+    for seat, calls in seat_calls.items():
+        if calls.none_answered:
+            return (
+                f"seat {seat}: no LLM call was answered (its moves were fallbacks); "
+                f"the last failed with {calls.last_error}"
+            )
+    return None
 
 
 class _Tee:
@@ -343,8 +395,10 @@ class _Tee:
 
 def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -> SeriesSummary:
     """The series' :class:`SeriesSummary`; the seats' results come from the
-    evaluation matches alone (training matches are practice, not results)."""
-    evaluation = [r for r in records if r.phase == "eval"]
+    evaluation matches alone (training matches are practice, not results),
+    leaving out matches a provider error spoilt."""
+    played = [r for r in records if r.status != "error"]
+    evaluation = [r for r in played if r.phase == "eval"]
     seats = []
     for who, kind in config.seats.items():
         # Where this player sat in each match (its declared seat, unless rotating).
@@ -367,8 +421,9 @@ def summarize(config: PlayConfig, records: Sequence[MatchRecord], wall: float) -
         game=config.game,
         simulated=config.provider == "sim" or any(r.simulated for r in records),
         evaluation_matches=len(evaluation),
-        training_matches=len(records) - len(evaluation),
+        training_matches=sum(r.phase == "train" for r in played),
         seats=seats,
+        errors=len(records) - len(played),
         llm_calls=sum(r.llm_calls for r in records),
         plans=sum(r.plans for r in records),
         plans_cancelled=sum(r.plans_cancelled for r in records),

@@ -2,6 +2,14 @@
 
 This is the library form of ``rafa run``: build an :class:`ExperimentConfig`
 and ``await run_experiment(config)`` from any anyio program (trio or asyncio).
+
+A provider that cannot serve the run (:class:`~rafa_async.ProviderUnavailable`:
+a rejected key, an unknown model, the circuit breaker after too many calls
+failing in a row) stops it: every record of a finished task has been passed
+to ``on_result``, the task(s) it stopped get a record with status ``"error"``,
+and the tasks still running are cancelled (no record: they were interrupted,
+not finished).  See :class:`~rafa_async.scenarios.game24.Game24Record` for
+what each status means.
 """
 
 from __future__ import annotations
@@ -12,10 +20,10 @@ from typing import Any, Literal
 import anyio
 import msgspec
 
-from rafa_async._concurrency import for_each_limited
-from rafa_async._context import episode_scope
+from rafa_async._concurrency import first_leaf, for_each_limited
+from rafa_async._context import CallCounts, episode_scope
 from rafa_async._env import EpisodeDriver
-from rafa_async._errors import ConfigError
+from rafa_async._errors import ConfigError, ProviderUnavailable
 from rafa_async._events import EpisodeEnded, EpisodeStarted, EventRecorder
 from rafa_async.agents import (
     Agent,
@@ -30,7 +38,7 @@ from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM
 from rafa_async.llm._middleware import run_stack, total_cost
 from rafa_async.planners import BeamPlanner
 from rafa_async.scenarios import get_scenario, simulated_llm
-from rafa_async.scenarios.game24 import Game24Record, Puzzle
+from rafa_async.scenarios.game24 import Game24Record, Game24Status, Puzzle
 
 AgentKind = Literal["rafa", "tot", "reflexion", "direct"]
 AGENTS: tuple[AgentKind, ...] = ("rafa", "tot", "reflexion", "direct")
@@ -74,7 +82,10 @@ class Summary(msgspec.Struct, kw_only=True):
     simulated: bool
     episodes: int
     solved: int
+    errors: int = 0
+    """Tasks whose status is ``"error"`` (a provider error, not the model)."""
     success_rate: float
+    """Solved over all tasks, errored ones included (see ``errors``)."""
     mean_env_steps: float
     llm_calls: int
     llm_calls_per_episode: float
@@ -105,11 +116,15 @@ def build_agent(config: ExperimentConfig, llm: LLM) -> Agent[Any]:
 
 async def run_task(
     config: ExperimentConfig, llm: LLM, task: Puzzle, recorder: EventRecorder
-) -> Game24Record:
-    """One episode of ``config.agent`` on ``task``, accounted in its own scope."""
+) -> tuple[Game24Record, ProviderUnavailable | None]:
+    """One episode of ``config.agent`` on ``task``, accounted in its own scope:
+    its record, and the :class:`~rafa_async.ProviderUnavailable` that stopped
+    it, if one did (the record's status is then ``"error"``; the caller
+    decides what stopping means)."""
     scenario = get_scenario(config.scenario)
     episode = f"{scenario.name}-{task.rank}"
     max_steps = config.max_steps or scenario.max_steps
+    stopped: ProviderUnavailable | None = None
     with episode_scope(episode) as scope:
         driver = EpisodeDriver(
             scenario.make_env(task), episode=episode, max_steps=max_steps, recorder=recorder
@@ -121,10 +136,14 @@ async def run_task(
             )
         )
         started = anyio.current_time()
-        await agent.run(driver)
+        try:
+            await agent.run(driver)
+        except* ProviderUnavailable as group:
+            stopped = first_leaf(group)
         wall = anyio.current_time() - started
     answer = driver.env.answer(driver.state)
     calls = scope.calls
+    status, error = task_status(driver.solved, calls, stopped)
     recorder.emit(
         EpisodeEnded(
             episode=episode,
@@ -133,14 +152,17 @@ async def run_task(
             env_steps=driver.steps,
             llm_calls=calls.started,
             answer=answer,
+            error=error,
         )
     )
-    return Game24Record(
+    record = Game24Record(
         scenario=scenario.name,
         agent=agent.name,
         rank=task.rank,
         numbers=list(task.numbers),
         solved=driver.solved,
+        status=status,
+        error=error,
         expression=answer,
         env_steps=driver.steps,
         llm_calls=calls.started,
@@ -150,6 +172,19 @@ async def run_task(
         simulated=config.provider == "sim" or calls.simulated > 0,
         cost_usd=calls.cost,
     )
+    return record, stopped
+
+
+def task_status(
+    solved: bool, calls: CallCounts, stopped: ProviderUnavailable | None
+) -> tuple[Game24Status, str | None]:
+    """A task's status and error message (see
+    :class:`~rafa_async.scenarios.game24.Game24Record`)."""
+    if stopped is not None:
+        return "error", str(stopped)
+    if not solved and calls.none_answered:
+        return "error", f"no LLM call was answered; the last failed with {calls.last_error}"
+    return ("solved" if solved else "unsolved"), None
 
 
 async def run_experiment(
@@ -166,7 +201,9 @@ async def run_experiment(
     limits, cache, cassettes...); by default the sim.  ``on_result`` is
     called as each episode ends (in completion order); the returned records
     are in task order.  Cancelling the caller cancels every episode and every
-    LLM call in flight.
+    LLM call in flight.  A provider that becomes unavailable raises
+    :class:`~rafa_async.ProviderUnavailable` once its episode's error record
+    has gone to ``on_result`` (see the module docstring).
     """
     config.validate()
     tasks = get_scenario(config.scenario).tasks(config.tasks)
@@ -185,10 +222,12 @@ async def run_experiment(
 
     async def run(indexed: tuple[int, Puzzle]) -> None:
         index, task = indexed
-        record = await run_task(config, stack, task, recorder)
+        record, stopped = await run_task(config, stack, task, recorder)
         results[index] = record
         if on_result is not None:
             on_result(record)
+        if stopped is not None:
+            raise stopped
 
     await for_each_limited(list(enumerate(tasks)), config.concurrency, run)
     records = [r for r in results if r is not None]
@@ -206,6 +245,7 @@ def summarize(config: ExperimentConfig, records: Sequence[Game24Record], wall: f
         simulated=any(r.simulated for r in records) or config.provider == "sim",
         episodes=n,
         solved=solved,
+        errors=sum(r.status == "error" for r in records),
         success_rate=solved / n if n else 0.0,
         mean_env_steps=sum(r.env_steps for r in records) / n if n else 0.0,
         llm_calls=calls,

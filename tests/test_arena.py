@@ -10,10 +10,10 @@ import anyio
 import pytest
 from typer.testing import CliRunner
 
-from rafa_async import ConfigError, JsonlSink, ListSink, MatchTransition
-from rafa_async.arena import PlayConfig, play_series, read_match_log, replay_log
+from rafa_async import ConfigError, JsonlSink, ListSink, MatchTransition, ProviderUnavailable
+from rafa_async.arena import MatchRecord, PlayConfig, play_series, read_match_log, replay_log
 from rafa_async.cli import app
-from rafa_async.llm import LatencyModel, SimLLM
+from rafa_async.llm import FaultModel, LatencyModel, MiddlewareStack, SimLLM
 from rafa_async.scenarios import GAMES, get_game, simulated_llm
 from rafa_async.testing import backend_options
 
@@ -364,3 +364,53 @@ def test_a_rotated_series_replays_identically(tmp_path: Path) -> None:
     assert "X/O" in result.output
     replayed = runner.invoke(app, ["play", "--replay", str(log), "--backend", "asyncio"])
     assert "3 identical, 0 different" in replayed.output
+
+
+# -- a provider that fails every call ----------------------------------------------------------
+
+DOWN = FaultModel(server_error_rate=1.0)
+
+
+@pytest.mark.anyio
+async def test_a_provider_failing_every_call_stops_the_series_with_an_error_record(
+    anyio_backend: Any,
+) -> None:
+    seen: list[MatchRecord] = []
+    down = simulated_llm(latency=INSTANT, faults=DOWN)
+
+    with pytest.raises(ProviderUnavailable, match="10 LLM calls in a row failed") as caught:
+        await play_series(config(train=0, concurrency=1), llm=down, on_match=seen.append)
+
+    (record,) = seen
+    assert (record.match, record.status, record.error) == (
+        "tictactoe-0",
+        "error",
+        str(caught.value),
+    )
+    assert record.scores == {}  # the match did not end
+
+
+@pytest.mark.anyio
+async def test_without_the_breaker_matches_played_on_fallbacks_are_errors(
+    anyio_backend: Any,
+) -> None:
+    down = MiddlewareStack(simulated_llm(latency=INSTANT, faults=DOWN), max_consecutive_failures=0)
+
+    records, summary = await play_series(config(train=1, episodes=2), llm=down)
+
+    assert [r.status for r in records] == ["error"] * 3
+    for record in records:
+        assert record.error is not None
+        assert record.error.startswith(
+            "seat X: no LLM call was answered (its moves were fallbacks)"
+        )
+        assert sum(record.scores.values()) == 1.0  # played to the end, on fallbacks
+    assert (summary.training_matches, summary.evaluation_matches, summary.errors) == (0, 0, 3)
+    assert all(s.wins + s.draws + s.losses == 0 for s in summary.seats)
+
+
+@pytest.mark.anyio
+async def test_matches_whose_llm_answered_are_done(anyio_backend: Any) -> None:
+    records, summary = await play_series(config(train=0, episodes=2))
+    assert [(r.status, r.error) for r in records] == [("done", None)] * 2
+    assert summary.errors == 0

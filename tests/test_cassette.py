@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 import msgspec
 import pytest
+import structlog.testing
 from support import EchoLLM
 
 from rafa_async import (
@@ -33,6 +34,7 @@ from rafa_async.llm import (
     SimLLM,
     read_cassette,
 )
+from rafa_async.llm._keys import answering_llm
 from rafa_async.scenarios.game24 import Game24Oracle, Game24Record
 
 pytestmark = pytest.mark.anyio
@@ -115,6 +117,7 @@ async def test_replay_does_not_depend_on_arrival_order(anyio_backend: Any, tmp_p
     "error",
     [
         ProviderError("service unavailable", status=503, retryable=True),
+        ProviderError("overloaded", status=529, retryable=True, retry_after=2.0),
         ProviderError("bad request", status=400),
         RateLimited("slow down", retry_after=3.5),
         MalformedResponse("no answer line", text="hmm, 24?"),
@@ -122,7 +125,7 @@ async def test_replay_does_not_depend_on_arrival_order(anyio_backend: Any, tmp_p
         ProviderError("no quota left", status=429, fatal=True),
         ConnectFailed("could not connect"),
     ],
-    ids=["503", "400", "429", "malformed", "llm-error", "quota", "unreachable"],
+    ids=["503", "529-retry-after", "400", "429", "malformed", "llm-error", "quota", "unreachable"],
 )
 async def test_recorded_errors_replay_as_the_same_typed_error(
     anyio_backend: Any, tmp_path: Path, error: LLMError
@@ -247,6 +250,167 @@ async def test_a_chat_request_without_intent_is_described(
     await record(path, EchoLLM(), [])
     with pytest.raises(CassetteMismatch, match=r"intent: none \(label 'chat'\)"):
         await Replayer(path).complete(ask())
+
+
+async def test_a_call_recorded_only_as_cancelled_says_so(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "run.cassette"
+    recorder = Recorder(Numbered(latency=1.0), path)
+    with anyio.move_on_after(0.5):
+        await recorder.complete(ask("stale plan"))
+    recorder.close()
+    with pytest.raises(CassetteMismatch) as info:
+        await Replayer(path).complete(ask("stale plan"))
+    first, *rest = str(info.value).splitlines()
+    assert first.startswith(
+        f"cassette {path} cannot answer a request: it was recorded only as cancelled (1 time(s))"
+    )
+    assert "cancelled before it ended" in first
+    assert "nothing visible" not in str(info.value)
+    assert not [line for line in rest if "nearest recorded request" in line]
+
+
+async def test_a_request_answered_then_cancelled_counts_both(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "run.cassette"
+    recorder = Recorder(Numbered(latency=1.0), path)
+    await recorder.complete(ask())
+    with anyio.move_on_after(0.5):
+        await recorder.complete(ask())
+    recorder.close()
+    replayer = Replayer(path)
+    await replayer.complete(ask())
+    with pytest.raises(CassetteMismatch, match=r"recorded 1 time\(s\) .* holds no answer"):
+        await replayer.complete(ask())
+
+
+# -- a cassette cut short --------------------------------------------------------------------
+
+
+async def cut_cassette(path: Path, keep: int) -> None:
+    """Record three calls, then cut the file ``keep`` bytes into its last line."""
+    await record(path, Numbered(), [ask("a"), ask("b"), ask("c")])
+    cut_last_line(path, keep)
+
+
+def cut_last_line(path: Path, keep: int) -> None:
+    data = path.read_bytes()
+    last = data.rstrip(b"\n").rfind(b"\n") + 1
+    path.write_bytes(data[: last + keep])
+
+
+@pytest.mark.parametrize("keep", [1, 12, 60, 200], ids=["brace", "in-key", "after-key", "late"])
+async def test_a_cassette_cut_mid_line_replays_its_complete_calls_and_reports_the_cut(
+    anyio_backend: Any, tmp_path: Path, keep: int
+) -> None:
+    path = tmp_path / "run.cassette"
+    await cut_cassette(path, keep)
+    with structlog.testing.capture_logs() as logs:
+        replayer = Replayer(path)
+    assert replayer.cut is not None
+    assert (replayer.cut.line, replayer.cut.complete) == (4, 2)
+    assert (replayer.cut.key is not None) == (keep >= 60)
+    (warning,) = [log for log in logs if log["event"] == "cassette_cut_short"]
+    assert (warning["log_level"], warning["line"], warning["complete_calls"]) == ("warning", 4, 2)
+    assert [(await replayer.complete(ask(t))).text for t in "ab"] == ["answer 1", "answer 2"]
+    with pytest.raises(CassetteMismatch) as info:
+        await replayer.complete(ask("c"))
+    first = str(info.value).splitlines()[0]
+    assert "the cassette was cut short at line 4 after 2 complete calls" in first
+    if keep >= 60:
+        assert "it is the call the cassette was cut short in, at line 4" in first
+        assert "nearest recorded request" not in str(info.value)
+
+
+async def test_a_whole_cassette_and_one_missing_only_its_last_newline_are_not_cut(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "run.cassette"
+    await record(path, Numbered(), [ask("a"), ask("b")])
+    assert Replayer(path).cut is None
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    replayer = Replayer(path)
+    assert replayer.cut is None
+    assert (await replayer.complete(ask("b"))).text == "answer 2"
+
+
+async def test_only_the_last_line_may_be_cut(tmp_path: Path) -> None:
+    path = tmp_path / "run.cassette"
+    await cut_cassette(path, 30)
+    path.write_bytes(path.read_bytes() + b"\n" + b'{"key": "later"}\n')
+    with pytest.raises(ConfigError, match=rf"cassette {path} line 4: "):
+        Replayer(path)
+
+
+def test_a_cassette_cut_in_its_header_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "run.cassette"
+    path.write_bytes(b'{"format": "rafa-cass')
+    with pytest.raises(ConfigError, match="was cut off in its header line"):
+        Replayer(path)
+
+
+# -- which LLM recorded it -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("identity", "llm"),
+    [
+        ("openai:gpt-4o-mini@https://api.openai.com/v1", "openai:gpt-4o-mini"),
+        ("local:llama3:8b@http://127.0.0.1:8000/v1", "local:llama3:8b"),
+        (
+            "vertex:claude-3-5-sonnet@20240620@https://x.example/v1",
+            "vertex:claude-3-5-sonnet@20240620",
+        ),
+        ("anthropic:claude-3-5-sonnet@20240620", "anthropic:claude-3-5-sonnet@20240620"),
+        ("sim:sim:seed=0:0123abcd", "sim:sim:seed=0:0123abcd"),
+        ("support.EchoLLM", "support.EchoLLM"),
+    ],
+)
+def test_the_answering_llm_of_an_identity_leaves_out_where_it_was_served(
+    identity: str, llm: str
+) -> None:
+    assert answering_llm(identity) == llm
+
+
+async def test_a_replay_refuses_a_cassette_recorded_from_another_llm(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "run.cassette"
+    async with MiddlewareStack(
+        EchoLLM(identity="openai:sim@http://127.0.0.1:8000/v1"), record=path
+    ) as stack:
+        recorded = await stack.complete(ask())
+    elsewhere = EchoLLM(identity="openai:sim@http://127.0.0.1:9/v1")  # another server is fine
+    async with MiddlewareStack(elsewhere, replay=path) as replay:
+        assert await replay.complete(ask()) == recorded
+    for other in (
+        "anthropic:claude-3-5-haiku@https://api.anthropic.com",
+        "openai:gpt-4o@http://127.0.0.1:8000/v1",
+    ):
+        with pytest.raises(CassetteMismatch) as info:
+            MiddlewareStack(EchoLLM(identity=other), replay=path)
+        message = str(info.value)
+        assert "\n" not in message
+        assert (
+            f"was recorded from openai:sim, but this run replays it as {answering_llm(other)}"
+            in message
+        )
+
+
+async def test_a_sim_cassette_replays_only_for_the_same_seed(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "run.cassette"
+    sim = SimLLM({"game24": Game24Oracle()}, seed=0)
+    async with MiddlewareStack(sim, record=path) as stack:
+        await stack.complete(propose("4 9 10 13", "propose"))
+    MiddlewareStack(SimLLM({"game24": Game24Oracle()}, seed=0), replay=path)
+    with pytest.raises(
+        CassetteMismatch, match=r"recorded from sim:sim:seed=0:.* as sim:sim:seed=1:"
+    ):
+        MiddlewareStack(SimLLM({"game24": Game24Oracle()}, seed=1), replay=path)
 
 
 # -- files and secrets ----------------------------------------------------------------------
@@ -393,13 +557,17 @@ async def test_a_recorded_game_replays_to_the_identical_result(
     assert timed == recorded  # wall time too
 
 
+async def record_game(path: Path) -> None:
+    recorder = Recorder(noisy_sim(), path)
+    await run_experiment(GAME, llm=recorder)
+    recorder.close()
+
+
 async def test_a_changed_prompt_fails_the_replay_with_the_clear_error(
     anyio_backend: Any, tmp_path: Path
 ) -> None:
     path = tmp_path / "game24.cassette"
-    recorder = Recorder(noisy_sim(), path)
-    await run_experiment(GAME, llm=recorder)
-    recorder.close()
+    await record_game(path)
     # Concurrent episodes may each fail before the run is cancelled: the run
     # raises the first of them, as itself (not inside an ExceptionGroup).
     with pytest.raises(CassetteMismatch) as info:
@@ -424,3 +592,15 @@ async def test_answers_put_back_by_cancelled_calls_keep_the_recorded_order(
             tg.start_soon(replayer.complete, ask())
     answers = [(await replayer.complete(ask())).text for _ in range(3)]
     assert answers == ["answer 1", "answer 2", "answer 3"]
+
+
+async def test_a_game_replayed_from_a_cut_cassette_stops_saying_it_was_cut(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "game24.cassette"
+    await record_game(path)
+    data = path.read_bytes()
+    half = len(data) // 2
+    path.write_bytes(data[: data.index(b"\n", half) + 40])  # a line cut 40 bytes in
+    with pytest.raises(CassetteMismatch, match="the cassette was cut short at line"):
+        await run_experiment(GAME, llm=Replayer(path))

@@ -221,6 +221,7 @@ def test_run_help_mentions_the_options() -> None:
         "--latency-scale",
         "--trace",
         "--no-progress",
+        "--max-consecutive-failures",
     ):
         assert option in result.stdout, option
 
@@ -247,3 +248,28 @@ def test_an_unopenable_cache_is_one_line_error(tmp_path: Path) -> None:
     cache = tmp_path / "missing" / "cache.sqlite"
     result = rafa("run", "game24", "--cache", str(cache), *FAST)
     assert_one_line_error(result, "cannot open the response cache", "folder exists")
+
+
+def test_a_replay_as_another_llm_is_one_line_error_naming_both(tmp_path: Path) -> None:
+    cassette = tmp_path / "calls.jsonl"
+    puzzle = ["game24", "--puzzles", "901", *FAST]
+    assert rafa("run", *puzzle, "--record-llm", str(cassette)).exit_code == 0
+    assert rafa("run", *puzzle, "--replay-llm", str(cassette)).exit_code == 0
+    for other in (
+        ["--provider", "anthropic:claude-3-5-haiku-latest"],
+        ["--provider", "openai:sim", "--base-url", "http://127.0.0.1:9/v1"],
+        ["--seed", "1"],
+    ):
+        result = rafa("run", *puzzle, "--replay-llm", str(cassette), *other)
+        assert_one_line_error(result, "was recorded from sim:sim:seed=0:", "wrong model")
+        llm = other[1].split("@")[0] if other[0] == "--provider" else "sim:sim:seed=1:"
+        assert f"this run replays it as {llm}" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["run", "game24"], ["play", "tictactoe"]])
+def test_max_consecutive_failures_is_an_option_of_run_and_play(command: list[str]) -> None:
+    assert "--max-consecutive-failures" in rafa(*command, "--help").stdout
+    assert_one_line_error(
+        rafa(*command, "--max-consecutive-failures", "-2", *FAST),
+        "--max-consecutive-failures must be >= 0 (0: never stop), got -2",
+    )

@@ -33,6 +33,7 @@ max_concurrency = 32
 rpm = 500
 tpm = 200000
 timeout = 30
+max_consecutive_failures = 25
 
 [providers.local]
 kind = "openai"
@@ -119,6 +120,7 @@ def test_a_file_provider_resolves_with_its_values_and_model_prices() -> None:
         input_per_mtok=0.15,
         output_per_mtok=0.60,
         config_path="rafa.toml",
+        max_consecutive_failures=25,
     )
 
 
@@ -169,6 +171,7 @@ PRECEDENCE = [
     ("rpm", 60.0, 500.0),
     ("tpm", 1000.0, 200_000.0),
     ("timeout", 5.0, 30.0),
+    ("max_consecutive_failures", 0, 25),
 ]
 
 
@@ -190,6 +193,7 @@ def test_the_file_wins_over_the_defaults_and_defaults_fill_the_rest() -> None:
     filed = resolve_provider("openai", config(text))
 
     assert (bare.max_concurrency, bare.rpm, bare.tpm, bare.timeout) == (64, None, None, 60.0)
+    assert bare.max_consecutive_failures == filed.max_consecutive_failures == 10
     assert (filed.max_concurrency, filed.model) == (4, "gpt-4o")
     assert (filed.rpm, filed.timeout, filed.base_url) == (None, 60.0, bare.base_url)
 
@@ -228,6 +232,10 @@ def test_the_default_key_variable_is_never_sent_to_another_server(
         (ProviderOverrides(max_concurrency=0), "--max-concurrency must be >= 1"),
         (ProviderOverrides(rpm=0), "--rpm must be > 0"),
         (ProviderOverrides(tpm=-5), "--tpm must be > 0"),
+        (
+            ProviderOverrides(max_consecutive_failures=-1),
+            "--max-consecutive-failures must be >= 0 (0: never stop), got -1",
+        ),
         (ProviderOverrides(base_url="ftp://example.com"), "--base-url"),
         (ProviderOverrides(base_url="127.0.0.1:8000"), "not an http(s) URL"),
     ],
@@ -323,6 +331,10 @@ def test_errors_name_the_file_they_came_from(tmp_path: Path) -> None:
         ("[providers.openai\nrpm = 5\n", ["not valid TOML"]),
         ("[providers.x]\nkind = 'openai'\nbase_url = 'localhost:8000'\n", ["providers.x.base_url"]),
         ("[providers.s]\nkind = 'sim'\nbase_url = 'http://h/v1'\n", ["providers.s.base_url"]),
+        (
+            "[providers.openai]\nmax_consecutive_failures = -3\n",
+            ["providers.openai.max_consecutive_failures", ">= 0"],
+        ),
     ],
 )
 def test_a_bad_file_is_an_error_naming_the_file_and_the_key(
@@ -393,6 +405,45 @@ def test_credentials_in_a_base_url_are_rejected_without_echoing_them() -> None:
     assert SECRET not in message
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://api.example.com/v1?api_key={SECRET}",
+        f"https://api.example.com/v1?api-version=1&token={SECRET}",
+        f"https://api.example.com/v1?{SECRET}",
+        f"https://api.example.com/v1#{SECRET}",
+        "https://api.example.com/v1?",
+    ],
+    ids=["api_key", "token", "bare", "fragment", "empty-query"],
+)
+def test_a_query_string_or_fragment_in_a_base_url_is_rejected_without_echoing_it(
+    url: str,
+) -> None:
+    message = config_error(f'[providers.x]\nkind = "openai"\nbase_url = "{url}"\n')
+
+    assert message.startswith("rafa.toml: providers.x.base_url: the URL must not have a query")
+    assert "api_key_env" in message
+    assert SECRET not in message
+    with pytest.raises(ConfigError) as caught:
+        resolve_provider("openai:m", config(), ProviderOverrides(base_url=url))
+    assert str(caught.value).startswith("--base-url: the URL must not have a query string")
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", [SECRET, f"ftp://{SECRET}", f"http://h:{SECRET}/v1"])
+def test_a_base_url_that_is_no_url_is_rejected_without_echoing_it(url: str) -> None:
+    with pytest.raises(ConfigError, match="--base-url: not a") as caught:
+        resolve_provider("openai:m", config(), ProviderOverrides(base_url=url))
+    assert SECRET not in str(caught.value)
+
+
+def test_a_header_named_like_a_credential_is_rejected() -> None:
+    message = config_error(f'[providers.x]\nkind = "openai"\nheaders = {{x-auth = "{SECRET}"}}\n')
+
+    assert "providers.x.headers.x-auth: API keys must not be written in a config file" in message
+    assert SECRET not in message
+
+
 def test_provider_names_that_merely_end_in_key_are_fine() -> None:
     loaded = config('[providers.turnkey]\nkind = "openai"\nmodel = "m"\n')
 
@@ -441,3 +492,15 @@ def test_settings_are_frozen() -> None:
 
     with pytest.raises(AttributeError):
         settings.model = "other"  # type: ignore[misc]
+
+
+def test_header_values_are_not_logged_only_their_names() -> None:
+    # A header whose name the config check does not recognise may still carry a credential.
+    text = f'[providers.work]\nkind = "openai"\nheaders = {{x-org-ref = "{SECRET}"}}\n'
+
+    with structlog.testing.capture_logs() as logs:
+        resolve_provider("work:m", config(text))
+
+    (resolved,) = [entry for entry in logs if entry["event"] == "provider_resolved"]
+    assert resolved["headers"] == ["x-org-ref"]
+    assert SECRET not in repr(logs)

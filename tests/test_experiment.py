@@ -17,6 +17,7 @@ from rafa_async import (
     ListSink,
     LLMCallEnded,
     LLMCallStarted,
+    ProviderUnavailable,
 )
 from rafa_async.experiment import ExperimentConfig, run_experiment
 from rafa_async.llm import (
@@ -25,6 +26,7 @@ from rafa_async.llm import (
     ChatResponse,
     FaultModel,
     LatencyModel,
+    MiddlewareStack,
     NoiseModel,
     SimLLM,
 )
@@ -46,6 +48,8 @@ RECORD_FIELDS = {
     "rank",
     "numbers",
     "solved",
+    "status",
+    "error",
     "expression",
     "env_steps",
     "llm_calls",
@@ -55,6 +59,22 @@ RECORD_FIELDS = {
     "simulated",
     "cost_usd",
 }
+
+
+RECORD = Game24Record(
+    scenario="game24",
+    agent="rafa",
+    rank=901,
+    numbers=[4, 9, 10, 13],
+    solved=True,
+    expression="(10 - 4) * (13 - 9) = 24",
+    env_steps=3,
+    llm_calls=40,
+    failed_calls=0,
+    tokens=9000,
+    wall_s=1.0,
+    simulated=True,
+)
 
 
 def config(**overrides: Any) -> ExperimentConfig:
@@ -232,9 +252,9 @@ async def test_record_call_counts_sum_to_the_calls_made(anyio_backend: Any) -> N
         assert sum(1 for e in sink.of_type(LLMCallStarted) if e.episode == episode) == calls
 
 
-@pytest.mark.anyio
-async def test_calls_that_fail_after_retries_are_counted_as_failed(anyio_backend: Any) -> None:
-    down = SimLLM(
+def down_sim() -> SimLLM:
+    """A sim whose every call fails with HTTP 500."""
+    return SimLLM(
         {"game24": Game24Oracle()},
         seed=0,
         noise=NOISY,
@@ -242,13 +262,72 @@ async def test_calls_that_fail_after_retries_are_counted_as_failed(anyio_backend
         faults=FaultModel(server_error_rate=1.0),
     )
 
-    records, summary = await run_experiment(config(tasks="901"), llm=down)
 
-    (record,) = records
-    assert record.env_steps == 0
-    assert record.llm_calls > 0
-    assert record.failed_calls == record.llm_calls
-    assert summary.failed_calls == record.failed_calls
+@pytest.mark.anyio
+async def test_a_provider_failing_every_call_stops_the_run_with_an_error_record(
+    anyio_backend: Any,
+) -> None:
+    seen: list[Game24Record] = []
+
+    with pytest.raises(ProviderUnavailable, match="10 LLM calls in a row failed") as caught:
+        await run_experiment(
+            config(tasks="901-903", concurrency=1), llm=down_sim(), on_result=seen.append
+        )
+
+    (record,) = seen  # the task it stopped; the others never started
+    assert (record.rank, record.solved, record.status) == (901, False, "error")
+    assert record.error == str(caught.value)
+    assert record.failed_calls > 0
+
+
+@pytest.mark.anyio
+async def test_without_the_breaker_tasks_no_call_was_answered_for_are_errors(
+    anyio_backend: Any,
+) -> None:
+    stack = MiddlewareStack(down_sim(), max_consecutive_failures=0)
+    sink = ListSink()
+
+    records, summary = await run_experiment(
+        config(tasks="901-902"), llm=stack, recorder=EventRecorder(sink)
+    )
+
+    for record in records:
+        assert (record.solved, record.status, record.env_steps) == (False, "error", 0)
+        assert record.error is not None
+        assert record.error.startswith(
+            "no LLM call was answered; the last failed with ProviderError"
+        )
+        assert record.llm_calls > 0
+        assert record.failed_calls == record.llm_calls
+    assert (summary.solved, summary.errors, summary.success_rate) == (0, 2, 0.0)
+    assert summary.failed_calls == sum(r.failed_calls for r in records)
+    ended = sink.of_type(EpisodeEnded)
+    assert [e.error for e in ended] == [r.error for r in records]
+
+
+@pytest.mark.anyio
+async def test_records_say_solved_or_unsolved_when_the_model_answered(anyio_backend: Any) -> None:
+    rafa, rafa_summary = await run_experiment(config())
+    direct, direct_summary = await run_experiment(config(agent="direct"))
+
+    records = rafa + direct
+    assert {r.status for r in records} == {"solved", "unsolved"}
+    for record in records:
+        assert record.status == ("solved" if record.solved else "unsolved")
+        assert record.error is None
+    assert rafa_summary.errors == direct_summary.errors == 0
+
+
+def test_a_record_written_before_status_existed_derives_it_from_solved() -> None:
+    line = msgspec.json.encode(
+        {k: v for k, v in msgspec.structs.asdict(RECORD).items() if k not in ("status", "error")}
+    )
+    old = msgspec.json.decode(line, type=Game24Record)
+    assert (old.solved, old.status, old.error) == (True, "solved", None)
+    unsolved = msgspec.json.decode(
+        line.replace(b'"solved":true', b'"solved":false'), type=Game24Record
+    )
+    assert unsolved.status == "unsolved"
 
 
 @pytest.mark.anyio

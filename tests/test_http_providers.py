@@ -608,6 +608,46 @@ async def test_the_api_key_never_appears_in_errors_reprs_or_logs(
     assert any("[redacted]" in text for text in texts)
 
 
+@pytest.mark.parametrize(
+    ("base", "prefix"),
+    [
+        ("https://api.example.com", "https://api.example.com/"),
+        ("https://api.example.com/", "https://api.example.com/"),
+        ("http://127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1/"),
+        ("http://127.0.0.1:8000/v1/", "http://127.0.0.1:8000/v1/"),
+        ("https://gw.example.com/team/a/proxy", "https://gw.example.com/team/a/proxy/"),
+    ],
+)
+async def test_the_endpoint_is_joined_to_the_base_url_keeping_its_path(
+    anyio_backend: Any, wire: Wire, base: str, prefix: str
+) -> None:
+    transport = answering(json_response(wire.ok("ok")))
+    llm = wire.make(transport, base_url=base)
+    await llm.complete(REQUEST)
+    await read_stream(wire.make(streaming(wire), base_url=base))
+    endpoint = "chat/completions" if wire.name == "openai" else "v1/messages"
+    assert [r.url for r in transport.requests] == [prefix + endpoint]
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        f"https://api.example.com/v1?api_key={FAKE_KEY}",
+        f"https://api.example.com/v1?x=1&key={FAKE_KEY}",
+        f"https://api.example.com/v1#{FAKE_KEY}",
+        f"https://user:{FAKE_KEY}@api.example.com/v1",
+        FAKE_KEY,
+    ],
+    ids=["api_key", "key", "fragment", "userinfo", "the-key-itself"],
+)
+async def test_a_base_url_that_could_hold_a_key_is_refused_without_echoing_it(
+    wire: Wire, base: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"{wire.name} base_url: ") as caught:
+        wire.make(answering(json_response({})), base_url=base)
+    assert FAKE_KEY not in str(caught.value)
+
+
 async def test_repr_names_the_provider_but_not_the_key(wire: Wire) -> None:
     llm = wire.make(answering(json_response({})))
     assert repr(llm).startswith(f"{type(llm).__name__}(name={wire.name!r}, model=")

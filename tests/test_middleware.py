@@ -284,6 +284,26 @@ async def test_retry_honours_retry_after_on_later_retries(anyio_backend: Any) ->
     assert provider.gaps() == pytest.approx([6.0, 6.0, 6.0])
 
 
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 529])
+async def test_retry_waits_out_a_server_errors_retry_after(anyio_backend: Any, status: int) -> None:
+    overloaded = ProviderError("overloaded", status=status, retryable=True, retry_after=7.0)
+    provider = ScriptedLLM(overloaded)
+    await Retry(provider, base_delay=0.5).complete(REQUEST)
+    assert provider.gaps() == pytest.approx([7.0])
+
+
+@pytest.mark.parametrize("hint", [61.0, 3600.0, 1e9])
+async def test_retry_caps_an_absurd_retry_after_at_a_minute(
+    anyio_backend: Any, hint: float
+) -> None:
+    provider = ScriptedLLM(
+        RateLimited("slow down", retry_after=hint),
+        ProviderError("down", status=503, retryable=True, retry_after=hint),
+    )
+    await Retry(provider, attempts=3).complete(REQUEST)
+    assert provider.gaps() == pytest.approx([60.0, 60.0])
+
+
 async def test_retry_after_below_the_backoff_does_not_shorten_it(anyio_backend: Any) -> None:
     provider = ScriptedLLM(RateLimited("slow down", retry_after=0.1))
     await Retry(provider, base_delay=2.0, jitter=0.0).complete(REQUEST)

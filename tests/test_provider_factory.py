@@ -10,7 +10,13 @@ from rafa_async import ConfigError
 from rafa_async.adapters.anthropic import AnthropicChat
 from rafa_async.adapters.openai import OpenAIChat
 from rafa_async.adapters.providers import make_provider, price_table, stack_options
-from rafa_async.llm import DEFAULT_PRICES, ProviderOverrides, Usage, resolve_provider
+from rafa_async.llm import (
+    DEFAULT_PRICES,
+    MiddlewareStack,
+    ProviderOverrides,
+    Usage,
+    resolve_provider,
+)
 
 
 def test_the_sim_kind_builds_the_given_sim() -> None:
@@ -37,6 +43,16 @@ def test_an_http_provider_gets_a_pool_as_large_as_its_concurrency_and_bounds_att
     options = stack_options(settings, provider)
     assert options["timeout"] is None  # the transport bounds each attempt
     assert (options["max_concurrency"], options["rpm"]) == (200, 60)
+
+
+@pytest.mark.parametrize("failures", [None, 0, 3])
+def test_the_stack_gets_the_settings_circuit_breaker(failures: int | None) -> None:
+    overrides = ProviderOverrides(max_consecutive_failures=failures)
+    settings = resolve_provider("sim", overrides=overrides)
+    stack = MiddlewareStack(EchoLLM(), **stack_options(settings, EchoLLM()))
+    expected = 10 if failures is None else failures
+    assert settings.max_consecutive_failures == expected
+    assert (stack.breaker.max_failures if stack.breaker else 0) == expected
 
 
 def test_an_anthropic_provider_is_built_for_the_anthropic_kind(

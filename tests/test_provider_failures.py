@@ -4,16 +4,21 @@ ends the run with one clear error instead of failing every call quietly."""
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 import pytest
+from fake_providers import FAKE_KEY, OK, FakeOpenAI, Fault, FaultPlan
+from http_server import serve
 from support import EchoLLM
 
 from rafa_async import ConnectFailed, ProviderError, ProviderUnavailable, RateLimited
 from rafa_async.adapters.openai import OpenAIChat
 from rafa_async.experiment import ExperimentConfig, run_experiment
 from rafa_async.llm import ChatRequest, H11Transport, Message, MiddlewareStack, Timeouts
+from rafa_async.scenarios.game24 import Game24Record
 
 REQUEST = ChatRequest(messages=(Message("user", "hello"),))
 
@@ -75,3 +80,65 @@ async def test_a_run_against_a_closed_port_fails_fast_naming_the_provider(
     # Three backoffs (0.5 + 1 + 2 s at most), not a whole run of failing calls.
     assert anyio.current_time() - started <= 3.5
     await transport.aclose()
+
+
+# -- a provider that goes down mid-run ---------------------------------------------------------
+
+
+@asynccontextmanager
+async def fake_openai(*faults: Fault, then: Fault) -> AsyncIterator[OpenAIChat]:
+    """The OpenAI adapter on a fake server answering ``faults``, then ``then``;
+    each attempt bounded to 2 seconds."""
+    fake = FakeOpenAI(FaultPlan(faults, then=then))
+    async with (
+        serve(fake) as server,
+        OpenAIChat(
+            model="gpt-test",
+            base_url=fake.base_url(server.url),
+            timeouts=Timeouts(total=2.0),
+            transport_kind="h11",
+        ) as adapter,
+    ):
+        yield adapter
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("down", "last_error"),
+    [(Fault.status(500), "ProviderError: openai at "), (Fault.stall(), "LLMTimeout: openai at ")],
+    ids=["error-rate-1", "hangs"],
+)
+async def test_a_provider_going_down_stops_the_run_keeping_finished_records(
+    anyio_backend: Any, monkeypatch: pytest.MonkeyPatch, down: Fault, last_error: str
+) -> None:
+    # One call a task (direct): two answered, then every call fails (after its
+    # retries), each task's own: 903 ends with no call answered, 904 too, and
+    # 905's failure is the third in a row.
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    config = ExperimentConfig(
+        agent="direct", provider="openai:gpt-test", tasks="901-910", concurrency=1
+    )
+    seen: list[Game24Record] = []
+    async with fake_openai(OK, OK, then=down) as adapter:
+        stack = MiddlewareStack(adapter, max_consecutive_failures=3)
+        with pytest.raises(ProviderUnavailable) as caught:
+            await run_experiment(config, llm=stack, on_result=seen.append)
+    message = str(caught.value)
+    assert message.startswith("openai:gpt-test@http://127.0.0.1:")
+    assert "looks unavailable: 3 LLM calls in a row failed after their retries" in message
+    assert f"the last error: {last_error}" in message
+    assert [(r.rank, r.status) for r in seen] == [
+        (901, "unsolved"),
+        (902, "unsolved"),
+        (903, "error"),
+        (904, "error"),
+        (905, "error"),
+    ]
+    assert [r.llm_calls - r.failed_calls for r in seen] == [1, 1, 0, 0, 0]
+    assert seen[0].error is None and seen[1].error is None
+    for record in seen[2:4]:
+        assert record.error is not None
+        assert record.error.startswith(
+            f"no LLM call was answered; the last failed with {last_error}"
+        )
+    assert seen[-1].error == message

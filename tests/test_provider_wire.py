@@ -9,9 +9,11 @@ delays, Retry-After waits and timeouts are exact on the virtual clock.
 
 from __future__ import annotations
 
+import email.utils
 import itertools
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import anyio
@@ -39,6 +41,7 @@ from rafa_async import (
     ProviderError,
     ProviderUnavailable,
 )
+from rafa_async.adapters import _http_errors
 from rafa_async.adapters._http_chat import HttpChatProvider, HttpChatStream
 from rafa_async.adapters.anthropic import AnthropicChat
 from rafa_async.adapters.openai import OpenAIChat
@@ -199,6 +202,47 @@ async def test_429_with_retry_after_ms_is_read_in_milliseconds(provider: str, ki
     async with wire(provider, kind, limited) as w:
         await w.stack(attempts=2).complete(REQUEST)
     assert w.gaps() == [pytest.approx(1.5)]
+
+
+# -- wait hints on every retryable status ---------------------------------------------------
+
+WALL_NOW = 1_750_000_000.0
+"""The wall clock the tests fix, so an HTTP-date hint is exact."""
+
+
+def wait_hint(form: str, seconds: float) -> dict[str, str]:
+    """A server's wait hint of ``seconds``, in one of the forms servers send."""
+    if form == "seconds":
+        return {"retry-after": f"{seconds:g}"}
+    if form == "ms":
+        return {"retry-after-ms": f"{seconds * 1000:g}"}
+    moment = datetime.fromtimestamp(WALL_NOW + seconds, UTC)
+    return {"retry-after": email.utils.format_datetime(moment, usegmt=True)}
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date", "ms"])
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504, 529])
+async def test_a_wait_hint_on_any_retryable_status_times_the_retry_exactly(
+    provider: str, kind: str, status: int, form: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_http_errors, "wall_clock", lambda: WALL_NOW)
+    failed = Fault.status(status, headers=wait_hint(form, 7.0))
+    async with wire(provider, kind, failed) as w:
+        response = await w.stack(attempts=2).complete(REQUEST)
+    assert response.text == ANSWER
+    assert [call.status for call in w.fake.calls] == [status, 200]
+    assert w.gaps() == [pytest.approx(7.0)]  # without the hint: 0.25-0.5 s
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date"])
+async def test_an_absurd_wait_hint_is_capped_at_a_minute(
+    provider: str, kind: str, form: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_http_errors, "wall_clock", lambda: WALL_NOW)
+    day = Fault.status(503, headers=wait_hint(form, 86_400.0))
+    async with wire(provider, kind, day, day) as w:
+        await w.stack(attempts=3).complete(REQUEST)
+    assert w.gaps() == [pytest.approx(60.0), pytest.approx(60.0)]
 
 
 # -- server errors -----------------------------------------------------------------------

@@ -79,3 +79,54 @@ def test_a_bad_override_is_one_error_line() -> None:
     assert_one_line_error(
         rafa("providers", "--provider", "openai:m", "--max-concurrency", "0"), "--max-concurrency"
     )
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "gpt-4o-mini-2024-07-18"])
+def test_a_model_of_the_builtin_price_table_shows_its_price(
+    model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no rafa.toml: only the built-in table prices it
+
+    result = rafa("providers", "--provider", f"openai:{model}")
+
+    assert result.exit_code == 0, result.output
+    assert "$0.15 in / $0.6 out per Mtok (built-in table as of" in result.stdout
+    assert "unknown" not in result.stdout
+
+
+def test_a_model_priced_in_the_config_names_the_file() -> None:
+    result = rafa("providers", "--config", str(EXAMPLE), "--provider", "anthropic")
+
+    assert "$0.8 in / $4 out per Mtok (" in result.stdout
+    assert "rafa.example.toml)" in result.stdout
+
+
+def test_a_model_without_a_price_says_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    result = rafa("providers", "--provider", "openai:my-finetune")
+
+    assert "unknown (add a [models] table)" in result.stdout
+
+
+def test_the_sim_is_free_not_unknown() -> None:
+    result = rafa("providers", "--provider", "sim")
+
+    assert "free (simulated)" in result.stdout
+    assert "unknown" not in result.stdout
+
+
+def test_it_shows_when_failing_calls_stop_a_run() -> None:
+    default = rafa("providers", "--provider", "openai:gpt-4o-mini")
+    never = rafa("providers", "--provider", "sim", "--max-consecutive-failures", "0")
+
+    assert (
+        "│ stop after      │ 10 failed calls in a row (max_consecutive_failures)" in default.stdout
+    )
+    assert "│ stop after      │ never (max_consecutive_failures 0)" in never.stdout
+    assert_one_line_error(
+        rafa("providers", "--provider", "sim", "--max-consecutive-failures", "-1"),
+        "--max-consecutive-failures must be >= 0",
+    )

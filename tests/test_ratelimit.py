@@ -272,26 +272,41 @@ def test_bad_limits_are_rejected(options: dict[str, float]) -> None:
 
 
 class Once429(MeteredLLM):
-    """Answers 429 with a ``retry_after`` hint to its first call only."""
+    """Answers 429 (or ``status``) with a ``retry_after`` hint to its first call only."""
 
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, status: int = 429) -> None:
         super().__init__()
         self.retry_after = retry_after
+        self.status = status
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         response = await super().complete(request)
         if len(self.starts) == 1:
-            raise RateLimited("slow down", retry_after=self.retry_after)
+            if self.status == 429:
+                raise RateLimited("slow down", retry_after=self.retry_after)
+            raise ProviderError(
+                "overloaded", status=self.status, retryable=True, retry_after=self.retry_after
+            )
         return response
 
 
-async def test_a_429_with_retry_after_pauses_every_caller(anyio_backend: Any) -> None:
-    provider = Once429(30.0)
+@pytest.mark.parametrize("status", [429, 503, 529])
+async def test_a_retry_after_hint_pauses_every_caller(anyio_backend: Any, status: int) -> None:
+    provider = Once429(30.0, status)
     limiter = RateLimit(provider, rpm=600, rpm_burst=10)
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited if status == 429 else ProviderError):
         await limiter.complete(request())
     await gather(limiter, [request() for _ in range(3)])
     assert [t for t, _, _ in provider.starts] == pytest.approx([0.0, 30.0, 30.0, 30.0])
+
+
+async def test_an_absurd_retry_after_pauses_callers_a_minute_at_most(anyio_backend: Any) -> None:
+    provider = Once429(86_400.0, 503)
+    limiter = RateLimit(provider, rpm=600, rpm_burst=10)
+    with pytest.raises(ProviderError):
+        await limiter.complete(request())
+    await limiter.complete(request())
+    assert [t for t, _, _ in provider.starts] == pytest.approx([0.0, 60.0])
 
 
 async def test_pause_until_only_extends(anyio_backend: Any) -> None:

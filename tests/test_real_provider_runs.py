@@ -9,11 +9,14 @@ over HTTP must replay offline; and an API key must never reach any output.
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import Server, assert_one_line_error, rafa, serving
+from support import Server, assert_one_line_error, rafa, serving, start_sim_serve, stop
+
+from rafa_async.llm import Retry
 
 pytestmark = pytest.mark.slow
 
@@ -78,6 +81,15 @@ def test_a_cassette_recorded_over_http_replays_offline_identically(
     )  # fmt: skip
     assert replayed.exit_code == 0, replayed.output
     assert [outcome(r) for r in records(again)] == [outcome(r) for r in records(first)]
+    # Replayed as another model, its answers would be credited to that model.
+    for provider in ("anthropic:claude-3-5-haiku-latest", "sim"):
+        refused = rafa(
+            "run", "game24", *PUZZLES, "--provider", provider, "--no-progress",
+            "--replay-llm", str(cassette),
+        )  # fmt: skip
+        assert_one_line_error(
+            refused, f"{cassette} was recorded from openai:sim, but this run replays it as"
+        )
 
 
 def test_play_over_http_makes_the_same_moves_as_in_process(server: Server, tmp_path: Path) -> None:
@@ -147,6 +159,25 @@ def test_an_api_key_reaches_no_output_trace_cassette_or_log(
     for path in files.values():
         assert path.stat().st_size > 0
         assert SECRET not in path.read_text()
+    # A key in base_url's query string is refused before anything is sent or written.
+    keyed = tmp_path / "keyed.toml"
+    keyed.write_text(
+        f'[providers.local]\nkind = "openai"\nbase_url = "{server.base_url}?api_key={SECRET}"\n'
+        'model = "sim"\n'
+    )
+    leaked = tmp_path / "leaked.jsonl"
+    refused = [
+        rafa("run", "game24", "--puzzles", "901", "--provider", "local", "--config", str(keyed),
+             "--out", str(leaked), "--log-level", "debug"),
+        rafa("run", "game24", "--puzzles", "901", *via_http(server)[:2], "--base-url",
+             f"{server.base_url}?key={SECRET}", "--out", str(leaked), "--log-level", "debug"),
+        rafa("providers", "--config", str(keyed)),
+        rafa("providers", "--provider", "openai:sim", "--base-url", f"{server.base_url}#{SECRET}"),
+    ]  # fmt: skip
+    for attempt in refused:
+        assert_one_line_error(attempt, "must not have a query string or fragment")
+        assert SECRET not in attempt.output
+    assert not leaked.exists()
 
 
 @pytest.mark.parametrize(
@@ -169,3 +200,73 @@ def test_every_transport_gives_the_same_results(
 def test_aiohttp_on_trio_is_one_line_error(server: Server) -> None:
     result = rafa("run", "game24", *via_http(server), "--transport", "aiohttp", "--backend", "trio")
     assert_one_line_error(result, "--transport aiohttp runs only on asyncio")
+
+
+# -- a server that fails every call ------------------------------------------------------------
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries at once: these runs are real-time, and Retry's timing is tested
+    on the virtual clock (test_middleware.py, test_provider_wire.py)."""
+    monkeypatch.setattr(Retry, "delay", lambda self, retry, error: 0.0)
+
+
+@pytest.mark.usefixtures("no_backoff")
+@pytest.mark.parametrize(
+    ("faults", "last_error"),
+    [
+        (("--server-error-rate", "1"), "ProviderError: down at http://127.0.0.1:"),
+        (("--hang-rate", "1", "--hang-seconds", "30"), "LLMTimeout: down at http://127.0.0.1:"),
+    ],
+    ids=["error-rate-1", "hangs"],
+)
+def test_a_server_failing_every_call_stops_the_run_with_one_line(
+    tmp_path: Path, faults: tuple[str, ...], last_error: str
+) -> None:
+    down = start_sim_serve("--latency-scale", "0", *faults)
+    config = tmp_path / "rafa.toml"
+    config.write_text(
+        f'[providers.down]\nkind = "openai"\nbase_url = "{down.base_url}"\nmodel = "sim"\n'
+        "send_intent = true\ntimeout = 0.2\n"
+    )
+    out = tmp_path / "out.jsonl"
+    try:
+        result = rafa(
+            "run", "game24", *PUZZLES, "--provider", "down", "--config", str(config),
+            "--no-progress", "--out", str(out),
+        )  # fmt: skip
+    finally:
+        stop(down, signal.SIGTERM)
+    assert_one_line_error(
+        result,
+        f"down:sim@{down.base_url} looks unavailable: 10 LLM calls in a row failed after "
+        "their retries, so the run stops",
+        f"the last error: {last_error}",
+    )
+    written = records(out)
+    assert written  # the task the breaker stopped, marked
+    for record in written:
+        assert (record["solved"], record["status"]) == (False, "error")
+        assert str(record["error"]) in result.stderr.replace("\n", "")
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_without_the_breaker_the_table_counts_the_tasks_that_failed(tmp_path: Path) -> None:
+    down = start_sim_serve("--latency-scale", "0", "--server-error-rate", "1")
+    out = tmp_path / "out.jsonl"
+    try:
+        result = rafa(
+            "run", "game24", *PUZZLES, *via_http(down), "--agent", "direct",
+            "--max-consecutive-failures", "0", "--no-progress", "--out", str(out),
+        )  # fmt: skip
+    finally:
+        stop(down, signal.SIGTERM)
+    assert result.exit_code == 0, result.output
+    assert (
+        "│ failed: provider error             │ 3 (status error: not the model's" in result.stdout
+    )
+    assert "│ success rate                       │ 0.0% of all tasks (no task was served" in (
+        result.stdout
+    )
+    assert [r["status"] for r in records(out)] == ["error"] * 3

@@ -1,11 +1,12 @@
 """The LLM options ``rafa run`` and ``rafa play`` share, and building the LLM from them.
 
 ``--provider SPEC`` with ``--config``, ``--base-url``, ``--max-concurrency``,
-``--rpm``, ``--tpm`` resolves to :class:`~rafa_async.llm.ProviderSettings`
-(see ``rafa providers``); ``--cache``, ``--record-llm``, ``--replay-llm``
-and ``--stream`` choose the middleware.  :func:`open_llm` builds the provider
-and its :class:`~rafa_async.llm.MiddlewareStack` inside the event loop and
-closes both (files, connections) when the run ends.
+``--rpm``, ``--tpm``, ``--max-consecutive-failures`` resolves to
+:class:`~rafa_async.llm.ProviderSettings` (see ``rafa providers``);
+``--cache``, ``--record-llm``, ``--replay-llm`` and ``--stream`` choose the
+middleware.  :func:`open_llm` builds the provider and its
+:class:`~rafa_async.llm.MiddlewareStack` inside the event loop and closes both
+(files, connections) when the run ends.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from rafa_async.llm import (
     ProviderSettings,
     TransportKind,
 )
+from rafa_async.llm._keys import http_identity, provider_identity
 
 ProviderOption = Annotated[
     str,
@@ -131,6 +133,7 @@ def choose_llm(
     rpm: float | None,
     tpm: float | None,
     send_intent: bool | None,
+    max_consecutive_failures: int | None = None,
     cache: Path | None,
     record: Path | None,
     replay: Path | None,
@@ -147,6 +150,7 @@ def choose_llm(
         rpm=rpm,
         tpm=tpm,
         send_intent=send_intent,
+        max_consecutive_failures=max_consecutive_failures,
     )
     if record is not None and replay is not None:
         fail("--record-llm and --replay-llm exclude each other: record once, then replay")
@@ -173,12 +177,22 @@ def choose_llm(
 
 class _Offline:
     """The provider behind a cassette replay: never called (the Replayer
-    answers everything), so it needs no key and no network."""
+    answers everything), so it needs no key and no network.  ``identity`` is
+    the chosen provider's, which the cassette must have been recorded from."""
 
-    identity = "offline"
+    def __init__(self, identity: str) -> None:
+        self.identity = identity
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         raise ConfigError("replaying from a cassette: no provider is called")
+
+
+def _identity(settings: ProviderSettings, sim: Callable[[], LLM]) -> str:
+    """The identity of the provider ``settings`` choose, without building it
+    (an HTTP provider would need its key)."""
+    if settings.base_url is None:
+        return provider_identity(sim())
+    return http_identity(settings.provider, settings.model, settings.base_url)
 
 
 @asynccontextmanager
@@ -193,7 +207,7 @@ async def open_llm(
     settings = choice.settings
     async with AsyncExitStack() as stack:
         if choice.replay is not None:
-            provider: LLM = _Offline()
+            provider: LLM = _Offline(_identity(settings, sim))
         else:
             provider = make_provider(
                 settings, sim=sim, stream=choice.stream, transport_kind=choice.transport

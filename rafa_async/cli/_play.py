@@ -55,6 +55,7 @@ from rafa_async.cli._providers import (
     BaseUrlOption,
     ConfigOption,
     MaxConcurrencyOption,
+    MaxConsecutiveFailuresOption,
     RpmOption,
     TpmOption,
 )
@@ -141,6 +142,7 @@ def play(
     max_concurrency: MaxConcurrencyOption = None,
     rpm: RpmOption = None,
     tpm: TpmOption = None,
+    max_consecutive_failures: MaxConsecutiveFailuresOption = None,
     send_intent: SendIntentOption = None,
     cache: CacheOption = None,
     record_llm: RecordOption = None,
@@ -232,6 +234,7 @@ def play(
         rpm=rpm,
         tpm=tpm,
         send_intent=send_intent,
+        max_consecutive_failures=max_consecutive_failures,
         cache=cache,
         record=record_llm,
         replay=replay_llm,
@@ -324,12 +327,19 @@ def print_series(summary: SeriesSummary, config: PlayConfig) -> None:
         mean = "n/a" if s.mean_score is None else f"{s.mean_score:.2f}"
         table.add_row(s.seat, s.kind, *counts, mean)
     out.print(table)
-    played = summary.training_matches + summary.evaluation_matches
-    matches = plural(played, "match", "matches")
-    if summary.training_matches:
-        matches += (
-            f" ({summary.training_matches} training, {summary.evaluation_matches} evaluation)"
+    if summary.errors:
+        out.print(
+            f"[bold red]{plural(summary.errors, 'match', 'matches')} failed with a provider "
+            "error[/] (status error in the results; left out of the table above)",
+            highlight=False,
         )
+    played = summary.training_matches + summary.evaluation_matches + summary.errors
+    matches = plural(played, "match", "matches")
+    if summary.training_matches or summary.errors:
+        parts = [f"{summary.training_matches} training", f"{summary.evaluation_matches} evaluation"]
+        if summary.errors:
+            parts.append(f"{summary.errors} failed")
+        matches += f" ({', '.join(parts)})"
     hit_rate = summary.speculation_hit_rate
     out.print(
         f"{matches}: LLM calls {summary.llm_calls} · plans {summary.plans} "

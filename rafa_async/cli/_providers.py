@@ -1,8 +1,8 @@
 """``rafa providers``: what ``--provider`` means, from rafa.toml and the command line.
 
 The option aliases here (``--config``, ``--base-url``, ``--max-concurrency``,
-``--rpm``, ``--tpm``) and :func:`cli_provider_settings` are what ``rafa run``
-and ``rafa play`` take once real providers are wired into them.
+``--rpm``, ``--tpm``, ``--max-consecutive-failures``) and
+:func:`cli_provider_settings` are what ``rafa run`` and ``rafa play`` take.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
+from rafa_async.adapters.providers import price_table
 from rafa_async.cli._app import LogFormat, app, fail, out, start_logging
 from rafa_async.llm import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES,
     SIM_LABEL,
     ProviderOverrides,
     ProviderSettings,
@@ -51,6 +53,15 @@ RpmOption = Annotated[
 TpmOption = Annotated[
     float | None, typer.Option(help="Override: tokens per minute.", rich_help_panel=PROVIDER)
 ]
+MaxConsecutiveFailuresOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Stop the run (provider unavailable) after this many LLM calls in a row failed "
+        f"after their retries; 0 never stops [default: {DEFAULT_MAX_CONSECUTIVE_FAILURES}].",
+        rich_help_panel=PROVIDER,
+        show_default=False,
+    ),
+]
 
 
 def cli_provider_settings(
@@ -62,6 +73,7 @@ def cli_provider_settings(
     rpm: float | None = None,
     tpm: float | None = None,
     send_intent: bool | None = None,
+    max_consecutive_failures: int | None = None,
 ) -> tuple[RafaConfig, ProviderSettings]:
     """The config and the resolved settings; one error line if either is wrong."""
     overrides = ProviderOverrides(
@@ -70,6 +82,7 @@ def cli_provider_settings(
         rpm=rpm,
         tpm=tpm,
         send_intent=send_intent,
+        max_consecutive_failures=max_consecutive_failures,
     )
     try:
         config = load_config(config_path)
@@ -89,6 +102,28 @@ def _limit(value: float | None) -> str:
     return "no limit" if value is None else f"{value:g}"
 
 
+def _stop_after(failures: int) -> str:
+    if not failures:
+        return "never (max_consecutive_failures 0)"
+    return f"{failures} failed calls in a row (max_consecutive_failures)"
+
+
+def _price_text(settings: ProviderSettings) -> str:
+    """The price a run would charge, from the same table the run uses
+    (:func:`~rafa_async.adapters.providers.price_table`), and where it comes from."""
+    table = price_table(settings)
+    if table is None:
+        return "free (simulated)"
+    price = table.lookup(settings.model)
+    if price is None:
+        return "unknown (add a [models] table)"
+    if settings.input_per_mtok is not None:
+        origin = settings.config_path or "the configuration"
+    else:
+        origin = f"built-in table as of {table.as_of}"
+    return f"${price.input:g} in / ${price.output:g} out per Mtok ({origin})"
+
+
 def _print_settings(settings: ProviderSettings) -> None:
     title = f"--provider {settings.provider}:{settings.model}"
     if settings.simulated:
@@ -96,11 +131,6 @@ def _print_settings(settings: ProviderSettings) -> None:
     table = Table(title=title, title_justify="left")
     table.add_column("setting")
     table.add_column("value")
-    prices = (
-        "unknown (add a [models] table)"
-        if settings.input_per_mtok is None
-        else f"${settings.input_per_mtok:g} in / ${settings.output_per_mtok:g} out per Mtok"
-    )
     rows = [
         ("kind", settings.kind),
         ("base url", settings.base_url or "in process"),
@@ -109,7 +139,8 @@ def _print_settings(settings: ProviderSettings) -> None:
         ("rpm", _limit(settings.rpm)),
         ("tpm", _limit(settings.tpm)),
         ("timeout", f"{settings.timeout:g} s"),
-        ("prices", prices),
+        ("stop after", _stop_after(settings.max_consecutive_failures)),
+        ("prices", _price_text(settings)),
         ("config", settings.config_path or "none (built-in defaults)"),
     ]
     for name, value in rows:
@@ -168,6 +199,7 @@ def providers(
     max_concurrency: MaxConcurrencyOption = None,
     rpm: RpmOption = None,
     tpm: TpmOption = None,
+    max_consecutive_failures: MaxConsecutiveFailuresOption = None,
 ) -> None:
     """List the LLM providers, or show what a --provider resolves to.
 
@@ -184,6 +216,7 @@ def providers(
         max_concurrency=max_concurrency,
         rpm=rpm,
         tpm=tpm,
+        max_consecutive_failures=max_consecutive_failures,
     )
     if provider is None:
         _print_config(loaded)

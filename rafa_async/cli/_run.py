@@ -54,6 +54,7 @@ from rafa_async.cli._providers import (
     BaseUrlOption,
     ConfigOption,
     MaxConcurrencyOption,
+    MaxConsecutiveFailuresOption,
     RpmOption,
     TpmOption,
 )
@@ -107,6 +108,7 @@ def run(
     max_concurrency: MaxConcurrencyOption = None,
     rpm: RpmOption = None,
     tpm: TpmOption = None,
+    max_consecutive_failures: MaxConsecutiveFailuresOption = None,
     send_intent: SendIntentOption = None,
     cache: CacheOption = None,
     record_llm: RecordOption = None,
@@ -160,6 +162,7 @@ def run(
         rpm=rpm,
         tpm=tpm,
         send_intent=send_intent,
+        max_consecutive_failures=max_consecutive_failures,
         cache=cache,
         record=record_llm,
         replay=replay_llm,
@@ -231,6 +234,23 @@ def run(
     print_llm_usage(llm, choice)
 
 
+def _errored(summary: Summary) -> str:
+    if not summary.errors:
+        return "0"
+    return f"{summary.errors} (status error: not the model's failure)"
+
+
+def _success(summary: Summary) -> str:
+    """Over all tasks; with errored tasks, also over the tasks the provider served."""
+    rate = f"{summary.success_rate:.1%} of all tasks"
+    served = summary.episodes - summary.errors
+    if not summary.errors:
+        return rate
+    if not served:
+        return f"{rate} (no task was served by the provider)"
+    return f"{rate} · {summary.solved / served:.1%} of the {served} without a provider error"
+
+
 def print_summary(
     summary: Summary,
     config: ExperimentConfig,
@@ -248,7 +268,8 @@ def print_summary(
     rows = [
         ("tasks", f"{summary.episodes} (ranks {config.tasks})"),
         ("solved", f"{summary.solved}"),
-        ("success rate", f"{summary.success_rate:.1%}"),
+        ("failed: provider error", _errored(summary)),
+        ("success rate", _success(summary)),
         ("mean env steps", f"{summary.mean_env_steps:.2f}"),
         ("LLM calls", f"{summary.llm_calls} ({summary.llm_calls_per_episode:.1f} per task)"),
         ("LLM calls failed (provider errors)", f"{summary.failed_calls}"),

@@ -1,6 +1,10 @@
 """The LLM layer: one protocol, composable middleware, and the embedded sim."""
 
 from rafa_async.llm._aiohttp_transport import AiohttpTransport as AiohttpTransport
+from rafa_async.llm._breaker import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES as DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    CircuitBreaker as CircuitBreaker,
+)
 from rafa_async.llm._cache import Cache as Cache
 from rafa_async.llm._cassette import (
     CassetteEntry as CassetteEntry,

@@ -4,6 +4,10 @@ A cassette is JSON lines: a header (format, version, provider identity,
 metadata), then one :class:`CassetteEntry` per call, written and flushed as the
 call ends.  Only the :class:`ChatRequest` and its response or typed error are
 stored -- never HTTP headers, so never an API key.
+
+A recording interrupted mid-write (Ctrl-C, a crash, a full disk) leaves a last
+line cut short: it is reported (a warning, and :attr:`Replayer.cut`) and the
+complete lines before it replay as usual.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,6 +24,7 @@ from typing import IO, Literal
 import anyio
 import anyio.lowlevel
 import msgspec
+import structlog
 
 from rafa_async._context import note_cached_call
 from rafa_async._errors import (
@@ -32,11 +38,13 @@ from rafa_async._errors import (
     ProviderError,
     RateLimited,
 )
-from rafa_async.llm._keys import provider_identity, request_key
+from rafa_async.llm._keys import answering_llm, provider_identity, request_key
 from rafa_async.llm._types import LLM, ChatRequest, ChatResponse
 
 FORMAT = "rafa-cassette"
 VERSION = 1
+
+_log = structlog.get_logger(__name__)
 
 Outcome = Literal["ok", "error", "cancelled"]
 ReplayLatency = Literal["none", "recorded"]
@@ -64,6 +72,16 @@ class RecordedError(msgspec.Struct, frozen=True, kw_only=True):
     ``None`` in cassettes written before it was recorded."""
 
 
+class CassetteCut(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a cassette ends early: its recording was interrupted while
+    writing line ``line`` (1-based), after ``complete`` whole calls.  ``key``
+    is the cut call's request key, when that much of it was written."""
+
+    line: int
+    complete: int
+    key: str | None = None
+
+
 class CassetteEntry(msgspec.Struct, frozen=True, kw_only=True):
     """One call: its request, how it ended, and how long it took (seconds on
     the run's clock, from the recorder's place in the stack)."""
@@ -80,7 +98,9 @@ _REBUILD: dict[type[LLMError], Callable[[RecordedError], LLMError]] = {
     RateLimited: lambda e: RateLimited(e.message, retry_after=e.retry_after),
     ConnectFailed: lambda e: ConnectFailed(e.message),
     ConnectionLost: lambda e: ConnectionLost(e.message),
-    ProviderError: lambda e: ProviderError(e.message, status=e.status, retryable=e.retryable),
+    ProviderError: lambda e: ProviderError(
+        e.message, status=e.status, retryable=e.retryable, retry_after=e.retry_after
+    ),
     LLMTimeout: lambda e: LLMTimeout(e.message),
     MalformedResponse: lambda e: MalformedResponse(e.message, text=e.text),
     LLMError: lambda e: LLMError(e.message),
@@ -195,14 +215,39 @@ class Recorder:
 
 def read_cassette(path: str | os.PathLike[str]) -> tuple[CassetteHeader, list[CassetteEntry]]:
     """The header and entries of a cassette; a clear error naming the file and
-    line for anything else."""
+    line for anything else.  A last line cut short is left out, with a
+    warning (see :func:`read_cassette_cut`)."""
+    header, entries, _ = read_cassette_cut(path)
+    return header, entries
+
+
+_CUT_KEY = re.compile(rb'^\{"key":"([0-9a-f]+)"')
+
+
+def read_cassette_cut(
+    path: str | os.PathLike[str],
+) -> tuple[CassetteHeader, list[CassetteEntry], CassetteCut | None]:
+    """:func:`read_cassette`, and where the cassette was cut off (``None``:
+    it is whole).
+
+    Lines are written whole, each ending with a newline, so only the last line
+    can be cut (the recording was interrupted mid-write): a last line without
+    its newline that does not decode is the cut, logged as a warning
+    (``cassette_cut_short``).  Any other line that does not decode is an error.
+    """
     file = Path(path)
     try:
-        lines = file.read_bytes().splitlines()
+        data = file.read_bytes()
     except OSError as error:
         raise ConfigError(f"cannot read cassette {file}: {error}") from error
-    if not lines:
+    *lines, tail = data.split(b"\n")  # ``tail``: after the last newline (b"" if whole)
+    if not lines and not tail:
         raise ConfigError(f"cassette {file} is empty: it has no header line")
+    if not lines:
+        raise ConfigError(
+            f"cassette {file} was cut off in its header line (its recording was "
+            "interrupted at once): it holds no calls; record it again"
+        )
     try:
         header = msgspec.json.decode(lines[0], type=CassetteHeader)
     except msgspec.DecodeError as error:
@@ -219,7 +264,27 @@ def read_cassette(path: str | os.PathLike[str]) -> tuple[CassetteHeader, list[Ca
             entries.append(decoder.decode(line))
         except msgspec.DecodeError as error:
             raise ConfigError(f"cassette {file} line {number}: {error}") from error
-    return header, entries
+    if not tail.strip():
+        return header, entries, None
+    try:
+        entries.append(decoder.decode(tail))  # whole, only its newline is missing
+    except msgspec.DecodeError:
+        pass
+    else:
+        return header, entries, None
+    key = _CUT_KEY.match(tail)
+    cut = CassetteCut(
+        line=len(lines) + 1, complete=len(entries), key=key[1].decode() if key else None
+    )
+    _log.warning(
+        "cassette_cut_short",
+        cassette=str(file),
+        line=cut.line,
+        complete_calls=cut.complete,
+        hint="the recording was interrupted; the complete calls before the cut replay, "
+        "a call after it cannot",
+    )
+    return header, entries, cut
 
 
 class Replayer:
@@ -236,22 +301,52 @@ class Replayer:
 
     A request the cassette cannot answer raises :class:`CassetteMismatch`
     (a :class:`~rafa_async.ConfigError`, so planners that tolerate failed LLM
-    calls do not absorb it) naming the request and the nearest recorded one.
+    calls do not absorb it) naming the request and why: never recorded (and
+    the nearest recorded request), recorded fewer times, recorded only as
+    cancelled, or lost in the cut of a cassette cut short (``cut``).
+
+    ``expect``: the identity of the provider this replay stands in for (see
+    :func:`~rafa_async.llm._keys.provider_identity`); a cassette recorded
+    from another LLM (another provider or model; for the sim another seed or
+    noise) is refused at once, naming both, rather than crediting its answers
+    to the wrong model.  The server it was served from may differ.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, latency: ReplayLatency = "none") -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        latency: ReplayLatency = "none",
+        expect: str | None = None,
+    ) -> None:
         self.path = Path(path)
         self.latency = latency
-        self.header, entries = read_cassette(self.path)
+        self.header, entries, self.cut = read_cassette_cut(self.path)
+        """Where the cassette was cut off (``None``: it is whole)."""
+        if expect is not None:
+            self._check_llm(expect)
         self._queues: dict[str, deque[tuple[int, CassetteEntry]]] = {}
         self._requests: dict[str, ChatRequest] = {}
+        self._cancelled: dict[str, int] = {}
         for index, entry in enumerate(entries):
             self._requests.setdefault(entry.key, entry.request)
-            if entry.outcome != "cancelled":
+            if entry.outcome == "cancelled":
+                self._cancelled[entry.key] = self._cancelled.get(entry.key, 0) + 1
+            else:
                 self._queues.setdefault(entry.key, deque()).append((index, entry))
         self._answered: dict[str, int] = {}
         self.calls = 0
         self.replayed = 0
+
+    def _check_llm(self, expect: str) -> None:
+        recorded, replaying = answering_llm(self.header.provider), answering_llm(expect)
+        if self.header.provider and recorded != replaying:
+            raise CassetteMismatch(
+                f"cassette {self.path} was recorded from {recorded}, but this run replays it "
+                f"as {replaying}: its answers would be credited to the wrong model; replay "
+                "with the provider and model it was recorded with (for the sim: the same "
+                "seed), or record a new cassette"
+            )
 
     @property
     def provider(self) -> str:
@@ -288,20 +383,37 @@ class Replayer:
 
     def _mismatch(self, request: ChatRequest, key: str) -> CassetteMismatch:
         answered = self._answered.get(key, 0)
-        if answered:
-            why = (
-                f"it was recorded {answered} time(s) and this run asks for it once more "
-                f"(call #{self.calls} of this replay)"
-            )
+        cancelled = self._cancelled.get(key, 0)
+        cut = self.cut
+        in_the_cut = cut is not None and cut.key == key and not answered
+        if cut is not None and in_the_cut:
+            why = f"it is the call the cassette was cut short in, at line {cut.line}"
+        elif answered:
+            why = f"it was recorded {answered} time(s) and this run asks for it once more"
+        elif cancelled:
+            why = f"it was recorded only as cancelled ({cancelled} time(s))"
         else:
-            why = f"it was never recorded (call #{self.calls} of this replay)"
+            why = "it was never recorded"
+        why += f" (call #{self.calls} of this replay)"
+        if cancelled:
+            why += (
+                "; a call the recorded run cancelled before it ended (a stale plan, a move "
+                "deadline, the run stopping) holds no answer, and this replay, timed "
+                "differently, asks for it to the end"
+            )
+        if cut is not None:
+            why += (
+                f"; the cassette was cut short at line {cut.line} after {cut.complete} complete "
+                "calls (its recording was interrupted), so the calls after the cut are missing"
+            )
         lines = [f"cassette {self.path} cannot answer a request: {why}", *_describe(request)]
-        nearest = self._nearest(request) if not answered else None
+        unknown = key not in self._requests and not in_the_cut
+        nearest = self._nearest(request) if unknown else None
         if nearest is not None:
             lines.append(f"  nearest recorded request differs in {_difference(nearest, request)}")
         lines.append(
-            "Record the cassette again (prompts or settings changed since it was made), "
-            "or replay with the configuration it was recorded with."
+            "Record the cassette again (prompts or settings changed since it was made, or its "
+            "recording was cut short), or replay with the configuration it was recorded with."
         )
         return CassetteMismatch("\n".join(lines))
 

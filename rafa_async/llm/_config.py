@@ -4,7 +4,7 @@ A run names its LLM as ``PROVIDER[:MODEL]`` (``sim``, ``openai:gpt-4o-mini``,
 ``local:llama3:8b``).  What that means comes from three layers, highest first:
 
 1. the CLI overrides (``--base-url``, ``--max-concurrency``, ``--rpm``,
-   ``--tpm``), as :class:`ProviderOverrides`;
+   ``--tpm``, ``--max-consecutive-failures``), as :class:`ProviderOverrides`;
 2. the config file (``--config PATH``, else ``./rafa.toml`` if present): named
    ``[providers.NAME]`` and ``[models."MODEL"]`` tables;
 3. defaults: the built-in providers ``openai``, ``anthropic`` and ``sim``
@@ -35,6 +35,7 @@ import structlog
 
 from rafa_async._errors import ConfigError
 from rafa_async._validation import split_validation_error
+from rafa_async.llm._breaker import DEFAULT_MAX_CONSECUTIVE_FAILURES
 
 log = structlog.get_logger("rafa_async.llm.config")
 
@@ -65,6 +66,7 @@ class ProviderEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     timeout: _Positive | None = None
     headers: dict[str, str] = msgspec.field(default_factory=dict)
     send_intent: bool | None = None
+    max_consecutive_failures: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
 class ModelEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -113,6 +115,7 @@ class ProviderOverrides(msgspec.Struct, frozen=True, kw_only=True):
     tpm: float | None = None
     timeout: float | None = None
     send_intent: bool | None = None
+    max_consecutive_failures: int | None = None
 
 
 class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -140,6 +143,9 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
     input_per_mtok: float | None = None
     output_per_mtok: float | None = None
     config_path: str | None = None
+    max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES
+    """Calls failing in a row, after their retries, that stop the run with
+    ``ProviderUnavailable`` (the stack's circuit breaker); 0: never."""
 
     @property
     def simulated(self) -> bool:
@@ -183,7 +189,8 @@ _KINDS = ", ".join(_KIND_DEFAULTS)
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRET_NAME = re.compile(
-    r"(?:^|_)(?:api_?key|key|secret|token|password|passwd|authorization|bearer|credentials?)$"
+    r"(?:^|_)(?:api_?key|key|secret|token|password|passwd|auth|authorization|bearer|"
+    r"credentials?|cookie)$"
 )
 _UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `(?P<field>.*)`$")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -235,15 +242,41 @@ def _convert(value: Any, struct: type[_S], where: str, table: str) -> _S:
         raise ConfigError(f"{where}: {key}: {what}" if key else f"{where}: {what}") from None
 
 
-def _check_url(url: str, where: str) -> None:
-    parts = urlsplit(url)
-    if parts.username is not None or parts.password is not None:
+def check_base_url(url: str, where: str) -> None:
+    """Raise :class:`ConfigError` (naming ``where``) unless ``url`` is an
+    http(s) URL that can hold no credential.
+
+    A base URL is shown in ``rafa providers``, logs, traces, cassette headers
+    and every error message, so it must not carry a secret: ``user:pass@``
+    and any query string or fragment are refused.  The whole query is refused,
+    not just keys that look like credentials (``?api_key=``, ``?key=``, ...):
+    no supported provider needs one, and a name-based guess would let an
+    unusual name through.  Messages never echo the URL: it may hold the key
+    (or be the key itself, pasted in the wrong place).
+    """
+    try:
+        parts = urlsplit(url)
+        has_credentials = parts.username is not None or parts.password is not None
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
         raise ConfigError(
-            f"{where}: the URL must not contain credentials (user:password@); "
-            "name the key's environment variable with api_key_env"
+            f"{where}: not a valid URL (e.g. http://127.0.0.1:8000/v1); "
+            "the value is not shown, in case it holds a secret"
+        ) from None
+    hint = "name the key's environment variable with api_key_env"
+    if has_credentials:
+        raise ConfigError(f"{where}: the URL must not contain credentials (user:password@); {hint}")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ConfigError(
+            f"{where}: the URL must not have a query string or fragment (?... or #...): it "
+            f"would be shown in logs, traces and cassettes, so it must not hold a key; {hint} "
+            "(the value is not shown, in case it holds a secret)"
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{where}: {url!r} is not an http(s) URL (e.g. http://127.0.0.1:8000/v1)")
+        raise ConfigError(
+            f"{where}: not an http(s) URL: it needs http:// or https:// and a host "
+            "(e.g. http://127.0.0.1:8000/v1); the value is not shown, in case it holds a secret"
+        )
 
 
 def _check_provider(name: str, entry: ProviderEntry, where: str) -> None:
@@ -260,7 +293,7 @@ def _check_provider(name: str, entry: ProviderEntry, where: str) -> None:
                     'base_url = "http://127.0.0.1:8000/v1")'
                 )
     if entry.base_url is not None:
-        _check_url(entry.base_url, f"{here}.base_url")
+        check_base_url(entry.base_url, f"{here}.base_url")
     if entry.api_key_env is not None and not _ENV_NAME.fullmatch(entry.api_key_env):
         # Never echo the value: it may be the key itself.
         raise ConfigError(
@@ -332,9 +365,14 @@ def parse_provider_spec(spec: str) -> ProviderSpec:
 
 def _check_overrides(overrides: ProviderOverrides) -> None:
     if overrides.base_url is not None:
-        _check_url(overrides.base_url, "--base-url")
+        check_base_url(overrides.base_url, "--base-url")
     if overrides.max_concurrency is not None and overrides.max_concurrency < 1:
         raise ConfigError(f"--max-concurrency must be >= 1, got {overrides.max_concurrency}")
+    failures = overrides.max_consecutive_failures
+    if failures is not None and failures < 0:
+        raise ConfigError(
+            f"--max-consecutive-failures must be >= 0 (0: never stop), got {failures}"
+        )
     for option, value in (
         ("--rpm", overrides.rpm),
         ("--tpm", overrides.tpm),
@@ -409,8 +447,17 @@ def resolve_provider(
         input_per_mtok=prices.input_per_mtok if prices is not None else None,
         output_per_mtok=prices.output_per_mtok if prices is not None else None,
         config_path=config.path,
+        max_consecutive_failures=_first(
+            overrides.max_consecutive_failures,
+            entry.max_consecutive_failures,
+            DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        ),
     )
-    log.debug("provider_resolved", **msgspec.structs.asdict(settings))
+    # Header values are not logged: a header may carry a credential under a
+    # name the config check does not recognise.
+    fields = msgspec.structs.asdict(settings)
+    fields["headers"] = sorted(settings.headers)
+    log.debug("provider_resolved", **fields)
     return settings
 
 

@@ -28,11 +28,26 @@ def provider_identity(llm: object) -> str:
     """What distinguishes ``llm``'s answers from another provider's.
 
     A provider may define ``identity: str`` (e.g. ``"openai:gpt-4o-mini@
-    https://api.openai.com/v1"``; never a credential); otherwise its class name
-    stands in for it.
+    https://api.openai.com/v1"``, see :func:`http_identity`; never a
+    credential); otherwise its class name stands in for it.
     """
     identity = getattr(llm, "identity", None)
     if isinstance(identity, str):
         return identity
     cls = type(llm)
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def http_identity(provider: str, model: str, base_url: str) -> str:
+    """The identity of ``model`` on an HTTP ``provider``: ``NAME:MODEL@BASE_URL``."""
+    return f"{provider}:{model}@{base_url.rstrip('/')}"
+
+
+def answering_llm(identity: str) -> str:
+    """Which LLM an identity names, without where it was served: the provider
+    and model of an :func:`http_identity` (``openai:gpt-4o-mini``; a replay may
+    point at another server), or the whole identity (the sim's names its seed
+    and noise too).  The base URL is cut at the *last* ``@``: a model name may
+    hold one (``claude-3-5-sonnet@20240620``), a base URL may not."""
+    llm, at, where = identity.rpartition("@")
+    return llm if at and "://" in where else identity

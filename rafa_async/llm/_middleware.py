@@ -2,13 +2,15 @@
 
 Recommended order, outermost first (what :class:`MiddlewareStack` builds)::
 
-    Traced -> UsageMeter -> Retry -> Timeout -> ConcurrencyLimit -> provider
+    Traced -> UsageMeter -> CircuitBreaker -> Retry -> Timeout -> ConcurrencyLimit
+        -> provider
 
 Accounting sits outside Retry so one logical call is counted once, whatever
-its attempts; Timeout sits inside Retry so each attempt gets the full budget;
+its attempts; so does the circuit breaker, which counts calls failed after
+their retries; Timeout sits inside Retry so each attempt gets the full budget;
 the limiter is innermost so a call waiting out a backoff holds no slot.  The
-opt-in layers (rate limit, cache, record/replay, prices) live in their own
-modules; :class:`MiddlewareStack` says where each goes and why.
+breaker and the opt-in layers (rate limit, cache, record/replay, prices) live
+in their own modules; :class:`MiddlewareStack` says where each goes and why.
 """
 
 from __future__ import annotations
@@ -24,8 +26,15 @@ import structlog
 import tenacity
 
 from rafa_async._context import CALL_NOTE, CallCounts, CallNote, current_scope
-from rafa_async._errors import ConfigError, LLMError, LLMTimeout, ProviderUnavailable, RateLimited
+from rafa_async._errors import (
+    MAX_RETRY_AFTER,
+    ConfigError,
+    LLMError,
+    LLMTimeout,
+    ProviderUnavailable,
+)
 from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
+from rafa_async.llm._breaker import DEFAULT_MAX_CONSECUTIVE_FAILURES, CircuitBreaker
 from rafa_async.llm._cache import Cache
 from rafa_async.llm._cassette import Recorder, Replayer, ReplayLatency
 from rafa_async.llm._cost import PriceTable
@@ -91,7 +100,9 @@ class Retry:
 
     The delay before retry *n* (1-based) is ``base * 2**(n-1)`` capped at
     ``max_delay``, times a jitter factor in ``[1 - jitter, 1]`` drawn from a
-    seeded generator; a :class:`RateLimited` error's ``retry_after`` is a floor.
+    seeded generator; the server's wait hint (an error's ``retry_after``: a
+    429, 503, 529... with ``Retry-After``) is a floor, itself capped at
+    :data:`~rafa_async._errors.MAX_RETRY_AFTER` (60 s).
     Non-retryable errors (``retryable`` False, e.g. HTTP 400/401) propagate at
     once.  The first attempt runs without any retry machinery; tenacity drives
     the slow path.  Cancellation during a backoff sleep cancels the call.
@@ -121,8 +132,8 @@ class Retry:
         """Seconds to wait before retry ``retry_number`` (1-based) after ``error``."""
         backoff = min(self.max_delay, self.base_delay * 2.0 ** (retry_number - 1))
         backoff *= 1.0 - self.jitter * self._rng.random()
-        if isinstance(error, RateLimited) and error.retry_after is not None:
-            backoff = max(backoff, error.retry_after)
+        if isinstance(error, LLMError) and error.retry_after is not None:
+            backoff = max(backoff, min(error.retry_after, MAX_RETRY_AFTER))
         return backoff
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
@@ -194,9 +205,11 @@ class UsageMeter:
             raise
         except BaseException as error:
             name = type(error).__name__
+            described = f"{name}: {error}"
             for counts in tallies:
                 counts.failed += 1
                 counts.errors[name] = counts.errors.get(name, 0) + 1
+                counts.last_error = described
             raise
         finally:
             CALL_NOTE.reset(token)
@@ -293,18 +306,25 @@ class MiddlewareStack:
 
     Outermost first, with every option on::
 
-        Traced -> UsageMeter -> Recorder -> Cache -> Retry -> Timeout -> ConcurrencyLimit
-            -> provider
+        Traced -> UsageMeter -> CircuitBreaker -> Recorder -> Cache -> Retry -> Timeout
+            -> ConcurrencyLimit -> provider
 
     With ``rpm``/``tpm`` set, the limiters move below Timeout::
 
         ... -> Retry -> ConcurrencyLimit -> RateLimit -> Timeout -> provider
 
     and with ``replay=`` a cassette, the Replayer stands in for everything
-    below the meter (no cache, retries, limits or provider: nothing to wait for
-    offline)::
+    below the breaker (no cache, retries, limits or provider: nothing to wait
+    for offline)::
 
-        Traced -> UsageMeter -> Replayer
+        Traced -> UsageMeter -> CircuitBreaker -> Replayer
+
+    The :class:`~rafa_async.llm._breaker.CircuitBreaker` (on unless
+    ``max_consecutive_failures`` is 0) ends the run with
+    :class:`ProviderUnavailable` after that many calls in a row failed after
+    their retries.  It sits above the cassette layer, so a replay sees the
+    recorded outcomes in the same places and stops where its recording did,
+    and below the meter, so a refused call is still counted.
 
     The Recorder (``record=`` a new cassette) sits right where the Replayer
     will, so a cassette holds the logical calls the agents made, each with
@@ -323,9 +343,11 @@ class MiddlewareStack:
 
     ``identity`` names the provider in cache keys and cassette headers
     (default: the provider's own ``identity``, see
-    :func:`~rafa_async.llm._keys.provider_identity`).  ``prices`` prices the
-    calls (see :class:`UsageMeter`).  Every option is off by default.  Close
-    the stack (``aclose`` or ``async with``) when it has files open.
+    :func:`~rafa_async.llm._keys.provider_identity`); a replay refuses a
+    cassette recorded from another LLM than it names.  ``prices`` prices the
+    calls (see :class:`UsageMeter`).  The optional layers (rate limits, cache,
+    cassettes, prices) are off by default.  Close the stack (``aclose`` or
+    ``async with``) when it has files open.
     """
 
     def __init__(
@@ -347,6 +369,7 @@ class MiddlewareStack:
         record: str | os.PathLike[str] | None = None,
         replay: str | os.PathLike[str] | None = None,
         replay_latency: ReplayLatency = "none",
+        max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     ) -> None:
         if record is not None and replay is not None:
             raise ConfigError("record and replay exclude each other: choose one cassette mode")
@@ -372,12 +395,17 @@ class MiddlewareStack:
         self.cache: Cache | None = None
         self.cassette: Recorder | Replayer | None = None
         if replay is not None:
-            inner = self.cassette = Replayer(replay, latency=replay_latency)
+            inner = self.cassette = Replayer(replay, latency=replay_latency, expect=self.identity)
         else:
             if cache is not None:
                 inner = self.cache = Cache(inner, cache, identity=self.identity)
             if record is not None:
                 inner = self.cassette = Recorder(inner, record, provider=self.identity)
+        self.breaker: CircuitBreaker | None = None
+        if max_consecutive_failures:
+            inner = self.breaker = CircuitBreaker(
+                inner, max_consecutive_failures, provider=self.identity
+            )
         self.meter = UsageMeter(inner, prices=prices)
         self.llm: LLM = self.meter if recorder is None else Traced(self.meter, recorder)
 

@@ -13,7 +13,7 @@ from collections import OrderedDict, deque
 import anyio
 import structlog
 
-from rafa_async._errors import ConfigError, RateLimited
+from rafa_async._errors import MAX_RETRY_AFTER, ConfigError, LLMError
 from rafa_async.llm._types import LLM, ChatRequest, ChatResponse, prompt_tokens
 
 WINDOW = 60.0
@@ -148,10 +148,12 @@ class RateLimit:
 
     Share one instance among every agent and match of a process that uses the
     same provider account (it is bound to one event loop, like any anyio
-    primitive).  When the provider answers 429 with a ``retry_after`` hint,
-    the limiter pauses *all* its callers for that long (see
-    :meth:`pause_until`) and re-raises; the Retry middleware outside then
-    backs off (at least ``retry_after``) and its next attempt queues here again.
+    primitive).  When the provider answers with a wait hint (an error's
+    ``retry_after``: a 429, or a 503 or 529 with ``Retry-After``), the limiter
+    pauses *all* its callers for that long (up to
+    :data:`~rafa_async._errors.MAX_RETRY_AFTER`; see :meth:`pause_until`) and
+    re-raises; the Retry middleware outside then backs off (at least
+    ``retry_after``) and its next attempt queues here again.
     """
 
     def __init__(
@@ -192,7 +194,7 @@ class RateLimit:
         """Grant nothing before ``deadline`` (``anyio.current_time()`` clock).
 
         For a provider's "retry after" hint, from an adapter or from this
-        limiter itself when a call raises :class:`~rafa_async.RateLimited`.
+        limiter itself when a call fails with a ``retry_after`` hint.
         Pauses only ever extend: an earlier deadline than the current one is
         ignored.
         """
@@ -209,9 +211,10 @@ class RateLimit:
             grant = await self.acquire(tokens)
         try:
             response = await self._inner.complete(request)
-        except RateLimited as error:
+        except LLMError as error:
             if error.retry_after is not None:
-                self.pause_until(anyio.current_time() + error.retry_after)
+                wait = min(error.retry_after, MAX_RETRY_AFTER)
+                self.pause_until(anyio.current_time() + wait)
             self._settle(grant, request, None)
             raise
         except BaseException:

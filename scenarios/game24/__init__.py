@@ -22,7 +22,11 @@ from ._puzzles import (
     parse_ranks as parse_ranks,
     puzzles as puzzles,
 )
-from ._spec import Game24Benchmark as Game24Benchmark, Game24Record as Game24Record
+from ._spec import (
+    Game24Benchmark as Game24Benchmark,
+    Game24Record as Game24Record,
+    Game24Status as Game24Status,
+)
 from ._state import (
     DEFAULT_MAX_STEPS as DEFAULT_MAX_STEPS,
     Game24Env as Game24Env,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 from ._oracle import Game24Oracle
@@ -9,15 +11,34 @@ from ._puzzles import Puzzle, puzzles
 from ._state import DEFAULT_MAX_STEPS, Game24Env
 from ._world import Game24World
 
+Game24Status = Literal["solved", "unsolved", "error"]
+
 
 class Game24Record(msgspec.Struct, kw_only=True):
-    """One line of ``rafa run game24 --out``."""
+    """One line of ``rafa run game24 --out``.
+
+    ``status`` tells a model's failure from the provider's:
+
+    - ``"solved"``: the episode ended with the puzzle solved;
+    - ``"unsolved"``: it ended without, the model having answered at least one
+      of its calls (other calls may have failed: ``failed_calls``);
+    - ``"error"``: a provider error decided it -- the provider became
+      unavailable mid-episode (``ProviderUnavailable``: a rejected key, an
+      unknown model, too many calls failing in a row), or not one of its LLM
+      calls was answered and at least one failed.  It says nothing about the
+      model; ``error`` holds the message.
+
+    A line written before ``status`` existed decodes with it derived from ``solved``.
+    """
 
     scenario: str
     agent: str
     rank: int
     numbers: list[int]
     solved: bool
+    status: Game24Status = "unsolved"
+    error: str | None = None
+    """Why the status is ``"error"``; ``None`` otherwise."""
     expression: str | None
     env_steps: int
     llm_calls: int
@@ -28,6 +49,10 @@ class Game24Record(msgspec.Struct, kw_only=True):
     cost_usd: float | None = None
     """Dollars by the price table; ``None`` when unknown (a model without a
     price), 0 for the sim."""
+
+    def __post_init__(self) -> None:
+        if self.solved and self.status == "unsolved":
+            self.status = "solved"
 
 
 class Game24Benchmark:
