@@ -201,7 +201,7 @@ class _Series:
             )
         if kind == "direct":
             return DirectPlayer(self.llm, world, memory=memory)
-        policy = self.spec.policies[kind](self.config.seed * 1_000_003 + episode)
+        policy = self.spec.policies[kind](seed=self.config.seed * 1_000_003 + episode)
         return PolicyPlayer(policy, name=kind)
 
 
