@@ -61,12 +61,23 @@ class GameSpec:
     apply."""
 
 
+class _OnState:
+    """A seat policy that plays ``policy.move(seat.state)``, CPU-heavy if the
+    policy says so (``cpu_heavy``: a PolicyPlayer then runs it in a thread)."""
+
+    def __init__(self, policy: _Mover) -> None:
+        self.policy = policy
+        self.cpu_heavy = bool(getattr(policy, "cpu_heavy", False))
+
+    def __call__(self, seat: Seat[Any]) -> str:
+        return self.policy.move(seat.state)
+
+
 def state_policy(factory: Seeded[_Mover]) -> PolicyFactory:
     """Adapt a ``policy.move(state)`` class to a seat policy."""
 
     def build(*, seed: int) -> SeatPolicy:
-        policy = factory(seed=seed)
-        return lambda seat: policy.move(seat.state)
+        return _OnState(factory(seed=seed))
 
     return build
 

@@ -218,6 +218,19 @@ def test_cli_plays_every_seat_kind_of_every_registered_game(
     assert ("SIMULATED" in result.output) == uses_llm
 
 
+def test_a_policy_searching_in_a_thread_replays_identically(tmp_path: Path) -> None:
+    # negamax is CPU-heavy: its moves are computed in a thread (see PolicyPlayer).
+    log = tmp_path / "c4.jsonl"
+    result = runner.invoke(
+        app,
+        ["play", "connect4", "--seat", "R=negamax", "--seat", "Y=rafa", "--episodes", "3",
+         "--seed", "3", "--latency-scale", "0", "--no-progress", "--log", str(log)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    replayed = runner.invoke(app, ["play", "--replay", str(log), "--backend", "asyncio"])
+    assert "3 identical, 0 different" in replayed.output
+
+
 def test_a_msgpack_match_log_replays_too(tmp_path: Path) -> None:
     log = tmp_path / "matches.msgpack"
     result = runner.invoke(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from enum import StrEnum
@@ -13,12 +12,17 @@ import anyio
 import structlog
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from rafa_async._concurrency import exception_leaves
 from rafa_async._errors import RafaError
 from rafa_async._events import JsonlSink, MsgpackSink, open_sink
 from rafa_async._logging import configure_logging
+from rafa_async.cli._group import (
+    USAGE,
+    RafaGroup,
+    err as err,  # the commands' stderr console
+    print_error,
+)
 from rafa_async.llm import LatencyModel
 from rafa_async.scenarios import GAMES, SCENARIOS, get_game
 
@@ -32,11 +36,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=RafaGroup,
 )
 log = structlog.get_logger("rafa_async.cli")
 T = TypeVar("T")
 out = Console()
-err = Console(stderr=True)
 
 
 AGENT = "Agent and search"
@@ -77,8 +81,9 @@ LogLevelOption = Annotated[
 
 
 def fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+    """One ``error: MESSAGE`` line, exit status 2."""
+    print_error(message)
+    raise typer.Exit(USAGE)
 
 
 def run_or_fail(main: Callable[[], Awaitable[T]], backend: str) -> T:
@@ -141,11 +146,8 @@ def scenarios() -> None:
 def main() -> None:
     """Entry point of the ``rafa`` script.
 
-    Bad input exits with status 2 and a message naming the problem (typer
-    reports bad options; :func:`fail` reports bad values), never a traceback.
+    Bad input exits with status 2 and one line naming the problem (typer's
+    checks and :func:`fail` alike, see :class:`RafaGroup`), never a traceback;
+    Ctrl-C exits with status 130.
     """
-    try:
-        app()
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
+    app()

@@ -35,10 +35,10 @@ from rafa_async.cli._app import (
     fail,
     open_outputs,
     out,
-    run_or_fail,
     sim_latency,
     start_logging,
 )
+from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
 from rafa_async.cli._llm import (
     CacheOption,
     ProviderOption,
@@ -251,9 +251,13 @@ def play(
             console=err,
             disable=not progress,
         )
-        job = bar.add_task("play", total=config.train + config.episodes)
+        total = config.train + config.episodes
+        job = bar.add_task("play", total=total)
+        done = 0
 
         def on_match(record: MatchRecord) -> None:
+            nonlocal done
+            done += 1
             bar.update(job, advance=1)
             if results is not None:
                 results.write(encoder.encode(record) + b"\n")
@@ -270,7 +274,10 @@ def play(
             return summary, llm
 
         with bar:
-            summary, llm = run_or_fail(main, backend.value)
+            ran = run_until_interrupted(main, backend.value)
+    if ran is None:
+        report_interrupted(done, total, out_path)
+    summary, llm = ran
     print_series(summary, config)
     if any(kind in LLM_KINDS for kind in config.seats.values()):
         print_llm_usage(llm, choice)

@@ -32,10 +32,10 @@ from rafa_async.cli._app import (
     log,
     open_outputs,
     out,
-    run_or_fail,
     sim_latency,
     start_logging,
 )
+from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
 from rafa_async.cli._llm import (
     CacheOption,
     ProviderOption,
@@ -203,11 +203,12 @@ def run(
             transient=False,
         )
         job = bar.add_task("run", total=n_tasks, solved=0)
-        solved = 0
+        solved = done = 0
 
         def on_result(record: Game24Record) -> None:
-            nonlocal solved
+            nonlocal solved, done
             solved += record.solved
+            done += 1
             bar.update(job, advance=1, solved=solved)
             if results is not None:
                 results.write(encoder.encode(record) + b"\n")
@@ -225,8 +226,11 @@ def run(
             return summary, llm
 
         with bar:
-            summary, llm = run_or_fail(main, backend.value)
-        log.info("run_ended", **msgspec.to_builtins(summary))
+            ran = run_until_interrupted(main, backend.value)
+    if ran is None:
+        report_interrupted(done, n_tasks, out_path)
+    summary, llm = ran
+    log.info("run_ended", **msgspec.to_builtins(summary))
     print_summary(summary, config, backend.value, out_path, trace)
     print_llm_usage(llm, choice)
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import errno
+import os
 import signal
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import anyio
@@ -14,11 +18,13 @@ from rafa_async.cli._app import (
     LogFormatOption,
     LogLevelOption,
     app,
+    err,
     fail,
     out,
     sim_latency,
     start_logging,
 )
+from rafa_async.cli._group import INTERRUPTED
 from rafa_async.llm import SIM_LABEL, FaultModel, SimLLM
 from rafa_async.scenarios import simulated_llm
 
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
 SERVER = "Server"
 SIM = "Simulated LLM"
 FAULTS = "Faults (all off by default)"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def fault_model(
@@ -83,15 +90,50 @@ def print_banner(server: SimServer, sim: SimLLM) -> None:
 
 
 async def serve_until_signal(sim: SimLLM, host: str, port: int, models: list[str]) -> int:
-    """Serve until SIGINT or SIGTERM, then shut down gracefully; returns the signal."""
+    """Serve until SIGINT or SIGTERM, then shut down gracefully; returns the signal.
+
+    The graceful shutdown gives requests in flight a few seconds (a hanging
+    one, up to ten); a second signal meanwhile stops the process at once
+    (:func:`stop_at_once_on_signal`) instead of being ignored.
+    """
     from rafa_async.serve import running_sim_server
 
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+    with ExitStack() as shutting_down:  # left last: after the graceful shutdown
         async with running_sim_server(sim, host=host, port=port, models=models) as server:
-            print_banner(server, sim)
-            async for signum in signals:
-                return int(signum)
-    raise AssertionError("unreachable: the signal stream never ends")  # pragma: no cover
+            with anyio.open_signal_receiver(*STOP_SIGNALS) as signals:
+                print_banner(server, sim)
+                signum = await anext(aiter(signals))
+            out.print(
+                f"rafa sim-serve: stopping ({signal.Signals(signum).name}); "
+                "Ctrl-C again to stop at once",
+                highlight=False,
+            )
+            shutting_down.enter_context(stop_at_once_on_signal())
+    return int(signum)
+
+
+@contextmanager
+def stop_at_once_on_signal() -> Iterator[None]:
+    """While inside: SIGINT or SIGTERM exits with status 130 at once.
+
+    For the graceful shutdown, which is shielded from cancellation: a plain
+    handler runs even while the event loop waits, and ``os._exit`` does not
+    wait for the requests in flight (a sim server has no files to flush).
+    """
+
+    def handler(signum: int, frame: object) -> None:
+        err.print(f"interrupted ({signal.Signals(signum).name} again)", highlight=False)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(INTERRUPTED)
+
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            if old is not None:  # None: a handler not set from Python, nothing to restore
+                signal.signal(signum, old)
 
 
 @app.command("sim-serve")

@@ -29,6 +29,11 @@ class NegamaxPolicy:
     never ends).
     """
 
+    cpu_heavy = True
+    """A search can take milliseconds (seconds at a large depth): a
+    :class:`~rafa_async.agents.PolicyPlayer` runs it in a thread, so it
+    blocks neither the match nor Ctrl-C."""
+
     def __init__(self, *, depth: int = DEPTH, seed: int | None = None) -> None:
         if depth < 1:
             raise ValueError(f"search depth must be >= 1 ply, got {depth}")
