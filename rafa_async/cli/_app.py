@@ -12,6 +12,14 @@ import anyio
 import structlog
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from rafa_async._concurrency import exception_leaves
 from rafa_async._errors import RafaError
@@ -112,6 +120,25 @@ def sim_latency(scale: float) -> LatencyModel:
     if scale < 0:
         fail("--latency-scale must be >= 0")
     return LatencyModel(scale=scale)
+
+
+def progress_bar(caption: str, *extra: ProgressColumn, enabled: bool) -> Progress:
+    """A progress bar on stderr: ``caption``, the bar, done/total, ``extra``
+    columns and the time elapsed.
+
+    Only on a terminal: elsewhere (a pipe, a file, a CI log) stderr is read
+    by programs -- JSON log lines with ``--log-format json`` -- and a bar
+    would be a stray line among them.
+    """
+    return Progress(
+        TextColumn(caption),
+        BarColumn(),
+        MofNCompleteColumn(),
+        *extra,
+        TimeElapsedColumn(),
+        console=err,
+        disable=not (enabled and err.is_terminal),
+    )
 
 
 def open_outputs(

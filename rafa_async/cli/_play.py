@@ -10,7 +10,6 @@ from typing import Annotated
 import anyio
 import msgspec
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rafa_async._errors import ConfigError, RafaError
@@ -31,10 +30,10 @@ from rafa_async.cli._app import (
     LogFormatOption,
     LogLevelOption,
     app,
-    err,
     fail,
     open_outputs,
     out,
+    progress_bar,
     sim_latency,
     start_logging,
 )
@@ -243,14 +242,7 @@ def play(
     with ExitStack() as stack:
         results, (sink, trace_sink) = open_outputs(stack, out_path, log, trace)
         encoder = msgspec.json.Encoder()
-        bar = Progress(
-            TextColumn(f"[bold]{game}[/] [dim]({llm_caption(choice)})[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            disable=not progress,
-        )
+        bar = progress_bar(f"[bold]{game}[/] [dim]({llm_caption(choice)})[/]", enabled=progress)
         total = config.train + config.episodes
         job = bar.add_task("play", total=total)
         done = 0

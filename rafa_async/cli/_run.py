@@ -9,7 +9,7 @@ from typing import Annotated
 
 import msgspec
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import TextColumn
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
@@ -27,11 +27,11 @@ from rafa_async.cli._app import (
     LogLevelOption,
     Switching,
     app,
-    err,
     fail,
     log,
     open_outputs,
     out,
+    progress_bar,
     sim_latency,
     start_logging,
 )
@@ -192,15 +192,10 @@ def run(
         results, (sink,) = open_outputs(stack, out_path, trace)
         recorder = EventRecorder(sink)
         encoder = msgspec.json.Encoder()
-        bar = Progress(
-            TextColumn(f"[bold]{scenario} · {agent.value}[/] [dim]({llm_caption(choice)})[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
+        bar = progress_bar(
+            f"[bold]{scenario} · {agent.value}[/] [dim]({llm_caption(choice)})[/]",
             TextColumn("solved {task.fields[solved]}"),
-            TimeElapsedColumn(),
-            console=err,
-            disable=not progress,
-            transient=False,
+            enabled=progress,
         )
         job = bar.add_task("run", total=n_tasks, solved=0)
         solved = done = 0
