@@ -23,7 +23,7 @@ deadlines; with deadlines it is exact on a virtual clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -212,6 +212,7 @@ async def play_series(
     on_match: Callable[[MatchRecord], None] | None = None,
     llm: LLM | None = None,
     trace: EventSink | EventRecorder | None = None,
+    skip: Collection[str] = (),
 ) -> tuple[list[MatchRecord], SeriesSummary]:
     """Play ``config.train`` training matches in order, then ``config.episodes``
     evaluation matches concurrently.  ``log`` receives every match's host
@@ -221,6 +222,15 @@ async def play_series(
     ``llm``: the provider (wrapped here in the standard middleware), or a
     ready :class:`~rafa_async.llm.MiddlewareStack` used as it is (give it the
     same ``trace`` recorder); by default the sim.
+
+    ``skip``: ids of matches already played (``rafa play --resume``).  They
+    are not recorded, logged or returned again.  An evaluation match in it
+    is not played at all.  A training match in it is played again if any
+    match is left to play, because the memory it builds is what the later
+    matches start from: with the sim, and a series seeded as before, the
+    replayed matches are the same as the first time, so the series ends as
+    if it had never stopped.  (A real provider answers afresh: the memory,
+    and the matches that build on it, may differ.)
     """
     spec = config.validate()
     series = _Series(config, spec, llm, trace)
@@ -228,20 +238,32 @@ async def play_series(
     started = anyio.current_time()
 
     async def run(episode: int, phase: Phase) -> None:
-        record = await _play_one(config, spec, series, episode, phase, log)
-        records.append(record)
-        if on_match is not None:
-            on_match(record)
+        kept = match_id(config, episode) not in skip
+        record = await _play_one(config, spec, series, episode, phase, log if kept else None)
+        if kept:
+            records.append(record)
+            if on_match is not None:
+                on_match(record)
 
     async def evaluate(episode: int) -> None:
         await run(episode, "eval")
 
-    for episode in range(config.train):
-        await run(episode, "train")
-    evaluation = range(config.train, config.train + config.episodes)
+    evaluation = [
+        episode
+        for episode in range(config.train, config.train + config.episodes)
+        if match_id(config, episode) not in skip
+    ]
+    if evaluation or any(match_id(config, e) not in skip for e in range(config.train)):
+        for episode in range(config.train):
+            await run(episode, "train")
     await for_each_limited(evaluation, config.concurrency, evaluate)
     records.sort(key=lambda r: _episode_number(r.match))
     return records, summarize(config, records, anyio.current_time() - started)
+
+
+def match_id(config: PlayConfig, episode: int) -> str:
+    """The id of match ``episode`` of the series (in logs and records)."""
+    return f"{config.game}-{episode}"
 
 
 def seating(config: PlayConfig, episode: int) -> dict[str, str]:
@@ -263,18 +285,18 @@ async def _play_one(
     phase: Phase,
     log: EventSink | None,
 ) -> MatchRecord:
-    match_id = f"{config.game}-{episode}"
+    this_match = match_id(config, episode)
     players = series.players(episode, phase)
     events: list[Event] = []
     sink = _Tee(events, log)
     meta = {"episode": str(episode), "phase": phase, "config": msgspec.json.encode(config).decode()}
     started = anyio.current_time()
-    with episode_scope(match_id) as scope:
+    with episode_scope(this_match) as scope:
         async with open_match(
             spec.make(),
             players,
             seed=config.seed,
-            match_id=match_id,
+            match_id=this_match,
             recorder=EventRecorder(sink),
             move_timeout=config.move_timeout,
             meta=meta,
@@ -284,7 +306,7 @@ async def _play_one(
     seated = seating(config, episode)
     return MatchRecord(
         game=config.game,
-        match=match_id,
+        match=this_match,
         phase=phase,
         seats={seat: config.seats[who] for seat, who in seated.items()},
         seating=seated,

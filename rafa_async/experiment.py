@@ -6,7 +6,7 @@ and ``await run_experiment(config)`` from any anyio program (trio or asyncio).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Literal
 
 import anyio
@@ -158,6 +158,7 @@ async def run_experiment(
     recorder: EventRecorder | None = None,
     on_result: Callable[[Game24Record], None] | None = None,
     llm: LLM | None = None,
+    skip: Collection[int] = (),
 ) -> tuple[list[Game24Record], Summary]:
     """Run every task with at most ``config.concurrency`` episodes at once.
 
@@ -166,10 +167,11 @@ async def run_experiment(
     limits, cache, cassettes...); by default the sim.  ``on_result`` is
     called as each episode ends (in completion order); the returned records
     are in task order.  Cancelling the caller cancels every episode and every
-    LLM call in flight.
+    LLM call in flight.  The tasks whose rank is in ``skip`` are not run
+    (``rafa run --resume``: their records exist).
     """
     config.validate()
-    tasks = get_scenario(config.scenario).tasks(config.tasks)
+    tasks = [t for t in get_scenario(config.scenario).tasks(config.tasks) if t.rank not in skip]
     recorder = recorder if recorder is not None else EventRecorder()
     stack = run_stack(
         llm,

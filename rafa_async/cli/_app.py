@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextlib import ExitStack
 from enum import StrEnum
-from pathlib import Path
-from typing import IO, Annotated, NoReturn, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import anyio
 import structlog
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,12 +20,12 @@ from rich.progress import (
 
 from rafa_async._concurrency import exception_leaves
 from rafa_async._errors import RafaError
-from rafa_async._events import JsonlSink, MsgpackSink, open_sink
 from rafa_async._logging import configure_logging
-from rafa_async.cli._group import (
+from rafa_async.cli._console import (  # out, err: the commands' consoles
     USAGE,
     RafaGroup,
-    err as err,  # the commands' stderr console
+    err as err,
+    out as out,
     print_error,
 )
 from rafa_async.llm import LatencyModel
@@ -48,7 +45,6 @@ app = typer.Typer(
 )
 log = structlog.get_logger("rafa_async.cli")
 T = TypeVar("T")
-out = Console()
 
 
 AGENT = "Agent and search"
@@ -139,22 +135,6 @@ def progress_bar(caption: str, *extra: ProgressColumn, enabled: bool) -> Progres
         console=err,
         disable=not (enabled and err.is_terminal),
     )
-
-
-def open_outputs(
-    stack: ExitStack, results: Path | None, *sinks: Path | None
-) -> tuple[IO[bytes] | None, list[JsonlSink | MsgpackSink | None]]:
-    """The results file and event sinks (``*.msgpack`` or JSON lines) the
-    options name, closed with ``stack``; one error line if one cannot be written."""
-    try:
-        opened = stack.enter_context(results.open("wb")) if results else None
-        event_sinks = [open_sink(path) if path else None for path in sinks]
-    except OSError as error:
-        fail(f"cannot write {error.filename}: {error.strerror}")
-    for sink in event_sinks:
-        if sink is not None:
-            stack.callback(sink.close)
-    return opened, event_sinks
 
 
 @app.command()

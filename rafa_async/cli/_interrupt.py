@@ -22,7 +22,7 @@ import anyio
 from anyio.abc import TaskStatus
 
 from rafa_async.cli._app import run_or_fail
-from rafa_async.cli._group import interrupted
+from rafa_async.cli._console import interrupted
 
 T = TypeVar("T")
 

@@ -23,6 +23,7 @@ from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
 from rafa_async.adapters.providers import make_provider, stack_options
 from rafa_async.cli._app import fail, out
+from rafa_async.cli._outputs import STDOUT, unwritable
 from rafa_async.cli._providers import (
     PROVIDER,
     cli_provider_settings,
@@ -149,6 +150,12 @@ def choose_llm(
     )
     if record is not None and replay is not None:
         fail("--record-llm and --replay-llm exclude each other: record once, then replay")
+    for option, path in (("--cache", cache), ("--record-llm", record), ("--replay-llm", replay)):
+        if path == STDOUT:
+            fail(f"{option} needs a file, not '-'")
+    problem = unwritable(record) if record is not None else ""
+    if problem:
+        fail(f"cannot write cassette {record}: {problem} (--record-llm)")
     if replay is not None and not replay.is_file():
         fail(f"--replay-llm {replay}: no such cassette file")
     if stream and settings.simulated:

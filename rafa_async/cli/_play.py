@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
-import msgspec
 import typer
 from rich.table import Table
 
@@ -22,6 +22,7 @@ from rafa_async.arena import (
     play_series,
     read_match_log,
     replay_log,
+    summarize,
 )
 from rafa_async.cli._app import (
     OUTPUT,
@@ -31,7 +32,6 @@ from rafa_async.cli._app import (
     LogLevelOption,
     app,
     fail,
-    open_outputs,
     out,
     progress_bar,
     sim_latency,
@@ -52,6 +52,7 @@ from rafa_async.cli._llm import (
     open_llm,
     print_llm_usage,
 )
+from rafa_async.cli._outputs import ForceOption, open_outputs, prepare_outputs
 from rafa_async.cli._providers import (
     BaseUrlOption,
     ConfigOption,
@@ -59,6 +60,7 @@ from rafa_async.cli._providers import (
     RpmOption,
     TpmOption,
 )
+from rafa_async.cli._resume import combined, finished, read_results, settings, stamped
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import GAMES, get_game, simulated_llm
 
@@ -166,7 +168,12 @@ def play(
         Backend, typer.Option(help="Async library.", rich_help_panel=OUTPUT)
     ] = Backend.trio,
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="One JSON line per match.", rich_help_panel=OUTPUT)
+        Path | None,
+        typer.Option(
+            "--out",
+            help="One JSON line per match ('-': stdout, and the table goes to stderr).",
+            rich_help_panel=OUTPUT,
+        ),
     ] = None,
     log: Annotated[
         Path | None,
@@ -188,10 +195,21 @@ def play(
             rich_help_panel=OUTPUT,
         ),
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue the series in --out (same settings): skip the matches already "
+            "there, append the others; the table covers them all. Training matches are "
+            "played again, unrecorded, for the memory the later matches start from (the "
+            "same matches with the sim; a real provider may answer otherwise).",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = False,
+    force: ForceOption = False,
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
     progress: Annotated[
-        bool, typer.Option(help="Show a progress bar.", rich_help_panel=OUTPUT)
+        bool, typer.Option(help="Show a progress bar (on a terminal).", rich_help_panel=OUTPUT)
     ] = True,
 ) -> None:
     """Play a series of shared matches and print win/draw/loss per seat.
@@ -239,12 +257,15 @@ def play(
         config.validate()
     except ConfigError as error:
         fail(str(error))
+    prepare_outputs(out_path, {"--log": log, "--trace": trace}, resume=resume, force=force)
+    stamp = settings(config, ignore=not_results(config))
+    kept = read_results(out_path, key=match_key, config=stamp) if resume and out_path else {}
+    done_before = {match for match, record in kept.items() if finished(record)}
     with ExitStack() as stack:
-        results, (sink, trace_sink) = open_outputs(stack, out_path, log, trace)
-        encoder = msgspec.json.Encoder()
+        results, (sink, trace_sink) = open_outputs(stack, out_path, log, trace, append=resume)
         bar = progress_bar(f"[bold]{game}[/] [dim]({llm_caption(choice)})[/]", enabled=progress)
         total = config.train + config.episodes
-        job = bar.add_task("play", total=total)
+        job = bar.add_task("play", total=total, completed=len(done_before))
         done = 0
 
         def on_match(record: MatchRecord) -> None:
@@ -252,24 +273,31 @@ def play(
             done += 1
             bar.update(job, advance=1)
             if results is not None:
-                results.write(encoder.encode(record) + b"\n")
-                results.flush()
+                results.write_line(stamped(record, stamp))
 
         trace_recorder = EventRecorder(trace_sink) if trace_sink is not None else None
 
-        async def main() -> tuple[SeriesSummary, MiddlewareStack]:
+        async def main() -> tuple[list[MatchRecord], SeriesSummary, MiddlewareStack]:
             sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
             async with open_llm(choice, sim=sim, recorder=trace_recorder, seed=seed) as llm:
-                _, summary = await play_series(
-                    config, log=sink, on_match=on_match, trace=trace_recorder, llm=llm
+                records, summary = await play_series(
+                    config,
+                    log=sink,
+                    on_match=on_match,
+                    trace=trace_recorder,
+                    llm=llm,
+                    skip=done_before,
                 )
-            return summary, llm
+            return records, summary, llm
 
         with bar:
             ran = run_until_interrupted(main, backend.value)
     if ran is None:
-        report_interrupted(done, total, out_path)
-    summary, llm = ran
+        report_interrupted(len(done_before) + done, total, out_path)
+    records, summary, llm = ran
+    if kept:  # the summary covers the whole --out: earlier records and these
+        everything = combined(kept, records, MatchRecord, match_key)
+        summary = summarize(config, everything, summary.wall_s)
     print_series(summary, config)
     if any(kind in LLM_KINDS for kind in config.seats.values()):
         print_llm_usage(llm, choice)
@@ -279,6 +307,19 @@ def play(
         out.print(f"match log: {log} (verify with: rafa play --replay {log})")
     if trace is not None:
         out.print(f"trace: {trace}")
+
+
+def not_results(config: PlayConfig) -> tuple[str, ...]:
+    """Settings that change how fast a series goes, not its results (--resume
+    may change them): speculation never changes a decision, and without move
+    deadlines neither does the sim's latency."""
+    timing = ("concurrency", "llm_concurrency", "speculate")
+    return timing if config.move_timeout is not None else (*timing, "latency")
+
+
+def match_key(record: MatchRecord | Mapping[str, Any]) -> str:
+    """A record's match, as ``--resume`` matches them."""
+    return str(record["match"] if isinstance(record, Mapping) else record.match)
 
 
 def print_series(summary: SeriesSummary, config: PlayConfig) -> None:

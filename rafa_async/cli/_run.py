@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 import typer
@@ -29,7 +30,6 @@ from rafa_async.cli._app import (
     app,
     fail,
     log,
-    open_outputs,
     out,
     progress_bar,
     sim_latency,
@@ -50,6 +50,7 @@ from rafa_async.cli._llm import (
     open_llm,
     print_llm_usage,
 )
+from rafa_async.cli._outputs import ForceOption, open_outputs, prepare_outputs
 from rafa_async.cli._providers import (
     BaseUrlOption,
     ConfigOption,
@@ -57,7 +58,14 @@ from rafa_async.cli._providers import (
     RpmOption,
     TpmOption,
 )
-from rafa_async.experiment import ExperimentConfig, Summary, build_llm, run_experiment
+from rafa_async.cli._resume import combined, finished, read_results, settings, stamped
+from rafa_async.experiment import (
+    ExperimentConfig,
+    Summary,
+    build_llm,
+    run_experiment,
+    summarize,
+)
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import SCENARIOS
 from rafa_async.scenarios.game24 import Game24Record
@@ -131,7 +139,11 @@ def run(
     ] = 25,
     out_path: Annotated[
         Path | None,
-        typer.Option("--out", help="Write one JSON line per task here.", rich_help_panel=OUTPUT),
+        typer.Option(
+            "--out",
+            help="Write one JSON line per task here ('-': stdout, and the table goes to stderr).",
+            rich_help_panel=OUTPUT,
+        ),
     ] = None,
     trace: Annotated[
         Path | None,
@@ -140,10 +152,19 @@ def run(
             rich_help_panel=OUTPUT,
         ),
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue the results in --out (made with the same settings): skip the "
+            "tasks already there, append the others; the summary covers them all.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = False,
+    force: ForceOption = False,
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
     progress: Annotated[
-        bool, typer.Option(help="Show a progress bar.", rich_help_panel=OUTPUT)
+        bool, typer.Option(help="Show a progress bar (on a terminal).", rich_help_panel=OUTPUT)
     ] = True,
 ) -> None:
     """Run an agent on a benchmark and print a summary table.
@@ -185,19 +206,22 @@ def run(
     )
     try:
         config.validate()
-        n_tasks = len(SCENARIOS[scenario].tasks(puzzles))
+        ranks = [task.rank for task in SCENARIOS[scenario].tasks(puzzles)]
     except ConfigError as error:
         fail(str(error))
+    prepare_outputs(out_path, {"--trace": trace}, resume=resume, force=force)
+    stamp = settings(config, ignore=NOT_RESULTS)
+    kept = read_results(out_path, key=task_key, config=stamp) if resume and out_path else {}
+    done_before = {int(task) for task, record in kept.items() if finished(record)}
     with ExitStack() as stack:
-        results, (sink,) = open_outputs(stack, out_path, trace)
+        results, (sink,) = open_outputs(stack, out_path, trace, append=resume)
         recorder = EventRecorder(sink)
-        encoder = msgspec.json.Encoder()
         bar = progress_bar(
             f"[bold]{scenario} · {agent.value}[/] [dim]({llm_caption(choice)})[/]",
             TextColumn("solved {task.fields[solved]}"),
             enabled=progress,
         )
-        job = bar.add_task("run", total=n_tasks, solved=0)
+        job = bar.add_task("run", total=len(ranks), completed=len(done_before), solved=0)
         solved = done = 0
 
         def on_result(record: Game24Record) -> None:
@@ -206,28 +230,40 @@ def run(
             done += 1
             bar.update(job, advance=1, solved=solved)
             if results is not None:
-                results.write(encoder.encode(record) + b"\n")
-                results.flush()
+                results.write_line(stamped(record, stamp))
             log.debug("episode_ended", rank=record.rank, solved=record.solved)
 
         log.info("run_started", **msgspec.to_builtins(config, builtin_types=()))
 
-        async def main() -> tuple[Summary, MiddlewareStack]:
+        async def main() -> tuple[list[Game24Record], Summary, MiddlewareStack]:
             sim = partial(build_llm, config)
             async with open_llm(choice, sim=sim, recorder=recorder, seed=seed) as llm:
-                _, summary = await run_experiment(
-                    config, recorder=recorder, on_result=on_result, llm=llm
+                records, summary = await run_experiment(
+                    config, recorder=recorder, on_result=on_result, llm=llm, skip=done_before
                 )
-            return summary, llm
+            return records, summary, llm
 
         with bar:
             ran = run_until_interrupted(main, backend.value)
     if ran is None:
-        report_interrupted(done, n_tasks, out_path)
-    summary, llm = ran
+        report_interrupted(len(done_before) + done, len(ranks), out_path)
+    records, summary, llm = ran
+    if kept:  # the summary covers the whole --out: earlier records and these
+        everything = combined(kept, records, Game24Record, task_key)
+        summary = summarize(config, everything, summary.wall_s)
     log.info("run_ended", **msgspec.to_builtins(summary))
     print_summary(summary, config, backend.value, out_path, trace)
     print_llm_usage(llm, choice)
+
+
+NOT_RESULTS = ("concurrency", "max_llm_concurrency", "llm_timeout", "latency")
+"""Settings that change how fast a run goes, not its results: --resume may
+change them."""
+
+
+def task_key(record: Game24Record | Mapping[str, Any]) -> str:
+    """A record's task, as ``--resume`` matches them."""
+    return str(record["rank"] if isinstance(record, Mapping) else record.rank)
 
 
 def print_summary(

@@ -24,7 +24,7 @@ from rafa_async.cli._app import (
     sim_latency,
     start_logging,
 )
-from rafa_async.cli._group import INTERRUPTED
+from rafa_async.cli._console import INTERRUPTED
 from rafa_async.llm import SIM_LABEL, FaultModel, SimLLM
 from rafa_async.scenarios import simulated_llm
 

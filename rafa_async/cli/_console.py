@@ -1,5 +1,8 @@
-"""How ``rafa`` reports bad usage and Ctrl-C: one line on stderr, never a traceback.
+"""Where ``rafa`` prints, and how it reports bad usage and Ctrl-C: one line
+on stderr, never a traceback.
 
+``out`` is for results and tables (stdout, or stderr while results go to
+stdout: :func:`text_to_stderr`), ``err`` for progress, errors and Ctrl-C.
 Typer draws usage errors (an unknown option, a missing argument, a value
 that is not a number) as a boxed panel under a usage line; ``rafa``'s own
 checks print one ``error: ...`` line.  :class:`RafaGroup` makes both look
@@ -24,10 +27,17 @@ from typer.core import TyperGroup
 
 from rafa_async._concurrency import exception_leaves
 
+out = Console()
 err = Console(stderr=True)
 USAGE = 2
 INTERRUPTED = 130
 """Exit status after Ctrl-C (128 + SIGINT), as shells report it."""
+
+
+def text_to_stderr() -> None:
+    """Print tables and other text on stderr, for the rest of this command,
+    so that stdout holds nothing but the JSON lines of ``--out -``."""
+    out.stderr = True
 
 
 def print_error(message: str) -> None:
@@ -90,3 +100,5 @@ class RafaGroup(TyperGroup):
             if not any(isinstance(e, KeyboardInterrupt) for e in exception_leaves(group)):
                 raise
             interrupted()
+        finally:
+            out.stderr = False  # the next command (in the same process: tests) starts afresh
