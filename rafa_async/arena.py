@@ -23,6 +23,7 @@ deadlines; with deadlines it is exact on a virtual clock.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Literal
@@ -88,9 +89,14 @@ class PlayConfig(msgspec.Struct, frozen=True, kw_only=True):
         for name in ("episodes", "train"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"--{name} must be >= 0")
+        if self.episodes + self.train == 0:
+            raise ConfigError("--episodes and --train are both 0: there is nothing to play")
         for name in ("n_candidates", "n_evaluate", "concurrency", "llm_concurrency"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be >= 1")
+        timeout = self.move_timeout
+        if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+            raise ConfigError(f"--move-timeout must be a number of seconds > 0, got {timeout:g}")
         return spec
 
 

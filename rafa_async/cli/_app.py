@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
+from importlib import metadata
 from typing import Annotated, NoReturn, TypeVar
 
 import anyio
@@ -112,10 +114,22 @@ def start_logging(fmt: LogFormat, level: str) -> None:
         fail(str(error))
 
 
+def at_least(option: str, value: float, minimum: float, *, unit: str = "") -> float:
+    """``value``, if it is a finite number >= ``minimum``; else one error line."""
+    if not (math.isfinite(value) and value >= minimum):
+        fail(f"{option} must be a number >= {minimum:g}{unit}, got {value:g}")
+    return value
+
+
+def above(option: str, value: float, minimum: float, *, unit: str = "") -> float:
+    """``value``, if it is a finite number > ``minimum``; else one error line."""
+    if not (math.isfinite(value) and value > minimum):
+        fail(f"{option} must be a number > {minimum:g}{unit}, got {value:g}")
+    return value
+
+
 def sim_latency(scale: float) -> LatencyModel:
-    if scale < 0:
-        fail("--latency-scale must be >= 0")
-    return LatencyModel(scale=scale)
+    return LatencyModel(scale=at_least("--latency-scale", scale, 0))
 
 
 def progress_bar(caption: str, *extra: ProgressColumn, enabled: bool) -> Progress:
@@ -135,6 +149,28 @@ def progress_bar(caption: str, *extra: ProgressColumn, enabled: bool) -> Progres
         console=err,
         disable=not (enabled and err.is_terminal),
     )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        out.print(f"rafa-async {metadata.version('rafa-async')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print rafa-async's version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    # The options of `rafa` itself (before the command): --version.
+    pass
 
 
 @app.command()

@@ -70,5 +70,8 @@ def run_until_interrupted(main: Callable[[], Awaitable[T]], backend: str) -> T |
 def report_interrupted(done: int, total: int, out: Path | None) -> NoReturn:
     """One line on stderr -- ``interrupted: N of M done, results in X`` -- and
     exit status 130."""
-    where = f", results in {out}" if out is not None else " (no --out given)"
+    if out is None:
+        where = " (no --out given)"
+    else:
+        where = ", results on stdout" if out == Path("-") else f", results in {out}"
     interrupted(f"interrupted: {done} of {total} done{where}")

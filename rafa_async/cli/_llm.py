@@ -113,6 +113,9 @@ class LLMChoice:
     replay: Path | None = None
     stream: bool = False
     transport: TransportKind = "auto"
+    uses_llm: bool = True
+    """False when nothing will call the LLM (a series of fixed policies):
+    the provider is then neither built nor asked for its key."""
 
     @property
     def label(self) -> str:
@@ -137,8 +140,12 @@ def choose_llm(
     stream: bool,
     transport: TransportChoice = TransportChoice.auto,
     backend: str = "trio",
+    uses_llm: bool = True,
 ) -> LLMChoice:
-    """Resolve the options; one ``error:`` line (exit 2) if any is wrong."""
+    """Resolve the options; one ``error:`` line (exit 2) if any is wrong.
+
+    ``uses_llm``: whether anything will call the LLM; a provider's missing
+    key is an error only then."""
     _, settings = cli_provider_settings(
         provider,
         config,
@@ -162,7 +169,7 @@ def choose_llm(
         fail("--stream is for HTTP providers; the in-process sim does not stream")
     if transport is TransportChoice.aiohttp and backend != "asyncio":
         fail("--transport aiohttp runs only on asyncio: add --backend asyncio, or use h11")
-    if replay is None:
+    if replay is None and uses_llm:
         try:
             settings.api_key()  # a missing key is an input error: say so before starting
         except ConfigError as error:
@@ -174,17 +181,18 @@ def choose_llm(
         replay=replay,
         stream=stream,
         transport=transport.value,
+        uses_llm=uses_llm,
     )
 
 
 class _Offline:
-    """The provider behind a cassette replay: never called (the Replayer
-    answers everything), so it needs no key and no network."""
+    """The provider behind a cassette replay, or a run that makes no LLM
+    call: never called, so it needs no key and no network."""
 
     identity = "offline"
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
-        raise ConfigError("replaying from a cassette: no provider is called")
+        raise ConfigError("no provider is called (a cassette replay, or no LLM player)")
 
 
 @asynccontextmanager
@@ -198,7 +206,7 @@ async def open_llm(
     """The provider and its middleware; closed (files, connections) on exit."""
     settings = choice.settings
     async with AsyncExitStack() as stack:
-        if choice.replay is not None:
+        if choice.replay is not None or not choice.uses_llm:
             provider: LLM = _Offline()
         else:
             provider = make_provider(

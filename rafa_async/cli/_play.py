@@ -70,8 +70,18 @@ LLM = "RAFA and the simulated LLM"
 
 
 def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dict[str, str]:
+    """Each seat's kind of player: the game's defaults, overridden by ``--x``,
+    ``--o`` and ``--seat NAME=KIND``; a seat named twice is an error (which of
+    the two was meant cannot be guessed)."""
     spec = get_game(game)
     seats: dict[str, str] = {}
+    given: dict[str, str] = {}  # seat -> the option that named it
+
+    def add(name: str, kind: str, option: str) -> None:
+        if name in given:
+            raise ConfigError(f"seat {name} is given twice: {given[name]} and {option}")
+        seats[name], given[name] = kind, option
+
     for shortcut, value in (("X", x), ("O", o)):
         if value is None:
             continue
@@ -80,12 +90,12 @@ def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dic
                 f"--{shortcut.lower()} is for tictactoe; {game} seats are "
                 f"{', '.join(spec.seats)} (use --seat NAME=KIND)"
             )
-        seats[shortcut] = value
+        add(shortcut, value, f"--{shortcut.lower()} {value}")
     for item in seat:
         name, sep, kind = item.partition("=")
         if not sep or not name or not kind:
             raise ConfigError(f"bad --seat {item!r}: use NAME=KIND, e.g. --seat R=rafa")
-        seats[name] = kind
+        add(name, kind, f"--seat {item}")
     return {**spec.default_seats, **seats}
 
 
@@ -223,6 +233,10 @@ def play(
     if game is None:
         fail(f"name a game ({', '.join(GAMES)}) or give --replay LOG")
     latency = sim_latency(latency_scale)
+    try:
+        seats = parse_seats(game, x, o, seat or [])
+    except ConfigError as error:
+        fail(str(error))
     choice = choose_llm(
         provider,
         config_file,
@@ -237,11 +251,12 @@ def play(
         stream=stream,
         transport=transport,
         backend=backend.value,
+        uses_llm=any(kind in LLM_KINDS for kind in seats.values()),
     )
     try:
         config = PlayConfig(
             game=game,
-            seats=parse_seats(game, x, o, seat or []),
+            seats=seats,
             episodes=episodes,
             train=train,
             seed=seed,

@@ -17,7 +17,9 @@ from rafa_async.cli._app import (
     LogFormat,
     LogFormatOption,
     LogLevelOption,
+    above,
     app,
+    at_least,
     err,
     fail,
     out,
@@ -55,16 +57,12 @@ def fault_model(
             fail(f"{option} must be a probability in [0, 1], got {rate:g}")
     if sum(rates.values()) > 1.0:
         fail(f"the fault rates ({', '.join(rates)}) add up to more than 1")
-    if retry_after < 0:
-        fail(f"--retry-after must be >= 0 seconds, got {retry_after:g}")
-    if hang_seconds <= 0:
-        fail(f"--hang-seconds must be > 0, got {hang_seconds:g}")
     return FaultModel(
         rate_limit_rate=rate_limit_rate,
-        retry_after=retry_after,
+        retry_after=at_least("--retry-after", retry_after, 0, unit=" seconds"),
         server_error_rate=server_error_rate,
         hang_rate=hang_rate,
-        hang_seconds=hang_seconds,
+        hang_seconds=above("--hang-seconds", hang_seconds, 0, unit=" seconds"),
     )
 
 
