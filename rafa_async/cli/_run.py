@@ -221,8 +221,9 @@ def run(
             TextColumn("solved {task.fields[solved]}"),
             enabled=progress,
         )
-        job = bar.add_task("run", total=len(ranks), completed=len(done_before), solved=0)
-        solved = done = 0
+        solved = sum(bool(kept[str(rank)].get("solved")) for rank in done_before)
+        done = 0
+        job = bar.add_task("run", total=len(ranks), completed=len(done_before), solved=solved)
 
         def on_result(record: Game24Record) -> None:
             nonlocal solved, done
