@@ -40,8 +40,8 @@ log = structlog.get_logger("rafa_async.cli")
 ForceOption = Annotated[
     bool,
     typer.Option(
-        help="Overwrite --out, --trace and --log if they exist (else an existing, non-empty "
-        "one is refused).",
+        "--force",
+        help="Overwrite output files that exist (without it, a non-empty one is refused).",
         rich_help_panel=OUTPUT,
     ),
 ]

@@ -208,6 +208,7 @@ def play(
     resume: Annotated[
         bool,
         typer.Option(
+            "--resume",
             help="Continue the series in --out (same settings): skip the matches already "
             "there, append the others; the table covers them all. Training matches are "
             "played again, unrecorded, for the memory the later matches start from (the "

@@ -155,6 +155,7 @@ def run(
     resume: Annotated[
         bool,
         typer.Option(
+            "--resume",
             help="Continue the results in --out (made with the same settings): skip the "
             "tasks already there, append the others; the summary covers them all.",
             rich_help_panel=OUTPUT,
