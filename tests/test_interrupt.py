@@ -14,10 +14,11 @@ from typing import Any
 
 import anyio
 import pytest
+import typer
 from support import rafa
 
 from rafa_async import read_events
-from rafa_async.cli._interrupt import Interrupted, until_interrupted
+from rafa_async.cli._interrupt import Interrupted, report_interrupted, until_interrupted
 
 
 @pytest.mark.anyio
@@ -78,6 +79,25 @@ def test_ctrl_c_in_a_task_group_is_one_line_not_a_traceback(
     assert result.exit_code == 130
     assert result.stderr.strip() == "interrupted"
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("done", "out", "line"),
+    [
+        (3, Path("r.jsonl"), "interrupted: 3 of 10 done, results in r.jsonl"),
+        (3, None, "interrupted: 3 of 10 done (no --out given)"),
+        (3, Path("-"), "interrupted: 3 of 10 done, results on stdout"),
+        (0, Path("r.jsonl"), "interrupted: 0 of 10 done, nothing written"),
+    ],
+)
+def test_the_interrupted_line_says_where_the_results_are(
+    done: int, out: Path | None, line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(typer.Exit) as stopped:
+        report_interrupted(done, 10, out)
+
+    assert stopped.value.exit_code == 130
+    assert capsys.readouterr().err == line + "\n"
 
 
 # -- a real Ctrl-C to a real process ----------------------------------------------

@@ -69,9 +69,12 @@ def run_until_interrupted(main: Callable[[], Awaitable[T]], backend: str) -> T |
 
 def report_interrupted(done: int, total: int, out: Path | None) -> NoReturn:
     """One line on stderr -- ``interrupted: N of M done, results in X`` -- and
-    exit status 130."""
+    exit status 130.  (``--out`` is opened at its first result: with none,
+    it was not touched.)"""
     if out is None:
         where = " (no --out given)"
+    elif done == 0:
+        where = ", nothing written"
     else:
         where = ", results on stdout" if out == Path("-") else f", results in {out}"
     interrupted(f"interrupted: {done} of {total} done{where}")
