@@ -6,13 +6,13 @@ import errno
 import os
 import signal
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated
 
 import anyio
 import typer
 
+from rafa_async._concurrency import exception_leaves
 from rafa_async.cli._app import (
     LogFormat,
     LogFormatOption,
@@ -91,47 +91,45 @@ async def serve_until_signal(sim: SimLLM, host: str, port: int, models: list[str
     """Serve until SIGINT or SIGTERM, then shut down gracefully; returns the signal.
 
     The graceful shutdown gives requests in flight a few seconds (a hanging
-    one, up to ten); a second signal meanwhile stops the process at once
-    (:func:`stop_at_once_on_signal`) instead of being ignored.
+    one, up to ten) and is shielded from cancellation; a second signal
+    meanwhile stops the process at once (:func:`stop_at_once`) instead of
+    being ignored.  The signal receiver stays open to the end: its handler
+    wakes the event loop whichever thread the signal lands on (a plain
+    ``signal.signal`` handler waits until the main thread wakes up).
     """
     from rafa_async.serve import running_sim_server
 
-    with ExitStack() as shutting_down:  # left last: after the graceful shutdown
-        async with running_sim_server(sim, host=host, port=port, models=models) as server:
-            with anyio.open_signal_receiver(*STOP_SIGNALS) as signals:
+    async with anyio.create_task_group() as tg:
+        with anyio.open_signal_receiver(*STOP_SIGNALS) as signals:
+            async with running_sim_server(sim, host=host, port=port, models=models) as server:
                 print_banner(server, sim)
                 signum = await anext(aiter(signals))
-            out.print(
-                f"rafa sim-serve: stopping ({signal.Signals(signum).name}); "
-                "Ctrl-C again to stop at once",
-                highlight=False,
-            )
-            shutting_down.enter_context(stop_at_once_on_signal())
+                out.print(
+                    f"rafa sim-serve: stopping ({signal.Signals(signum).name}); "
+                    "Ctrl-C again to stop at once",
+                    highlight=False,
+                )
+                tg.start_soon(stop_at_once, signals)
+            tg.cancel_scope.cancel()
     return int(signum)
 
 
-@contextmanager
-def stop_at_once_on_signal() -> Iterator[None]:
-    """While inside: SIGINT or SIGTERM exits with status 130 at once.
+async def stop_at_once(signals: AsyncIterator[int]) -> None:
+    """On the next signal, exit with status 130 without waiting for the
+    graceful shutdown; ``os._exit``, since nothing can cancel that shielded
+    wait (and a sim server has no files to flush)."""
+    signum = await anext(signals)
+    err.print(f"interrupted ({signal.Signals(signum).name} again)", highlight=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(INTERRUPTED)
 
-    For the graceful shutdown, which is shielded from cancellation: a plain
-    handler runs even while the event loop waits, and ``os._exit`` does not
-    wait for the requests in flight (a sim server has no files to flush).
-    """
 
-    def handler(signum: int, frame: object) -> None:
-        err.print(f"interrupted ({signal.Signals(signum).name} again)", highlight=False)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(INTERRUPTED)
-
-    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, old in previous.items():
-            if old is not None:  # None: a handler not set from Python, nothing to restore
-                signal.signal(signum, old)
+def lone_os_error(error: BaseException) -> OSError | None:
+    """``error`` if it is an :class:`OSError`, or the only one in a task group's
+    exception group (the server could not listen); else ``None``."""
+    leaves = exception_leaves(error) if isinstance(error, BaseExceptionGroup) else [error]
+    return leaves[0] if len(leaves) == 1 and isinstance(leaves[0], OSError) else None
 
 
 @app.command("sim-serve")
@@ -205,7 +203,10 @@ def sim_serve(
     )
     try:
         signum = anyio.run(serve_until_signal, sim, host, port, model or [], backend="asyncio")
-    except OSError as error:
+    except (OSError, BaseExceptionGroup) as raised:
+        error = lone_os_error(raised)
+        if error is None:
+            raise
         hint = (
             " (another server is using it: pick another --port, or --port 0 for a free one)"
             if error.errno == errno.EADDRINUSE
