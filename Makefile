@@ -29,7 +29,7 @@ lock: $(UV)
 	$(UV) export --locked $(PYLOCK_ARGS) -o pylock.toml
 
 demo: sync
-	$(UV) run --locked rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
+	$(UV) run --locked rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl --force
 
 test: sync
 	$(UV) export --locked $(PYLOCK_ARGS) | diff -q - pylock.toml > /dev/null \

@@ -1,11 +1,16 @@
-"""Bounded concurrency over a list of jobs, the structured way."""
+"""Bounded concurrency over a list of jobs, the structured way; CPU-bound
+work off the event loop."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 import anyio
+import anyio.from_thread
+import anyio.lowlevel
 
 from rafa_async._errors import RafaError
 
@@ -62,3 +67,35 @@ def exception_leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseExcep
         else:
             leaves.append(error)
     return leaves
+
+
+async def run_sync_abandonable(func: Callable[[], T]) -> T:
+    """``func()`` in a new daemon thread, awaited without holding the event loop.
+
+    For CPU-bound work (a game-tree search) that would otherwise block every
+    other task, and Ctrl-C with them.  Cancelling the caller returns at once
+    and abandons the thread: it runs to its end and its result is dropped.
+    The thread is a daemon, so an abandoned computation never keeps the
+    process alive at exit (anyio's worker threads on asyncio are not daemons:
+    the interpreter waits for them when it exits).  A thread per call costs
+    0.15-0.3 ms (a policy's move, measured on 2 cores): use it for work that
+    takes milliseconds or more.
+    """
+    token = anyio.lowlevel.current_token()
+    done = anyio.Event()
+    result: list[T] = []
+    error: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(func())
+        except BaseException as exc:  # raised in the caller, as if called there
+            error.append(exc)
+        with contextlib.suppress(RuntimeError):  # the event loop has ended: nobody waits
+            anyio.from_thread.run_sync(done.set, token=token)
+
+    threading.Thread(target=work, name="rafa-cpu", daemon=True).start()
+    await done.wait()
+    if error:
+        raise error[0]
+    return result[0]

@@ -233,32 +233,41 @@ class ListSink:
         return [e for e in self.events if isinstance(e, kind)]
 
 
-class JsonlSink:
-    """Appends one JSON line per event to a file (buffered; flushed on ``close``)."""
+class _FileSink:
+    """A sink writing to ``target``: a path (created or emptied), or an open
+    binary stream, e.g. a file opened for appending, or stdout (flushed, not
+    closed, on ``close``).  Writes are buffered; ``close`` flushes them."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._file: IO[bytes] = open(path, "wb")  # noqa: SIM115 (closed by close())
+    def __init__(self, target: str | os.PathLike[str] | IO[bytes]) -> None:
+        self._owned = isinstance(target, str | os.PathLike)
+        self._file: IO[bytes] = (
+            open(target, "wb")  # noqa: SIM115 (closed by close())
+            if isinstance(target, str | os.PathLike)
+            else target
+        )
+
+    def close(self) -> None:
+        if self._owned:
+            self._file.close()
+        else:
+            self._file.flush()
+
+
+class JsonlSink(_FileSink):
+    """Appends one JSON line per event to a file or stream."""
 
     def emit(self, event: Event) -> None:
         self._file.write(_encoder.encode(event) + b"\n")
 
-    def close(self) -> None:
-        self._file.close()
 
-
-class MsgpackSink:
-    """Appends events to a file as msgpack, each frame prefixed by its 4-byte
-    big-endian length: about half the size of JSONL and faster to write."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._file: IO[bytes] = open(path, "wb")  # noqa: SIM115 (closed by close())
+class MsgpackSink(_FileSink):
+    """Appends events to a file or stream as msgpack, each frame prefixed by
+    its 4-byte big-endian length: about half the size of JSONL and faster to
+    write."""
 
     def emit(self, event: Event) -> None:
         frame = _msgpack_encoder.encode(event)
         self._file.write(len(frame).to_bytes(4, "big") + frame)
-
-    def close(self) -> None:
-        self._file.close()
 
 
 def open_sink(path: str | os.PathLike[str]) -> JsonlSink | MsgpackSink:
@@ -300,6 +309,21 @@ class EventRecorder:
         except RuntimeError:  # no event loop: e.g. emitted from a sync test
             event.ts = 0.0
         self.sink.emit(event)
+
+
+def whole_length(path: str | os.PathLike[str]) -> int:
+    """How many leading bytes of ``path`` hold whole lines (whole frames for
+    ``*.msgpack``): the rest is a torn last one, left by a crash mid-write."""
+    data = Path(path).read_bytes()
+    if not _is_msgpack(path):
+        return data.rfind(b"\n") + 1
+    end = 0
+    while end + 4 <= len(data):
+        frame_end = end + 4 + int.from_bytes(data[end : end + 4], "big")
+        if frame_end > len(data):
+            break
+        end = frame_end
+    return end
 
 
 def read_events(path: str | os.PathLike[str], *, tolerate_cut: bool = False) -> Iterator[AnyEvent]:

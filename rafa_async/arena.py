@@ -26,8 +26,9 @@ short) is reported ``incomplete``, not different.
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Literal
 
 import anyio
@@ -93,9 +94,14 @@ class PlayConfig(msgspec.Struct, frozen=True, kw_only=True):
         for name in ("episodes", "train"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"--{name} must be >= 0")
+        if self.episodes + self.train == 0:
+            raise ConfigError("--episodes and --train are both 0: there is nothing to play")
         for name in ("n_candidates", "n_evaluate", "concurrency", "llm_concurrency"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be >= 1")
+        timeout = self.move_timeout
+        if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+            raise ConfigError(f"--move-timeout must be a number of seconds > 0, got {timeout:g}")
         return spec
 
 
@@ -232,7 +238,7 @@ class _Series:
             )
         if kind == "direct":
             return DirectPlayer(self.llm, world, memory=memory)
-        policy = self.spec.policies[kind](self.config.seed * 1_000_003 + episode)
+        policy = self.spec.policies[kind](seed=self.config.seed * 1_000_003 + episode)
         return PolicyPlayer(policy, name=kind)
 
 
@@ -243,6 +249,7 @@ async def play_series(
     on_match: Callable[[MatchRecord], None] | None = None,
     llm: LLM | None = None,
     trace: EventSink | EventRecorder | None = None,
+    skip: Collection[str] = (),
 ) -> tuple[list[MatchRecord], SeriesSummary]:
     """Play ``config.train`` training matches in order, then ``config.episodes``
     evaluation matches concurrently.  ``log`` receives every match's host
@@ -257,12 +264,28 @@ async def play_series(
     stops the series: the match it stopped is recorded (status ``"error"``,
     passed to ``on_match``), matches still running are cancelled, and the
     error is raised.
+
+    ``skip``: ids of matches already played (``rafa play --resume``).  They
+    are not recorded, logged or returned again.  An evaluation match in it
+    is not played at all.  A training match in it is played again if any
+    match is left to play, because the memory it builds is what the later
+    matches start from: with the sim, and a series seeded as before, the
+    replayed matches are the same as the first time, so the series ends as
+    if it had never stopped.  (A real provider answers afresh: the memory,
+    and the matches that build on it, may differ.)
     """
     spec = config.validate()
     series = _Series(config, spec, llm, trace)
     started = anyio.current_time()
-    evaluation = range(config.train, config.train + config.episodes)
-    records = await _play(series, range(config.train), evaluation, log, on_match)
+    evaluation = [
+        episode
+        for episode in range(config.train, config.train + config.episodes)
+        if match_id(config, episode) not in skip
+    ]
+    training = range(config.train)
+    if not evaluation and all(match_id(config, e) in skip for e in training):
+        training = range(0)
+    records = await _play(series, training, evaluation, log, on_match, skip=skip)
     return records, summarize(config, records, anyio.current_time() - started)
 
 
@@ -272,16 +295,22 @@ async def _play(
     evaluation: Sequence[int],
     log: EventSink | None,
     on_match: Callable[[MatchRecord], None] | None,
+    *,
+    skip: Collection[str] = (),
 ) -> list[MatchRecord]:
     """The ``training`` matches one after another, then the ``evaluation``
-    matches concurrently; their records in episode order."""
+    matches concurrently; their records in episode order.  A match in
+    ``skip`` is played (a training match builds memory) but neither logged
+    nor recorded."""
     records: list[MatchRecord] = []
 
     async def run(episode: int, phase: Phase) -> None:
-        record, stopped = await _play_one(series, episode, phase, log)
-        records.append(record)
-        if on_match is not None:
-            on_match(record)
+        kept = match_id(series.config, episode) not in skip
+        record, stopped = await _play_one(series, episode, phase, log if kept else None)
+        if kept:
+            records.append(record)
+            if on_match is not None:
+                on_match(record)
         if stopped is not None:
             raise stopped
 
@@ -293,6 +322,11 @@ async def _play(
     await for_each_limited(evaluation, series.config.concurrency, evaluate)
     records.sort(key=lambda r: _episode_number(r.match))
     return records
+
+
+def match_id(config: PlayConfig, episode: int) -> str:
+    """The id of match ``episode`` of the series (in logs and records)."""
+    return f"{config.game}-{episode}"
 
 
 def seating(config: PlayConfig, episode: int) -> dict[str, str]:
@@ -311,20 +345,20 @@ async def _play_one(
 ) -> tuple[MatchRecord, ProviderUnavailable | None]:
     """One match's record, and the error that stopped it, if one did."""
     config, spec = series.config, series.spec
-    match_id = f"{config.game}-{episode}"
+    this_match = match_id(config, episode)
     players = series.players(episode, phase)
     events: list[Event] = []
     sink = _Tee(events, log)
     meta = {"episode": str(episode), "phase": phase, "config": msgspec.json.encode(config).decode()}
     started = anyio.current_time()
     stopped: ProviderUnavailable | None = None
-    with episode_scope(match_id) as scope:
+    with episode_scope(this_match) as scope:
         try:
             async with open_match(
                 spec.make(),
                 players,
                 seed=config.seed,
-                match_id=match_id,
+                match_id=this_match,
                 recorder=EventRecorder(sink),
                 move_timeout=config.move_timeout,
                 meta=meta,
@@ -344,7 +378,7 @@ async def _play_one(
         scores, turns, late, rejected = result.scores, result.turns, result.late, result.rejected
     record = MatchRecord(
         game=config.game,
-        match=match_id,
+        match=this_match,
         phase=phase,
         status="done" if error is None else "error",
         error=error,

@@ -14,7 +14,7 @@ what each status means.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Literal
 
 import anyio
@@ -193,6 +193,7 @@ async def run_experiment(
     recorder: EventRecorder | None = None,
     on_result: Callable[[Game24Record], None] | None = None,
     llm: LLM | None = None,
+    skip: Collection[int] = (),
 ) -> tuple[list[Game24Record], Summary]:
     """Run every task with at most ``config.concurrency`` episodes at once.
 
@@ -203,10 +204,11 @@ async def run_experiment(
     are in task order.  Cancelling the caller cancels every episode and every
     LLM call in flight.  A provider that becomes unavailable raises
     :class:`~rafa_async.ProviderUnavailable` once its episode's error record
-    has gone to ``on_result`` (see the module docstring).
+    has gone to ``on_result`` (see the module docstring).  The tasks whose
+    rank is in ``skip`` are not run (``rafa run --resume``: their records exist).
     """
     config.validate()
-    tasks = get_scenario(config.scenario).tasks(config.tasks)
+    tasks = [t for t in get_scenario(config.scenario).tasks(config.tasks) if t.rank not in skip]
     recorder = recorder if recorder is not None else EventRecorder()
     stack = run_stack(
         llm,

@@ -480,7 +480,7 @@ def habit(seen: tuple[str, ...]) -> str:
 class RandomPolicy(Generic[S]):
     """Plays a uniformly random legal move, from its own seeded generator."""
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, *, seed: int = 0) -> None:
         self.name = f"random(seed={seed})"
         self._rng = random.Random(seed)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from functools import partial
+from typing import Any, Literal, Protocol, TypeVar
 
 from rafa_async import Game, Seat
 from rafa_async.llm import Oracle
@@ -18,8 +19,26 @@ class _PlayerMover(Protocol):
     def move(self, state: Any, player: str) -> str: ...
 
 
+M_co = TypeVar("M_co", covariant=True)
+
+
+class Seeded(Protocol[M_co]):
+    """Builds something from a seed given *by keyword*: ``factory(seed=...)``.
+
+    Policies take their options keyword-only and the registry passes the seed
+    by name, so a seed can never land in another int option (a seed passed
+    positionally became Connect Four's search depth: depth 0 crashed, a large
+    seed searched forever).  mypy checks every factory against this.
+    """
+
+    def __call__(self, *, seed: int) -> M_co: ...
+
+
 SeatPolicy = Callable[[Seat[Any]], str]
 """A fixed (non-LLM) policy: picks an action for a seat."""
+
+PolicyFactory = Seeded[SeatPolicy]
+"""Builds a seat policy for one match: ``factory(seed=...)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +52,7 @@ class GameSpec:
     world: Callable[[str], Any]
     """The LLM-facing world model for a seat (some games bind it to the seat)."""
     oracle: Callable[[], Oracle]
-    policies: Mapping[str, Callable[[int], SeatPolicy]]
+    policies: Mapping[str, PolicyFactory]
     default_seats: Mapping[str, str]
     """Who plays each seat when ``rafa play`` is not told."""
     scoring: Literal["outcome", "share"] = "outcome"
@@ -42,13 +61,23 @@ class GameSpec:
     apply."""
 
 
-def state_policy(factory: Callable[[int], _Mover]) -> Callable[[int], SeatPolicy]:
-    """Adapt a ``policy.move(state)`` class to a seat policy; ``factory`` is
-    called with the match's seed as its only argument."""
+class _OnState:
+    """A seat policy that plays ``policy.move(seat.state)``, CPU-heavy if the
+    policy says so (``cpu_heavy``: a PolicyPlayer then runs it in a thread)."""
 
-    def build(seed: int) -> SeatPolicy:
-        policy = factory(seed)
-        return lambda seat: policy.move(seat.state)
+    def __init__(self, policy: _Mover) -> None:
+        self.policy = policy
+        self.cpu_heavy = bool(getattr(policy, "cpu_heavy", False))
+
+    def __call__(self, seat: Seat[Any]) -> str:
+        return self.policy.move(seat.state)
+
+
+def state_policy(factory: Seeded[_Mover]) -> PolicyFactory:
+    """Adapt a ``policy.move(state)`` class to a seat policy."""
+
+    def build(*, seed: int) -> SeatPolicy:
+        return _OnState(factory(seed=seed))
 
     return build
 
@@ -93,8 +122,17 @@ def _connect4() -> GameSpec:
 def _ipd() -> GameSpec:
     from rafa_async.scenarios import ipd
 
-    def strategy(factory: Callable[[], ipd.Strategy]) -> Callable[[int], SeatPolicy]:
-        return lambda seed: ipd.seat_policy(factory())
+    def strategy(factory: Callable[[], ipd.Strategy]) -> PolicyFactory:
+        def build(*, seed: int) -> SeatPolicy:
+            return ipd.seat_policy(factory())  # deterministic: no seed
+
+        return build
+
+    def seeded(factory: Seeded[ipd.Strategy]) -> PolicyFactory:
+        def build(*, seed: int) -> SeatPolicy:
+            return ipd.seat_policy(factory(seed=seed))
+
+        return build
 
     return GameSpec(
         name="ipd",
@@ -108,7 +146,7 @@ def _ipd() -> GameSpec:
             "grim": strategy(ipd.Grim),
             "always-defect": strategy(ipd.AlwaysDefect),
             "always-cooperate": strategy(ipd.AlwaysCooperate),
-            "random": lambda seed: ipd.seat_policy(ipd.Random(seed)),
+            "random": seeded(ipd.Random),
         },
         default_seats={"p1": "rafa", "p2": "tit-for-tat"},
     )
@@ -123,9 +161,9 @@ def _gridworld() -> GameSpec:
     game = gw.Foraging(12, 12, GRIDWORLD_AGENTS, 8, seed=1, max_ticks=30, vision=3)
     world = gw.ForagingWorld(game)
 
-    def seat_policy(factory: Callable[[int], _PlayerMover]) -> Callable[[int], SeatPolicy]:
-        def build(seed: int) -> SeatPolicy:
-            policy = factory(seed)
+    def seat_policy(factory: Seeded[_PlayerMover]) -> PolicyFactory:
+        def build(*, seed: int) -> SeatPolicy:
+            policy = factory(seed=seed)
             return lambda seat: policy.move(seat.state, seat.player)
 
         return build
@@ -143,9 +181,9 @@ def _gridworld() -> GameSpec:
         world=world.for_player,
         oracle=gw.ForagingOracle,
         policies={
-            "greedy": seat_policy(lambda seed: gw.GreedyPolicy(game, seed=seed)),
+            "greedy": seat_policy(partial(gw.GreedyPolicy, game)),
             "random": seat_policy(gw.RandomPolicy),
-            "stay": seat_policy(lambda seed: gw.StayPolicy()),
+            "stay": seat_policy(lambda *, seed: gw.StayPolicy()),
         },
         default_seats={p: "rafa" if i < half else "greedy" for i, p in enumerate(game.players)},
         scoring="share",

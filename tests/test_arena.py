@@ -11,7 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from rafa_async import ConfigError, JsonlSink, ListSink, MatchTransition, ProviderUnavailable
-from rafa_async.arena import MatchRecord, PlayConfig, play_series, read_match_log, replay_log
+from rafa_async.arena import (
+    LLM_KINDS,
+    MatchRecord,
+    PlayConfig,
+    play_series,
+    read_match_log,
+    replay_log,
+)
 from rafa_async.cli import app
 from rafa_async.llm import FaultModel, LatencyModel, MiddlewareStack, SimLLM
 from rafa_async.scenarios import GAMES, get_game, simulated_llm
@@ -270,19 +277,56 @@ def test_cli_play_bad_input_exits_2_with_one_message(args: list[str], message: s
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(
-    ("game", "seats"),
-    [
-        ("connect4", ["--seat", "R=rafa", "--seat", "Y=random"]),
-        ("ipd", ["--seat", "p1=rafa", "--seat", "p2=tit-for-tat"]),
-        ("gridworld", ["--seat", "a0=random"]),
-    ],
-)
-def test_cli_plays_every_registered_game(game: str, seats: list[str]) -> None:
-    args = ["play", game, *seats, "--episodes", "1", "--latency-scale", "0", "--no-progress"]
-    result = runner.invoke(app, args)
+def every_seat_kind() -> list[tuple[str, str]]:
+    """(game, kind) for every game of the registry and every kind of player it
+    offers: the LLM kinds and each of its policies."""
+    return [(game, kind) for game in GAMES for kind in (*LLM_KINDS, *get_game(game).policies)]
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+@pytest.mark.parametrize(("game", "kind"), every_seat_kind())
+def test_cli_plays_every_seat_kind_of_every_registered_game(
+    tmp_path: Path, game: str, kind: str, seed: int
+) -> None:
+    """The registry's contract with `rafa play`: every kind it lists, in every
+    seat, plays short matches to their end.  (A policy factory that misused its
+    seed crashed or never finished; no test had seated every kind.)"""
+    spec = get_game(game)
+    out = tmp_path / "out.jsonl"
+    seats = [arg for seat in spec.seats for arg in ("--seat", f"{seat}={kind}")]
+    result = runner.invoke(
+        app,
+        ["play", game, *seats, "--episodes", "2", "--n-candidates", "2", "--seed", str(seed),
+         "--latency-scale", "0", "--no-progress", "--out", str(out)],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "SIMULATED" in result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["match"] for r in records) == [f"{game}-0", f"{game}-1"]
+    uses_llm = kind in LLM_KINDS
+    for record in records:
+        assert record["seats"] == dict.fromkeys(spec.seats, kind)
+        assert set(record["scores"]) == set(spec.seats)
+        assert all(0.0 <= score <= 1.0 for score in record["scores"].values())
+        if spec.scoring == "outcome":
+            assert sum(record["scores"].values()) == pytest.approx(1.0)
+        assert record["turns"] >= 1
+        assert not any(record["late"].values())
+        assert (record["llm_calls"] > 0) == uses_llm
+        assert record["simulated"]
+    assert ("SIMULATED" in result.output) == uses_llm
+
+
+def test_a_policy_searching_in_a_thread_replays_identically(tmp_path: Path) -> None:
+    # negamax is CPU-heavy: its moves are computed in a thread (see PolicyPlayer).
+    log = tmp_path / "c4.jsonl"
+    result = runner.invoke(
+        app,
+        ["play", "connect4", "--seat", "R=negamax", "--seat", "Y=rafa", "--episodes", "3",
+         "--seed", "3", "--latency-scale", "0", "--no-progress", "--log", str(log)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    replayed = runner.invoke(app, ["play", "--replay", str(log), "--backend", "asyncio"])
+    assert "3 identical, 0 different" in replayed.output
 
 
 def test_a_msgpack_match_log_replays_too(tmp_path: Path) -> None:

@@ -122,6 +122,22 @@ def test_json_logs_record_the_run_on_stderr() -> None:
     assert logs[1]["episodes"] == 1
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["run", "game24", "--puzzles", "901-902"], ["play", "tictactoe", "--episodes", "2"]],
+)
+def test_stderr_that_is_not_a_terminal_gets_json_logs_and_no_progress_bar(
+    command: list[str],
+) -> None:
+    # The progress bar is on by default, but the runner's stderr is no terminal.
+    result = rafa(*command, "--latency-scale", "0", "--log-format", "json", "--log-level", "debug")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines  # debug logs
+    assert all(isinstance(json.loads(line), dict) for line in lines)
+
+
 def test_unknown_scenario_is_one_line_error() -> None:
     assert_one_line_error(rafa("run", "chess", *FAST), "unknown scenario 'chess'", "game24")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -247,6 +248,61 @@ async def test_players_are_cancelled_and_unsubscribed_after_the_match(anyio_back
         await match.run()
     assert sorted(finished) == ["A", "B"]
     assert list(bus.subscriptions) == []
+
+
+class Search:
+    """A CPU-heavy policy whose search does not end until ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.finished = threading.Event()
+
+    def __call__(self, seat: Seat[Any]) -> str:
+        self.release.wait(10.0)
+        self.finished.set()
+        return "walk"
+
+
+@pytest.fixture
+def search() -> Iterator[Search]:
+    """A :class:`Search`, released however the test ends."""
+    search = Search()
+    yield search
+    search.release.set()
+
+
+@pytest.mark.anyio
+async def test_a_cpu_heavy_policy_does_not_hold_up_the_host(
+    anyio_backend: Any, search: Search
+) -> None:
+    players = {"A": PolicyPlayer(search, cpu_heavy=True), "B": always("walk")}
+    async with open_match(RaceGame(goal=2), players, move_timeout=5.0) as match:
+        result = await match.run()
+    # The host kept its deadline while A searched: A was late (and played the
+    # fallback, a winning "run"), and the search was abandoned, not awaited.
+    assert result.late["A"] == 1
+    assert result.scores == {"A": 1.0, "B": 0.0}
+    assert not search.finished.is_set()
+
+
+@pytest.mark.anyio
+async def test_cancelling_a_match_abandons_a_policy_mid_search(
+    anyio_backend: Any, search: Search
+) -> None:
+    players = {"A": PolicyPlayer(search, cpu_heavy=True), "B": always("walk")}
+    with anyio.move_on_after(60.0) as scope:
+        async with open_match(RaceGame(goal=2), players) as match:
+            await match.run()
+    assert scope.cancelled_caught
+    assert not search.finished.is_set()
+
+
+def test_a_policy_says_whether_it_is_cpu_heavy() -> None:
+    heavy = Search()
+    heavy.cpu_heavy = True  # type: ignore[attr-defined]
+    assert PolicyPlayer(heavy).cpu_heavy
+    assert not PolicyPlayer(Search()).cpu_heavy
+    assert not PolicyPlayer(heavy, cpu_heavy=False).cpu_heavy
 
 
 def test_seats_must_match_the_game() -> None:

@@ -163,7 +163,7 @@ async def test_no_task_is_left_behind_after_a_match(anyio_backend: Any) -> None:
     before = live_tasks(anyio_backend[0])
     bus = EventBus()
     player = rafa(stack(noise=NoiseModel.perfect()), speculate=True)
-    players = {"X": player, "O": policy_player(RandomPolicy(3), think=1.5)}
+    players = {"X": player, "O": policy_player(RandomPolicy(seed=3), think=1.5)}
     async with open_match(TicTacToe(), players, bus=bus) as match:
         await match.run()
     assert live_tasks(anyio_backend[0]) == before

@@ -244,11 +244,10 @@ def test_a_server_failing_every_call_stops_the_run_with_one_line(
         "their retries, so the run stops",
         f"the last error: {last_error}",
     )
-    written = records(out)
-    assert written  # the task the breaker stopped, marked
-    for record in written:
-        assert (record["solved"], record["status"]) == (False, "error")
-        assert str(record["error"]) in result.stderr.replace("\n", "")
+    # No call was ever answered: a failed start, not results.  The error
+    # records are held back, so --out is not even created (an earlier
+    # file, with --force, would be left as it was).
+    assert not out.exists()
 
 
 @pytest.mark.usefixtures("no_backoff")

@@ -8,7 +8,12 @@ the sim runs with zero latency.  Loopback only, no key, no internet.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import selectors
 import signal
+import threading
+import time
 from collections.abc import Iterator
 
 import msgspec
@@ -135,4 +140,45 @@ def test_sim_serve_stops_gracefully_on_ctrl_c() -> None:
 
     assert status == 0
     assert "stopped (SIGINT)" in rest
+    assert "Traceback" not in rest
+
+
+def read_until(server: Server, marker: bytes, seconds: float = 20.0) -> bytes:
+    """The server's output up to and including ``marker``."""
+    assert server.process.stdout is not None
+    seen = b""
+    deadline = time.monotonic() + seconds
+    with selectors.DefaultSelector() as selector:
+        selector.register(server.process.stdout, selectors.EVENT_READ)
+        while marker not in seen:
+            remaining = deadline - time.monotonic()
+            ready = remaining > 0 and selector.select(remaining)
+            chunk = os.read(server.process.stdout.fileno(), 4096) if ready else b""
+            if not chunk:
+                server.process.kill()
+                pytest.fail(f"no {marker!r} in: {seen.decode()}")
+            seen += chunk
+    return seen
+
+
+def test_a_second_ctrl_c_stops_at_once_while_a_request_is_in_flight() -> None:
+    # Latency x1000: the request sleeps for minutes, and the graceful shutdown
+    # would wait for it (for seconds); the debug log says when it is in flight.
+    server = start_sim_serve("--latency-scale", "1000", "--log-level", "debug")
+
+    def ask() -> None:
+        sdk = openai.OpenAI(base_url=server.base_url, api_key="sk", max_retries=0)
+        with sdk, contextlib.suppress(openai.APIError):
+            sdk.chat.completions.create(model="sim", messages=[{"role": "user", "content": PROMPT}])
+
+    threading.Thread(target=ask, daemon=True).start()
+    read_until(server, b"sim_served")
+    server.process.send_signal(signal.SIGINT)
+    read_until(server, b"Ctrl-C again to stop at once")
+    sent = time.monotonic()
+    status, rest = stop(server, signal.SIGINT)
+
+    assert status == 130
+    assert time.monotonic() - sent < 4.0  # not the graceful shutdown's 5 + 5 s
+    assert rest.strip().splitlines()[-1] == "interrupted (SIGINT again)"
     assert "Traceback" not in rest

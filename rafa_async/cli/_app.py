@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-import sys
+import math
 from collections.abc import Awaitable, Callable
-from contextlib import ExitStack
 from enum import StrEnum
-from pathlib import Path
-from typing import IO, Annotated, NoReturn, TypeVar
+from importlib import metadata
+from typing import Annotated, NoReturn, TypeVar
 
 import anyio
 import structlog
 import typer
-from rich.console import Console
-from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from rafa_async._concurrency import exception_leaves
 from rafa_async._errors import RafaError
-from rafa_async._events import JsonlSink, MsgpackSink, open_sink
 from rafa_async._logging import configure_logging
+from rafa_async.cli._console import (  # out, err: the commands' consoles
+    USAGE,
+    RafaGroup,
+    err as err,
+    out as out,
+    print_error,
+)
 from rafa_async.llm import LatencyModel
 from rafa_async.scenarios import GAMES, SCENARIOS, get_game
 
@@ -32,11 +43,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=RafaGroup,
 )
 log = structlog.get_logger("rafa_async.cli")
 T = TypeVar("T")
-out = Console()
-err = Console(stderr=True)
 
 
 AGENT = "Agent and search"
@@ -77,8 +87,9 @@ LogLevelOption = Annotated[
 
 
 def fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+    """One ``error: MESSAGE`` line, exit status 2."""
+    print_error(message)
+    raise typer.Exit(USAGE)
 
 
 def run_or_fail(main: Callable[[], Awaitable[T]], backend: str) -> T:
@@ -103,26 +114,63 @@ def start_logging(fmt: LogFormat, level: str) -> None:
         fail(str(error))
 
 
+def at_least(option: str, value: float, minimum: float, *, unit: str = "") -> float:
+    """``value``, if it is a finite number >= ``minimum``; else one error line."""
+    if not (math.isfinite(value) and value >= minimum):
+        fail(f"{option} must be a number >= {minimum:g}{unit}, got {value:g}")
+    return value
+
+
+def above(option: str, value: float, minimum: float, *, unit: str = "") -> float:
+    """``value``, if it is a finite number > ``minimum``; else one error line."""
+    if not (math.isfinite(value) and value > minimum):
+        fail(f"{option} must be a number > {minimum:g}{unit}, got {value:g}")
+    return value
+
+
 def sim_latency(scale: float) -> LatencyModel:
-    if scale < 0:
-        fail("--latency-scale must be >= 0")
-    return LatencyModel(scale=scale)
+    return LatencyModel(scale=at_least("--latency-scale", scale, 0))
 
 
-def open_outputs(
-    stack: ExitStack, results: Path | None, *sinks: Path | None
-) -> tuple[IO[bytes] | None, list[JsonlSink | MsgpackSink | None]]:
-    """The results file and event sinks (``*.msgpack`` or JSON lines) the
-    options name, closed with ``stack``; one error line if one cannot be written."""
-    try:
-        opened = stack.enter_context(results.open("wb")) if results else None
-        event_sinks = [open_sink(path) if path else None for path in sinks]
-    except OSError as error:
-        fail(f"cannot write {error.filename}: {error.strerror}")
-    for sink in event_sinks:
-        if sink is not None:
-            stack.callback(sink.close)
-    return opened, event_sinks
+def progress_bar(caption: str, *extra: ProgressColumn, enabled: bool) -> Progress:
+    """A progress bar on stderr: ``caption``, the bar, done/total, ``extra``
+    columns and the time elapsed.
+
+    Only on a terminal: elsewhere (a pipe, a file, a CI log) stderr is read
+    by programs -- JSON log lines with ``--log-format json`` -- and a bar
+    would be a stray line among them.
+    """
+    return Progress(
+        TextColumn(caption),
+        BarColumn(),
+        MofNCompleteColumn(),
+        *extra,
+        TimeElapsedColumn(),
+        console=err,
+        disable=not (enabled and err.is_terminal),
+    )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        out.print(f"rafa-async {metadata.version('rafa-async')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print rafa-async's version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    # The options of `rafa` itself (before the command): --version.
+    pass
 
 
 @app.command()
@@ -141,11 +189,8 @@ def scenarios() -> None:
 def main() -> None:
     """Entry point of the ``rafa`` script.
 
-    Bad input exits with status 2 and a message naming the problem (typer
-    reports bad options; :func:`fail` reports bad values), never a traceback.
+    Bad input exits with status 2 and one line naming the problem (typer's
+    checks and :func:`fail` alike, see :class:`RafaGroup`), never a traceback;
+    Ctrl-C exits with status 130.
     """
-    try:
-        app()
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
+    app()

@@ -25,6 +25,7 @@ from rafa_async._events import EventRecorder
 from rafa_async._plural import plural
 from rafa_async.adapters.providers import make_provider, stack_options
 from rafa_async.cli._app import fail, out
+from rafa_async.cli._outputs import STDOUT, unwritable
 from rafa_async.cli._providers import (
     PROVIDER,
     cli_provider_settings,
@@ -115,6 +116,9 @@ class LLMChoice:
     replay: Path | None = None
     stream: bool = False
     transport: TransportKind = "auto"
+    uses_llm: bool = True
+    """False when nothing will call the LLM (a series of fixed policies):
+    the provider is then neither built nor asked for its key."""
 
     @property
     def label(self) -> str:
@@ -140,8 +144,12 @@ def choose_llm(
     stream: bool,
     transport: TransportChoice = TransportChoice.auto,
     backend: str = "trio",
+    uses_llm: bool = True,
 ) -> LLMChoice:
-    """Resolve the options; one ``error:`` line (exit 2) if any is wrong."""
+    """Resolve the options; one ``error:`` line (exit 2) if any is wrong.
+
+    ``uses_llm``: whether anything will call the LLM; a provider's missing
+    key is an error only then."""
     _, settings = cli_provider_settings(
         provider,
         config,
@@ -154,13 +162,19 @@ def choose_llm(
     )
     if record is not None and replay is not None:
         fail("--record-llm and --replay-llm exclude each other: record once, then replay")
+    for option, path in (("--cache", cache), ("--record-llm", record), ("--replay-llm", replay)):
+        if path == STDOUT:
+            fail(f"{option} needs a file, not '-'")
+    problem = unwritable(record) if record is not None else ""
+    if problem:
+        fail(f"cannot write cassette {record}: {problem} (--record-llm)")
     if replay is not None and not replay.is_file():
         fail(f"--replay-llm {replay}: no such cassette file")
     if stream and settings.simulated:
         fail("--stream is for HTTP providers; the in-process sim does not stream")
     if transport is TransportChoice.aiohttp and backend != "asyncio":
         fail("--transport aiohttp runs only on asyncio: add --backend asyncio, or use h11")
-    if replay is None:
+    if replay is None and uses_llm:
         try:
             settings.api_key()  # a missing key is an input error: say so before starting
         except ConfigError as error:
@@ -172,19 +186,21 @@ def choose_llm(
         replay=replay,
         stream=stream,
         transport=transport.value,
+        uses_llm=uses_llm,
     )
 
 
 class _Offline:
-    """The provider behind a cassette replay: never called (the Replayer
-    answers everything), so it needs no key and no network.  ``identity`` is
-    the chosen provider's, which the cassette must have been recorded from."""
+    """The provider behind a cassette replay, or a run that makes no LLM
+    call: never called (a Replayer answers everything), so it needs no key
+    and no network.  ``identity`` is the chosen provider's, which a cassette
+    must have been recorded from."""
 
     def __init__(self, identity: str) -> None:
         self.identity = identity
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
-        raise ConfigError("replaying from a cassette: no provider is called")
+        raise ConfigError("no provider is called (a cassette replay, or no LLM player)")
 
 
 def _identity(settings: ProviderSettings, sim: Callable[[], LLM]) -> str:
@@ -206,7 +222,7 @@ async def open_llm(
     """The provider and its middleware; closed (files, connections) on exit."""
     settings = choice.settings
     async with AsyncExitStack() as stack:
-        if choice.replay is not None:
+        if choice.replay is not None or not choice.uses_llm:
             provider: LLM = _Offline(_identity(settings, sim))
         else:
             provider = make_provider(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import msgspec
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
@@ -21,6 +20,7 @@ from rafa_async.arena import (
     PlayConfig,
     SeriesSummary,
     play_series,
+    summarize,
 )
 from rafa_async.cli._app import (
     OUTPUT,
@@ -29,14 +29,13 @@ from rafa_async.cli._app import (
     LogFormatOption,
     LogLevelOption,
     app,
-    err,
     fail,
-    open_outputs,
     out,
-    run_or_fail,
+    progress_bar,
     sim_latency,
     start_logging,
 )
+from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
 from rafa_async.cli._llm import (
     CacheOption,
     ProviderOption,
@@ -51,6 +50,7 @@ from rafa_async.cli._llm import (
     open_llm,
     print_llm_usage,
 )
+from rafa_async.cli._outputs import ForceOption, open_outputs, prepare_outputs
 from rafa_async.cli._providers import (
     BaseUrlOption,
     ConfigOption,
@@ -60,6 +60,7 @@ from rafa_async.cli._providers import (
     TpmOption,
 )
 from rafa_async.cli._replay import replay_series
+from rafa_async.cli._resume import combined, finished, read_results, settings, stamped
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import GAMES, get_game, simulated_llm
 
@@ -69,8 +70,18 @@ LLM = "RAFA and the simulated LLM"
 
 
 def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dict[str, str]:
+    """Each seat's kind of player: the game's defaults, overridden by ``--x``,
+    ``--o`` and ``--seat NAME=KIND``; a seat named twice is an error (which of
+    the two was meant cannot be guessed)."""
     spec = get_game(game)
     seats: dict[str, str] = {}
+    given: dict[str, str] = {}  # seat -> the option that named it
+
+    def add(name: str, kind: str, option: str) -> None:
+        if name in given:
+            raise ConfigError(f"seat {name} is given twice: {given[name]} and {option}")
+        seats[name], given[name] = kind, option
+
     for shortcut, value in (("X", x), ("O", o)):
         if value is None:
             continue
@@ -79,12 +90,12 @@ def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dic
                 f"--{shortcut.lower()} is for tictactoe; {game} seats are "
                 f"{', '.join(spec.seats)} (use --seat NAME=KIND)"
             )
-        seats[shortcut] = value
+        add(shortcut, value, f"--{shortcut.lower()} {value}")
     for item in seat:
         name, sep, kind = item.partition("=")
         if not sep or not name or not kind:
             raise ConfigError(f"bad --seat {item!r}: use NAME=KIND, e.g. --seat R=rafa")
-        seats[name] = kind
+        add(name, kind, f"--seat {item}")
     return {**spec.default_seats, **seats}
 
 
@@ -169,7 +180,12 @@ def play(
         Backend, typer.Option(help="Async library.", rich_help_panel=OUTPUT)
     ] = Backend.trio,
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="One JSON line per match.", rich_help_panel=OUTPUT)
+        Path | None,
+        typer.Option(
+            "--out",
+            help="One JSON line per match ('-': stdout, and the table goes to stderr).",
+            rich_help_panel=OUTPUT,
+        ),
     ] = None,
     log: Annotated[
         Path | None,
@@ -191,10 +207,22 @@ def play(
             rich_help_panel=OUTPUT,
         ),
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the series in --out (same settings): skip the matches already "
+            "there, append the others; the table covers them all. Training matches are "
+            "played again, unrecorded, for the memory the later matches start from (the "
+            "same matches with the sim; a real provider may answer otherwise).",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = False,
+    force: ForceOption = False,
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
     progress: Annotated[
-        bool, typer.Option(help="Show a progress bar.", rich_help_panel=OUTPUT)
+        bool, typer.Option(help="Show a progress bar (on a terminal).", rich_help_panel=OUTPUT)
     ] = True,
 ) -> None:
     """Play a series of shared matches and print win/draw/loss per seat.
@@ -214,6 +242,7 @@ def play(
             rpm=rpm,
             tpm=tpm,
             send_intent=send_intent,
+            max_consecutive_failures=max_consecutive_failures,
             cache=cache,
             record_llm=record_llm,
             replay_llm=replay_llm,
@@ -226,6 +255,10 @@ def play(
     if game is None:
         fail(f"name a game ({', '.join(GAMES)}) or give --replay LOG")
     latency = sim_latency(latency_scale)
+    try:
+        seats = parse_seats(game, x, o, seat or [])
+    except ConfigError as error:
+        fail(str(error))
     choice = choose_llm(
         provider,
         config_file,
@@ -241,11 +274,12 @@ def play(
         stream=stream,
         transport=transport,
         backend=backend.value,
+        uses_llm=any(kind in LLM_KINDS for kind in seats.values()),
     )
     try:
         config = PlayConfig(
             game=game,
-            seats=parse_seats(game, x, o, seat or []),
+            seats=seats,
             episodes=episodes,
             train=train,
             seed=seed,
@@ -261,37 +295,49 @@ def play(
         config.validate()
     except ConfigError as error:
         fail(str(error))
+    prepare_outputs(out_path, {"--log": log, "--trace": trace}, resume=resume, force=force)
+    stamp = settings(config, ignore=not_results(config))
+    kept = read_results(out_path, key=match_key, config=stamp) if resume and out_path else {}
+    done_before = {match for match, record in kept.items() if finished(record)}
     with ExitStack() as stack:
-        results, (sink, trace_sink) = open_outputs(stack, out_path, log, trace)
-        encoder = msgspec.json.Encoder()
-        bar = Progress(
-            TextColumn(f"[bold]{game}[/] [dim]({llm_caption(choice)})[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            disable=not progress,
-        )
-        job = bar.add_task("play", total=config.train + config.episodes)
+        results, (sink, trace_sink) = open_outputs(stack, out_path, log, trace, append=resume)
+        bar = progress_bar(f"[bold]{game}[/] [dim]({llm_caption(choice)})[/]", enabled=progress)
+        total = config.train + config.episodes
+        job = bar.add_task("play", total=total, completed=len(done_before))
+        done = 0
 
         def on_match(record: MatchRecord) -> None:
+            nonlocal done
+            done += 1
             bar.update(job, advance=1)
             if results is not None:
-                results.write(encoder.encode(record) + b"\n")
-                results.flush()
+                results.write_line(stamped(record, stamp), held=record.status == "error")
 
         trace_recorder = EventRecorder(trace_sink) if trace_sink is not None else None
 
-        async def main() -> tuple[SeriesSummary, MiddlewareStack]:
+        async def main() -> tuple[list[MatchRecord], SeriesSummary, MiddlewareStack]:
             sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
             async with open_llm(choice, sim=sim, recorder=trace_recorder, seed=seed) as llm:
-                _, summary = await play_series(
-                    config, log=sink, on_match=on_match, trace=trace_recorder, llm=llm
+                records, summary = await play_series(
+                    config,
+                    log=sink,
+                    on_match=on_match,
+                    trace=trace_recorder,
+                    llm=llm,
+                    skip=done_before,
                 )
-            return summary, llm
+            return records, summary, llm
 
         with bar:
-            summary, llm = run_or_fail(main, backend.value)
+            ran = run_until_interrupted(main, backend.value)
+        if results is not None:
+            results.release()  # not stopped by a provider that never answered
+    if ran is None:
+        report_interrupted(len(done_before) + done, total, out_path)
+    records, summary, llm = ran
+    if kept:  # the summary covers the whole --out: earlier records and these
+        everything = combined(kept, records, MatchRecord, match_key)
+        summary = summarize(config, everything, summary.wall_s)
     print_series(summary, config)
     if any(kind in LLM_KINDS for kind in config.seats.values()):
         print_llm_usage(llm, choice)
@@ -301,6 +347,19 @@ def play(
         out.print(f"match log: {log} (verify with: rafa play --replay {log})")
     if trace is not None:
         out.print(f"trace: {trace}")
+
+
+def not_results(config: PlayConfig) -> tuple[str, ...]:
+    """Settings that change how fast a series goes, not its results (--resume
+    may change them): speculation never changes a decision, and without move
+    deadlines neither does the sim's latency."""
+    timing = ("concurrency", "llm_concurrency", "speculate")
+    return timing if config.move_timeout is not None else (*timing, "latency")
+
+
+def match_key(record: MatchRecord | Mapping[str, Any]) -> str:
+    """A record's match, as ``--resume`` matches them."""
+    return str(record["match"] if isinstance(record, Mapping) else record.match)
 
 
 def print_series(summary: SeriesSummary, config: PlayConfig) -> None:

@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import TextColumn
 
 from rafa_async._errors import RafaError
 from rafa_async._events import Event, log_digest
@@ -42,7 +42,8 @@ from rafa_async.arena import (
     read_match_log,
     replay_matches,
 )
-from rafa_async.cli._app import Backend, err, fail, out, run_or_fail, sim_latency
+from rafa_async.cli._app import Backend, fail, out, progress_bar, sim_latency
+from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
 from rafa_async.cli._llm import (
     LLMChoice,
     TransportChoice,
@@ -64,6 +65,7 @@ APPLIES = frozenset(
         "rpm",
         "tpm",
         "send_intent",
+        "max_consecutive_failures",
         "cache",
         "record_llm",
         "replay_llm",
@@ -91,6 +93,7 @@ def replay_series(
     rpm: float | None,
     tpm: float | None,
     send_intent: bool | None,
+    max_consecutive_failures: int | None,
     cache: Path | None,
     record_llm: Path | None,
     replay_llm: Path | None,
@@ -129,6 +132,7 @@ def replay_series(
         rpm=rpm,
         tpm=tpm,
         send_intent=send_intent,
+        max_consecutive_failures=max_consecutive_failures,
         cache=cache,
         record=record_llm,
         replay=replay_llm,
@@ -140,20 +144,19 @@ def replay_series(
     sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
     training, evaluation = matches_to_replay(config, recorded)
     digests = {match: log_digest(events) for match, events in recorded.items()}
-    bar = Progress(
-        TextColumn(f"[bold]replay {config.game}[/] [dim]({llm_caption(choice)})[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
+    bar = progress_bar(
+        f"[bold]replay {config.game}[/] [dim]({llm_caption(choice)})[/]",
         TextColumn("different {task.fields[different]}"),
-        console=err,
-        disable=not progress,
+        enabled=progress,
     )
-    job = bar.add_task("replay", total=len(training) + len(evaluation), different=0)
-    different = 0
+    total = len(training) + len(evaluation)
+    job = bar.add_task("replay", total=total, different=0)
+    different = done = 0
 
     def on_match(record: MatchRecord) -> None:
-        nonlocal different
+        nonlocal different, done
         different += digests.get(record.match) not in (None, record.digest)
+        done += 1
         bar.update(job, advance=1, different=different)
 
     async def main() -> tuple[list[ReplayCheck], MiddlewareStack]:
@@ -162,7 +165,10 @@ def replay_series(
         return checks, llm
 
     with bar:
-        checks, llm = run_or_fail(main, backend.value)
+        ran = run_until_interrupted(main, backend.value)
+    if ran is None:
+        report_interrupted(done, total, None)
+    checks, llm = ran
     _print_checks(checks, config, recorded, backend, choice)
     if uses_llm:
         print_llm_usage(llm, choice)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import TextColumn
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
@@ -27,15 +28,14 @@ from rafa_async.cli._app import (
     LogLevelOption,
     Switching,
     app,
-    err,
     fail,
     log,
-    open_outputs,
     out,
-    run_or_fail,
+    progress_bar,
     sim_latency,
     start_logging,
 )
+from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
 from rafa_async.cli._llm import (
     CacheOption,
     ProviderOption,
@@ -50,6 +50,7 @@ from rafa_async.cli._llm import (
     open_llm,
     print_llm_usage,
 )
+from rafa_async.cli._outputs import ForceOption, open_outputs, prepare_outputs
 from rafa_async.cli._providers import (
     BaseUrlOption,
     ConfigOption,
@@ -58,7 +59,14 @@ from rafa_async.cli._providers import (
     RpmOption,
     TpmOption,
 )
-from rafa_async.experiment import ExperimentConfig, Summary, build_llm, run_experiment
+from rafa_async.cli._resume import combined, finished, read_results, settings, stamped
+from rafa_async.experiment import (
+    ExperimentConfig,
+    Summary,
+    build_llm,
+    run_experiment,
+    summarize,
+)
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import SCENARIOS
 from rafa_async.scenarios.game24 import Game24Record
@@ -133,7 +141,11 @@ def run(
     ] = 25,
     out_path: Annotated[
         Path | None,
-        typer.Option("--out", help="Write one JSON line per task here.", rich_help_panel=OUTPUT),
+        typer.Option(
+            "--out",
+            help="Write one JSON line per task here ('-': stdout, and the table goes to stderr).",
+            rich_help_panel=OUTPUT,
+        ),
     ] = None,
     trace: Annotated[
         Path | None,
@@ -142,10 +154,20 @@ def run(
             rich_help_panel=OUTPUT,
         ),
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the results in --out (made with the same settings): skip the "
+            "tasks already there, append the others; the summary covers them all.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = False,
+    force: ForceOption = False,
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
     progress: Annotated[
-        bool, typer.Option(help="Show a progress bar.", rich_help_panel=OUTPUT)
+        bool, typer.Option(help="Show a progress bar (on a terminal).", rich_help_panel=OUTPUT)
     ] = True,
 ) -> None:
     """Run an agent on a benchmark and print a summary table.
@@ -188,48 +210,55 @@ def run(
     )
     try:
         config.validate()
-        n_tasks = len(SCENARIOS[scenario].tasks(puzzles))
+        ranks = [task.rank for task in SCENARIOS[scenario].tasks(puzzles)]
     except ConfigError as error:
         fail(str(error))
+    prepare_outputs(out_path, {"--trace": trace}, resume=resume, force=force)
+    stamp = settings(config, ignore=NOT_RESULTS)
+    kept = read_results(out_path, key=task_key, config=stamp) if resume and out_path else {}
+    done_before = {int(task) for task, record in kept.items() if finished(record)}
     with ExitStack() as stack:
-        results, (sink,) = open_outputs(stack, out_path, trace)
+        results, (sink,) = open_outputs(stack, out_path, trace, append=resume)
         recorder = EventRecorder(sink)
-        encoder = msgspec.json.Encoder()
-        bar = Progress(
-            TextColumn(f"[bold]{scenario} · {agent.value}[/] [dim]({llm_caption(choice)})[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
+        bar = progress_bar(
+            f"[bold]{scenario} · {agent.value}[/] [dim]({llm_caption(choice)})[/]",
             TextColumn("solved {task.fields[solved]}"),
-            TimeElapsedColumn(),
-            console=err,
-            disable=not progress,
-            transient=False,
+            enabled=progress,
         )
-        job = bar.add_task("run", total=n_tasks, solved=0)
-        solved = 0
+        solved = sum(bool(kept[str(rank)].get("solved")) for rank in done_before)
+        done = 0
+        job = bar.add_task("run", total=len(ranks), completed=len(done_before), solved=solved)
 
         def on_result(record: Game24Record) -> None:
-            nonlocal solved
+            nonlocal solved, done
             solved += record.solved
+            done += 1
             bar.update(job, advance=1, solved=solved)
             if results is not None:
-                results.write(encoder.encode(record) + b"\n")
-                results.flush()
+                results.write_line(stamped(record, stamp), held=record.status == "error")
             log.debug("episode_ended", rank=record.rank, solved=record.solved)
 
         log.info("run_started", **msgspec.to_builtins(config, builtin_types=()))
 
-        async def main() -> tuple[Summary, MiddlewareStack]:
+        async def main() -> tuple[list[Game24Record], Summary, MiddlewareStack]:
             sim = partial(build_llm, config)
             async with open_llm(choice, sim=sim, recorder=recorder, seed=seed) as llm:
-                _, summary = await run_experiment(
-                    config, recorder=recorder, on_result=on_result, llm=llm
+                records, summary = await run_experiment(
+                    config, recorder=recorder, on_result=on_result, llm=llm, skip=done_before
                 )
-            return summary, llm
+            return records, summary, llm
 
         with bar:
-            summary, llm = run_or_fail(main, backend.value)
-        log.info("run_ended", **msgspec.to_builtins(summary))
+            ran = run_until_interrupted(main, backend.value)
+        if results is not None:
+            results.release()  # not stopped by a provider that never answered
+    if ran is None:
+        report_interrupted(len(done_before) + done, len(ranks), out_path)
+    records, summary, llm = ran
+    if kept:  # the summary covers the whole --out: earlier records and these
+        everything = combined(kept, records, Game24Record, task_key)
+        summary = summarize(config, everything, summary.wall_s)
+    log.info("run_ended", **msgspec.to_builtins(summary))
     print_summary(summary, config, backend.value, out_path, trace)
     print_llm_usage(llm, choice)
 
@@ -249,6 +278,16 @@ def _success(summary: Summary) -> str:
     if not served:
         return f"{rate} (no task was served by the provider)"
     return f"{rate} · {summary.solved / served:.1%} of the {served} without a provider error"
+
+
+NOT_RESULTS = ("concurrency", "max_llm_concurrency", "llm_timeout", "latency")
+"""Settings that change how fast a run goes, not its results: --resume may
+change them."""
+
+
+def task_key(record: Game24Record | Mapping[str, Any]) -> str:
+    """A record's task, as ``--resume`` matches them."""
+    return str(record["rank"] if isinstance(record, Mapping) else record.rank)
 
 
 def print_summary(

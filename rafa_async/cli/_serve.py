@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import errno
+import os
 import signal
+import sys
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated
 
 import anyio
 import typer
 
+from rafa_async._concurrency import exception_leaves
 from rafa_async.cli._app import (
     LogFormat,
     LogFormatOption,
     LogLevelOption,
+    above,
     app,
+    at_least,
+    err,
     fail,
     out,
     sim_latency,
     start_logging,
 )
+from rafa_async.cli._console import INTERRUPTED
 from rafa_async.llm import SIM_LABEL, FaultModel, SimLLM
 from rafa_async.scenarios import simulated_llm
 
@@ -28,6 +36,7 @@ if TYPE_CHECKING:
 SERVER = "Server"
 SIM = "Simulated LLM"
 FAULTS = "Faults (all off by default)"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def fault_model(
@@ -48,16 +57,12 @@ def fault_model(
             fail(f"{option} must be a probability in [0, 1], got {rate:g}")
     if sum(rates.values()) > 1.0:
         fail(f"the fault rates ({', '.join(rates)}) add up to more than 1")
-    if retry_after < 0:
-        fail(f"--retry-after must be >= 0 seconds, got {retry_after:g}")
-    if hang_seconds <= 0:
-        fail(f"--hang-seconds must be > 0, got {hang_seconds:g}")
     return FaultModel(
         rate_limit_rate=rate_limit_rate,
-        retry_after=retry_after,
+        retry_after=at_least("--retry-after", retry_after, 0, unit=" seconds"),
         server_error_rate=server_error_rate,
         hang_rate=hang_rate,
-        hang_seconds=hang_seconds,
+        hang_seconds=above("--hang-seconds", hang_seconds, 0, unit=" seconds"),
     )
 
 
@@ -83,15 +88,48 @@ def print_banner(server: SimServer, sim: SimLLM) -> None:
 
 
 async def serve_until_signal(sim: SimLLM, host: str, port: int, models: list[str]) -> int:
-    """Serve until SIGINT or SIGTERM, then shut down gracefully; returns the signal."""
+    """Serve until SIGINT or SIGTERM, then shut down gracefully; returns the signal.
+
+    The graceful shutdown gives requests in flight a few seconds (a hanging
+    one, up to ten) and is shielded from cancellation; a second signal
+    meanwhile stops the process at once (:func:`stop_at_once`) instead of
+    being ignored.  The signal receiver stays open to the end: its handler
+    wakes the event loop whichever thread the signal lands on (a plain
+    ``signal.signal`` handler waits until the main thread wakes up).
+    """
     from rafa_async.serve import running_sim_server
 
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async with running_sim_server(sim, host=host, port=port, models=models) as server:
-            print_banner(server, sim)
-            async for signum in signals:
-                return int(signum)
-    raise AssertionError("unreachable: the signal stream never ends")  # pragma: no cover
+    async with anyio.create_task_group() as tg:
+        with anyio.open_signal_receiver(*STOP_SIGNALS) as signals:
+            async with running_sim_server(sim, host=host, port=port, models=models) as server:
+                print_banner(server, sim)
+                signum = await anext(aiter(signals))
+                out.print(
+                    f"rafa sim-serve: stopping ({signal.Signals(signum).name}); "
+                    "Ctrl-C again to stop at once",
+                    highlight=False,
+                )
+                tg.start_soon(stop_at_once, signals)
+            tg.cancel_scope.cancel()
+    return int(signum)
+
+
+async def stop_at_once(signals: AsyncIterator[int]) -> None:
+    """On the next signal, exit with status 130 without waiting for the
+    graceful shutdown; ``os._exit``, since nothing can cancel that shielded
+    wait (and a sim server has no files to flush)."""
+    signum = await anext(signals)
+    err.print(f"interrupted ({signal.Signals(signum).name} again)", highlight=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(INTERRUPTED)
+
+
+def lone_os_error(error: BaseException) -> OSError | None:
+    """``error`` if it is an :class:`OSError`, or the only one in a task group's
+    exception group (the server could not listen); else ``None``."""
+    leaves = exception_leaves(error) if isinstance(error, BaseExceptionGroup) else [error]
+    return leaves[0] if len(leaves) == 1 and isinstance(leaves[0], OSError) else None
 
 
 @app.command("sim-serve")
@@ -165,7 +203,10 @@ def sim_serve(
     )
     try:
         signum = anyio.run(serve_until_signal, sim, host, port, model or [], backend="asyncio")
-    except OSError as error:
+    except (OSError, BaseExceptionGroup) as raised:
+        error = lone_os_error(raised)
+        if error is None:
+            raise
         hint = (
             " (another server is using it: pick another --port, or --port 0 for a free one)"
             if error.errno == errno.EADDRINUSE

@@ -23,9 +23,18 @@ class NegamaxPolicy:
     Strong tactically (it never misses a win or a forced loss within its
     horizon), not perfect.  Without a seed it is deterministic (the most
     central best move); with one it picks among the best moves at random.
+
+    Both options are keyword-only: they are both ints, and a seed passed
+    positionally became the depth (0: an error; a large seed: a search that
+    never ends).
     """
 
-    def __init__(self, depth: int = DEPTH, seed: int | None = None) -> None:
+    cpu_heavy = True
+    """A search can take milliseconds (seconds at a large depth): a
+    :class:`~rafa_async.agents.PolicyPlayer` runs it in a thread, so it
+    blocks neither the match nor Ctrl-C."""
+
+    def __init__(self, *, depth: int = DEPTH, seed: int | None = None) -> None:
         if depth < 1:
             raise ValueError(f"search depth must be >= 1 ply, got {depth}")
         self.depth = depth

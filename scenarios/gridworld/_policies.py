@@ -42,7 +42,7 @@ class StayPolicy:
 class RandomPolicy:
     """A uniformly random move (of the five), drawn from ``(seed, tick, player)``."""
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, *, seed: int = 0) -> None:
         self.name = f"random(seed={seed})"
         self.seed = seed
 

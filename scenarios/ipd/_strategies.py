@@ -123,7 +123,7 @@ class Grim(Reactive):
 class Random:
     """Cooperates with probability ``p`` each round, from its own seeded generator."""
 
-    def __init__(self, seed: int = 0, p: float = 0.5) -> None:
+    def __init__(self, *, seed: int = 0, p: float = 0.5) -> None:
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Random: p is a probability of cooperating, got {p}")
         self.name = f"random(seed={seed}, p={p:g})"

@@ -25,7 +25,7 @@ class PerfectPolicy:
     so perfect play can be sampled in variety.
     """
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, *, seed: int | None = None) -> None:
         self.name = "perfect" if seed is None else f"perfect(seed={seed})"
         self._rng = None if seed is None else random.Random(seed)
 

@@ -61,7 +61,7 @@ def midgame_states(games: int = 3) -> list[ConnectFourState]:
     """Positions 4-20 moves into a few seeded random games, every third one."""
     states = []
     for seed in range(games):
-        policy = RandomPolicy(seed)
+        policy = RandomPolicy(seed=seed)
         state = GAME.reset(0)
         while not state.done and state.moves < 20:
             if state.moves >= 4 and state.moves % 3 == 0:
@@ -292,7 +292,7 @@ def test_alpha_beta_finds_exactly_the_best_moves_of_a_full_search() -> None:
 def test_a_negamax_policy_beats_random_play() -> None:
     for seed in range(6):
         side = "R" if seed % 2 == 0 else "Y"
-        searcher, rand = NegamaxPolicy(depth=2), RandomPolicy(seed)
+        searcher, rand = NegamaxPolicy(depth=2), RandomPolicy(seed=seed)
         state = GAME.reset(0)
         while not state.done:
             state = state.play((searcher if state.to_play == side else rand).move(state))

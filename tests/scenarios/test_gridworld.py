@@ -689,9 +689,9 @@ def test_greedy_stays_when_there_is_no_food() -> None:
 def test_random_moves_depend_on_seed_tick_and_player_only() -> None:
     game = Foraging(30, 30, 200, 5)
     state = game.reset(0)
-    moves = [RandomPolicy(4).move(state, p) for p in game.players]
+    moves = [RandomPolicy(seed=4).move(state, p) for p in game.players]
 
-    assert moves == [RandomPolicy(4).move(state, p) for p in reversed(game.players)][::-1]
+    assert moves == [RandomPolicy(seed=4).move(state, p) for p in reversed(game.players)][::-1]
     assert set(moves) == set(MOVES)
     assert StayPolicy().move(state, "a0") == "stay"
 

@@ -341,7 +341,7 @@ def test_grim_never_forgives() -> None:
 
 def test_grim_seen_one_round_at_a_time_is_grim() -> None:
     for seed in range(10):
-        state = trajectory(Random(seed), Grim(), 20)
+        state = trajectory(Random(seed=seed), Grim(), 20)
         replay = GAME.reset(0)
         for profile in state.history:
             assert Grim.react(replay.previous, 1) == Grim().move(replay, "p2") == profile[1]

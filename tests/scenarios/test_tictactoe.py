@@ -55,7 +55,7 @@ def midgame_states() -> list[TicTacToeState]:
     """Every non-final position of a few seeded random games."""
     states = []
     for seed in range(8):
-        policy = RandomPolicy(seed)
+        policy = RandomPolicy(seed=seed)
         state = GAME.reset(0)
         while not state.done:
             states.append(state)
@@ -278,7 +278,7 @@ def test_a_won_game_is_lost_for_the_player_to_move() -> None:
 
 def test_perfect_play_against_perfect_play_always_draws() -> None:
     for seed in [None, *range(20)]:
-        x, o = PerfectPolicy(seed), PerfectPolicy(None if seed is None else seed + 100)
+        x, o = PerfectPolicy(seed=seed), PerfectPolicy(seed=None if seed is None else seed + 100)
         state = GAME.reset(0)
         while not state.done:
             state = state.play((x if state.to_play == "X" else o).move(state))
@@ -289,7 +289,7 @@ def test_perfect_play_never_loses_to_random_play_in_200_games() -> None:
     results = []
     for seed in range(200):
         perfect_side = "X" if seed % 2 == 0 else "O"
-        perfect, rand = PerfectPolicy(), RandomPolicy(seed)
+        perfect, rand = PerfectPolicy(), RandomPolicy(seed=seed)
         state = GAME.reset(0)
         while not state.done:
             policy = perfect if state.to_play == perfect_side else rand

@@ -1,0 +1,98 @@
+"""``--resume``: what an earlier run left in ``--out``, and whether to continue it.
+
+Every line ``rafa run`` and ``rafa play`` write to ``--out`` carries
+``"config"``: the settings that determine the results (:func:`stamped`).
+Resuming reads the file back, refuses it if any record was made with other
+settings (naming the first that differs), and returns the latest record of
+each task (run) or match (play).  The tasks whose latest record is
+:func:`finished` are skipped; the rest run again and their records are
+appended, so a reader of the file takes the last line of each task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgspec
+
+from rafa_async._events import whole_length
+from rafa_async.cli._app import fail
+
+Record = dict[str, Any]
+R = TypeVar("R", bound=msgspec.Struct)
+CONFIG = "config"
+"""The key of each ``--out`` line holding the settings that made it."""
+
+
+def finished(record: Mapping[str, Any]) -> bool:
+    """Whether ``record`` is final: ``--resume`` skips its task instead of
+    running it again.  The one place that decides it: a record written whole
+    is final unless a provider error decided it (``status`` ``"error"``),
+    which a resumed run tries again; the last record of a task wins."""
+    return record.get("status") != "error"
+
+
+def settings(config: msgspec.Struct, *, ignore: Collection[str]) -> dict[str, Any]:
+    """The fields of ``config`` that determine results (all but ``ignore``:
+    concurrency, timing...), as JSON values: what :func:`stamped` records."""
+    values: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(config))
+    return {name: value for name, value in values.items() if name not in ignore}
+
+
+def stamped(record: msgspec.Struct, config: Mapping[str, Any]) -> bytes:
+    """``record`` as one JSON line (no newline) with the settings that made it."""
+    return msgspec.json.encode({**msgspec.to_builtins(record), CONFIG: config})
+
+
+def read_results(
+    path: Path, *, key: Callable[[Record], str], config: Mapping[str, Any]
+) -> dict[str, Record]:
+    """The latest record of each task in ``path`` (by ``key``), oldest first;
+    empty if there is no such file.  One ``error:`` line if the file is not
+    results of this command, or holds results made with other settings.  A
+    torn last line (a crash mid-write) is not a record: it is left for
+    :func:`~rafa_async.cli._outputs.cut_torn_tail` and its task runs again.
+    """
+    if not path.is_file():
+        return {}
+    whole = path.read_bytes()[: whole_length(path)]
+    latest: dict[str, Record] = {}
+    for number, line in enumerate(whole.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = msgspec.json.decode(line)
+            made_with, task = record[CONFIG], key(record)
+        except (msgspec.DecodeError, KeyError, TypeError) as error:
+            fail(
+                f"--resume: {path} line {number} is not a result of this command with its "
+                f"settings ({error!r}): use --force to overwrite it, or another --out"
+            )
+        if made_with != config:
+            fail(f"--resume: {path} was made with {differences(made_with, config)}")
+        latest.pop(task, None)  # re-insert: the order is that of the latest lines
+        latest[task] = record
+    return latest
+
+
+def differences(made_with: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    """The settings that differ, as ``seed=0, not seed=1``."""
+    names = sorted(set(made_with) | set(config))
+    return "; ".join(
+        f"{name}={made_with.get(name)!r}, not {name}={config.get(name)!r}"
+        for name in names
+        if made_with.get(name) != config.get(name)
+    )
+
+
+def combined(
+    kept: Mapping[str, Record], new: Sequence[R], kind: type[R], key: Callable[[R], str]
+) -> list[R]:
+    """The latest record of each task: those kept from ``--out``, replaced by
+    ``new`` ones of the same task."""
+    latest = {task: msgspec.convert(record, kind) for task, record in kept.items()}
+    for record in new:
+        latest[key(record)] = record
+    return list(latest.values())
