@@ -276,7 +276,8 @@ def test_a_replay_as_another_llm_is_one_line_error_naming_both(tmp_path: Path) -
         ["--provider", "openai:sim", "--base-url", "http://127.0.0.1:9/v1"],
         ["--seed", "1"],
     ):
-        result = rafa("run", *puzzle, "--replay-llm", str(cassette), *other)
+        # (no --latency-scale: it is the in-process sim's, refused for others)
+        result = rafa("run", "game24", "--puzzles", "901", "--replay-llm", str(cassette), *other)
         assert_one_line_error(result, "was recorded from sim:sim:seed=0:", "wrong model")
         llm = other[1].split("@")[0] if other[0] == "--provider" else "sim:sim:seed=1:"
         assert f"this run replays it as {llm}" in result.stderr

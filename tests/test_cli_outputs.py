@@ -100,8 +100,8 @@ def test_an_unreachable_provider_leaves_earlier_results_as_they_were(
     before = out.read_bytes()
     url = f"http://127.0.0.1:{closed_port()}/v1"
 
-    result = rafa(*RUN, "--provider", "openai:gpt-4o-mini", "--base-url", url, "--force",
-                  "--out", str(out))  # fmt: skip
+    result = rafa("run", "game24", "--puzzles", "901-906", "--provider", "openai:gpt-4o-mini",
+                  "--base-url", url, "--force", "--out", str(out))  # fmt: skip
 
     assert_one_line_error(result, "could not connect")
     assert out.read_bytes() == before

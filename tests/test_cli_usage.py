@@ -83,3 +83,23 @@ def test_version_prints_the_package_version() -> None:
 
     assert result.exit_code == 0
     assert result.stdout == f"rafa-async {metadata.version('rafa-async')}\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("run", "game24", "--puzzles", "901"),
+        ("play", "tictactoe", "--episodes", "1"),
+    ],
+    ids=["run", "play"],
+)
+def test_the_sims_latency_scale_with_another_provider_is_refused_not_ignored(
+    monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+
+    result = rafa(*command, "--provider", "openai:gpt-4o-mini", "--latency-scale", "0")
+
+    assert_one_line_error(
+        result, "--latency-scale scales the in-process sim's latency", "openai:gpt-4o-mini"
+    )

@@ -107,6 +107,12 @@ def run_or_fail(main: Callable[[], Awaitable[T]], backend: str) -> T:
         fail(str(first))
 
 
+def given(context: typer.Context, name: str) -> bool:
+    """Whether the command line set the parameter ``name`` (not its default)."""
+    source = context.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
 def start_logging(fmt: LogFormat, level: str) -> None:
     try:
         configure_logging(fmt=fmt.value, level=level)

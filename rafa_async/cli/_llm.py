@@ -24,7 +24,7 @@ from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
 from rafa_async._plural import plural
 from rafa_async.adapters.providers import make_provider, stack_options
-from rafa_async.cli._app import fail, out
+from rafa_async.cli._app import fail, given, out
 from rafa_async.cli._outputs import STDOUT, unwritable
 from rafa_async.cli._providers import (
     PROVIDER,
@@ -242,6 +242,16 @@ async def open_llm(
         )
         stack.push_async_callback(llm.aclose)
         yield llm
+
+
+def refuse_sim_options(context: typer.Context, choice: LLMChoice) -> None:
+    """One ``error:`` line if an option of the in-process sim was given for
+    another provider, where it would silently do nothing."""
+    if given(context, "latency_scale") and choice.uses_llm and not choice.settings.simulated:
+        fail(
+            f"--latency-scale scales the in-process sim's latency; it does nothing for "
+            f"provider {choice.label} (a rafa sim-serve endpoint takes its own --latency-scale)"
+        )
 
 
 def llm_caption(choice: LLMChoice) -> str:

@@ -49,6 +49,7 @@ from rafa_async.cli._llm import (
     llm_caption,
     open_llm,
     print_llm_usage,
+    refuse_sim_options,
 )
 from rafa_async.cli._outputs import ForceOption, open_outputs, prepare_outputs
 from rafa_async.cli._providers import (
@@ -276,6 +277,7 @@ def play(
         backend=backend.value,
         uses_llm=any(kind in LLM_KINDS for kind in seats.values()),
     )
+    refuse_sim_options(context, choice)
     try:
         config = PlayConfig(
             game=game,

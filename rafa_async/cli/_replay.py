@@ -42,7 +42,7 @@ from rafa_async.arena import (
     read_match_log,
     replay_matches,
 )
-from rafa_async.cli._app import Backend, fail, out, progress_bar, sim_latency
+from rafa_async.cli._app import Backend, fail, given, out, progress_bar, sim_latency
 from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
 from rafa_async.cli._llm import (
     LLMChoice,
@@ -51,6 +51,7 @@ from rafa_async.cli._llm import (
     llm_caption,
     open_llm,
     print_llm_usage,
+    refuse_sim_options,
 )
 from rafa_async.llm import MiddlewareStack
 from rafa_async.scenarios import simulated_llm
@@ -106,15 +107,15 @@ def replay_series(
     print one line per match and a count.  Ctrl-C cancels the replay."""
     _refuse_series_options(context)
 
-    def given(name: str) -> bool:
-        return _given(context, name)
+    def set_here(name: str) -> bool:
+        return given(context, name)
 
     try:
         config, recorded = read_match_log(path)
     except RafaError as error:
         fail(str(error))
     uses_llm = any(kind in LLM_KINDS for kind in config.seats.values())
-    if not given("provider"):
+    if not set_here("provider"):
         if uses_llm and config.provider != "sim" and replay_llm is None:
             fail(
                 f"{path} was recorded with provider {config.provider!r}: pass --replay-llm "
@@ -128,7 +129,7 @@ def replay_series(
         provider,
         config_file,
         base_url=base_url,
-        max_concurrency=max_concurrency if given("max_concurrency") else config.llm_concurrency,
+        max_concurrency=max_concurrency if set_here("max_concurrency") else config.llm_concurrency,
         rpm=rpm,
         tpm=tpm,
         send_intent=send_intent,
@@ -140,7 +141,8 @@ def replay_series(
         transport=transport,
         backend=backend.value,
     )
-    latency = sim_latency(latency_scale) if given("latency_scale") else config.latency
+    refuse_sim_options(context, choice)
+    latency = sim_latency(latency_scale) if set_here("latency_scale") else config.latency
     sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
     training, evaluation = matches_to_replay(config, recorded)
     digests = {match: log_digest(events) for match, events in recorded.items()}
@@ -213,18 +215,12 @@ def _print_checks(
         )
 
 
-def _given(context: typer.Context, name: str) -> bool:
-    """Whether the command line set the parameter ``name`` (not its default)."""
-    source = context.get_parameter_source(name)
-    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
-
-
 def _refuse_series_options(context: typer.Context) -> None:
     """One error line naming every option given that a replay cannot honour."""
     refused = [
         param.name.upper() if param.param_type_name == "argument" else "/".join(param.opts)
         for param in context.command.params
-        if param.name is not None and param.name not in APPLIES and _given(context, param.name)
+        if param.name is not None and param.name not in APPLIES and given(context, param.name)
     ]
     if refused:
         fail(

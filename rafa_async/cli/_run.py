@@ -49,6 +49,7 @@ from rafa_async.cli._llm import (
     llm_caption,
     open_llm,
     print_llm_usage,
+    refuse_sim_options,
 )
 from rafa_async.cli._outputs import ForceOption, open_outputs, prepare_outputs
 from rafa_async.cli._providers import (
@@ -74,6 +75,7 @@ from rafa_async.scenarios.game24 import Game24Record
 
 @app.command()
 def run(
+    context: typer.Context,
     scenario: Annotated[str, typer.Argument(help="Benchmark to run (see `rafa scenarios`).")],
     agent: Annotated[
         AgentName,
@@ -192,6 +194,7 @@ def run(
         transport=transport,
         backend=backend.value,
     )
+    refuse_sim_options(context, choice)
     config = ExperimentConfig(
         scenario=scenario,
         agent=agent.value,
