@@ -39,16 +39,23 @@ from rafa_async._errors import (
 )
 from rafa_async.adapters._http_errors import ErrorMapper, ServerError
 from rafa_async.llm._config import check_base_url
-from rafa_async.llm._http import HttpRequest, HttpStream, HttpTransport, Timeouts
 from rafa_async.llm._keys import http_identity
-from rafa_async.llm._sse import SSEDecoder, SSEEvent
-from rafa_async.llm._transports import TransportKind, default_transport
 from rafa_async.llm._types import (
     ChatRequest,
     ChatResponse,
     Usage,
     estimate_tokens,
     prompt_tokens,
+)
+from rafa_async.llm.http import (
+    HttpRequest,
+    HttpStream,
+    HttpTransport,
+    SSEDecoder,
+    SSEEvent,
+    Timeouts,
+    TransportKind,
+    default_transport,
 )
 
 log = structlog.get_logger("rafa_async.adapters")

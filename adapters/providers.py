@@ -22,7 +22,7 @@ from rafa_async.adapters.anthropic import AnthropicChat
 from rafa_async.adapters.openai import OpenAIChat
 from rafa_async.llm import DEFAULT_PRICES, LLM, HttpTransport, ModelPrice, PriceTable, Timeouts
 from rafa_async.llm._config import ProviderSettings
-from rafa_async.llm._transports import TransportKind
+from rafa_async.llm.http import TransportKind
 
 
 def make_provider(

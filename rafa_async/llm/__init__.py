@@ -1,6 +1,5 @@
 """The LLM layer: one protocol, composable middleware, and the embedded sim."""
 
-from rafa_async.llm._aiohttp_transport import AiohttpTransport as AiohttpTransport
 from rafa_async.llm._breaker import (
     DEFAULT_MAX_CONSECUTIVE_FAILURES as DEFAULT_MAX_CONSECUTIVE_FAILURES,
     CircuitBreaker as CircuitBreaker,
@@ -34,15 +33,6 @@ from rafa_async.llm._cost import (
     ModelPrice as ModelPrice,
     PriceTable as PriceTable,
 )
-from rafa_async.llm._h11_transport import H11Transport as H11Transport
-from rafa_async.llm._http import (
-    HttpRequest as HttpRequest,
-    HttpResponse as HttpResponse,
-    HttpStream as HttpStream,
-    HttpTransport as HttpTransport,
-    MockTransport as MockTransport,
-    Timeouts as Timeouts,
-)
 from rafa_async.llm._middleware import (
     ConcurrencyLimit as ConcurrencyLimit,
     MiddlewareStack as MiddlewareStack,
@@ -61,15 +51,6 @@ from rafa_async.llm._sim import (
     SimContext as SimContext,
     SimLLM as SimLLM,
 )
-from rafa_async.llm._sse import (
-    SSEDecoder as SSEDecoder,
-    SSEEvent as SSEEvent,
-    aiter_sse as aiter_sse,
-)
-from rafa_async.llm._transports import (
-    TransportKind as TransportKind,
-    default_transport as default_transport,
-)
 from rafa_async.llm._types import (
     LLM as LLM,
     ChatRequest as ChatRequest,
@@ -81,4 +62,19 @@ from rafa_async.llm._types import (
     StreamingLLM as StreamingLLM,
     Usage as Usage,
     estimate_tokens as estimate_tokens,
+)
+from rafa_async.llm.http import (
+    AiohttpTransport as AiohttpTransport,
+    H11Transport as H11Transport,
+    HttpRequest as HttpRequest,
+    HttpResponse as HttpResponse,
+    HttpStream as HttpStream,
+    HttpTransport as HttpTransport,
+    MockTransport as MockTransport,
+    SSEDecoder as SSEDecoder,
+    SSEEvent as SSEEvent,
+    Timeouts as Timeouts,
+    TransportKind as TransportKind,
+    aiter_sse as aiter_sse,
+    default_transport as default_transport,
 )
