@@ -1,18 +1,5 @@
 """The LLM layer: one protocol, composable middleware, and the embedded sim."""
 
-from rafa_async.llm._breaker import (
-    DEFAULT_MAX_CONSECUTIVE_FAILURES as DEFAULT_MAX_CONSECUTIVE_FAILURES,
-    CircuitBreaker as CircuitBreaker,
-)
-from rafa_async.llm._cache import Cache as Cache
-from rafa_async.llm._cassette import (
-    CassetteEntry as CassetteEntry,
-    CassetteHeader as CassetteHeader,
-    RecordedError as RecordedError,
-    Recorder as Recorder,
-    Replayer as Replayer,
-    read_cassette as read_cassette,
-)
 from rafa_async.llm._config import (
     CONFIG_FILENAME as CONFIG_FILENAME,
     ModelEntry as ModelEntry,
@@ -33,15 +20,6 @@ from rafa_async.llm._cost import (
     ModelPrice as ModelPrice,
     PriceTable as PriceTable,
 )
-from rafa_async.llm._middleware import (
-    ConcurrencyLimit as ConcurrencyLimit,
-    MiddlewareStack as MiddlewareStack,
-    Retry as Retry,
-    Timeout as Timeout,
-    Traced as Traced,
-    UsageMeter as UsageMeter,
-)
-from rafa_async.llm._ratelimit import RateLimit as RateLimit
 from rafa_async.llm._sim import (
     SIM_LABEL as SIM_LABEL,
     FaultModel as FaultModel,
@@ -77,4 +55,22 @@ from rafa_async.llm.http import (
     TransportKind as TransportKind,
     aiter_sse as aiter_sse,
     default_transport as default_transport,
+)
+from rafa_async.llm.middleware import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES as DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    Cache as Cache,
+    CassetteEntry as CassetteEntry,
+    CassetteHeader as CassetteHeader,
+    CircuitBreaker as CircuitBreaker,
+    ConcurrencyLimit as ConcurrencyLimit,
+    MiddlewareStack as MiddlewareStack,
+    RateLimit as RateLimit,
+    RecordedError as RecordedError,
+    Recorder as Recorder,
+    Replayer as Replayer,
+    Retry as Retry,
+    Timeout as Timeout,
+    Traced as Traced,
+    UsageMeter as UsageMeter,
+    read_cassette as read_cassette,
 )

@@ -35,7 +35,7 @@ import structlog
 
 from rafa_async._errors import ConfigError
 from rafa_async._validation import split_validation_error
-from rafa_async.llm._breaker import DEFAULT_MAX_CONSECUTIVE_FAILURES
+from rafa_async.llm.middleware import DEFAULT_MAX_CONSECUTIVE_FAILURES
 
 log = structlog.get_logger("rafa_async.llm.config")
 

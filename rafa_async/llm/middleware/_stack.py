@@ -34,13 +34,13 @@ from rafa_async._errors import (
     ProviderUnavailable,
 )
 from rafa_async._events import EventRecorder, LLMCallEnded, LLMCallStarted
-from rafa_async.llm._breaker import DEFAULT_MAX_CONSECUTIVE_FAILURES, CircuitBreaker
-from rafa_async.llm._cache import Cache
-from rafa_async.llm._cassette import Recorder, Replayer, ReplayLatency
 from rafa_async.llm._cost import PriceTable
 from rafa_async.llm._keys import provider_identity
-from rafa_async.llm._ratelimit import RateLimit
 from rafa_async.llm._types import LLM, ChatRequest, ChatResponse
+from rafa_async.llm.middleware._breaker import DEFAULT_MAX_CONSECUTIVE_FAILURES, CircuitBreaker
+from rafa_async.llm.middleware._cache import Cache
+from rafa_async.llm.middleware._cassette import Recorder, Replayer, ReplayLatency
+from rafa_async.llm.middleware._ratelimit import RateLimit
 
 _log = structlog.get_logger(__name__)
 
@@ -319,7 +319,7 @@ class MiddlewareStack:
 
         Traced -> UsageMeter -> CircuitBreaker -> Replayer
 
-    The :class:`~rafa_async.llm._breaker.CircuitBreaker` (on unless
+    The :class:`CircuitBreaker` (on unless
     ``max_consecutive_failures`` is 0) ends the run with
     :class:`ProviderUnavailable` after that many calls in a row failed after
     their retries.  It sits above the cassette layer, so a replay sees the
