@@ -19,6 +19,7 @@ from rafa_async.llm._cost import (
     DEFAULT_PRICES as DEFAULT_PRICES,
     ModelPrice as ModelPrice,
     PriceTable as PriceTable,
+    total_cost as total_cost,
 )
 from rafa_async.llm._sim import (
     SIM_LABEL as SIM_LABEL,

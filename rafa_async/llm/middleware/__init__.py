@@ -10,7 +10,8 @@ its attempts; so does the circuit breaker, which counts calls failed after
 their retries; Timeout sits inside Retry so each attempt gets the full budget;
 the limiter is innermost so a call waiting out a backoff holds no slot.  The
 opt-in layers (rate limit, cache, record/replay, prices) have their places
-too; :class:`MiddlewareStack` says where each goes and why.
+too; :class:`MiddlewareStack` says where each goes and why.  One module per
+layer.
 """
 
 from rafa_async.llm.middleware._breaker import (
@@ -26,15 +27,13 @@ from rafa_async.llm.middleware._cassette import (
     Replayer as Replayer,
     read_cassette as read_cassette,
 )
+from rafa_async.llm.middleware._limit import ConcurrencyLimit as ConcurrencyLimit
 from rafa_async.llm.middleware._ratelimit import RateLimit as RateLimit
-from rafa_async.llm.middleware._stack import (
-    ConcurrencyLimit as ConcurrencyLimit,
-    MiddlewareStack as MiddlewareStack,
-    Retry as Retry,
-    Timeout as Timeout,
-    Traced as Traced,
-    UsageMeter as UsageMeter,
-)
+from rafa_async.llm.middleware._retry import Retry as Retry
+from rafa_async.llm.middleware._stack import MiddlewareStack as MiddlewareStack
+from rafa_async.llm.middleware._timeout import Timeout as Timeout
+from rafa_async.llm.middleware._trace import Traced as Traced
+from rafa_async.llm.middleware._usage import UsageMeter as UsageMeter
 
 __all__ = [
     "DEFAULT_MAX_CONSECUTIVE_FAILURES",
