@@ -24,7 +24,7 @@ from rafa_async.adapters._http_chat import HttpChatProvider, StreamDecoder, chat
 from rafa_async.llm._types import ChatRequest, ChatResponse, Intent, Message
 from rafa_async.llm.http import HttpTransport, SSEEvent, Timeouts, TransportKind
 
-__all__ = ["AnthropicChat"]
+__all__ = ["ANTHROPIC_VERSION", "AnthropicChat"]
 
 ANTHROPIC_VERSION = "2023-06-01"
 

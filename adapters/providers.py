@@ -24,6 +24,8 @@ from rafa_async.llm import DEFAULT_PRICES, LLM, HttpTransport, ModelPrice, Price
 from rafa_async.llm._config import ProviderSettings
 from rafa_async.llm.http import TransportKind
 
+__all__ = ["make_provider", "price_table", "stack_options"]
+
 
 def make_provider(
     settings: ProviderSettings,
