@@ -20,8 +20,15 @@ from typing import Any
 
 from rafa_async.adapters.anthropic import AnthropicChat
 from rafa_async.adapters.openai import OpenAIChat
-from rafa_async.llm import DEFAULT_PRICES, LLM, HttpTransport, ModelPrice, PriceTable, Timeouts
-from rafa_async.llm._config import ProviderSettings
+from rafa_async.llm import (
+    DEFAULT_PRICES,
+    LLM,
+    HttpTransport,
+    ModelPrice,
+    PriceTable,
+    ProviderSettings,
+    Timeouts,
+)
 from rafa_async.llm.http import TransportKind
 
 __all__ = ["make_provider", "price_table", "stack_options"]

@@ -9,6 +9,7 @@ from rafa_async.llm._config import (
     ProviderSettings as ProviderSettings,
     ProviderSpec as ProviderSpec,
     RafaConfig as RafaConfig,
+    check_base_url as check_base_url,
     load_config as load_config,
     parse_config as parse_config,
     parse_provider_spec as parse_provider_spec,
@@ -20,6 +21,10 @@ from rafa_async.llm._cost import (
     ModelPrice as ModelPrice,
     PriceTable as PriceTable,
     total_cost as total_cost,
+)
+from rafa_async.llm._keys import (
+    http_identity as http_identity,
+    provider_identity as provider_identity,
 )
 from rafa_async.llm._sim import (
     SIM_LABEL as SIM_LABEL,
@@ -41,6 +46,7 @@ from rafa_async.llm._types import (
     StreamingLLM as StreamingLLM,
     Usage as Usage,
     estimate_tokens as estimate_tokens,
+    prompt_tokens as prompt_tokens,
 )
 from rafa_async.llm.http import (
     AiohttpTransport as AiohttpTransport,
@@ -131,11 +137,15 @@ __all__ = [
     "Usage",
     "UsageMeter",
     "aiter_sse",
+    "check_base_url",
     "default_transport",
     "estimate_tokens",
+    "http_identity",
     "load_config",
     "parse_config",
     "parse_provider_spec",
+    "prompt_tokens",
+    "provider_identity",
     "provider_settings",
     "read_cassette",
     "resolve_provider",
