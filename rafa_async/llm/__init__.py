@@ -4,12 +4,10 @@ from rafa_async.llm._config import (
     CONFIG_FILENAME as CONFIG_FILENAME,
     ModelEntry as ModelEntry,
     ProviderEntry as ProviderEntry,
-    ProviderKind as ProviderKind,
     ProviderOverrides as ProviderOverrides,
     ProviderSettings as ProviderSettings,
     ProviderSpec as ProviderSpec,
     RafaConfig as RafaConfig,
-    check_base_url as check_base_url,
     load_config as load_config,
     parse_config as parse_config,
     parse_provider_spec as parse_provider_spec,
@@ -22,9 +20,17 @@ from rafa_async.llm._cost import (
     PriceTable as PriceTable,
     total_cost as total_cost,
 )
+from rafa_async.llm._endpoint import check_base_url as check_base_url
 from rafa_async.llm._keys import (
     http_identity as http_identity,
     provider_identity as provider_identity,
+)
+from rafa_async.llm._providers import (
+    PROVIDER_KINDS as PROVIDER_KINDS,
+    ProviderFactory as ProviderFactory,
+    ProviderKind as ProviderKind,
+    provider_kind as provider_kind,
+    register_provider_kind as register_provider_kind,
 )
 from rafa_async.llm._sim import (
     SIM_LABEL as SIM_LABEL,
@@ -87,6 +93,7 @@ __all__ = [
     "DEFAULT_MAX_CONSECUTIVE_FAILURES",
     "DEFAULT_PRICES",
     "LLM",
+    "PROVIDER_KINDS",
     "SIM_LABEL",
     "AiohttpTransport",
     "Cache",
@@ -115,6 +122,7 @@ __all__ = [
     "Oracle",
     "PriceTable",
     "ProviderEntry",
+    "ProviderFactory",
     "ProviderKind",
     "ProviderOverrides",
     "ProviderSettings",
@@ -146,8 +154,10 @@ __all__ = [
     "parse_provider_spec",
     "prompt_tokens",
     "provider_identity",
+    "provider_kind",
     "provider_settings",
     "read_cassette",
+    "register_provider_kind",
     "resolve_provider",
     "total_cost",
 ]
