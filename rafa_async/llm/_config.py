@@ -178,6 +178,10 @@ _SIM_SERVE_HINT = (
     ' (to use `rafa sim-serve`, make a provider with kind = "openai" and '
     'base_url = "http://127.0.0.1:8000/v1")'
 )
+_SIM_SERVE_OVERRIDE_HINT = (
+    " (for a `rafa sim-serve` endpoint, use provider openai:sim with base_url "
+    "http://127.0.0.1:8000/v1)"
+)
 _SECRET_NAME = re.compile(
     r"(?:^|_)(?:api_?key|key|secret|token|password|passwd|auth|authorization|bearer|"
     r"credentials?|cookie)$"
@@ -307,7 +311,7 @@ def load_config(
     except FileNotFoundError:
         if path is None:
             return RafaConfig()
-        raise ConfigError(f"config file {file} not found (--config)") from None
+        raise ConfigError(f"config file {file} not found") from None
     except OSError as error:
         raise ConfigError(f"cannot read config file {file}: {error.strerror}") from None
     return parse_config(data, source=str(file))
@@ -319,28 +323,27 @@ def parse_provider_spec(spec: str) -> ProviderSpec:
     name, colon, model = spec.strip().partition(":")
     if not name or (colon and not model):
         raise ConfigError(
-            f"bad --provider {spec!r}: use PROVIDER or PROVIDER:MODEL, e.g. openai:gpt-4o-mini"
+            f"bad provider spec {spec!r}: use PROVIDER or PROVIDER:MODEL, e.g. openai:gpt-4o-mini"
         )
     return ProviderSpec(name, model or None)
 
 
 def _check_overrides(overrides: ProviderOverrides) -> None:
+    """Messages name the field (``max_concurrency``); a CLI names its own option."""
     if overrides.base_url is not None:
-        check_base_url(overrides.base_url, "--base-url")
+        check_base_url(overrides.base_url, "base_url")
     if overrides.max_concurrency is not None and overrides.max_concurrency < 1:
-        raise ConfigError(f"--max-concurrency must be >= 1, got {overrides.max_concurrency}")
+        raise ConfigError(f"max_concurrency must be >= 1, got {overrides.max_concurrency}")
     failures = overrides.max_consecutive_failures
     if failures is not None and failures < 0:
-        raise ConfigError(
-            f"--max-consecutive-failures must be >= 0 (0: never stop), got {failures}"
-        )
-    for option, value in (
-        ("--rpm", overrides.rpm),
-        ("--tpm", overrides.tpm),
-        ("--timeout", overrides.timeout),
+        raise ConfigError(f"max_consecutive_failures must be >= 0 (0: never stop), got {failures}")
+    for field, value in (
+        ("rpm", overrides.rpm),
+        ("tpm", overrides.tpm),
+        ("timeout", overrides.timeout),
     ):
         if value is not None and not value > 0:
-            raise ConfigError(f"{option} must be > 0, got {value:g}")
+            raise ConfigError(f"{field} must be > 0, got {value:g}")
 
 
 def _first(*values: Any) -> Any:
@@ -378,8 +381,8 @@ def resolve_provider(
     defaults: ProviderKind = provider_kind(kind_name)
     if defaults.in_process and overrides.base_url is not None:
         raise ConfigError(
-            "--base-url is for HTTP providers; the sim runs in process (for `rafa sim-serve`, "
-            "use --provider openai:sim --base-url http://127.0.0.1:8000/v1)"
+            f"base_url is for HTTP providers; {name!r} runs in process"
+            + (_SIM_SERVE_OVERRIDE_HINT if defaults.simulated else "")
         )
     base_url = _first(overrides.base_url, entry.base_url, defaults.base_url)
     if base_url is None and not defaults.in_process:
@@ -392,7 +395,7 @@ def resolve_provider(
     model = _first(model, entry.model, defaults.model)
     if model is None:
         raise ConfigError(
-            f"--provider {name} needs a model: use {name}:MODEL (e.g. openai:gpt-4o-mini), "
+            f"provider {name!r} needs a model: name it as {name}:MODEL (e.g. openai:gpt-4o-mini), "
             f"or set model under [providers.{name}] in {config.path or CONFIG_FILENAME}"
         )
     prices = config.models.get(model)
