@@ -1,4 +1,11 @@
-"""The LLM layer: one protocol, composable middleware, and the embedded sim."""
+"""The LLM layer: one protocol, composable middleware, and the embedded sim.
+
+Every public name of the layer is importable from here.  Two subpackages
+group their own: :mod:`rafa_async.llm.http` (transports) and
+:mod:`rafa_async.llm.middleware` (the layers and :class:`MiddlewareStack`).
+Providers are configured from ``rafa.toml`` (:func:`provider_settings`)
+against one table of provider kinds (:data:`PROVIDER_KINDS`).
+"""
 
 from rafa_async.llm._config import (
     CONFIG_FILENAME as CONFIG_FILENAME,
