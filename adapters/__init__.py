@@ -3,3 +3,5 @@
 Installed as ``rafa_async.adapters``.  The embedded simulated LLM lives in
 :mod:`rafa_async.llm`; HTTP providers are added here.
 """
+
+__all__: list[str] = []

@@ -28,27 +28,34 @@ import msgspec
 import structlog
 from yarl import URL
 
-from rafa_async import __version__
-from rafa_async._errors import (
+from rafa_async import (
     ConfigError,
     ConnectionLost,
     LLMError,
     LLMTimeout,
     MalformedResponse,
     ProviderError,
+    __version__,
 )
 from rafa_async.adapters._http_errors import ErrorMapper, ServerError
-from rafa_async.llm._config import check_base_url
-from rafa_async.llm._http import HttpRequest, HttpStream, HttpTransport, Timeouts
-from rafa_async.llm._keys import http_identity
-from rafa_async.llm._sse import SSEDecoder, SSEEvent
-from rafa_async.llm._transports import TransportKind, default_transport
-from rafa_async.llm._types import (
+from rafa_async.llm import (
     ChatRequest,
     ChatResponse,
     Usage,
+    check_base_url,
     estimate_tokens,
+    http_identity,
     prompt_tokens,
+)
+from rafa_async.llm.http import (
+    HttpRequest,
+    HttpStream,
+    HttpTransport,
+    SSEDecoder,
+    SSEEvent,
+    Timeouts,
+    TransportKind,
+    default_transport,
 )
 
 log = structlog.get_logger("rafa_async.adapters")

@@ -35,7 +35,7 @@ from datetime import datetime
 
 import msgspec
 
-from rafa_async._errors import (
+from rafa_async import (
     ConnectFailed,
     ConnectionLost,
     LLMError,

@@ -21,12 +21,10 @@ from collections.abc import Mapping
 import msgspec
 
 from rafa_async.adapters._http_chat import HttpChatProvider, StreamDecoder, chat_response
-from rafa_async.llm._http import HttpTransport, Timeouts
-from rafa_async.llm._sse import SSEEvent
-from rafa_async.llm._transports import TransportKind
-from rafa_async.llm._types import ChatRequest, ChatResponse, Intent, Message
+from rafa_async.llm import ChatRequest, ChatResponse, Intent, Message
+from rafa_async.llm.http import HttpTransport, SSEEvent, Timeouts, TransportKind
 
-__all__ = ["AnthropicChat"]
+__all__ = ["ANTHROPIC_VERSION", "AnthropicChat"]
 
 ANTHROPIC_VERSION = "2023-06-01"
 

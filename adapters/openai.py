@@ -19,10 +19,8 @@ from collections.abc import Mapping
 import msgspec
 
 from rafa_async.adapters._http_chat import HttpChatProvider, StreamDecoder, chat_response
-from rafa_async.llm._http import HttpTransport, Timeouts
-from rafa_async.llm._sse import SSEEvent
-from rafa_async.llm._transports import TransportKind
-from rafa_async.llm._types import ChatRequest, ChatResponse, Intent, Message
+from rafa_async.llm import ChatRequest, ChatResponse, Intent, Message
+from rafa_async.llm.http import HttpTransport, SSEEvent, Timeouts, TransportKind
 
 __all__ = ["OpenAIChat"]
 

@@ -6,7 +6,7 @@ provider here and its middleware from the same settings::
 
     settings = provider_settings("openai:gpt-4o-mini")
     provider = make_provider(settings, sim=lambda: my_sim)
-    async with MiddlewareStack(provider, **stack_options(settings)) as llm:
+    async with MiddlewareStack(provider, **stack_options(settings, provider)) as llm:
         ...
 
 The adapters read the API key from the variable the settings name, when
@@ -16,13 +16,30 @@ they are built; nothing here holds or logs it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rafa_async.adapters.anthropic import AnthropicChat
-from rafa_async.adapters.openai import OpenAIChat
-from rafa_async.llm import DEFAULT_PRICES, LLM, HttpTransport, ModelPrice, PriceTable, Timeouts
-from rafa_async.llm._config import ProviderSettings
-from rafa_async.llm._transports import TransportKind
+from rafa_async.llm import (
+    DEFAULT_PRICES,
+    LLM,
+    HttpTransport,
+    ModelPrice,
+    PriceTable,
+    ProviderFactory,
+    ProviderSettings,
+    Timeouts,
+    provider_kind,
+)
+from rafa_async.llm.http import TransportKind
+
+__all__ = ["make_provider", "price_table", "stack_options"]
+
+if TYPE_CHECKING:
+    # The adapters the provider-kind table names, checked against the
+    # signature make_provider calls them with.
+    from rafa_async.adapters.anthropic import AnthropicChat
+    from rafa_async.adapters.openai import OpenAIChat
+
+    _FACTORIES: tuple[ProviderFactory, ...] = (OpenAIChat, AnthropicChat)
 
 
 def make_provider(
@@ -33,38 +50,38 @@ def make_provider(
     transport: HttpTransport | None = None,
     transport_kind: TransportKind = "auto",
 ) -> LLM:
-    """The provider ``settings`` describe; ``sim()`` builds the in-process
-    simulated LLM when the kind is ``sim`` (it depends on the scenario).
+    """The provider ``settings`` describe, built by its kind's adapter (see
+    :data:`~rafa_async.llm.PROVIDER_KINDS`); ``sim()`` builds the in-process
+    simulated LLM for a kind that runs in process (it depends on the scenario).
 
     ``stream`` makes every call a streamed one (so each response carries its
     time to first token).  ``transport_kind`` picks the HTTP transport the
     adapter makes (``auto``: aiohttp on asyncio, h11 on trio).  Raises
     :class:`~rafa_async.ConfigError` naming the variable if the provider needs
-    a key and it is not set.
+    a key and it is not set, and for a kind that is not in the table.
     """
-    if settings.kind == "sim":
+    kind = provider_kind(settings.kind)
+    if kind.in_process:
         return sim()
     settings.api_key()  # fail now, naming the variable, rather than on the first call
-    assert settings.base_url is not None
-    common: dict[str, Any] = {
-        "model": settings.model,
-        "base_url": settings.base_url,
-        "api_key_env": settings.api_key_env,
-        "extra_headers": settings.headers,
-        "transport": transport,
-        "transport_kind": transport_kind,
+    assert settings.base_url is not None  # resolve_provider gives every HTTP provider one
+    factory = kind.factory()
+    return factory(
+        name=settings.provider,
+        model=settings.model,
+        base_url=settings.base_url,
+        api_key_env=settings.api_key_env,
+        extra_headers=settings.headers,
+        transport=transport,
+        transport_kind=transport_kind,
         # One connection per call in flight: fewer would queue calls for a socket.
-        "max_connections": settings.max_concurrency,
+        max_connections=settings.max_concurrency,
         # The transport bounds each attempt (what the Timeout middleware would
         # do, for ~16-20 us less a call): see stack_options.
-        "timeouts": Timeouts(total=settings.timeout),
-        "send_intent": settings.send_intent,
-        "stream_completions": stream,
-        "name": settings.provider,
-    }
-    if settings.kind == "anthropic":
-        return AnthropicChat(**common)
-    return OpenAIChat(**common)
+        timeouts=Timeouts(total=settings.timeout),
+        send_intent=settings.send_intent,
+        stream_completions=stream,
+    )
 
 
 def price_table(settings: ProviderSettings) -> PriceTable | None:

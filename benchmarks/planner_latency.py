@@ -474,7 +474,7 @@ _AREAS = (
     ("game24/_arith.py", "game24 arithmetic (_arith.py; oracle + parsing)"),
     ("game24/", "game24 world/prompts/parsers/state"),
     ("fractions.py", "stdlib fractions"),
-    ("rafa_async/llm/_middleware.py", "middleware"),
+    ("rafa_async/llm/middleware/", "middleware"),
     ("rafa_async/_events.py", "events/recorder"),
     ("rafa_async/planners/", "planner"),
     ("site-packages/anyio/", "anyio"),
@@ -515,7 +515,7 @@ def inclusive_split(stats: pstats.Stats) -> list[tuple[str, float]]:
     total: float = stats.total_tt  # type: ignore[attr-defined]
     provider = inclusive(stats, "rafa_async/llm/_sim.py", frozenset({"complete"}))
     oracle = inclusive(stats, "game24/_oracle.py", frozenset({"respond"}))
-    stack = outermost(stats, "rafa_async/llm/_middleware.py", "complete")
+    stack = outermost(stats, "rafa_async/llm/middleware/", "complete")
     world = inclusive(stats, "game24/_world.py", _WORLD_CALLS)
     return [
         ("sim provider incl. oracle (SimLLM.complete)", provider),

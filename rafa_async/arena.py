@@ -48,8 +48,8 @@ from rafa_async._events import (
 )
 from rafa_async._match import Player, open_match
 from rafa_async.agents import DirectPlayer, Memory, PolicyPlayer, RafaPlayer
-from rafa_async.llm import LLM, LatencyModel, NoiseModel
-from rafa_async.llm._middleware import run_stack, total_cost
+from rafa_async.llm import LLM, LatencyModel, NoiseModel, total_cost
+from rafa_async.llm.middleware._stack import run_stack
 from rafa_async.planners import MPCPlanner
 from rafa_async.scenarios import GameSpec, get_game, simulated_llm
 

@@ -34,8 +34,8 @@ from rafa_async.agents import (
     SwitchEveryStep,
     SwitchOnSurprise,
 )
-from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM
-from rafa_async.llm._middleware import run_stack, total_cost
+from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM, total_cost
+from rafa_async.llm.middleware._stack import run_stack
 from rafa_async.planners import BeamPlanner
 from rafa_async.scenarios import get_scenario, simulated_llm
 from rafa_async.scenarios.game24 import Game24Record, Game24Status, Puzzle

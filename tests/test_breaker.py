@@ -77,7 +77,7 @@ async def test_n_failures_in_a_row_trip_it_and_every_later_call_is_refused(
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith(f"{PROVIDER} looks unavailable: 3 LLM calls in a row failed")
-    assert "--max-consecutive-failures is 3; 0 never stops" in message
+    assert "(max_consecutive_failures is 3; 0 never stops)" in message
     assert message.endswith("the last error: ProviderError: fail 3: HTTP 500")
     assert isinstance(caught.value.__cause__, ProviderError)
 

@@ -288,5 +288,5 @@ def test_max_consecutive_failures_is_an_option_of_run_and_play(command: list[str
     assert "--max-consecutive-failures" in rafa(*command, "--help").stdout
     assert_one_line_error(
         rafa(*command, "--max-consecutive-failures", "-2", *FAST),
-        "--max-consecutive-failures must be >= 0 (0: never stop), got -2",
+        "max_consecutive_failures must be >= 0 (0: never stop), got -2",
     )

@@ -22,6 +22,7 @@ from rafa_async.llm import (
     PriceTable,
     Usage,
     UsageMeter,
+    total_cost,
 )
 
 pytestmark = pytest.mark.anyio
@@ -210,3 +211,13 @@ async def test_cache_hits_count_as_calls_and_tokens_but_cost_nothing(
     assert (totals.completed, totals.cached, provider.calls) == (3, 2, 1)
     assert totals.tokens == 3 * 26
     assert totals.cost == pytest.approx((10 * 10.0 + 16 * 40.0) / 1e6)
+
+
+@pytest.mark.parametrize(
+    ("costs", "total"),
+    [([], 0.0), ([0.25, 0.5], 0.75), ([0.25, None, 0.5], None), ([None], None)],
+)
+def test_total_cost_is_unknown_as_soon_as_one_cost_is(
+    costs: list[float | None], total: float | None
+) -> None:
+    assert total_cost(costs) == total

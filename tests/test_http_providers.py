@@ -52,8 +52,8 @@ from rafa_async.llm import (
     StreamingLLM,
     Timeouts,
     estimate_tokens,
+    prompt_tokens,
 )
-from rafa_async.llm._types import prompt_tokens
 
 pytestmark = pytest.mark.anyio
 

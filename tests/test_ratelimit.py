@@ -10,8 +10,15 @@ import anyio.lowlevel
 import pytest
 
 from rafa_async import ConfigError, ProviderError, RateLimited
-from rafa_async.llm import ChatRequest, ChatResponse, Message, MiddlewareStack, RateLimit, Usage
-from rafa_async.llm._types import prompt_tokens
+from rafa_async.llm import (
+    ChatRequest,
+    ChatResponse,
+    Message,
+    MiddlewareStack,
+    RateLimit,
+    Usage,
+    prompt_tokens,
+)
 
 pytestmark = pytest.mark.anyio
 

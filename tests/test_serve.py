@@ -377,6 +377,7 @@ async def test_the_fault_model_answers_429_with_retry_after() -> None:
     assert response.headers["retry-after-ms"] == "2500"
     assert response.headers[SIMULATED_HEADER] == "true"
     assert (error["type"], error["code"]) == ("requests", "rate_limit_exceeded")
+    assert "a simulated fault (rate_limit_rate)" in error["message"]
 
 
 async def test_the_fault_model_answers_500() -> None:
@@ -387,6 +388,7 @@ async def test_the_fault_model_answers_500() -> None:
 
     assert response.status == 500
     assert error["type"] == "server_error"
+    assert "a simulated fault (server_error_rate)" in error["message"]
 
 
 async def test_faults_are_drawn_per_attempt_so_a_retry_can_succeed() -> None:

@@ -25,3 +25,24 @@ from rafa_async.agents._switching import (
     SwitchingCondition as SwitchingCondition,
     SwitchOnSurprise as SwitchOnSurprise,
 )
+
+__all__ = [
+    "Agent",
+    "AttemptModel",
+    "DirectAgent",
+    "DirectPlayer",
+    "GamePlanner",
+    "Memory",
+    "OpenLoopAgent",
+    "OpponentModel",
+    "PlayerStats",
+    "PolicyPlayer",
+    "RafaAgent",
+    "RafaPlayer",
+    "RandomPlayer",
+    "ReflexionAgent",
+    "ScriptedPlayer",
+    "SwitchEveryStep",
+    "SwitchOnSurprise",
+    "SwitchingCondition",
+]

@@ -38,8 +38,9 @@ from rafa_async.llm import (
     MiddlewareStack,
     ProviderSettings,
     TransportKind,
+    http_identity,
+    provider_identity,
 )
-from rafa_async.llm._keys import http_identity, provider_identity
 
 ProviderOption = Annotated[
     str,

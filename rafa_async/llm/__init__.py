@@ -1,24 +1,16 @@
-"""The LLM layer: one protocol, composable middleware, and the embedded sim."""
+"""The LLM layer: one protocol, composable middleware, and the embedded sim.
 
-from rafa_async.llm._aiohttp_transport import AiohttpTransport as AiohttpTransport
-from rafa_async.llm._breaker import (
-    DEFAULT_MAX_CONSECUTIVE_FAILURES as DEFAULT_MAX_CONSECUTIVE_FAILURES,
-    CircuitBreaker as CircuitBreaker,
-)
-from rafa_async.llm._cache import Cache as Cache
-from rafa_async.llm._cassette import (
-    CassetteEntry as CassetteEntry,
-    CassetteHeader as CassetteHeader,
-    RecordedError as RecordedError,
-    Recorder as Recorder,
-    Replayer as Replayer,
-    read_cassette as read_cassette,
-)
+Every public name of the layer is importable from here.  Two subpackages
+group their own: :mod:`rafa_async.llm.http` (transports) and
+:mod:`rafa_async.llm.middleware` (the layers and :class:`MiddlewareStack`).
+Providers are configured from ``rafa.toml`` (:func:`provider_settings`)
+against one table of provider kinds (:data:`PROVIDER_KINDS`).
+"""
+
 from rafa_async.llm._config import (
     CONFIG_FILENAME as CONFIG_FILENAME,
     ModelEntry as ModelEntry,
     ProviderEntry as ProviderEntry,
-    ProviderKind as ProviderKind,
     ProviderOverrides as ProviderOverrides,
     ProviderSettings as ProviderSettings,
     ProviderSpec as ProviderSpec,
@@ -33,25 +25,20 @@ from rafa_async.llm._cost import (
     DEFAULT_PRICES as DEFAULT_PRICES,
     ModelPrice as ModelPrice,
     PriceTable as PriceTable,
+    total_cost as total_cost,
 )
-from rafa_async.llm._h11_transport import H11Transport as H11Transport
-from rafa_async.llm._http import (
-    HttpRequest as HttpRequest,
-    HttpResponse as HttpResponse,
-    HttpStream as HttpStream,
-    HttpTransport as HttpTransport,
-    MockTransport as MockTransport,
-    Timeouts as Timeouts,
+from rafa_async.llm._endpoint import check_base_url as check_base_url
+from rafa_async.llm._keys import (
+    http_identity as http_identity,
+    provider_identity as provider_identity,
 )
-from rafa_async.llm._middleware import (
-    ConcurrencyLimit as ConcurrencyLimit,
-    MiddlewareStack as MiddlewareStack,
-    Retry as Retry,
-    Timeout as Timeout,
-    Traced as Traced,
-    UsageMeter as UsageMeter,
+from rafa_async.llm._providers import (
+    PROVIDER_KINDS as PROVIDER_KINDS,
+    ProviderFactory as ProviderFactory,
+    ProviderKind as ProviderKind,
+    provider_kind as provider_kind,
+    register_provider_kind as register_provider_kind,
 )
-from rafa_async.llm._ratelimit import RateLimit as RateLimit
 from rafa_async.llm._sim import (
     SIM_LABEL as SIM_LABEL,
     FaultModel as FaultModel,
@@ -60,15 +47,6 @@ from rafa_async.llm._sim import (
     Oracle as Oracle,
     SimContext as SimContext,
     SimLLM as SimLLM,
-)
-from rafa_async.llm._sse import (
-    SSEDecoder as SSEDecoder,
-    SSEEvent as SSEEvent,
-    aiter_sse as aiter_sse,
-)
-from rafa_async.llm._transports import (
-    TransportKind as TransportKind,
-    default_transport as default_transport,
 )
 from rafa_async.llm._types import (
     LLM as LLM,
@@ -81,4 +59,112 @@ from rafa_async.llm._types import (
     StreamingLLM as StreamingLLM,
     Usage as Usage,
     estimate_tokens as estimate_tokens,
+    prompt_tokens as prompt_tokens,
 )
+from rafa_async.llm.http import (
+    AiohttpTransport as AiohttpTransport,
+    H11Transport as H11Transport,
+    HttpRequest as HttpRequest,
+    HttpResponse as HttpResponse,
+    HttpStream as HttpStream,
+    HttpTransport as HttpTransport,
+    MockTransport as MockTransport,
+    SSEDecoder as SSEDecoder,
+    SSEEvent as SSEEvent,
+    Timeouts as Timeouts,
+    TransportKind as TransportKind,
+    aiter_sse as aiter_sse,
+    default_transport as default_transport,
+)
+from rafa_async.llm.middleware import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES as DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    Cache as Cache,
+    CassetteEntry as CassetteEntry,
+    CassetteHeader as CassetteHeader,
+    CircuitBreaker as CircuitBreaker,
+    ConcurrencyLimit as ConcurrencyLimit,
+    MiddlewareStack as MiddlewareStack,
+    RateLimit as RateLimit,
+    RecordedError as RecordedError,
+    Recorder as Recorder,
+    Replayer as Replayer,
+    Retry as Retry,
+    Timeout as Timeout,
+    Traced as Traced,
+    UsageMeter as UsageMeter,
+    read_cassette as read_cassette,
+)
+
+__all__ = [
+    "CONFIG_FILENAME",
+    "DEFAULT_MAX_CONSECUTIVE_FAILURES",
+    "DEFAULT_PRICES",
+    "LLM",
+    "PROVIDER_KINDS",
+    "SIM_LABEL",
+    "AiohttpTransport",
+    "Cache",
+    "CassetteEntry",
+    "CassetteHeader",
+    "ChatRequest",
+    "ChatResponse",
+    "ChatStream",
+    "CircuitBreaker",
+    "ConcurrencyLimit",
+    "FaultModel",
+    "H11Transport",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpStream",
+    "HttpTransport",
+    "Intent",
+    "IntentKind",
+    "LatencyModel",
+    "Message",
+    "MiddlewareStack",
+    "MockTransport",
+    "ModelEntry",
+    "ModelPrice",
+    "NoiseModel",
+    "Oracle",
+    "PriceTable",
+    "ProviderEntry",
+    "ProviderFactory",
+    "ProviderKind",
+    "ProviderOverrides",
+    "ProviderSettings",
+    "ProviderSpec",
+    "RafaConfig",
+    "RateLimit",
+    "RecordedError",
+    "Recorder",
+    "Replayer",
+    "Retry",
+    "SSEDecoder",
+    "SSEEvent",
+    "SimContext",
+    "SimLLM",
+    "StreamingLLM",
+    "Timeout",
+    "Timeouts",
+    "Traced",
+    "TransportKind",
+    "Usage",
+    "UsageMeter",
+    "aiter_sse",
+    "check_base_url",
+    "default_transport",
+    "estimate_tokens",
+    "http_identity",
+    "load_config",
+    "parse_config",
+    "parse_provider_spec",
+    "prompt_tokens",
+    "provider_identity",
+    "provider_kind",
+    "provider_settings",
+    "read_cassette",
+    "register_provider_kind",
+    "resolve_provider",
+    "total_cost",
+]

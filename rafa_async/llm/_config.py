@@ -7,8 +7,9 @@ A run names its LLM as ``PROVIDER[:MODEL]`` (``sim``, ``openai:gpt-4o-mini``,
    ``--tpm``, ``--max-consecutive-failures``), as :class:`ProviderOverrides`;
 2. the config file (``--config PATH``, else ``./rafa.toml`` if present): named
    ``[providers.NAME]`` and ``[models."MODEL"]`` tables;
-3. defaults: the built-in providers ``openai``, ``anthropic`` and ``sim``
-   (usable without any file) and each kind's official endpoint.
+3. defaults: the provider kinds (``openai``, ``anthropic``, ``sim``, ...:
+   see :data:`~rafa_async.llm.PROVIDER_KINDS`), each usable as a provider
+   without any file, with its official endpoint.
 
 The result is one frozen :class:`ProviderSettings`.
 
@@ -27,21 +28,25 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
-from urllib.parse import urlsplit
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 import structlog
 
 from rafa_async._errors import ConfigError
 from rafa_async._validation import split_validation_error
-from rafa_async.llm._breaker import DEFAULT_MAX_CONSECUTIVE_FAILURES
+from rafa_async.llm._endpoint import check_api_key_env, check_base_url
+from rafa_async.llm._providers import (
+    DEFAULT_MAX_CONCURRENCY,
+    PROVIDER_KINDS,
+    ProviderKind,
+    provider_kind,
+)
+from rafa_async.llm.middleware import DEFAULT_MAX_CONSECUTIVE_FAILURES
 
 log = structlog.get_logger("rafa_async.llm.config")
 
-ProviderKind = Literal["openai", "anthropic", "sim"]
 CONFIG_FILENAME = "rafa.toml"
-DEFAULT_MAX_CONCURRENCY = 64
 DEFAULT_TIMEOUT = 60.0
 
 _S = TypeVar("_S", bound=msgspec.Struct)
@@ -52,11 +57,12 @@ _Price = Annotated[float, msgspec.Meta(ge=0)]
 class ProviderEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One ``[providers.NAME]`` table.  Unset fields fall back to the defaults.
 
-    ``kind`` may be left out only for the built-in names (openai, anthropic,
-    sim).  ``model`` is the model used when the spec names none.
+    ``kind`` names an entry of :data:`~rafa_async.llm.PROVIDER_KINDS`; it may
+    be left out when the provider's name is itself a kind (``[providers.openai]``).
+    ``model`` is the model used when the spec names none.
     """
 
-    kind: ProviderKind | None = None
+    kind: str | None = None
     base_url: str | None = None
     api_key_env: str | None = None
     model: str | None = None
@@ -95,8 +101,8 @@ class RafaConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def provider_names(self) -> list[str]:
-        """Every provider a spec may name: the built-ins and the file's."""
-        return sorted({*_BUILTIN_KINDS, *self.providers})
+        """Every provider a spec may name: the kinds and the file's."""
+        return sorted({*PROVIDER_KINDS, *self.providers})
 
 
 class ProviderSpec(msgspec.Struct, frozen=True):
@@ -128,7 +134,8 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
     """
 
     provider: str
-    kind: ProviderKind
+    kind: str
+    """The provider's kind, a name in :data:`~rafa_async.llm.PROVIDER_KINDS`."""
     model: str
     base_url: str | None = None
     api_key_env: str | None = None
@@ -149,7 +156,8 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def simulated(self) -> bool:
-        return self.kind == "sim"
+        """Whether the answers are the simulated LLM's (the kind says)."""
+        return provider_kind(self.kind).simulated
 
     def api_key(self) -> str | None:
         """The API key from the environment (``None`` if this provider needs
@@ -166,28 +174,14 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
         return key
 
 
-class _KindDefaults(msgspec.Struct, frozen=True):
-    base_url: str | None
-    api_key_env: str | None
-    model: str | None
-    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
-
-
-_KIND_DEFAULTS: dict[ProviderKind, _KindDefaults] = {
-    "openai": _KindDefaults("https://api.openai.com/v1", "OPENAI_API_KEY", None),
-    # As the Anthropic SDK's base_url: without /v1.
-    "anthropic": _KindDefaults("https://api.anthropic.com", "ANTHROPIC_API_KEY", None),
-    # The in-process sim has no server to overload: many calls in flight.
-    "sim": _KindDefaults(None, None, "sim", max_concurrency=256),
-}
-_BUILTIN_KINDS: dict[str, ProviderKind] = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "sim": "sim",
-}
-_KINDS = ", ".join(_KIND_DEFAULTS)
-
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SIM_SERVE_HINT = (
+    ' (to use `rafa sim-serve`, make a provider with kind = "openai" and '
+    'base_url = "http://127.0.0.1:8000/v1")'
+)
+_SIM_SERVE_OVERRIDE_HINT = (
+    " (for a `rafa sim-serve` endpoint, use provider openai:sim with base_url "
+    "http://127.0.0.1:8000/v1)"
+)
 _SECRET_NAME = re.compile(
     r"(?:^|_)(?:api_?key|key|secret|token|password|passwd|auth|authorization|bearer|"
     r"credentials?|cookie)$"
@@ -242,64 +236,35 @@ def _convert(value: Any, struct: type[_S], where: str, table: str) -> _S:
         raise ConfigError(f"{where}: {key}: {what}" if key else f"{where}: {what}") from None
 
 
-def check_base_url(url: str, where: str) -> None:
-    """Raise :class:`ConfigError` (naming ``where``) unless ``url`` is an
-    http(s) URL that can hold no credential.
-
-    A base URL is shown in ``rafa providers``, logs, traces, cassette headers
-    and every error message, so it must not carry a secret: ``user:pass@``
-    and any query string or fragment are refused.  The whole query is refused,
-    not just keys that look like credentials (``?api_key=``, ``?key=``, ...):
-    no supported provider needs one, and a name-based guess would let an
-    unusual name through.  Messages never echo the URL: it may hold the key
-    (or be the key itself, pasted in the wrong place).
-    """
-    try:
-        parts = urlsplit(url)
-        has_credentials = parts.username is not None or parts.password is not None
-        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
-    except ValueError:
-        raise ConfigError(
-            f"{where}: not a valid URL (e.g. http://127.0.0.1:8000/v1); "
-            "the value is not shown, in case it holds a secret"
-        ) from None
-    hint = "name the key's environment variable with api_key_env"
-    if has_credentials:
-        raise ConfigError(f"{where}: the URL must not contain credentials (user:password@); {hint}")
-    if parts.query or parts.fragment or "?" in url or "#" in url:
-        raise ConfigError(
-            f"{where}: the URL must not have a query string or fragment (?... or #...): it "
-            f"would be shown in logs, traces and cassettes, so it must not hold a key; {hint} "
-            "(the value is not shown, in case it holds a secret)"
-        )
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"{where}: not an http(s) URL: it needs http:// or https:// and a host "
-            "(e.g. http://127.0.0.1:8000/v1); the value is not shown, in case it holds a secret"
-        )
+def _kind_of(name: str, entry: ProviderEntry) -> str | None:
+    """The kind a ``[providers.NAME]`` entry names, or its own name if that is
+    a kind; ``None`` if neither."""
+    if entry.kind is not None:
+        return entry.kind
+    return name if name in PROVIDER_KINDS else None
 
 
 def _check_provider(name: str, entry: ProviderEntry, where: str) -> None:
     here = f"{where}: providers.{_toml_key(name)}"
-    if entry.kind is None and name not in _BUILTIN_KINDS:
-        raise ConfigError(f"{here}.kind is required ({_KINDS})")
-    kind = entry.kind or _BUILTIN_KINDS[name]
-    if kind == "sim":
+    kind_name = _kind_of(name, entry)
+    if kind_name is None:
+        raise ConfigError(f"{here}.kind is required ({', '.join(PROVIDER_KINDS)})")
+    kind = PROVIDER_KINDS.get(kind_name)
+    if kind is None:
+        raise ConfigError(
+            f"{here}.kind: unknown kind {kind_name!r} (known: {', '.join(PROVIDER_KINDS)})"
+        )
+    if kind.in_process:
         for field in ("base_url", "api_key_env"):
             if getattr(entry, field) is not None:
                 raise ConfigError(
-                    f"{here}.{field}: a sim provider runs in process and takes no {field} "
-                    '(to use `rafa sim-serve`, make a provider with kind = "openai" and '
-                    'base_url = "http://127.0.0.1:8000/v1")'
+                    f"{here}.{field}: a {kind_name} provider runs in process and takes no "
+                    f"{field}{_SIM_SERVE_HINT if kind.simulated else ''}"
                 )
     if entry.base_url is not None:
         check_base_url(entry.base_url, f"{here}.base_url")
-    if entry.api_key_env is not None and not _ENV_NAME.fullmatch(entry.api_key_env):
-        # Never echo the value: it may be the key itself.
-        raise ConfigError(
-            f"{here}.api_key_env must be the NAME of an environment variable "
-            "(like OPENAI_API_KEY), not the key itself"
-        )
+    if entry.api_key_env is not None:
+        check_api_key_env(entry.api_key_env, f"{here}.api_key_env")
 
 
 def parse_config(data: bytes | str, *, source: str = CONFIG_FILENAME) -> RafaConfig:
@@ -322,7 +287,7 @@ def parse_config(data: bytes | str, *, source: str = CONFIG_FILENAME) -> RafaCon
     }
     for name, provider in providers.items():
         _check_provider(name, provider, source)
-    known = {*_BUILTIN_KINDS, *providers}
+    known = {*PROVIDER_KINDS, *providers}
     for name, model in models.items():
         if model.provider not in known:
             raise ConfigError(
@@ -346,7 +311,7 @@ def load_config(
     except FileNotFoundError:
         if path is None:
             return RafaConfig()
-        raise ConfigError(f"config file {file} not found (--config)") from None
+        raise ConfigError(f"config file {file} not found") from None
     except OSError as error:
         raise ConfigError(f"cannot read config file {file}: {error.strerror}") from None
     return parse_config(data, source=str(file))
@@ -358,28 +323,27 @@ def parse_provider_spec(spec: str) -> ProviderSpec:
     name, colon, model = spec.strip().partition(":")
     if not name or (colon and not model):
         raise ConfigError(
-            f"bad --provider {spec!r}: use PROVIDER or PROVIDER:MODEL, e.g. openai:gpt-4o-mini"
+            f"bad provider spec {spec!r}: use PROVIDER or PROVIDER:MODEL, e.g. openai:gpt-4o-mini"
         )
     return ProviderSpec(name, model or None)
 
 
 def _check_overrides(overrides: ProviderOverrides) -> None:
+    """Messages name the field (``max_concurrency``); a CLI names its own option."""
     if overrides.base_url is not None:
-        check_base_url(overrides.base_url, "--base-url")
+        check_base_url(overrides.base_url, "base_url")
     if overrides.max_concurrency is not None and overrides.max_concurrency < 1:
-        raise ConfigError(f"--max-concurrency must be >= 1, got {overrides.max_concurrency}")
+        raise ConfigError(f"max_concurrency must be >= 1, got {overrides.max_concurrency}")
     failures = overrides.max_consecutive_failures
     if failures is not None and failures < 0:
-        raise ConfigError(
-            f"--max-consecutive-failures must be >= 0 (0: never stop), got {failures}"
-        )
-    for option, value in (
-        ("--rpm", overrides.rpm),
-        ("--tpm", overrides.tpm),
-        ("--timeout", overrides.timeout),
+        raise ConfigError(f"max_consecutive_failures must be >= 0 (0: never stop), got {failures}")
+    for field, value in (
+        ("rpm", overrides.rpm),
+        ("tpm", overrides.tpm),
+        ("timeout", overrides.timeout),
     ):
         if value is not None and not value > 0:
-            raise ConfigError(f"{option} must be > 0, got {value:g}")
+            raise ConfigError(f"{field} must be > 0, got {value:g}")
 
 
 def _first(*values: Any) -> Any:
@@ -411,20 +375,27 @@ def resolve_provider(
             f"define it as [providers.{name}] in {where}"
         )
     entry = config.providers.get(name, ProviderEntry())
-    kind: ProviderKind = entry.kind or _BUILTIN_KINDS[name]
-    defaults = _KIND_DEFAULTS[kind]
-    if kind == "sim" and overrides.base_url is not None:
+    kind_name = _kind_of(name, entry)
+    if kind_name is None:
+        raise ConfigError(f"providers.{_toml_key(name)}.kind is required")
+    defaults: ProviderKind = provider_kind(kind_name)
+    if defaults.in_process and overrides.base_url is not None:
         raise ConfigError(
-            "--base-url is for HTTP providers; the sim runs in process (for `rafa sim-serve`, "
-            "use --provider openai:sim --base-url http://127.0.0.1:8000/v1)"
+            f"base_url is for HTTP providers; {name!r} runs in process"
+            + (_SIM_SERVE_OVERRIDE_HINT if defaults.simulated else "")
         )
     base_url = _first(overrides.base_url, entry.base_url, defaults.base_url)
+    if base_url is None and not defaults.in_process:
+        raise ConfigError(
+            f"provider {name!r} needs a base_url: its kind {kind_name!r} has no official "
+            f"endpoint; set base_url under [providers.{name}] in {config.path or CONFIG_FILENAME}"
+        )
     official = base_url == defaults.base_url
     api_key_env = _first(entry.api_key_env, defaults.api_key_env if official else None)
     model = _first(model, entry.model, defaults.model)
     if model is None:
         raise ConfigError(
-            f"--provider {name} needs a model: use {name}:MODEL (e.g. openai:gpt-4o-mini), "
+            f"provider {name!r} needs a model: name it as {name}:MODEL (e.g. openai:gpt-4o-mini), "
             f"or set model under [providers.{name}] in {config.path or CONFIG_FILENAME}"
         )
     prices = config.models.get(model)
@@ -432,7 +403,7 @@ def resolve_provider(
         prices = None
     settings = ProviderSettings(
         provider=name,
-        kind=kind,
+        kind=kind_name,
         model=model,
         base_url=base_url,
         api_key_env=api_key_env,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import msgspec
@@ -115,3 +116,17 @@ DEFAULT_PRICES = PriceTable(
     },
 )
 """A few well-known models, as of the date it names: check before relying on it."""
+
+
+def total_cost(costs: Iterable[float | None]) -> float | None:
+    """The sum of ``costs``, or ``None`` (unknown) if any of them is.
+
+    A run's cost is unknown as soon as one call's is (a model missing from
+    the price table): a partial sum would understate it.
+    """
+    total = 0.0
+    for cost in costs:
+        if cost is None:
+            return None
+        total += cost
+    return total

@@ -350,7 +350,7 @@ class _SimService:
             retry_after = error.retry_after if error.retry_after is not None else 1.0
             raise _ApiError(
                 429,
-                f"{error} -- a simulated fault (--rate-limit-rate); retry after {retry_after:g}s",
+                f"{error} -- a simulated fault (rate_limit_rate); retry after {retry_after:g}s",
                 type="requests",
                 code="rate_limit_exceeded",
                 headers={
@@ -361,7 +361,7 @@ class _SimService:
         except ProviderError as error:
             raise _ApiError(
                 error.status or 500,
-                f"{error} -- a simulated fault (--server-error-rate)",
+                f"{error} -- a simulated fault (server_error_rate)",
                 type="server_error",
                 code="internal_error",
             ) from None

@@ -118,4 +118,7 @@ def estimate_tokens(text: str) -> int:
 
 
 def prompt_tokens(request: ChatRequest) -> int:
+    """Rough prompt tokens of ``request`` (its messages, ~3 tokens of framing
+    each): what a rate limiter reserves before the call, and what an adapter
+    reports when the provider sends no count."""
     return sum(estimate_tokens(m.content) + 3 for m in request.messages)

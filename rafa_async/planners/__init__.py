@@ -10,3 +10,16 @@ from rafa_async.planners._base import (
 from rafa_async.planners._beam import BeamPlanner as BeamPlanner
 from rafa_async.planners._greedy import ActorModel as ActorModel, GreedyPlanner as GreedyPlanner
 from rafa_async.planners._mpc import GameModel as GameModel, MPCPlanner as MPCPlanner
+
+__all__ = [
+    "ActorModel",
+    "BeamPlanner",
+    "GameModel",
+    "GreedyPlanner",
+    "MPCPlanner",
+    "Plan",
+    "PlanStats",
+    "Planner",
+    "Proposal",
+    "WorldModel",
+]

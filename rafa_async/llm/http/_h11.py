@@ -31,8 +31,8 @@ import anyio.abc
 import h11
 
 from rafa_async._errors import ConfigError
-from rafa_async.llm import _wire
-from rafa_async.llm._http import HttpRequest, HttpResponse
+from rafa_async.llm.http import _pool
+from rafa_async.llm.http._models import HttpRequest, HttpResponse
 
 _RECEIVE_SIZE = 65536
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -127,7 +127,7 @@ class _Pool:
         self.permits = anyio.Semaphore(limit, fast_acquire=True)
 
 
-class H11Transport(_wire.PooledTransport):
+class H11Transport(_pool.PooledTransport):
     """HTTP/1.1 over anyio streams (trio or asyncio), pooled per origin.
 
     Options as for every transport (see ``PooledTransport``); the read
@@ -170,7 +170,7 @@ class H11Transport(_wire.PooledTransport):
 
     def _check_open(self) -> None:
         if self._closed:
-            raise _wire.transport_closed("H11Transport")
+            raise _pool.transport_closed("H11Transport")
 
     def _pool(self, target: _Target) -> _Pool:
         self._check_open()
@@ -327,7 +327,7 @@ class _Exchange:
             # A TLS handshake that fails ends in OSError (ssl.SSLError) or,
             # when the server hangs up, in anyio's EndOfStream.
             reason = str(exc) or f"{type(exc).__name__} during the TLS handshake"
-            raise _wire.connect_failed(target.origin, reason) from exc
+            raise _pool.connect_failed(target.origin, reason) from exc
         self._phase = "read"
         self._arm(self.read_deadline())
         self._connection = connection = _Connection(stream)
@@ -363,7 +363,7 @@ class _Exchange:
         if type(response) is not h11.Response:
             self._lost("ended the exchange without a response")
         self.status = response.status_code
-        self.headers = _wire.decode_headers(response.headers)
+        self.headers = _pool.decode_headers(response.headers)
 
     async def read_all(self) -> bytes:
         chunks = []
@@ -446,20 +446,20 @@ class _Exchange:
         """Raise the error for a deadline that ``scope`` caught."""
         timeouts = self._transport.timeouts
         if anyio.current_time() >= self._deadline:
-            raise _wire.total_timed_out(self._request, timeouts)
+            raise _pool.total_timed_out(self._request, timeouts)
         if self._phase == "connect":
-            raise _wire.connect_timed_out(self._target.origin, timeouts)
-        raise _wire.read_timed_out(self._target.origin, self._request, timeouts)
+            raise _pool.connect_timed_out(self._target.origin, timeouts)
+        raise _pool.read_timed_out(self._target.origin, self._request, timeouts)
 
     def _check_transport_open(self) -> None:
         if self._transport._closed:
-            raise _wire.closed_in_flight("H11Transport", self._request)
+            raise _pool.closed_in_flight("H11Transport", self._request)
 
     def _lost(self, what: str) -> NoReturn:
-        raise _wire.connection_lost(self._target.origin, self._request, what)
+        raise _pool.connection_lost(self._target.origin, self._request, what)
 
     def _malformed(self, exc: Exception) -> NoReturn:
-        raise _wire.malformed(self._target.origin, self._request, str(exc)) from None
+        raise _pool.malformed(self._target.origin, self._request, str(exc)) from None
 
 
 class _StreamContext:

@@ -79,7 +79,7 @@ class CircuitBreaker:
             if self.tripped is None and self.failures >= self.max_failures:
                 self.tripped = ProviderUnavailable(
                     f"{self.provider} looks unavailable: {self.failures} LLM calls in a row "
-                    "failed after their retries, so the run stops (--max-consecutive-failures "
+                    "failed after their retries, so the run stops (max_consecutive_failures "
                     f"is {self.max_failures}; 0 never stops); the last error: "
                     f"{type(error).__name__}: {error}"
                 )

@@ -306,7 +306,7 @@ class Replayer:
     cancelled, or lost in the cut of a cassette cut short (``cut``).
 
     ``expect``: the identity of the provider this replay stands in for (see
-    :func:`~rafa_async.llm._keys.provider_identity`); a cassette recorded
+    :func:`~rafa_async.llm.provider_identity`); a cassette recorded
     from another LLM (another provider or model; for the sim another seed or
     noise) is refused at once, naming both, rather than crediting its answers
     to the wrong model.  The server it was served from may differ.

@@ -16,7 +16,7 @@ from rafa_async._errors import (
     LLMTimeout,
     ProviderError,
 )
-from rafa_async.llm._http import HttpRequest, Timeouts
+from rafa_async.llm.http._models import HttpRequest, Timeouts
 
 DEFAULT_TIMEOUTS = Timeouts()
 

@@ -4,7 +4,7 @@
 aiohttp runs only on asyncio; on trio every call raises ``ConfigError``
 (use :class:`H11Transport`, or :func:`default_transport`, which picks).  The
 session belongs to the event loop it was created on.  aiohttp's exceptions
-are translated to the typed errors every transport raises (see ``_wire``).
+are translated to the typed errors every transport raises (see ``_pool``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import aiohttp.http_exceptions
 import sniffio
 
 from rafa_async._errors import ConfigError
-from rafa_async.llm import _wire
-from rafa_async.llm._http import HttpRequest, HttpResponse
+from rafa_async.llm.http import _pool
+from rafa_async.llm.http._models import HttpRequest, HttpResponse
 
 # What aiohttp raises for a failed exchange.  Its pure-Python parser (used
 # where no compiled wheel exists) lets a body's framing error through as an
@@ -28,7 +28,7 @@ from rafa_async.llm._http import HttpRequest, HttpResponse
 _AIOHTTP_ERRORS = (aiohttp.ClientError, aiohttp.http_exceptions.HttpProcessingError, TimeoutError)
 
 
-class AiohttpTransport(_wire.PooledTransport):
+class AiohttpTransport(_pool.PooledTransport):
     """HTTP over aiohttp (asyncio only), pooled per origin.
 
     Options as for every transport (see ``PooledTransport``): ``timeouts``
@@ -51,7 +51,7 @@ class AiohttpTransport(_wire.PooledTransport):
                     body = await response.read()
                 finally:
                     unwatch()
-                headers = _wire.fold_headers(response.headers.items())
+                headers = _pool.fold_headers(response.headers.items())
                 return HttpResponse(status=response.status, headers=headers, body=body)
         except _AIOHTTP_ERRORS as exc:
             self._translate(exc, request)
@@ -69,7 +69,7 @@ class AiohttpTransport(_wire.PooledTransport):
 
     def _client(self) -> aiohttp.ClientSession:
         if self._closed:
-            raise _wire.transport_closed("AiohttpTransport")
+            raise _pool.transport_closed("AiohttpTransport")
         library = sniffio.current_async_library()
         if library != "asyncio":
             raise ConfigError(
@@ -114,26 +114,26 @@ class AiohttpTransport(_wire.PooledTransport):
     def _translate(self, exc: BaseException, request: HttpRequest) -> NoReturn:
         """Raise the typed error for an aiohttp failure."""
         if self._closed:
-            raise _wire.closed_in_flight("AiohttpTransport", request) from exc
-        origin = _wire.origin(request.url)
+            raise _pool.closed_in_flight("AiohttpTransport", request) from exc
+        origin = _pool.origin(request.url)
         if isinstance(exc, aiohttp.ConnectionTimeoutError):
-            raise _wire.connect_timed_out(origin, self.timeouts) from exc
+            raise _pool.connect_timed_out(origin, self.timeouts) from exc
         if isinstance(exc, aiohttp.SocketTimeoutError):
-            raise _wire.read_timed_out(origin, request, self.timeouts) from exc
+            raise _pool.read_timed_out(origin, request, self.timeouts) from exc
         if isinstance(exc, TimeoutError):
-            raise _wire.total_timed_out(request, self.timeouts) from exc
+            raise _pool.total_timed_out(request, self.timeouts) from exc
         if isinstance(exc, aiohttp.ClientConnectorError):
             where = f"{exc.host}:{exc.port}"
-            raise _wire.connect_failed(where, str(exc.os_error) or type(exc.os_error).__name__)
+            raise _pool.connect_failed(where, str(exc.os_error) or type(exc.os_error).__name__)
         if isinstance(exc, aiohttp.ServerDisconnectedError):
-            raise _wire.connection_lost(origin, request, "closed the connection") from exc
+            raise _pool.connection_lost(origin, request, "closed the connection") from exc
         if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ClientOSError):
-            raise _wire.connection_lost(origin, request, f"cut the response short ({exc})")
+            raise _pool.connection_lost(origin, request, f"cut the response short ({exc})")
         if isinstance(exc, aiohttp.http_exceptions.HttpProcessingError):
-            raise _wire.malformed(origin, request, exc.message or type(exc).__name__) from exc
+            raise _pool.malformed(origin, request, exc.message or type(exc).__name__) from exc
         if isinstance(exc, aiohttp.InvalidURL):
             raise ConfigError(f"cannot send a request to {request.url!r}: {exc}") from None
-        raise _wire.malformed(origin, request, str(exc)) from exc
+        raise _pool.malformed(origin, request, str(exc)) from exc
 
 
 class _MalformedBody(aiohttp.ClientError):
@@ -235,7 +235,7 @@ class _AiohttpStream:
         self._request = request
         self._response = response
         self.status = response.status
-        self.headers: Mapping[str, str] = _wire.fold_headers(response.headers.items())
+        self.headers: Mapping[str, str] = _pool.fold_headers(response.headers.items())
 
     def iter_bytes(self) -> _AiohttpStream:
         return self

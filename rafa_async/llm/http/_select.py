@@ -8,9 +8,9 @@ from typing import Literal
 import sniffio
 
 from rafa_async._errors import ConfigError
-from rafa_async.llm._aiohttp_transport import AiohttpTransport
-from rafa_async.llm._h11_transport import H11Transport
-from rafa_async.llm._http import HttpTransport, Timeouts
+from rafa_async.llm.http._aiohttp import AiohttpTransport
+from rafa_async.llm.http._h11 import H11Transport
+from rafa_async.llm.http._models import HttpTransport, Timeouts
 
 TransportKind = Literal["auto", "aiohttp", "h11"]
 
