@@ -9,6 +9,13 @@ from __future__ import annotations
 from rafa_async._errors import ConfigError
 from rafa_async.llm import FaultModel, LatencyModel, NoiseModel, Oracle, SimLLM
 from rafa_async.scenarios._games import GAME_BUILDERS, GameSpec, SeatPolicy
+from rafa_async.scenarios._world_models import (
+    ActorModel,
+    AttemptModel,
+    GameModel,
+    Proposal,
+    WorldModel,
+)
 from rafa_async.scenarios.game24 import Game24Benchmark
 
 SCENARIOS = {"game24": Game24Benchmark()}
@@ -57,8 +64,13 @@ def all_oracles() -> dict[str, Oracle]:
 __all__ = [
     "GAMES",
     "SCENARIOS",
+    "ActorModel",
+    "AttemptModel",
+    "GameModel",
     "GameSpec",
+    "Proposal",
     "SeatPolicy",
+    "WorldModel",
     "all_oracles",
     "get_game",
     "get_scenario",
