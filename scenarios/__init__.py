@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rafa_async._errors import ConfigError
 from rafa_async.llm import FaultModel, LatencyModel, NoiseModel, Oracle, SimLLM
-from rafa_async.scenarios._games import GAME_BUILDERS, GameSpec, SeatPolicy
+from rafa_async.scenarios._games import GAMES, GameSpec, SeatPolicy, get_game
 from rafa_async.scenarios._world_models import (
     ActorModel,
     AttemptModel,
@@ -21,9 +21,6 @@ from rafa_async.scenarios.game24 import Game24Benchmark
 SCENARIOS = {"game24": Game24Benchmark()}
 """Every benchmark scenario ``rafa run`` knows, by name."""
 
-GAMES = tuple(GAME_BUILDERS)
-"""Every game ``rafa play`` knows, by name."""
-
 
 def get_scenario(name: str) -> Game24Benchmark:
     """The scenario called ``name``; :class:`ConfigError` listing the known ones if none."""
@@ -32,14 +29,6 @@ def get_scenario(name: str) -> Game24Benchmark:
     except KeyError:
         known = ", ".join(sorted(SCENARIOS))
         raise ConfigError(f"unknown scenario {name!r} (known: {known})") from None
-
-
-def get_game(name: str) -> GameSpec:
-    """The game called ``name``; :class:`ConfigError` listing the known ones if none."""
-    builder = GAME_BUILDERS.get(name)
-    if builder is None:
-        raise ConfigError(f"unknown game {name!r} (known: {', '.join(GAMES)})")
-    return builder()
 
 
 def simulated_llm(

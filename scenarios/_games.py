@@ -1,39 +1,63 @@
-"""The registry of shared-match games (``rafa play``): how to build each one."""
+"""The registry of shared-match games (``rafa play``): how to build each one.
+
+One table, :data:`GAME_BUILDERS`: a game's name and the function that builds
+its :class:`GameSpec`.  A spec is typed against the protocols its parts
+implement -- ``make`` builds a :class:`~rafa_async.Game`, ``world`` a
+:class:`~rafa_async.scenarios.GameModel` -- so mypy checks a new game
+against them where its builder constructs the spec.  The builders import
+their game on first use, so listing the games imports none of them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from rafa_async import Game, Seat
+from rafa_async._errors import ConfigError
 from rafa_async.llm import Oracle
 
+from ._world_models import GameModel
 
-class _Mover(Protocol):
-    def move(self, state: Any) -> str: ...
+if TYPE_CHECKING:
+    from rafa_async.scenarios.connect4 import ConnectFourState
+    from rafa_async.scenarios.gridworld import ForagingState, PlanState
+    from rafa_async.scenarios.ipd import IPDState, Node
+    from rafa_async.scenarios.tictactoe import TicTacToeState
 
+S = TypeVar("S")
+"""The game's state type."""
+N = TypeVar("N")
+"""What the world model plans over: the game's states, or a wider type
+(a local view, a round with one move committed) that includes them."""
+S_contra = TypeVar("S_contra", contravariant=True)
 
-class _PlayerMover(Protocol):
-    def move(self, state: Any, player: str) -> str: ...
-
-
-SeatPolicy = Callable[[Seat[Any]], str]
+SeatPolicy = Callable[[Seat[S]], str]
 """A fixed (non-LLM) policy: picks an action for a seat."""
 
 
+class _Mover(Protocol[S_contra]):
+    def move(self, state: S_contra) -> str: ...
+
+
+class _PlayerMover(Protocol[S_contra]):
+    def move(self, state: S_contra, player: str) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
-class GameSpec:
+class GameSpec(Generic[S, N]):
     """What ``rafa play`` needs to know about a game."""
 
     name: str
     description: str
     seats: Sequence[str]
-    make: Callable[[], Game[Any]]
-    world: Callable[[str], Any]
+    make: Callable[[], Game[S]]
+    world: Callable[[str], GameModel[N]]
     """The LLM-facing world model for a seat (some games bind it to the seat)."""
     oracle: Callable[[], Oracle]
-    policies: Mapping[str, Callable[[int], SeatPolicy]]
+    policies: Mapping[str, Callable[[int], SeatPolicy[S]]]
+    """Fixed policies by seat kind; each is built with the match's seed."""
     default_seats: Mapping[str, str]
     """Who plays each seat when ``rafa play`` is not told."""
     scoring: Literal["outcome", "share"] = "outcome"
@@ -42,18 +66,29 @@ class GameSpec:
     apply."""
 
 
-def state_policy(factory: Callable[[int], _Mover]) -> Callable[[int], SeatPolicy]:
+def state_policy(factory: Callable[[int], _Mover[S]]) -> Callable[[int], SeatPolicy[S]]:
     """Adapt a ``policy.move(state)`` class to a seat policy; ``factory`` is
     called with the match's seed as its only argument."""
 
-    def build(seed: int) -> SeatPolicy:
+    def build(seed: int) -> SeatPolicy[S]:
         policy = factory(seed)
         return lambda seat: policy.move(seat.state)
 
     return build
 
 
-def _tictactoe() -> GameSpec:
+def player_policy(factory: Callable[[int], _PlayerMover[S]]) -> Callable[[int], SeatPolicy[S]]:
+    """Adapt a ``policy.move(state, player)`` class to a seat policy (a
+    simultaneous game's policy moves for the seat's player)."""
+
+    def build(seed: int) -> SeatPolicy[S]:
+        policy = factory(seed)
+        return lambda seat: policy.move(seat.state, seat.player)
+
+    return build
+
+
+def _tictactoe() -> GameSpec[TicTacToeState, TicTacToeState]:
     from rafa_async.scenarios import tictactoe as ttt
 
     return GameSpec(
@@ -71,7 +106,7 @@ def _tictactoe() -> GameSpec:
     )
 
 
-def _connect4() -> GameSpec:
+def _connect4() -> GameSpec[ConnectFourState, ConnectFourState]:
     from rafa_async.scenarios import connect4 as c4
 
     return GameSpec(
@@ -90,10 +125,10 @@ def _connect4() -> GameSpec:
     )
 
 
-def _ipd() -> GameSpec:
+def _ipd() -> GameSpec[IPDState, Node]:
     from rafa_async.scenarios import ipd
 
-    def strategy(factory: Callable[[], ipd.Strategy]) -> Callable[[int], SeatPolicy]:
+    def strategy(factory: Callable[[], ipd.Strategy]) -> Callable[[int], SeatPolicy[IPDState]]:
         return lambda seed: ipd.seat_policy(factory())
 
     return GameSpec(
@@ -117,19 +152,11 @@ def _ipd() -> GameSpec:
 GRIDWORLD_AGENTS = 6
 
 
-def _gridworld() -> GameSpec:
+def _gridworld() -> GameSpec[ForagingState, PlanState]:
     from rafa_async.scenarios import gridworld as gw
 
     game = gw.Foraging(12, 12, GRIDWORLD_AGENTS, 8, seed=1, max_ticks=30, vision=3)
     world = gw.ForagingWorld(game)
-
-    def seat_policy(factory: Callable[[int], _PlayerMover]) -> Callable[[int], SeatPolicy]:
-        def build(seed: int) -> SeatPolicy:
-            policy = factory(seed)
-            return lambda seat: policy.move(seat.state, seat.player)
-
-        return build
-
     half = GRIDWORLD_AGENTS // 2
     return GameSpec(
         name="gridworld",
@@ -143,18 +170,30 @@ def _gridworld() -> GameSpec:
         world=world.for_player,
         oracle=gw.ForagingOracle,
         policies={
-            "greedy": seat_policy(lambda seed: gw.GreedyPolicy(game, seed=seed)),
-            "random": seat_policy(gw.RandomPolicy),
-            "stay": seat_policy(lambda seed: gw.StayPolicy()),
+            "greedy": player_policy(lambda seed: gw.GreedyPolicy(game, seed=seed)),
+            "random": player_policy(gw.RandomPolicy),
+            "stay": player_policy(lambda seed: gw.StayPolicy()),
         },
         default_seats={p: "rafa" if i < half else "greedy" for i, p in enumerate(game.players)},
         scoring="share",
     )
 
 
-GAME_BUILDERS: dict[str, Callable[[], GameSpec]] = {
+GAME_BUILDERS: Mapping[str, Callable[[], GameSpec[Any, Any]]] = {
     "tictactoe": _tictactoe,
     "connect4": _connect4,
     "ipd": _ipd,
     "gridworld": _gridworld,
 }
+"""Every game ``rafa play`` knows: its name and how to build its spec."""
+
+GAMES = tuple(GAME_BUILDERS)
+"""Every game ``rafa play`` knows, by name."""
+
+
+def get_game(name: str) -> GameSpec[Any, Any]:
+    """The game called ``name``; :class:`ConfigError` listing the known ones if none."""
+    builder = GAME_BUILDERS.get(name)
+    if builder is None:
+        raise ConfigError(f"unknown game {name!r} (known: {', '.join(GAMES)})")
+    return builder()
