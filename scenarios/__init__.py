@@ -6,8 +6,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from rafa_async._errors import ConfigError
 from rafa_async.llm import FaultModel, LatencyModel, NoiseModel, Oracle, SimLLM
+from rafa_async.scenarios._benchmark import (
+    Benchmark,
+    BenchmarkWorld,
+    Task,
+    TaskRecord,
+    TaskStatus,
+)
 from rafa_async.scenarios._games import GAMES, GameSpec, SeatPolicy, get_game
 from rafa_async.scenarios._world_models import (
     ActorModel,
@@ -18,11 +28,11 @@ from rafa_async.scenarios._world_models import (
 )
 from rafa_async.scenarios.game24 import Game24Benchmark
 
-SCENARIOS = {"game24": Game24Benchmark()}
+SCENARIOS: Mapping[str, Benchmark[Any, Any]] = {"game24": Game24Benchmark()}
 """Every benchmark scenario ``rafa run`` knows, by name."""
 
 
-def get_scenario(name: str) -> Game24Benchmark:
+def get_scenario(name: str) -> Benchmark[Any, Any]:
     """The scenario called ``name``; :class:`ConfigError` listing the known ones if none."""
     try:
         return SCENARIOS[name]
@@ -55,10 +65,15 @@ __all__ = [
     "SCENARIOS",
     "ActorModel",
     "AttemptModel",
+    "Benchmark",
+    "BenchmarkWorld",
     "GameModel",
     "GameSpec",
     "Proposal",
     "SeatPolicy",
+    "Task",
+    "TaskRecord",
+    "TaskStatus",
     "WorldModel",
     "all_oracles",
     "get_game",

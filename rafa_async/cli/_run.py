@@ -60,8 +60,7 @@ from rafa_async.cli._providers import (
 )
 from rafa_async.experiment import ExperimentConfig, Summary, build_llm, run_experiment
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
-from rafa_async.scenarios import SCENARIOS
-from rafa_async.scenarios.game24 import Game24Record
+from rafa_async.scenarios import SCENARIOS, TaskRecord
 
 
 @app.command()
@@ -208,14 +207,14 @@ def run(
         job = bar.add_task("run", total=n_tasks, solved=0)
         solved = 0
 
-        def on_result(record: Game24Record) -> None:
+        def on_result(record: TaskRecord) -> None:
             nonlocal solved
             solved += record.solved
             bar.update(job, advance=1, solved=solved)
             if results is not None:
                 results.write(encoder.encode(record) + b"\n")
                 results.flush()
-            log.debug("episode_ended", rank=record.rank, solved=record.solved)
+            log.debug("episode_ended", task=record.task_id, solved=record.solved)
 
         log.info("run_started", **msgspec.to_builtins(config, builtin_types=()))
 

@@ -6,6 +6,11 @@ from ._arith import (
     solvable as solvable,
     solve as solve,
 )
+from ._benchmark import (
+    Game24Benchmark as Game24Benchmark,
+    Game24Record as Game24Record,
+    Game24Status as Game24Status,
+)
 from ._oracle import Game24Oracle as Game24Oracle
 from ._parsers import (
     VALUES as VALUES,
@@ -21,11 +26,6 @@ from ._puzzles import (
     all_puzzles as all_puzzles,
     parse_ranks as parse_ranks,
     puzzles as puzzles,
-)
-from ._spec import (
-    Game24Benchmark as Game24Benchmark,
-    Game24Record as Game24Record,
-    Game24Status as Game24Status,
 )
 from ._state import (
     DEFAULT_MAX_STEPS as DEFAULT_MAX_STEPS,
