@@ -9,12 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._board import (
-    board_predict_prompt,
-    board_propose_prompt,
-    board_value_prompt,
-    memory_block as memory_block,
-)
+from .._board import board_predict_prompt, board_propose_prompt, board_value_prompt
 from ._board import TicTacToeState
 
 _RULES = (
