@@ -11,6 +11,7 @@ from ._benchmark import (
     Game24Record as Game24Record,
     Game24Status as Game24Status,
 )
+from ._env import DEFAULT_MAX_STEPS as DEFAULT_MAX_STEPS, Game24Env as Game24Env
 from ._oracle import Game24Oracle as Game24Oracle
 from ._parsers import (
     VALUES as VALUES,
@@ -27,9 +28,5 @@ from ._puzzles import (
     parse_ranks as parse_ranks,
     puzzles as puzzles,
 )
-from ._state import (
-    DEFAULT_MAX_STEPS as DEFAULT_MAX_STEPS,
-    Game24Env as Game24Env,
-    Game24State as Game24State,
-)
+from ._state import Game24State as Game24State
 from ._world import Game24Proposal as Game24Proposal, Game24World as Game24World

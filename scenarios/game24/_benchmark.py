@@ -5,9 +5,10 @@ from __future__ import annotations
 import msgspec
 
 from .._benchmark import Benchmark, TaskRecord, TaskStatus
+from ._env import DEFAULT_MAX_STEPS, Game24Env
 from ._oracle import Game24Oracle
 from ._puzzles import Puzzle, puzzles
-from ._state import DEFAULT_MAX_STEPS, Game24Env, Game24State
+from ._state import Game24State
 from ._world import Game24World
 
 Game24Status = TaskStatus

@@ -15,6 +15,16 @@ from ._parsers import (
     parse_prediction as parse_prediction,
     parse_value as parse_value,
 )
+from ._policies import (
+    AlwaysCooperate as AlwaysCooperate,
+    AlwaysDefect as AlwaysDefect,
+    Grim as Grim,
+    Random as Random,
+    Reactive as Reactive,
+    Strategy as Strategy,
+    TitForTat as TitForTat,
+    seat_policy as seat_policy,
+)
 from ._state import (
     CLASSIC as CLASSIC,
     COOPERATE as COOPERATE,
@@ -26,15 +36,5 @@ from ._state import (
     Rules as Rules,
     node_from_key as node_from_key,
     state_from_key as state_from_key,
-)
-from ._strategies import (
-    AlwaysCooperate as AlwaysCooperate,
-    AlwaysDefect as AlwaysDefect,
-    Grim as Grim,
-    Random as Random,
-    Reactive as Reactive,
-    Strategy as Strategy,
-    TitForTat as TitForTat,
-    seat_policy as seat_policy,
 )
 from ._world import IPDMove as IPDMove, Node as Node, PrisonersDilemmaWorld as PrisonersDilemmaWorld

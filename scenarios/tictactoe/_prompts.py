@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .._board import board_predict_prompt, board_propose_prompt, board_value_prompt
-from ._board import TicTacToeState
+from ._state import TicTacToeState
 
 _RULES = (
     "Tic-tac-toe: X and O take turns placing their mark in an empty cell of a 3x3 grid; "
