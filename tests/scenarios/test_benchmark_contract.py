@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 import pytest
-from sim_support import PERFECT, ask, context
+from scenario_support import PERFECT, ask, context
 
 from rafa_async import ConfigError, EventRecorder, MalformedResponse, Outcome, ProviderError
 from rafa_async.experiment import AGENTS, ExperimentConfig, run_experiment, run_task

@@ -1,14 +1,24 @@
-"""Helpers for the scenario tests: ask a sim oracle directly, without the async SimLLM."""
+"""Helpers for the scenario tests: play a turn-based game, ask a sim oracle directly."""
 
 from __future__ import annotations
 
 import random
 from typing import Any
 
+from rafa_async import Game
 from rafa_async.llm import ChatRequest, Intent, NoiseModel, Oracle, SimContext
 
 PERFECT = NoiseModel.perfect()
 """A sim that knows every scenario exactly (no noise)."""
+
+
+def play(game: Game[Any], *moves: str) -> Any:
+    """The state of a turn-based ``game`` after ``moves``, one player to move at a time."""
+    state = game.reset(0)
+    for move in moves:
+        (mover,) = game.to_move(state)
+        state = game.step(state, {mover: move}).state
+    return state
 
 
 def ask(oracle: Oracle, request: ChatRequest, noise: NoiseModel = PERFECT, seed: int = 0) -> str:
