@@ -1,7 +1,11 @@
 """Scenarios: environments, prompts, parsers and oracles, registered by name.
 
-``SCENARIOS``: single-agent benchmarks for ``rafa run`` (Game of 24).
-``GAMES``: shared-match games for ``rafa play`` (Tic-Tac-Toe, Connect Four, ...).
+``SCENARIOS``: single-agent benchmarks for ``rafa run`` (Game of 24), each a
+:class:`Benchmark`.  ``GAMES``: shared-match games for ``rafa play``
+(Tic-Tac-Toe, Connect Four, ...), each built as a :class:`GameSpec` by
+:func:`get_game`.  The protocols a scenario's world model implements
+(:class:`WorldModel`, :class:`GameModel`, ...) are defined here, below the
+planners and agents that use them.
 """
 
 from __future__ import annotations
