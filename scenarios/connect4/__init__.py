@@ -24,3 +24,27 @@ from ._state import (
     state_from_key as state_from_key,
 )
 from ._world import ConnectFourMove as ConnectFourMove, ConnectFourWorld as ConnectFourWorld
+
+__all__ = [
+    "COLUMNS",
+    "DEPTH",
+    "PLAYERS",
+    "VALUE_WORDS",
+    "ConnectFour",
+    "ConnectFourMove",
+    "ConnectFourOracle",
+    "ConnectFourState",
+    "ConnectFourWorld",
+    "NegamaxPolicy",
+    "RandomPolicy",
+    "best_moves",
+    "memory_facts",
+    "opponent",
+    "parse_move",
+    "parse_reply",
+    "parse_value",
+    "played_fact",
+    "state_from_key",
+    "value",
+    "value_for",
+]

@@ -30,3 +30,30 @@ from ._puzzles import (
 )
 from ._state import Game24State as Game24State
 from ._world import Game24Proposal as Game24Proposal, Game24World as Game24World
+
+__all__ = [
+    "DEFAULT_MAX_STEPS",
+    "TEST_RANKS",
+    "VALUES",
+    "Game24Benchmark",
+    "Game24Env",
+    "Game24Oracle",
+    "Game24Proposal",
+    "Game24Record",
+    "Game24State",
+    "Game24Status",
+    "Game24World",
+    "Puzzle",
+    "all_puzzles",
+    "evaluate_expression",
+    "legal_steps",
+    "memory_facts",
+    "parse_answer",
+    "parse_ranks",
+    "parse_reflection",
+    "parse_step",
+    "parse_value",
+    "puzzles",
+    "solvable",
+    "solve",
+]

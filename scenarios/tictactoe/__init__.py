@@ -19,3 +19,26 @@ from ._state import (
     state_from_key as state_from_key,
 )
 from ._world import TicTacToeMove as TicTacToeMove, TicTacToeWorld as TicTacToeWorld
+
+__all__ = [
+    "CELLS",
+    "PLAYERS",
+    "VALUE_WORDS",
+    "PerfectPolicy",
+    "RandomPolicy",
+    "TicTacToe",
+    "TicTacToeMove",
+    "TicTacToeOracle",
+    "TicTacToeState",
+    "TicTacToeWorld",
+    "best_moves",
+    "memory_facts",
+    "opponent",
+    "parse_move",
+    "parse_reply",
+    "parse_value",
+    "played_fact",
+    "state_from_key",
+    "value",
+    "value_for",
+]
