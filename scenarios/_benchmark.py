@@ -106,6 +106,9 @@ class Benchmark(Protocol[T, S]):
     """The task spec ``rafa run`` uses when not told (Game of 24: ``901-1000``)."""
     max_steps: int
     """Environment interactions per task, unless the run says otherwise."""
+    record_type: type[TaskRecord]
+    """The class of its records (:meth:`record` makes them): what reads a
+    line of ``rafa run --out`` back, its task id included."""
 
     def tasks(self, spec: str) -> Sequence[T]:
         """The tasks ``spec`` names, in order; :class:`~rafa_async.ConfigError`

@@ -36,6 +36,7 @@ class Game24Benchmark(Benchmark[Puzzle, Game24State]):
     description = "Game of 24: combine four numbers with + - * / to make 24 (RAFA sec. 6.1)"
     default_tasks = "901-1000"
     max_steps = DEFAULT_MAX_STEPS
+    record_type = Game24Record
 
     def tasks(self, spec: str) -> list[Puzzle]:
         return puzzles(spec)
