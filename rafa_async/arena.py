@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 import msgspec
@@ -80,7 +80,7 @@ class PlayConfig(msgspec.Struct, frozen=True, kw_only=True):
     latency: LatencyModel = LatencyModel()
     noise: NoiseModel | None = None
 
-    def validate(self) -> GameSpec:
+    def validate(self) -> GameSpec[Any, Any]:
         spec = get_game(self.game)
         if set(self.seats) != set(spec.seats):
             given = ", ".join(self.seats) or "none"
@@ -188,7 +188,7 @@ class _Series:
     def __init__(
         self,
         config: PlayConfig,
-        spec: GameSpec,
+        spec: GameSpec[Any, Any],
         llm: LLM | None,
         trace: EventSink | EventRecorder | None,
     ) -> None:

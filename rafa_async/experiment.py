@@ -8,8 +8,9 @@ a rejected key, an unknown model, the circuit breaker after too many calls
 failing in a row) stops it: every record of a finished task has been passed
 to ``on_result``, the task(s) it stopped get a record with status ``"error"``,
 and the tasks still running are cancelled (no record: they were interrupted,
-not finished).  See :class:`~rafa_async.scenarios.game24.Game24Record` for
-what each status means.
+not finished).  See :class:`~rafa_async.scenarios.TaskRecord` for what each
+status means; each benchmark's record adds its task's fields
+(:class:`~rafa_async.scenarios.game24.Game24Record`).
 """
 
 from __future__ import annotations
@@ -37,8 +38,7 @@ from rafa_async.agents import (
 from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM, total_cost
 from rafa_async.llm.middleware._stack import run_stack
 from rafa_async.planners import BeamPlanner
-from rafa_async.scenarios import get_scenario, simulated_llm
-from rafa_async.scenarios.game24 import Game24Record, Game24Status, Puzzle
+from rafa_async.scenarios import Task, TaskRecord, TaskStatus, get_scenario, simulated_llm
 
 AgentKind = Literal["rafa", "tot", "reflexion", "direct"]
 AGENTS: tuple[AgentKind, ...] = ("rafa", "tot", "reflexion", "direct")
@@ -115,14 +115,14 @@ def build_agent(config: ExperimentConfig, llm: LLM) -> Agent[Any]:
 
 
 async def run_task(
-    config: ExperimentConfig, llm: LLM, task: Puzzle, recorder: EventRecorder
-) -> tuple[Game24Record, ProviderUnavailable | None]:
+    config: ExperimentConfig, llm: LLM, task: Task, recorder: EventRecorder
+) -> tuple[TaskRecord, ProviderUnavailable | None]:
     """One episode of ``config.agent`` on ``task``, accounted in its own scope:
     its record, and the :class:`~rafa_async.ProviderUnavailable` that stopped
     it, if one did (the record's status is then ``"error"``; the caller
     decides what stopping means)."""
     scenario = get_scenario(config.scenario)
-    episode = f"{scenario.name}-{task.rank}"
+    episode = f"{scenario.name}-{task.id}"
     max_steps = config.max_steps or scenario.max_steps
     stopped: ProviderUnavailable | None = None
     with episode_scope(episode) as scope:
@@ -155,15 +155,12 @@ async def run_task(
             error=error,
         )
     )
-    record = Game24Record(
+    result = TaskRecord(
         scenario=scenario.name,
         agent=agent.name,
-        rank=task.rank,
-        numbers=list(task.numbers),
         solved=driver.solved,
         status=status,
         error=error,
-        expression=answer,
         env_steps=driver.steps,
         llm_calls=calls.started,
         failed_calls=calls.failed,
@@ -172,14 +169,13 @@ async def run_task(
         simulated=config.provider == "sim" or calls.simulated > 0,
         cost_usd=calls.cost,
     )
-    return record, stopped
+    return scenario.record(task, result, answer), stopped
 
 
 def task_status(
     solved: bool, calls: CallCounts, stopped: ProviderUnavailable | None
-) -> tuple[Game24Status, str | None]:
-    """A task's status and error message (see
-    :class:`~rafa_async.scenarios.game24.Game24Record`)."""
+) -> tuple[TaskStatus, str | None]:
+    """A task's status and error message (see :class:`~rafa_async.scenarios.TaskRecord`)."""
     if stopped is not None:
         return "error", str(stopped)
     if not solved and calls.none_answered:
@@ -191,10 +187,10 @@ async def run_experiment(
     config: ExperimentConfig,
     *,
     recorder: EventRecorder | None = None,
-    on_result: Callable[[Game24Record], None] | None = None,
+    on_result: Callable[[TaskRecord], None] | None = None,
     llm: LLM | None = None,
-    skip: Collection[int] = (),
-) -> tuple[list[Game24Record], Summary]:
+    skip: Collection[str] = (),
+) -> tuple[list[TaskRecord], Summary]:
     """Run every task with at most ``config.concurrency`` episodes at once.
 
     ``llm``: the provider, wrapped here in the standard middleware (from
@@ -205,10 +201,10 @@ async def run_experiment(
     LLM call in flight.  A provider that becomes unavailable raises
     :class:`~rafa_async.ProviderUnavailable` once its episode's error record
     has gone to ``on_result`` (see the module docstring).  The tasks whose
-    rank is in ``skip`` are not run (``rafa run --resume``: their records exist).
+    id is in ``skip`` are not run (``rafa run --resume``: their records exist).
     """
     config.validate()
-    tasks = [t for t in get_scenario(config.scenario).tasks(config.tasks) if t.rank not in skip]
+    tasks = [t for t in get_scenario(config.scenario).tasks(config.tasks) if t.id not in skip]
     recorder = recorder if recorder is not None else EventRecorder()
     stack = run_stack(
         llm,
@@ -219,10 +215,10 @@ async def run_experiment(
         retry_seed=config.seed,
         recorder=recorder,
     )
-    results: list[Game24Record | None] = [None] * len(tasks)
+    results: list[TaskRecord | None] = [None] * len(tasks)
     started = anyio.current_time()
 
-    async def run(indexed: tuple[int, Puzzle]) -> None:
+    async def run(indexed: tuple[int, Task]) -> None:
         index, task = indexed
         record, stopped = await run_task(config, stack, task, recorder)
         results[index] = record
@@ -236,7 +232,7 @@ async def run_experiment(
     return records, summarize(config, records, anyio.current_time() - started)
 
 
-def summarize(config: ExperimentConfig, records: Sequence[Game24Record], wall: float) -> Summary:
+def summarize(config: ExperimentConfig, records: Sequence[TaskRecord], wall: float) -> Summary:
     n = len(records)
     solved = sum(r.solved for r in records)
     calls = sum(r.llm_calls for r in records)

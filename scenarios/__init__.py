@@ -1,38 +1,48 @@
 """Scenarios: environments, prompts, parsers and oracles, registered by name.
 
-``SCENARIOS``: single-agent benchmarks for ``rafa run`` (Game of 24).
-``GAMES``: shared-match games for ``rafa play`` (Tic-Tac-Toe, Connect Four, ...).
+``SCENARIOS``: single-agent benchmarks for ``rafa run`` (Game of 24), each a
+:class:`Benchmark`.  ``GAMES``: shared-match games for ``rafa play``
+(Tic-Tac-Toe, Connect Four, ...), each built as a :class:`GameSpec` by
+:func:`get_game`.  The protocols a scenario's world model implements
+(:class:`WorldModel`, :class:`GameModel`, ...) are defined here, below the
+planners and agents that use them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from rafa_async._errors import ConfigError
 from rafa_async.llm import FaultModel, LatencyModel, NoiseModel, Oracle, SimLLM
-from rafa_async.scenarios._games import GAME_BUILDERS, GameSpec, SeatPolicy
+from rafa_async.scenarios._benchmark import (
+    Benchmark,
+    BenchmarkWorld,
+    Task,
+    TaskRecord,
+    TaskStatus,
+)
+from rafa_async.scenarios._games import GAMES, GameSpec, SeatPolicy, get_game
+from rafa_async.scenarios._world_models import (
+    ActorModel,
+    AttemptModel,
+    GameModel,
+    Proposal,
+    WorldModel,
+)
 from rafa_async.scenarios.game24 import Game24Benchmark
 
-SCENARIOS = {"game24": Game24Benchmark()}
+SCENARIOS: Mapping[str, Benchmark[Any, Any]] = {"game24": Game24Benchmark()}
 """Every benchmark scenario ``rafa run`` knows, by name."""
 
-GAMES = tuple(GAME_BUILDERS)
-"""Every game ``rafa play`` knows, by name."""
 
-
-def get_scenario(name: str) -> Game24Benchmark:
+def get_scenario(name: str) -> Benchmark[Any, Any]:
     """The scenario called ``name``; :class:`ConfigError` listing the known ones if none."""
     try:
         return SCENARIOS[name]
     except KeyError:
         known = ", ".join(sorted(SCENARIOS))
         raise ConfigError(f"unknown scenario {name!r} (known: {known})") from None
-
-
-def get_game(name: str) -> GameSpec:
-    """The game called ``name``; :class:`ConfigError` listing the known ones if none."""
-    builder = GAME_BUILDERS.get(name)
-    if builder is None:
-        raise ConfigError(f"unknown game {name!r} (known: {', '.join(GAMES)})")
-    return builder()
 
 
 def simulated_llm(
@@ -57,8 +67,18 @@ def all_oracles() -> dict[str, Oracle]:
 __all__ = [
     "GAMES",
     "SCENARIOS",
+    "ActorModel",
+    "AttemptModel",
+    "Benchmark",
+    "BenchmarkWorld",
+    "GameModel",
     "GameSpec",
+    "Proposal",
     "SeatPolicy",
+    "Task",
+    "TaskRecord",
+    "TaskStatus",
+    "WorldModel",
     "all_oracles",
     "get_game",
     "get_scenario",

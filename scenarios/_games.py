@@ -1,24 +1,38 @@
-"""The registry of shared-match games (``rafa play``): how to build each one."""
+"""The registry of shared-match games (``rafa play``): how to build each one.
+
+One table, :data:`GAME_BUILDERS`: a game's name and the function that builds
+its :class:`GameSpec`.  A spec is typed against the protocols its parts
+implement -- ``make`` builds a :class:`~rafa_async.Game`, ``world`` a
+:class:`~rafa_async.scenarios.GameModel` -- so mypy checks a new game
+against them where its builder constructs the spec.  The builders import
+their game on first use, so listing the games imports none of them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from rafa_async import Game, Seat
+from rafa_async._errors import ConfigError
 from rafa_async.llm import Oracle
 
+from ._world_models import GameModel
 
-class _Mover(Protocol):
-    def move(self, state: Any) -> str: ...
+if TYPE_CHECKING:
+    from rafa_async.scenarios.connect4 import ConnectFourState
+    from rafa_async.scenarios.gridworld import ForagingState, PlanState
+    from rafa_async.scenarios.ipd import IPDState, Node
+    from rafa_async.scenarios.tictactoe import TicTacToeState
 
-
-class _PlayerMover(Protocol):
-    def move(self, state: Any, player: str) -> str: ...
-
-
+S = TypeVar("S")
+"""The game's state type."""
+N = TypeVar("N")
+"""What the world model plans over: the game's states, or a wider type
+(a local view, a round with one move committed) that includes them."""
+S_contra = TypeVar("S_contra", contravariant=True)
 M_co = TypeVar("M_co", covariant=True)
 
 
@@ -34,25 +48,34 @@ class Seeded(Protocol[M_co]):
     def __call__(self, *, seed: int) -> M_co: ...
 
 
-SeatPolicy = Callable[[Seat[Any]], str]
+SeatPolicy = Callable[[Seat[S]], str]
 """A fixed (non-LLM) policy: picks an action for a seat."""
 
-PolicyFactory = Seeded[SeatPolicy]
+PolicyFactory = Seeded[SeatPolicy[S]]
 """Builds a seat policy for one match: ``factory(seed=...)``."""
 
 
+class _Mover(Protocol[S_contra]):
+    def move(self, state: S_contra) -> str: ...
+
+
+class _PlayerMover(Protocol[S_contra]):
+    def move(self, state: S_contra, player: str) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
-class GameSpec:
+class GameSpec(Generic[S, N]):
     """What ``rafa play`` needs to know about a game."""
 
     name: str
     description: str
     seats: Sequence[str]
-    make: Callable[[], Game[Any]]
-    world: Callable[[str], Any]
+    make: Callable[[], Game[S]]
+    world: Callable[[str], GameModel[N]]
     """The LLM-facing world model for a seat (some games bind it to the seat)."""
     oracle: Callable[[], Oracle]
-    policies: Mapping[str, PolicyFactory]
+    policies: Mapping[str, PolicyFactory[S]]
+    """Fixed policies by seat kind; each is built with the match's seed."""
     default_seats: Mapping[str, str]
     """Who plays each seat when ``rafa play`` is not told."""
     scoring: Literal["outcome", "share"] = "outcome"
@@ -61,28 +84,39 @@ class GameSpec:
     apply."""
 
 
-class _OnState:
+class _OnState(Generic[S]):
     """A seat policy that plays ``policy.move(seat.state)``, CPU-heavy if the
     policy says so (``cpu_heavy``: a PolicyPlayer then runs it in a thread)."""
 
-    def __init__(self, policy: _Mover) -> None:
+    def __init__(self, policy: _Mover[S]) -> None:
         self.policy = policy
         self.cpu_heavy = bool(getattr(policy, "cpu_heavy", False))
 
-    def __call__(self, seat: Seat[Any]) -> str:
+    def __call__(self, seat: Seat[S]) -> str:
         return self.policy.move(seat.state)
 
 
-def state_policy(factory: Seeded[_Mover]) -> PolicyFactory:
+def state_policy(factory: Seeded[_Mover[S]]) -> PolicyFactory[S]:
     """Adapt a ``policy.move(state)`` class to a seat policy."""
 
-    def build(*, seed: int) -> SeatPolicy:
+    def build(*, seed: int) -> SeatPolicy[S]:
         return _OnState(factory(seed=seed))
 
     return build
 
 
-def _tictactoe() -> GameSpec:
+def player_policy(factory: Seeded[_PlayerMover[S]]) -> PolicyFactory[S]:
+    """Adapt a ``policy.move(state, player)`` class to a seat policy (a
+    simultaneous game's policy moves for the seat's player)."""
+
+    def build(*, seed: int) -> SeatPolicy[S]:
+        policy = factory(seed=seed)
+        return lambda seat: policy.move(seat.state, seat.player)
+
+    return build
+
+
+def _tictactoe() -> GameSpec[TicTacToeState, TicTacToeState]:
     from rafa_async.scenarios import tictactoe as ttt
 
     return GameSpec(
@@ -100,7 +134,7 @@ def _tictactoe() -> GameSpec:
     )
 
 
-def _connect4() -> GameSpec:
+def _connect4() -> GameSpec[ConnectFourState, ConnectFourState]:
     from rafa_async.scenarios import connect4 as c4
 
     return GameSpec(
@@ -119,17 +153,17 @@ def _connect4() -> GameSpec:
     )
 
 
-def _ipd() -> GameSpec:
+def _ipd() -> GameSpec[IPDState, Node]:
     from rafa_async.scenarios import ipd
 
-    def strategy(factory: Callable[[], ipd.Strategy]) -> PolicyFactory:
-        def build(*, seed: int) -> SeatPolicy:
+    def strategy(factory: Callable[[], ipd.Strategy]) -> PolicyFactory[IPDState]:
+        def build(*, seed: int) -> SeatPolicy[IPDState]:
             return ipd.seat_policy(factory())  # deterministic: no seed
 
         return build
 
-    def seeded(factory: Seeded[ipd.Strategy]) -> PolicyFactory:
-        def build(*, seed: int) -> SeatPolicy:
+    def seeded(factory: Seeded[ipd.Strategy]) -> PolicyFactory[IPDState]:
+        def build(*, seed: int) -> SeatPolicy[IPDState]:
             return ipd.seat_policy(factory(seed=seed))
 
         return build
@@ -155,19 +189,11 @@ def _ipd() -> GameSpec:
 GRIDWORLD_AGENTS = 6
 
 
-def _gridworld() -> GameSpec:
+def _gridworld() -> GameSpec[ForagingState, PlanState]:
     from rafa_async.scenarios import gridworld as gw
 
     game = gw.Foraging(12, 12, GRIDWORLD_AGENTS, 8, seed=1, max_ticks=30, vision=3)
     world = gw.ForagingWorld(game)
-
-    def seat_policy(factory: Seeded[_PlayerMover]) -> PolicyFactory:
-        def build(*, seed: int) -> SeatPolicy:
-            policy = factory(seed=seed)
-            return lambda seat: policy.move(seat.state, seat.player)
-
-        return build
-
     half = GRIDWORLD_AGENTS // 2
     return GameSpec(
         name="gridworld",
@@ -181,18 +207,30 @@ def _gridworld() -> GameSpec:
         world=world.for_player,
         oracle=gw.ForagingOracle,
         policies={
-            "greedy": seat_policy(partial(gw.GreedyPolicy, game)),
-            "random": seat_policy(gw.RandomPolicy),
-            "stay": seat_policy(lambda *, seed: gw.StayPolicy()),
+            "greedy": player_policy(partial(gw.GreedyPolicy, game)),
+            "random": player_policy(gw.RandomPolicy),
+            "stay": player_policy(lambda *, seed: gw.StayPolicy()),
         },
         default_seats={p: "rafa" if i < half else "greedy" for i, p in enumerate(game.players)},
         scoring="share",
     )
 
 
-GAME_BUILDERS: dict[str, Callable[[], GameSpec]] = {
+GAME_BUILDERS: Mapping[str, Callable[[], GameSpec[Any, Any]]] = {
     "tictactoe": _tictactoe,
     "connect4": _connect4,
     "ipd": _ipd,
     "gridworld": _gridworld,
 }
+"""Every game ``rafa play`` knows: its name and how to build its spec."""
+
+GAMES = tuple(GAME_BUILDERS)
+"""Every game ``rafa play`` knows, by name."""
+
+
+def get_game(name: str) -> GameSpec[Any, Any]:
+    """The game called ``name``; :class:`ConfigError` listing the known ones if none."""
+    builder = GAME_BUILDERS.get(name)
+    if builder is None:
+        raise ConfigError(f"unknown game {name!r} (known: {', '.join(GAMES)})")
+    return builder()

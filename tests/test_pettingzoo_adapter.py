@@ -289,3 +289,23 @@ def test_round_trip_observation_is_the_games_own_text() -> None:
         "legal actions: a1 b1 c1 a2 c2 a3 b3 c3"
     )
     assert wrapped.observe(state, "X") == f"tictactoe, you are X. {TicTacToe().observe(ours, 'X')}"
+
+
+# -- the modules --------------------------------------------------------------------
+
+
+def test_each_direction_has_its_module_and_the_old_path_keeps_every_name() -> None:
+    from rafa_async.adapters import pettingzoo, pettingzoo_env, pettingzoo_player
+
+    by_direction = {
+        pettingzoo_env: {"GameAECEnv", "GameParallelEnv", "action_vocabulary", "to_aec"},
+        pettingzoo_player: {"PettingZooGame", "PettingZooState", "from_aec"},
+    }
+    for module, names in by_direction.items():
+        assert names <= set(module.__all__), module.__name__
+        for name in names:
+            assert getattr(pettingzoo, name) is getattr(module, name)
+    assert "from_aec" not in pettingzoo_env.__all__ and "to_aec" not in pettingzoo_player.__all__
+    # Only the helpers new with the split are left out of the old module.
+    helpers = {"Observation", "observation_text"}
+    assert set(pettingzoo.__all__) == {n for m in by_direction for n in m.__all__} - helpers

@@ -1,6 +1,6 @@
 """Agents: RAFA and the baselines it is compared with."""
 
-from rafa_async.agents._base import Agent as Agent, AttemptModel as AttemptModel
+from rafa_async.agents._base import Agent as Agent
 from rafa_async.agents._baselines import (
     DirectAgent as DirectAgent,
     OpenLoopAgent as OpenLoopAgent,
@@ -25,6 +25,7 @@ from rafa_async.agents._switching import (
     SwitchingCondition as SwitchingCondition,
     SwitchOnSurprise as SwitchOnSurprise,
 )
+from rafa_async.scenarios import AttemptModel as AttemptModel
 
 __all__ = [
     "Agent",

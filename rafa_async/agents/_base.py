@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from rafa_async._env import EpisodeDriver
-from rafa_async.llm import ChatRequest
 
 S = TypeVar("S")
-S_contra = TypeVar("S_contra", contravariant=True)
 
 
 class Agent(Protocol[S]):
@@ -22,17 +19,3 @@ class Agent(Protocol[S]):
         its planner's calls cancelled and accounted.
         """
         ...
-
-
-class AttemptModel(Protocol[S_contra]):
-    """A scenario's interface for agents that answer in one go and reflect."""
-
-    def solve_request(self, state: S_contra, memory: Sequence[str], sample: int) -> ChatRequest: ...
-
-    def parse_solution(self, text: str) -> str: ...
-
-    def reflect_request(
-        self, state: S_contra, attempt: str, feedback: str, sample: int
-    ) -> ChatRequest: ...
-
-    def parse_reflection(self, text: str) -> str: ...

@@ -6,12 +6,12 @@ from typing import Generic
 
 from rafa_async._env import EpisodeDriver
 from rafa_async._errors import LLMError, MalformedResponse
-from rafa_async.agents._base import AttemptModel
 from rafa_async.agents._memory import Memory
 from rafa_async.agents._rafa import RafaAgent
 from rafa_async.llm import LLM
 from rafa_async.planners import Planner, WorldModel
 from rafa_async.planners._base import S
+from rafa_async.scenarios import AttemptModel
 
 
 class OpenLoopAgent(RafaAgent[S]):

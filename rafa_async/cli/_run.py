@@ -69,8 +69,7 @@ from rafa_async.experiment import (
     summarize,
 )
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
-from rafa_async.scenarios import SCENARIOS
-from rafa_async.scenarios.game24 import Game24Record
+from rafa_async.scenarios import SCENARIOS, TaskRecord
 
 
 @app.command()
@@ -213,13 +212,15 @@ def run(
     )
     try:
         config.validate()
-        ranks = [task.rank for task in SCENARIOS[scenario].tasks(puzzles)]
+        bench = SCENARIOS[scenario]
+        ids = [task.id for task in bench.tasks(puzzles)]
     except ConfigError as error:
         fail(str(error))
     prepare_outputs(out_path, {"--trace": trace}, resume=resume, force=force)
     stamp = settings(config, ignore=NOT_RESULTS)
-    kept = read_results(out_path, key=task_key, config=stamp) if resume and out_path else {}
-    done_before = {int(task) for task, record in kept.items() if finished(record)}
+    key = partial(task_key, bench.record_type)
+    kept = read_results(out_path, key=key, config=stamp) if resume and out_path else {}
+    done_before = {task for task, record in kept.items() if finished(record)}
     with ExitStack() as stack:
         results, (sink,) = open_outputs(stack, out_path, trace, append=resume)
         recorder = EventRecorder(sink)
@@ -228,22 +229,22 @@ def run(
             TextColumn("solved {task.fields[solved]}"),
             enabled=progress,
         )
-        solved = sum(bool(kept[str(rank)].get("solved")) for rank in done_before)
+        solved = sum(bool(kept[task].get("solved")) for task in done_before)
         done = 0
-        job = bar.add_task("run", total=len(ranks), completed=len(done_before), solved=solved)
+        job = bar.add_task("run", total=len(ids), completed=len(done_before), solved=solved)
 
-        def on_result(record: Game24Record) -> None:
+        def on_result(record: TaskRecord) -> None:
             nonlocal solved, done
             solved += record.solved
             done += 1
             bar.update(job, advance=1, solved=solved)
             if results is not None:
                 results.write_line(stamped(record, stamp), held=record.status == "error")
-            log.debug("episode_ended", rank=record.rank, solved=record.solved)
+            log.debug("episode_ended", task=record.task_id, solved=record.solved)
 
         log.info("run_started", **msgspec.to_builtins(config, builtin_types=()))
 
-        async def main() -> tuple[list[Game24Record], Summary, MiddlewareStack]:
+        async def main() -> tuple[list[TaskRecord], Summary, MiddlewareStack]:
             sim = partial(build_llm, config)
             async with open_llm(choice, sim=sim, recorder=recorder, seed=seed) as llm:
                 records, summary = await run_experiment(
@@ -256,10 +257,10 @@ def run(
         if results is not None:
             results.release()  # not stopped by a provider that never answered
     if ran is None:
-        report_interrupted(len(done_before) + done, len(ranks), out_path)
+        report_interrupted(len(done_before) + done, len(ids), out_path)
     records, summary, llm = ran
     if kept:  # the summary covers the whole --out: earlier records and these
-        everything = combined(kept, records, Game24Record, task_key)
+        everything = combined(kept, records, bench.record_type, key)
         summary = summarize(config, everything, summary.wall_s)
     log.info("run_ended", **msgspec.to_builtins(summary))
     print_summary(summary, config, backend.value, out_path, trace)
@@ -288,9 +289,12 @@ NOT_RESULTS = ("concurrency", "max_llm_concurrency", "llm_timeout", "latency")
 change them."""
 
 
-def task_key(record: Game24Record | Mapping[str, Any]) -> str:
-    """A record's task, as ``--resume`` matches them."""
-    return str(record["rank"] if isinstance(record, Mapping) else record.rank)
+def task_key(record_type: type[TaskRecord], record: TaskRecord | Mapping[str, Any]) -> str:
+    """A record's task id, as ``--resume`` matches them (a line read back
+    as the benchmark's ``record_type``)."""
+    if isinstance(record, Mapping):
+        record = msgspec.convert(record, record_type)
+    return record.task_id
 
 
 def print_summary(

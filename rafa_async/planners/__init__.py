@@ -8,8 +8,9 @@ from rafa_async.planners._base import (
     WorldModel as WorldModel,
 )
 from rafa_async.planners._beam import BeamPlanner as BeamPlanner
-from rafa_async.planners._greedy import ActorModel as ActorModel, GreedyPlanner as GreedyPlanner
-from rafa_async.planners._mpc import GameModel as GameModel, MPCPlanner as MPCPlanner
+from rafa_async.planners._greedy import GreedyPlanner as GreedyPlanner
+from rafa_async.planners._mpc import MPCPlanner as MPCPlanner
+from rafa_async.scenarios import ActorModel as ActorModel, GameModel as GameModel
 
 __all__ = [
     "ActorModel",

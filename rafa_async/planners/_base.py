@@ -1,4 +1,9 @@
-"""What planners need from a scenario, and what they return."""
+"""What planners need from a scenario, and what they return.
+
+The world-model protocols a scenario implements (:class:`Proposal`,
+:class:`WorldModel`, ...) are defined with the scenarios, the layer below,
+and re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -6,41 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from rafa_async.llm import ChatRequest
+from rafa_async.scenarios import Proposal as Proposal, WorldModel as WorldModel
 
 S = TypeVar("S")
-S_co = TypeVar("S_co", covariant=True)
-
-
-class Proposal(Protocol[S_co]):
-    """A candidate action and the state the model predicts it leads to."""
-
-    @property
-    def action(self) -> str: ...
-
-    @property
-    def predicted(self) -> S_co: ...
-
-
-class WorldModel(Protocol[S]):
-    """A scenario's interface to an LLM used as actor (propose) and critic (evaluate).
-
-    Requests carry the memory lines so the model conditions on them (RAFA's
-    in-context posterior).  ``parse_*`` raise ``MalformedResponse`` on text they
-    cannot use; planners drop such samples and count them.
-    """
-
-    def key(self, state: S) -> str: ...
-
-    def is_terminal(self, state: S) -> bool: ...
-
-    def propose_request(self, state: S, memory: Sequence[str], sample: int) -> ChatRequest: ...
-
-    def parse_proposal(self, state: S, text: str) -> Proposal[S]: ...
-
-    def evaluate_request(self, state: S, memory: Sequence[str], sample: int) -> ChatRequest: ...
-
-    def parse_value(self, text: str) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)

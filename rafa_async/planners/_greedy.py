@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Generic, Protocol
+from typing import Generic
 
 from rafa_async._errors import LLMError
-from rafa_async.llm import LLM, ChatRequest
-from rafa_async.planners._base import Plan, PlanStats, Proposal, S
+from rafa_async.llm import LLM
+from rafa_async.planners._base import Plan, PlanStats, S
+from rafa_async.scenarios import ActorModel
 
 _FAILED = PlanStats(llm_calls=1, failed_calls=1, levels=1)
 _ONE_CALL = PlanStats(llm_calls=1, levels=1, evaluated=0)
-
-
-class ActorModel(Protocol[S]):
-    def propose_request(self, state: S, memory: Sequence[str], sample: int) -> ChatRequest: ...
-
-    def parse_move(self, state: S, text: str) -> Proposal[S]: ...
 
 
 class GreedyPlanner(Generic[S]):

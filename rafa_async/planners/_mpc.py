@@ -13,39 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Generic, Protocol
+from typing import Generic
 
 import anyio
 
 from rafa_async._errors import LLMError
 from rafa_async.llm import LLM, ChatRequest
 from rafa_async.planners._base import Plan, PlanStats, Proposal, S
-
-
-class GameModel(Protocol[S]):
-    """What :class:`MPCPlanner` needs from a two-player game scenario."""
-
-    def key(self, state: S) -> str: ...
-
-    def is_terminal(self, state: S) -> bool: ...
-
-    def outcome(self, state: S, player: str) -> float:
-        """Value of a finished game to ``player`` by the rules (win 1, draw 0, loss -1)."""
-        ...
-
-    def propose_request(self, state: S, memory: Sequence[str], sample: int) -> ChatRequest: ...
-
-    def parse_move(self, state: S, text: str) -> Proposal[S]: ...
-
-    def predict_request(self, state: S, memory: Sequence[str], sample: int) -> ChatRequest: ...
-
-    def parse_reply(self, state: S, text: str) -> Proposal[S]: ...
-
-    def evaluate_request(
-        self, state: S, memory: Sequence[str], sample: int, player: str | None = None
-    ) -> ChatRequest: ...
-
-    def parse_value(self, text: str) -> float: ...
+from rafa_async.scenarios import GameModel
 
 
 @dataclass(slots=True)

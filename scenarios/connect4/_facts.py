@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 from .._board import played_fact as played_fact, read_played_facts
-from ._board import state_from_key
+from ._state import state_from_key
 
 _ROW = "[RY.]{7}"
 _FACT_RE = re.compile(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._board import BoardGame
-from ._board import PLAYERS, ConnectFourState
+from ._state import PLAYERS, ConnectFourState
 
 
 class ConnectFour(BoardGame[ConnectFourState]):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ._board import COLUMNS, EMPTY, HEIGHT, WIDTH, ConnectFourState
+from ._state import COLUMNS, EMPTY, HEIGHT, WIDTH, ConnectFourState
 
 DEPTH = 4
 """Default look-ahead in plies.  One uncached ``best_moves``/``value`` call,

@@ -29,9 +29,9 @@ from types import MappingProxyType
 from rafa_async.llm import NoiseModel, SimContext
 
 from .._board import BoardOracle, Facts, habit
-from ._board import PLAYERS, ConnectFourState, state_from_key
 from ._facts import memory_facts
 from ._negamax import DEPTH, best_moves, score, to_value
+from ._state import PLAYERS, ConnectFourState, state_from_key
 
 _CHATTER = (
     "Let me look at the board carefully. Several columns look promising here",

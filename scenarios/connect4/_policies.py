@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 
 from .. import _board
-from ._board import ConnectFourState
 from ._negamax import DEPTH, best_moves
+from ._state import ConnectFourState
 
 
 class RandomPolicy(_board.RandomPolicy[ConnectFourState]):

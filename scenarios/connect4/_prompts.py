@@ -9,13 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._board import (
-    board_predict_prompt,
-    board_propose_prompt,
-    board_value_prompt,
-    memory_block as memory_block,
-)
-from ._board import ConnectFourState
+from .._board import board_predict_prompt, board_propose_prompt, board_value_prompt
+from ._state import ConnectFourState
 
 _RULES = (
     "Connect four: R and Y take turns dropping a piece into one of the columns 1-7 "

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._board import BoardLanguage, BoardWorld
-from ._board import ConnectFourState, opponent, state_from_key
 from ._parsers import parse_move, parse_reply, parse_value
 from ._prompts import predict_prompt, propose_prompt, value_prompt
+from ._state import ConnectFourState, opponent, state_from_key
 
 SCENARIO = "connect4"
 

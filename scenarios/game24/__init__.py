@@ -6,6 +6,12 @@ from ._arith import (
     solvable as solvable,
     solve as solve,
 )
+from ._benchmark import (
+    Game24Benchmark as Game24Benchmark,
+    Game24Record as Game24Record,
+    Game24Status as Game24Status,
+)
+from ._env import DEFAULT_MAX_STEPS as DEFAULT_MAX_STEPS, Game24Env as Game24Env
 from ._oracle import Game24Oracle as Game24Oracle
 from ._parsers import (
     VALUES as VALUES,
@@ -22,14 +28,32 @@ from ._puzzles import (
     parse_ranks as parse_ranks,
     puzzles as puzzles,
 )
-from ._spec import (
-    Game24Benchmark as Game24Benchmark,
-    Game24Record as Game24Record,
-    Game24Status as Game24Status,
-)
-from ._state import (
-    DEFAULT_MAX_STEPS as DEFAULT_MAX_STEPS,
-    Game24Env as Game24Env,
-    Game24State as Game24State,
-)
+from ._state import Game24State as Game24State
 from ._world import Game24Proposal as Game24Proposal, Game24World as Game24World
+
+__all__ = [
+    "DEFAULT_MAX_STEPS",
+    "TEST_RANKS",
+    "VALUES",
+    "Game24Benchmark",
+    "Game24Env",
+    "Game24Oracle",
+    "Game24Proposal",
+    "Game24Record",
+    "Game24State",
+    "Game24Status",
+    "Game24World",
+    "Puzzle",
+    "all_puzzles",
+    "evaluate_expression",
+    "legal_steps",
+    "memory_facts",
+    "parse_answer",
+    "parse_ranks",
+    "parse_reflection",
+    "parse_step",
+    "parse_value",
+    "puzzles",
+    "solvable",
+    "solve",
+]

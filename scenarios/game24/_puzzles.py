@@ -20,6 +20,11 @@ class Puzzle:
     numbers: tuple[int, int, int, int]
 
     @property
+    def id(self) -> str:
+        """The rank, as text: the puzzle's episode is ``game24-<rank>``."""
+        return str(self.rank)
+
+    @property
     def text(self) -> str:
         return " ".join(map(str, self.numbers))
 

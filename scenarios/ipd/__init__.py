@@ -15,6 +15,16 @@ from ._parsers import (
     parse_prediction as parse_prediction,
     parse_value as parse_value,
 )
+from ._policies import (
+    AlwaysCooperate as AlwaysCooperate,
+    AlwaysDefect as AlwaysDefect,
+    Grim as Grim,
+    Random as Random,
+    Reactive as Reactive,
+    Strategy as Strategy,
+    TitForTat as TitForTat,
+    seat_policy as seat_policy,
+)
 from ._state import (
     CLASSIC as CLASSIC,
     COOPERATE as COOPERATE,
@@ -27,14 +37,40 @@ from ._state import (
     node_from_key as node_from_key,
     state_from_key as state_from_key,
 )
-from ._strategies import (
-    AlwaysCooperate as AlwaysCooperate,
-    AlwaysDefect as AlwaysDefect,
-    Grim as Grim,
-    Random as Random,
-    Reactive as Reactive,
-    Strategy as Strategy,
-    TitForTat as TitForTat,
-    seat_policy as seat_policy,
-)
 from ._world import IPDMove as IPDMove, Node as Node, PrisonersDilemmaWorld as PrisonersDilemmaWorld
+
+__all__ = [
+    "CLASSIC",
+    "COOPERATE",
+    "DEFECT",
+    "HYPOTHESES",
+    "MOVES",
+    "PRIOR",
+    "AlwaysCooperate",
+    "AlwaysDefect",
+    "Fact",
+    "Grim",
+    "IPDMove",
+    "IPDState",
+    "Node",
+    "Payoffs",
+    "PendingRound",
+    "PrisonersDilemma",
+    "PrisonersDilemmaOracle",
+    "PrisonersDilemmaWorld",
+    "Random",
+    "Reactive",
+    "Rules",
+    "Strategy",
+    "TitForTat",
+    "infer",
+    "memory_facts",
+    "move_values",
+    "node_from_key",
+    "parse_move",
+    "parse_prediction",
+    "parse_value",
+    "played_fact",
+    "seat_policy",
+    "state_from_key",
+]

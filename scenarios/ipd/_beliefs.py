@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from ._facts import Fact
+from ._policies import AlwaysCooperate, AlwaysDefect, Grim, Reactive, TitForTat
 from ._state import MOVES, Profile, Rules
-from ._strategies import AlwaysCooperate, AlwaysDefect, Grim, Reactive, TitForTat
 
 HYPOTHESES: tuple[type[Reactive], ...] = (TitForTat, Grim, AlwaysDefect, AlwaysCooperate)
 """Strategies an opponent may be believed to play, in tie-break order."""

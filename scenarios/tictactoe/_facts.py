@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 
 from .._board import played_fact as played_fact, read_played_facts
-from ._board import state_from_key
+from ._state import state_from_key
 
 _FACT_RE = re.compile(
     r"\b(?P<player>[XO]) played (?P<move>[a-c][1-3]) in (?P<key>[XO.]{3}/[XO.]{3}/[XO.]{3})"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from .._board import BoardGame
-from ._board import PLAYERS, TicTacToeState
+from ._state import PLAYERS, TicTacToeState
 
 
 class TicTacToe(BoardGame[TicTacToeState]):
     """Tic-tac-toe for players ``"X"`` (moves first) and ``"O"``.
 
-    Actions are cell names ``a1``..``c3`` (see ``_board``).  ``step`` is pure
+    Actions are cell names ``a1``..``c3`` (see ``_state``).  ``step`` is pure
     and strict: the host validates actions first, but a wrong player, a
     missing action, an illegal move or :data:`~rafa_async._game.NOOP` (this
     game has no ticks to miss) raise ``ValueError`` -- nothing is silently

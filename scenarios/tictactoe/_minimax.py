@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from ._board import CELLS, EMPTY, TicTacToeState, winning_line
+from ._state import CELLS, EMPTY, TicTacToeState, winning_line
 
 PREFERENCE = (4, 0, 2, 6, 8, 1, 3, 5, 7)
 """Tie-break among equally good moves: centre, corners, edges (board indices)."""

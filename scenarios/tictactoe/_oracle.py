@@ -27,9 +27,9 @@ from types import MappingProxyType
 from rafa_async.llm import NoiseModel, SimContext
 
 from .._board import BoardOracle, Facts, habit
-from ._board import PLAYERS, TicTacToeState, state_from_key
 from ._facts import memory_facts
 from ._minimax import best_moves, score_for
+from ._state import PLAYERS, TicTacToeState, state_from_key
 
 _CHATTER = (
     "Let me look at the board carefully. Both players have several options here",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 
 from .. import _board
-from ._board import TicTacToeState
 from ._minimax import best_moves
+from ._state import TicTacToeState
 
 
 class RandomPolicy(_board.RandomPolicy[TicTacToeState]):

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._board import (
-    board_predict_prompt,
-    board_propose_prompt,
-    board_value_prompt,
-    memory_block as memory_block,
-)
-from ._board import TicTacToeState
+from .._board import board_predict_prompt, board_propose_prompt, board_value_prompt
+from ._state import TicTacToeState
 
 _RULES = (
     "Tic-tac-toe: X and O take turns placing their mark in an empty cell of a 3x3 grid; "

@@ -1,10 +1,12 @@
-"""What the Game of 24 parsers read from clean and real-LLM-style text."""
+"""What the Game of 24 parsers read from clean and real-LLM-style text.
+
+What they refuse is in ``test_scenario_parsers.py``, with every scenario's refusals.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from rafa_async import MalformedResponse
 from rafa_async.scenarios.game24 import (
     VALUES,
     Game24Env,
@@ -111,22 +113,6 @@ def test_unreadable_left_part_is_dropped_not_guessed() -> None:
     assert step.left is None
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "Let me think about this step by step.",
-        "4 + 9 = (left: 10 13 13)",
-        " +  = 13 (left:   )",
-        "4 9 10 13",
-    ],
-)
-def test_text_without_a_step_raises_malformed_naming_the_expected_form(text: str) -> None:
-    with pytest.raises(MalformedResponse, match=r"expected a step like") as info:
-        parse_step(text)
-    assert info.value.text == text
-
-
 # -- parse_value ---------------------------------------------------------------
 
 
@@ -157,11 +143,6 @@ def test_judgement_words_inside_other_words_do_not_count() -> None:
     assert parse_value("I am unsure, surely it is\nlikely") == VALUES["likely"]
 
 
-def test_text_without_judgement_raises_malformed_naming_the_three_words() -> None:
-    with pytest.raises(MalformedResponse, match="sure, likely or impossible"):
-        parse_value("10 + 14 = 24, so I think we can do it")
-
-
 # -- parse_answer --------------------------------------------------------------
 
 
@@ -184,16 +165,6 @@ def test_answer_decoration_is_ignored() -> None:
     assert parse_answer("Answer：4 * 6.") == "4 * 6"
 
 
-def test_text_without_answer_line_raises_malformed_naming_the_expected_line() -> None:
-    with pytest.raises(MalformedResponse, match="expected a line 'Answer: "):
-        parse_answer("4 + 8 = 12\n6 - 4 = 2\n2 * 12 = 24")
-
-
-def test_answer_line_without_expression_raises_malformed() -> None:
-    with pytest.raises(MalformedResponse, match="no expression"):
-        parse_answer("Answer: = 24")
-
-
 # -- parse_reflection ----------------------------------------------------------
 
 
@@ -211,12 +182,6 @@ def test_reflection_marker_is_case_insensitive_and_the_last_one_counts() -> None
 
 def test_reflection_without_marker_is_the_whole_text() -> None:
     assert parse_reflection("  I should\ncheck my arithmetic. ") == "I should check my arithmetic."
-
-
-@pytest.mark.parametrize("text", ["", "   \n ", "Reflection:", "Reflection:   \n"])
-def test_empty_reflection_raises_malformed(text: str) -> None:
-    with pytest.raises(MalformedResponse, match="expected a reflection"):
-        parse_reflection(text)
 
 
 # -- memory_facts --------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Foraging gridworld: rules, scale, parsers, the sim oracle, the world model, matches."""
+"""Foraging gridworld: rules, scale, the sim oracle, the world model, matches.
+
+What every game must do is tested in ``test_game_contract.py``, the parsers
+and view keys in ``test_scenario_parsers.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import time
 from typing import Any
 
 import pytest
+from scenario_support import PERFECT, ask, context
 
 from rafa_async import (
     NOOP,
@@ -41,7 +46,6 @@ from rafa_async.scenarios.gridworld import (
 )
 
 ORACLE = ForagingOracle()
-PERFECT = NoiseModel.perfect()
 
 
 def game_for(n: int, width: int = 8, height: int = 8, **kw: Any) -> Foraging:
@@ -57,10 +61,9 @@ def where(game: Foraging, state: ForagingState) -> list[tuple[int, int]]:
     return [game.position(state, p) for p in game.players]
 
 
-def ask(request: Any, noise: NoiseModel = PERFECT, seed: int = 0) -> str:
-    """The sim oracle's answer to a world request, without the async SimLLM."""
-    intent = request.intent
-    return ORACLE.respond(SimContext(intent, noise, seed, random.Random(intent.sample)))
+def oracle(kind: Any, key: str, **kw: Any) -> str:
+    """The sim oracle's answer to a hand-made gridworld intent."""
+    return ORACLE.respond(context(kind, "gridworld", key, **kw))
 
 
 def view(**kw: Any) -> LocalView:
@@ -68,11 +71,6 @@ def view(**kw: Any) -> LocalView:
         player="a0", x=5, y=5, tick=3, max_ticks=50, width=12, height=12, vision=3
     )
     return LocalView(**(base | kw))
-
-
-def context(kind: Any, key: str, memory: tuple[str, ...] = (), noise: NoiseModel = PERFECT) -> Any:
-    intent = Intent(kind=kind, scenario="gridworld", state=key, memory=memory)
-    return SimContext(intent, noise, 0, random.Random(0))
 
 
 # -- set-up --------------------------------------------------------------------------
@@ -379,22 +377,6 @@ def test_a_local_view_round_trips_through_its_key() -> None:
     assert view_from_key(seen.choose("N").key).pending == "N"
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        "",
-        "p=a0 at=1,1",
-        "p=a0 at=1,1 t=1/9 map=5x5 v=1 eaten=0 food=4,4 agents=",
-        "p=a0 at=9,1 t=1/9 map=5x5 v=1 eaten=0 food= agents=",
-        "p=a0 at=1,1 t=1/9 map=5x5 v=1 eaten=0 food= agents= move=up",
-        "p=a0 at=1,1 t=1/9 map=5x5 v=1 eaten=x food= agents=",
-    ],
-)
-def test_a_malformed_view_key_raises_value_error(key: str) -> None:
-    with pytest.raises(ValueError, match="not a gridworld view key"):
-        view_from_key(key)
-
-
 def test_nearest_food_matches_a_scan_of_the_whole_map() -> None:
     for seed in range(6):
         game = Foraging(37, 23, 30, 1 + seed * 4, seed=seed, vision=seed % 3)
@@ -439,78 +421,6 @@ def test_step_scales_linearly_to_ten_thousand_agents() -> None:
     assert len(game.observe(result.state, "a9999")) < 1000
 
 
-# -- parsers -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "move"),
-    [
-        ("Move: N", "N"),
-        ("**Move:** e", "E"),
-        ("The nearest food is east.\nMove: W", "W"),
-        ("Move for a3: north, toward the food at (3, 2)", "N"),
-        ("Move:\nS", "S"),
-        ("Move: N\nWait, no.\nMove: stay", "stay"),
-        ("go left.", "W"),
-        ("Action: down", "S"),
-        ("Move: wait", "stay"),
-    ],
-)
-def test_parse_move_is_forgiving_about_form(text: str, move: str) -> None:
-    assert parse_move(text) == move
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["", "Move: northeast", "Move: N or E", "I think north is good", "Move: (3, 4)", "Mo"],
-)
-def test_parse_move_is_strict_about_content(text: str) -> None:
-    with pytest.raises(MalformedResponse, match="Move: <N, S, E, W or stay>"):
-        parse_move(text)
-
-
-@pytest.mark.parametrize(
-    ("text", "cell"),
-    [
-        ("Next position: (3, 4)", (3, 4)),
-        ("Moving N from (3, 5).\nNext position: (3,4)", (3, 4)),
-        ("next position: 3, 4 (unchanged)", (3, 4)),
-        ("Position: x=7, y=0", (7, 0)),
-        ("(2, 9)", (2, 9)),
-    ],
-)
-def test_parse_position_is_forgiving_about_form(text: str, cell: tuple[int, int]) -> None:
-    assert parse_position(text) == cell
-
-
-@pytest.mark.parametrize(
-    "text", ["", "Next position: somewhere north", "I will be at (3, 4)", "Next position: 3"]
-)
-def test_parse_position_is_strict_about_content(text: str) -> None:
-    with pytest.raises(MalformedResponse, match=r"Next position: \(x, y\)"):
-        parse_position(text)
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("Value: 0.8", 0.8),
-        ("Value: 1", 1.0),
-        ("value: 75%", 0.75),
-        ("1/4", 0.25),
-        ("Score: .5", 0.5),
-    ],
-)
-def test_parse_value_reads_numbers_in_zero_to_one(text: str, value: float) -> None:
-    assert parse_value(text) == pytest.approx(value)
-
-
-@pytest.mark.parametrize("text", ["", "Value: high", "Value: 1.5", "Value: -0.2", "about 0.5"])
-def test_parse_value_is_strict_about_content(text: str) -> None:
-    with pytest.raises(MalformedResponse, match="Value: <number from 0 to 1>"):
-        parse_value(text)
-
-
 # -- the sim oracle ------------------------------------------------------------------
 
 
@@ -525,7 +435,7 @@ def test_a_perfect_oracle_proposes_a_move_toward_the_nearest_food() -> None:
         if nearest is None:
             continue
         request = world.for_player(player).propose_request(state, (), 0)
-        move = parse_move(ask(request))
+        move = parse_move(ask(ORACLE, request))
         assert (
             abs(nearest[1][0] - seen.target(move)[0]) + abs(nearest[1][1] - seen.target(move)[1])
             == nearest[0] - 1
@@ -547,17 +457,15 @@ def test_a_perfect_oracle_predicts_the_step_and_the_blocks() -> None:
     blocked = view(agents=((5, 4),)).choose("N")
     border = view(y=0).choose("N")
 
-    assert parse_position(ORACLE.respond(context("predict", free.key))) == (5, 4)
-    assert parse_position(ORACLE.respond(context("predict", blocked.key))) == (5, 5)
-    assert parse_position(ORACLE.respond(context("predict", border.key))) == (5, 0)
+    assert parse_position(oracle("predict", free.key)) == (5, 4)
+    assert parse_position(oracle("predict", blocked.key)) == (5, 5)
+    assert parse_position(oracle("predict", border.key)) == (5, 0)
 
 
 def test_a_perfect_oracle_values_views_by_distance_to_food() -> None:
     near = view(food=((6, 6),))
 
-    assert parse_value(ORACLE.respond(context("evaluate", near.key))) == pytest.approx(
-        1 / 3, abs=0.01
-    )
+    assert parse_value(oracle("evaluate", near.key)) == pytest.approx(1 / 3, abs=0.01)
     assert food_value(near.arrive(6, 5)) == 0.5
     assert food_value(near.arrive(6, 6)) == 1.0
     assert food_value(view()) == 0.0
@@ -568,53 +476,20 @@ def test_confused_axes_are_corrected_by_an_observed_move_in_memory() -> None:
     north = view(food=((5, 3),))
     fact = border_fact("a0", "N", (2, 0), (2, -1), 1)
 
-    before = ORACLE.respond(context("propose", north.key, noise=confused))
-    after = ORACLE.respond(context("propose", north.key, (fact,), confused))
+    before = oracle("propose", north.key, noise=confused)
+    after = oracle("propose", north.key, memory=(fact,), noise=confused)
 
     assert parse_move(before) == "S"
     assert parse_move(after) == "N"
     assert observed_moves([fact]) == {"N": (0, -1)}
 
 
-@pytest.mark.parametrize("kind", ["propose", "predict", "evaluate"])
-def test_garbled_answers_raise_malformed_response(kind: str) -> None:
-    parse = {"propose": parse_move, "predict": parse_position, "evaluate": parse_value}[kind]
-    seen = view(food=((6, 6),))
-    key = seen.choose("E").key if kind == "predict" else seen.key
-    for i in range(12):
-        garbled = ORACLE.garble(ORACLE.respond(context(kind, key)), random.Random(i))
-        with pytest.raises(MalformedResponse):
-            parse(garbled)
-
-
-def test_bad_intents_are_provider_errors() -> None:
-    with pytest.raises(ProviderError, match="does not answer 'solve'"):
-        ORACLE.respond(context("solve", view().key))
-    with pytest.raises(ProviderError, match="not a gridworld view key"):
-        ORACLE.respond(context("propose", "4 9 10 13"))
+def test_a_proposal_after_the_move_is_chosen_is_a_provider_error() -> None:
     with pytest.raises(ProviderError, match="already moved N"):
-        ORACLE.respond(context("propose", view().choose("N").key))
+        oracle("propose", view().choose("N").key)
 
 
 # -- the world model -----------------------------------------------------------------
-
-
-def test_requests_carry_the_view_key_the_player_and_the_memory() -> None:
-    game = Foraging(20, 20, 3, 4, vision=2)
-    state = game.place([(10, 10), (12, 8), (13, 10)], food=[(12, 11)])
-    memory = ["a1 moved N from (1, 1) to (1, 0) and ate food (tick 3)"]
-
-    request = ForagingWorld(game, player="a1").propose_request(state, memory, 4)
-
-    assert request.intent == Intent(
-        kind="propose",
-        scenario="gridworld",
-        state=game.local_view(state, "a1").key,
-        memory=tuple(memory),
-        sample=4,
-        detail="a1",
-    )
-    assert memory[0] in request.messages[0].content
 
 
 def test_an_unbound_world_plans_from_views_but_not_full_states() -> None:

@@ -1,15 +1,19 @@
-"""Iterated prisoner's dilemma: rules, strategies, parsers, the sim oracle, the world, RAFA."""
+"""Iterated prisoner's dilemma: its rules, strategies, sim oracle and world, RAFA in matches.
+
+What every game must do is tested in ``test_game_contract.py``, the parsers
+and keys in ``test_scenario_parsers.py``.
+"""
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import pytest
+from scenario_support import PERFECT, ask, context
 
-from rafa_async import NOOP, MalformedResponse, ProviderError, log_digest, open_match
+from rafa_async import NOOP, ProviderError, log_digest, open_match
 from rafa_async.agents import Memory, PolicyPlayer, RafaPlayer
-from rafa_async.llm import ChatRequest, Intent, LatencyModel, NoiseModel, SimContext, SimLLM
+from rafa_async.llm import LatencyModel, NoiseModel, SimLLM
 from rafa_async.planners import MPCPlanner
 from rafa_async.scenarios.ipd import (
     AlwaysCooperate,
@@ -26,7 +30,6 @@ from rafa_async.scenarios.ipd import (
     infer,
     memory_facts,
     node_from_key,
-    parse_move,
     parse_prediction,
     parse_value,
     played_fact,
@@ -37,7 +40,6 @@ from rafa_async.scenarios.ipd import (
 GAME = PrisonersDilemma()
 GAME3 = PrisonersDilemma(n_players=3)
 ORACLE = PrisonersDilemmaOracle()
-PERFECT = NoiseModel.perfect()
 
 
 def play(game: PrisonersDilemma, *rounds: str) -> IPDState:
@@ -48,22 +50,9 @@ def play(game: PrisonersDilemma, *rounds: str) -> IPDState:
     return state
 
 
-def ask(request: ChatRequest, noise: NoiseModel = PERFECT, seed: int = 0) -> str:
-    """The sim oracle's answer to a world request, without the async SimLLM."""
-    intent = request.intent
-    assert intent is not None
-    return ORACLE.respond(SimContext(intent, noise, seed, random.Random(intent.sample)))
-
-
-def oracle(
-    kind: Any,
-    state: str,
-    detail: str = "p1",
-    memory: tuple[str, ...] = (),
-    noise: NoiseModel = PERFECT,
-) -> str:
-    it = Intent(kind=kind, scenario="ipd", state=state, memory=memory, detail=detail)
-    return ORACLE.respond(SimContext(it, noise, 0, random.Random(0)))
+def oracle(kind: Any, state: str, detail: str = "p1", **kw: Any) -> str:
+    """The sim oracle's answer to a hand-made intent, asked by ``detail``."""
+    return ORACLE.respond(context(kind, "ipd", state, detail=detail, **kw))
 
 
 def trajectory(p1: Strategy, p2: Strategy, rounds: int) -> IPDState:
@@ -252,23 +241,6 @@ def test_a_pending_round_key_names_the_committed_move() -> None:
     assert node_from_key(pending.key) == pending
 
 
-@pytest.mark.parametrize(
-    ("key", "message"),
-    [
-        ("CD/DD", "not an ipd key"),
-        ("ipd n=2 rounds=20 payoffs=5,3,1,0 history=CDC", "a round needs 2 moves"),
-        ("ipd n=2 rounds=1 payoffs=5,3,1,0 history=CC/CC", "the match is over"),
-        ("ipd n=2 rounds=20 payoffs=5,3,1 history=-", "four numbers"),
-        ("ipd n=2 rounds=20 payoffs=1,3,5,0 history=-", "T > R > P > S"),
-        ("ipd n=2 rounds=20 payoffs=5,3,1,0 history=- pending=p3:C", "unknown player 'p3'"),
-        ("ipd n=2 rounds=20 payoffs=5,3,1,0 history=- pending=p1:C", "names a pending round"),
-    ],
-)
-def test_a_bad_key_raises_naming_the_problem(key: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        state_from_key(key)
-
-
 def test_a_player_observes_the_history_from_its_own_seat() -> None:
     text = GAME3.observe(play(GAME3, "CDC", "DDC"), "p2")
 
@@ -420,108 +392,6 @@ async def test_a_player_who_misses_realtime_ticks_defects(anyio_backend: Any) ->
     assert result.late == {"p1": 0, "p2": 3}
 
 
-# -- parsers ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "move"),
-    [
-        ("Move: C", "C"),
-        ("move: d", "D"),
-        ("**Move:** `D`", "D"),
-        ("Move for p1: Cooperate", "C"),
-        ("I think defecting pays here.\nMove: D (defect)", "D"),
-        ("Move:\nC", "C"),
-        ("Move: C\nOn reflection...\nMove: D", "D"),
-        ("Move: I will defect this round", "D"),
-        ("D", "D"),
-        ("Cooperate.", "C"),
-    ],
-)
-def test_parse_move_accepts_common_answers(text: str, move: str) -> None:
-    assert parse_move(text) == move
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("I would rather not say.", "expected a line 'Move: C' or 'Move: D'"),
-        ("Move: C or D, hard to say", "names both C and D"),
-        ("Move: ", "expected a line"),
-        ("I defect", "expected a line"),
-        ("Mov", "expected a line"),
-    ],
-)
-def test_parse_move_rejects_answers_without_one_move(text: str, message: str) -> None:
-    with pytest.raises(MalformedResponse, match=message):
-        parse_move(text)
-
-
-@pytest.mark.parametrize(
-    ("text", "opponents", "moves"),
-    [
-        ("Prediction: p2 plays D", ["p2"], {"p2": "D"}),
-        ("p2 looks like tit-for-tat.\nPrediction: p2 plays C", ["p2"], {"p2": "C"}),
-        ("Prediction: D", ["p2"], {"p2": "D"}),
-        ("**Prediction:** p2 will defect", ["p2"], {"p2": "D"}),
-        ("Prediction: p3 plays C, p1 plays D", ["p1", "p3"], {"p1": "D", "p3": "C"}),
-        ("Prediction: p1: D; p3 = cooperate", ["p1", "p3"], {"p1": "D", "p3": "C"}),
-        ("p2 plays D and p3 plays C.", ["p2", "p3"], {"p2": "D", "p3": "C"}),
-    ],
-)
-def test_parse_prediction_accepts_common_answers(
-    text: str, opponents: list[str], moves: dict[str, str]
-) -> None:
-    assert parse_prediction(text, opponents) == moves
-
-
-@pytest.mark.parametrize(
-    ("text", "opponents", "message"),
-    [
-        ("Prediction: p2 plays D", ["p2", "p3"], "no move for p3"),
-        ("Prediction: D", ["p2", "p3"], "expected a line 'Prediction: p2 plays <C or D>, p3"),
-        ("Prediction: p1 plays D", ["p2"], "p1 is not an opponent"),
-        ("Prediction: p2 plays D, p2 plays C", ["p2"], "p2 is given both C and D"),
-        ("Prediction: p2 is hard to read", ["p2"], "expected a line"),
-        ("I expect p2 plays D unless p2 plays C", ["p2"], "expected a line"),
-        ("", ["p2"], "expected a line"),
-    ],
-)
-def test_parse_prediction_rejects_incomplete_answers(
-    text: str, opponents: list[str], message: str
-) -> None:
-    with pytest.raises(MalformedResponse, match=message):
-        parse_prediction(text, opponents)
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("Value: 0.4", 0.4),
-        ("p1 can expect about 62 of 100.\nValue: -0.25", -0.25),
-        ("**Value**: 1/2", 0.5),
-        ("Value: −1", -1.0),
-        ("0.75", 0.75),
-    ],
-)
-def test_parse_value_accepts_numbers_in_range(text: str, value: float) -> None:
-    assert parse_value(text) == value
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("Value: 62", "62 is outside \\[-1, 1\\]"),
-        ("Value: high", "expected a line 'Value: <number from -1 to 1>'"),
-        ("about 62 of 100", "expected a line"),
-        ("Value: 1/0", "got '1/0'"),
-    ],
-)
-def test_parse_value_rejects_other_answers(text: str, message: str) -> None:
-    with pytest.raises(MalformedResponse, match=message):
-        parse_value(text)
-
-
 # -- oracle ----------------------------------------------------------------------------
 
 
@@ -602,10 +472,8 @@ def test_a_committed_defection_against_tit_for_tat_is_worth_less_early() -> None
 @pytest.mark.parametrize(
     ("kind", "state", "detail", "message"),
     [
-        ("propose", "nonsense", "p1", "not an ipd key"),
         ("propose", GAME.reset(0).key, "", "must name the asking player"),
         ("predict", GAME.reset(0).key, "p3", "unknown player 'p3'"),
-        ("reflect", GAME.reset(0).key, "p1", "does not answer 'reflect'"),
         ("predict", PendingRound(GAME.reset(0), "p1", "C").key, "p1", "pending round"),
         ("evaluate", PendingRound(GAME.reset(0), "p1", "C").key, "p2", "pending round of p1"),
     ],
@@ -615,22 +483,6 @@ def test_bad_intents_are_provider_errors(kind: Any, state: str, detail: str, mes
         oracle(kind, state, detail)
 
 
-def test_garbled_answers_are_rejected_by_the_parsers() -> None:
-    texts = {
-        "Move: D": parse_move,
-        "p2 looks like grim.\nPrediction: p2 plays D": lambda t: parse_prediction(t, ["p2"]),
-        "p1 can expect a total of about 62 of 100 possible.\nValue: 0.240": parse_value,
-    }
-    for text, parse in texts.items():
-        for seed in range(12):
-            with pytest.raises(MalformedResponse):
-                parse(ORACLE.garble(text, random.Random(seed)))
-
-
-def test_the_sim_uses_the_oracles_default_noise() -> None:
-    assert SimLLM({"ipd": ORACLE}).noise_for("ipd") == PrisonersDilemmaOracle.default_noise
-
-
 # -- world -----------------------------------------------------------------------------
 
 
@@ -638,9 +490,10 @@ def test_a_round_is_proposed_predicted_and_evaluated_through_the_world() -> None
     world = PrisonersDilemmaWorld("p1")
     state = play(GAME, "CC")
 
-    move = world.parse_move(state, ask(world.propose_request(state, (), 0)))
-    reply = world.parse_reply(move.predicted, ask(world.predict_request(move.predicted, (), 0)))
-    value = world.parse_value(ask(world.evaluate_request(reply.predicted, (), 0)))
+    move = world.parse_move(state, ask(ORACLE, world.propose_request(state, (), 0)))
+    pending = move.predicted
+    reply = world.parse_reply(pending, ask(ORACLE, world.predict_request(pending, (), 0)))
+    value = world.parse_value(ask(ORACLE, world.evaluate_request(reply.predicted, (), 0)))
 
     assert move.action == "C"
     assert move.predicted == PendingRound(state, "p1", "C")
@@ -701,7 +554,6 @@ def test_outcome_is_the_final_total_on_the_value_scale() -> None:
         (lambda w: w.propose_request(PendingRound(GAME.reset(0), "p1", "C"), (), 0), "committed"),
         (lambda w: w.predict_request(GAME.reset(0), (), 0), "predict from a pending round"),
         (lambda w: w.predict_request(PendingRound(GAME.reset(0), "p2", "C"), (), 0), "p2's"),
-        (lambda w: w.propose_request(play(PrisonersDilemma(rounds=1), "CC"), (), 0), "over"),
     ],
 )
 def test_the_world_refuses_requests_that_make_no_sense(call: Any, message: str) -> None:
