@@ -37,6 +37,7 @@ test: sync
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy
+	$(UV) run --locked lint-imports
 	$(UV) run --locked pytest -q
 
 lint: sync

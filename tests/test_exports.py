@@ -21,6 +21,7 @@ import rafa_async
 
 PUBLIC = (
     "rafa_async",
+    "rafa_async.abc",
     "rafa_async.adapters",
     "rafa_async.adapters.anthropic",
     "rafa_async.adapters.openai",
@@ -117,3 +118,31 @@ def test_exported_classes_and_functions_come_from_private_modules() -> None:
         module = getattr(value, "__module__", None)
         if module is not None:
             assert module.startswith("rafa_async._"), (name, module)
+
+
+def _is_protocol(value: object) -> bool:
+    return isinstance(value, type) and bool(getattr(value, "_is_protocol", False))
+
+
+def test_every_public_protocol_is_in_rafa_async_abc() -> None:
+    import rafa_async.abc
+
+    # A game's own extension points (an IPD Strategy) stay with the game.
+    framework = [name for name in PUBLIC if not name.startswith("rafa_async.scenarios.")]
+    protocols = {
+        f"{name}.{attr}"
+        for name in framework
+        for attr in importlib.import_module(name).__all__
+        if _is_protocol(getattr(importlib.import_module(name), attr))
+    }
+    gathered = {getattr(rafa_async.abc, attr) for attr in rafa_async.abc.__all__}
+    missing = sorted(
+        qualified
+        for qualified in protocols
+        if getattr(
+            importlib.import_module(qualified.rsplit(".", 1)[0]), qualified.rsplit(".", 1)[1]
+        )
+        not in gathered
+    )
+
+    assert missing == []
