@@ -93,15 +93,21 @@ class PlayConfig(msgspec.Struct, frozen=True, kw_only=True):
                 )
         for name in ("episodes", "train"):
             if getattr(self, name) < 0:
-                raise ConfigError(f"--{name} must be >= 0")
+                raise ConfigError(f"{name} must be >= 0", fields=(name,))
         if self.episodes + self.train == 0:
-            raise ConfigError("--episodes and --train are both 0: there is nothing to play")
+            raise ConfigError(
+                "episodes and train are both 0: there is nothing to play",
+                fields=("episodes", "train"),
+            )
         for name in ("n_candidates", "n_evaluate", "concurrency", "llm_concurrency"):
             if getattr(self, name) < 1:
-                raise ConfigError(f"--{name.replace('_', '-')} must be >= 1")
+                raise ConfigError(f"{name} must be >= 1", fields=(name,))
         timeout = self.move_timeout
         if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
-            raise ConfigError(f"--move-timeout must be a number of seconds > 0, got {timeout:g}")
+            raise ConfigError(
+                f"move_timeout must be a number of seconds > 0, got {timeout:g}",
+                fields=("move_timeout",),
+            )
         return spec
 
 

@@ -70,9 +70,9 @@ class ExperimentConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigError(f"unknown agent {self.agent!r} (known: {', '.join(AGENTS)})")
         for name in ("n_generate", "n_evaluate", "beam", "concurrency", "max_llm_concurrency"):
             if getattr(self, name) < 1:
-                raise ConfigError(f"--{name.replace('_', '-')} must be >= 1")
+                raise ConfigError(f"{name} must be >= 1", fields=(name,))
         if self.max_steps is not None and self.max_steps < 1:
-            raise ConfigError("--max-steps must be >= 1")
+            raise ConfigError("max_steps must be >= 1", fields=("max_steps",))
 
 
 class Summary(msgspec.Struct, kw_only=True):

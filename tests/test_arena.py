@@ -186,14 +186,21 @@ async def test_a_log_recorded_with_another_provider_replays_with_the_llm_given(
         ({"game": "chess"}, "unknown game 'chess'"),
         ({"seats": {"X": "rafa"}}, "seats are X, O"),
         ({"seats": {"X": "rafa", "O": "genius"}}, "unknown player 'genius'"),
-        ({"episodes": -1}, "--episodes must be >= 0"),
+        ({"episodes": -1}, "^episodes must be >= 0"),
+        ({"episodes": 0, "train": 0}, "^episodes and train are both 0"),
+        ({"n_candidates": 0}, "^n_candidates must be >= 1"),
+        ({"move_timeout": -1.0}, "^move_timeout must be a number of seconds > 0, got -1"),
     ],
 )
 def test_bad_configs_are_refused_with_a_clear_message(
     overrides: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message):
+    """Messages name PlayConfig's fields (a program has no --episodes), and
+    list them in ``fields`` for a front end that calls them otherwise."""
+    with pytest.raises(ConfigError, match=message) as caught:
         config(**overrides).validate()
+    assert "--" not in str(caught.value)
+    assert set(caught.value.fields) <= set(PlayConfig.__struct_fields__)
 
 
 def test_a_file_that_is_not_a_match_log_is_refused(tmp_path: Path) -> None:

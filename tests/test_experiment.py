@@ -388,17 +388,21 @@ async def test_max_steps_caps_every_episode(anyio_backend: Any) -> None:
     [
         ({"scenario": "chess"}, "unknown scenario 'chess'"),
         ({"agent": "alphago"}, "unknown agent 'alphago'"),
-        ({"beam": 0}, "--beam must be >= 1"),
-        ({"n_generate": 0}, "--n-generate must be >= 1"),
-        ({"concurrency": 0}, "--concurrency must be >= 1"),
-        ({"max_steps": 0}, "--max-steps must be >= 1"),
+        ({"beam": 0}, "^beam must be >= 1"),
+        ({"n_generate": 0}, "^n_generate must be >= 1"),
+        ({"concurrency": 0}, "^concurrency must be >= 1"),
+        ({"max_steps": 0}, "^max_steps must be >= 1"),
     ],
 )
 def test_invalid_config_is_rejected_naming_the_setting(
     overrides: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message):
+    """Messages name the config's fields (a program has no --beam), and list
+    them in ``fields`` for a front end that calls them otherwise."""
+    with pytest.raises(ConfigError, match=message) as caught:
         config(**overrides).validate()
+    assert "--" not in str(caught.value)
+    assert set(caught.value.fields) <= set(type(config()).__struct_fields__)
 
 
 @pytest.mark.anyio

@@ -72,7 +72,7 @@ def test_latency_scale_and_max_concurrency_apply_to_a_replay(
     assert result.exit_code == 0, result.output
     assert asked == [LatencyModel(scale=2.5)]
     bad = rafa("play", "--replay", str(log), "--max-concurrency", "0", "--no-progress")
-    assert_one_line_error(bad, "max_concurrency must be >= 1")
+    assert_one_line_error(bad, "--max-concurrency must be >= 1")
 
 
 @pytest.mark.parametrize(

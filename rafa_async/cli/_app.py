@@ -30,6 +30,7 @@ from rafa_async.cli._console import (  # out, err: the commands' consoles
     out as out,
     print_error,
 )
+from rafa_async.cli._fields import in_options
 from rafa_async.llm import LatencyModel
 from rafa_async.scenarios import GAMES, SCENARIOS, get_game
 
@@ -86,9 +87,10 @@ LogLevelOption = Annotated[
 ]
 
 
-def fail(message: str) -> NoReturn:
-    """One ``error: MESSAGE`` line, exit status 2."""
-    print_error(message)
+def fail(problem: str | BaseException) -> NoReturn:
+    """One ``error: MESSAGE`` line, exit status 2.  An error's message says
+    the fields it names as this command's options (:func:`in_options`)."""
+    print_error(problem if isinstance(problem, str) else in_options(problem))
     raise typer.Exit(USAGE)
 
 
@@ -99,12 +101,12 @@ def run_or_fail(main: Callable[[], Awaitable[T]], backend: str) -> T:
     try:
         return anyio.run(main, backend=backend)
     except RafaError as error:
-        fail(str(error))
+        fail(error)
     except BaseExceptionGroup as group:
         first = next((e for e in exception_leaves(group) if isinstance(e, RafaError)), None)
         if first is None:
             raise
-        fail(str(first))
+        fail(first)
 
 
 def given(context: typer.Context, name: str) -> bool:
@@ -117,7 +119,7 @@ def start_logging(fmt: LogFormat, level: str) -> None:
     try:
         configure_logging(fmt=fmt.value, level=level)
     except ValueError as error:
-        fail(str(error))
+        fail(error)
 
 
 def at_least(option: str, value: float, minimum: float, *, unit: str = "") -> float:

@@ -179,7 +179,7 @@ def choose_llm(
         try:
             settings.api_key()  # a missing key is an input error: say so before starting
         except ConfigError as error:
-            fail(str(error))
+            fail(error)
     return LLMChoice(
         settings,
         cache=cache,

@@ -259,7 +259,7 @@ def play(
     try:
         seats = parse_seats(game, x, o, seat or [])
     except ConfigError as error:
-        fail(str(error))
+        fail(error)
     choice = choose_llm(
         provider,
         config_file,
@@ -296,7 +296,7 @@ def play(
         )
         config.validate()
     except ConfigError as error:
-        fail(str(error))
+        fail(error)
     prepare_outputs(out_path, {"--log": log, "--trace": trace}, resume=resume, force=force)
     stamp = settings(config, ignore=not_results(config))
     kept = read_results(out_path, key=match_key, config=stamp) if resume and out_path else {}

@@ -88,7 +88,7 @@ def cli_provider_settings(
         config = load_config(config_path)
         return config, resolve_provider(spec, config, overrides)
     except ConfigError as error:
-        fail(str(error))
+        fail(error)
 
 
 def _key_status(variable: str | None) -> str:

@@ -113,7 +113,7 @@ def replay_series(
     try:
         config, recorded = read_match_log(path)
     except RafaError as error:
-        fail(str(error))
+        fail(error)
     uses_llm = any(kind in LLM_KINDS for kind in config.seats.values())
     if not set_here("provider"):
         if uses_llm and config.provider != "sim" and replay_llm is None:

@@ -215,7 +215,7 @@ def run(
         bench = SCENARIOS[scenario]
         ids = [task.id for task in bench.tasks(puzzles)]
     except ConfigError as error:
-        fail(str(error))
+        fail(error)
     prepare_outputs(out_path, {"--trace": trace}, resume=resume, force=force)
     stamp = settings(config, ignore=NOT_RESULTS)
     key = partial(task_key, bench.record_type)
