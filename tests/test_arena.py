@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rafa_async import ConfigError, JsonlSink, ListSink, MatchTransition, ProviderUnavailable
-from rafa_async.arena import (
+from rafa_async.app import (
     LLM_KINDS,
     MatchRecord,
     PlayConfig,

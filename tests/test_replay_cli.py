@@ -15,7 +15,7 @@ import pytest
 from support import assert_one_line_error, rafa
 
 from rafa_async import JsonlSink
-from rafa_async.arena import PlayConfig, play_series
+from rafa_async.app import PlayConfig, play_series
 from rafa_async.cli import _replay
 from rafa_async.llm import LatencyModel, SimLLM
 from rafa_async.scenarios import simulated_llm

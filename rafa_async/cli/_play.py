@@ -14,13 +14,13 @@ from rich.table import Table
 from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
 from rafa_async._plural import plural
-from rafa_async.arena import (
+from rafa_async.app import (
     LLM_KINDS,
     MatchRecord,
     PlayConfig,
     SeriesSummary,
     play_series,
-    summarize,
+    summarize_series,
 )
 from rafa_async.cli._app import (
     OUTPUT,
@@ -339,7 +339,7 @@ def play(
     records, summary, llm = ran
     if kept:  # the summary covers the whole --out: earlier records and these
         everything = combined(kept, records, MatchRecord, match_key)
-        summary = summarize(config, everything, summary.wall_s)
+        summary = summarize_series(config, everything, summary.wall_s)
     print_series(summary, config)
     if any(kind in LLM_KINDS for kind in config.seats.values()):
         print_llm_usage(llm, choice)

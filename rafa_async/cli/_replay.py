@@ -1,7 +1,7 @@
 """``rafa play --replay LOG``: re-run a recorded series and check every match.
 
 The log decides the series: its first ``MatchStarted`` holds the
-:class:`~rafa_async.arena.PlayConfig` (game, seats, seed, episodes, ...), so
+:class:`~rafa_async.app.PlayConfig` (game, seats, seed, episodes, ...), so
 the options that would set the series (a game, ``--x``, ``--episodes``,
 ``--seed``, ...) are refused, as are the output files (``--out``, ``--log``,
 ``--trace``).  What applies is how to answer the LLM calls and how to run:
@@ -33,7 +33,7 @@ from rich.progress import TextColumn
 from rafa_async._errors import RafaError
 from rafa_async._events import Event, log_digest
 from rafa_async._plural import plural
-from rafa_async.arena import (
+from rafa_async.app import (
     LLM_KINDS,
     MatchRecord,
     PlayConfig,

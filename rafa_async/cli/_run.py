@@ -15,6 +15,13 @@ from rich.table import Table
 
 from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
+from rafa_async.app import (
+    BenchmarkConfig,
+    BenchmarkSummary,
+    build_llm,
+    run_benchmark,
+    summarize_benchmark,
+)
 from rafa_async.cli._app import (
     AGENT,
     EXECUTION,
@@ -61,13 +68,6 @@ from rafa_async.cli._providers import (
     TpmOption,
 )
 from rafa_async.cli._resume import combined, finished, read_results, settings, stamped
-from rafa_async.experiment import (
-    ExperimentConfig,
-    Summary,
-    build_llm,
-    run_experiment,
-    summarize,
-)
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import SCENARIOS, TaskRecord
 
@@ -194,7 +194,7 @@ def run(
         backend=backend.value,
     )
     refuse_sim_options(context, choice)
-    config = ExperimentConfig(
+    config = BenchmarkConfig(
         scenario=scenario,
         agent=agent.value,
         provider=choice.label,
@@ -244,10 +244,10 @@ def run(
 
         log.info("run_started", **msgspec.to_builtins(config, builtin_types=()))
 
-        async def main() -> tuple[list[TaskRecord], Summary, MiddlewareStack]:
+        async def main() -> tuple[list[TaskRecord], BenchmarkSummary, MiddlewareStack]:
             sim = partial(build_llm, config)
             async with open_llm(choice, sim=sim, recorder=recorder, seed=seed) as llm:
-                records, summary = await run_experiment(
+                records, summary = await run_benchmark(
                     config, recorder=recorder, on_result=on_result, llm=llm, skip=done_before
                 )
             return records, summary, llm
@@ -261,19 +261,19 @@ def run(
     records, summary, llm = ran
     if kept:  # the summary covers the whole --out: earlier records and these
         everything = combined(kept, records, bench.record_type, key)
-        summary = summarize(config, everything, summary.wall_s)
+        summary = summarize_benchmark(config, everything, summary.wall_s)
     log.info("run_ended", **msgspec.to_builtins(summary))
     print_summary(summary, config, backend.value, out_path, trace)
     print_llm_usage(llm, choice)
 
 
-def _errored(summary: Summary) -> str:
+def _errored(summary: BenchmarkSummary) -> str:
     if not summary.errors:
         return "0"
     return f"{summary.errors} (status error: not the model's failure)"
 
 
-def _success(summary: Summary) -> str:
+def _success(summary: BenchmarkSummary) -> str:
     """Over all tasks; with errored tasks, also over the tasks the provider served."""
     rate = f"{summary.success_rate:.1%} of all tasks"
     served = summary.episodes - summary.errors
@@ -298,8 +298,8 @@ def task_key(record_type: type[TaskRecord], record: TaskRecord | Mapping[str, An
 
 
 def print_summary(
-    summary: Summary,
-    config: ExperimentConfig,
+    summary: BenchmarkSummary,
+    config: BenchmarkConfig,
     backend: str,
     out_path: Path | None,
     trace: Path | None,

@@ -20,7 +20,7 @@ import pytest
 from scenario_support import ask, context
 
 from rafa_async import NOOP, ListSink, MalformedResponse, MatchStarted, ProviderError, Step
-from rafa_async.arena import LLM_KINDS, PlayConfig, play_series, replay_matches
+from rafa_async.app import LLM_KINDS, PlayConfig, play_series, replay_matches
 from rafa_async.llm import ChatRequest, LatencyModel, NoiseModel, SimLLM
 from rafa_async.scenarios import GAMES, GameSpec, get_game
 

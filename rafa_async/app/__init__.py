@@ -1,0 +1,81 @@
+"""The application layer: what ``rafa run``, ``rafa play`` and any program share.
+
+A program (a tournament runner, a web server, a notebook) builds runs from
+the same parts as the ``rafa`` command line:
+
+- :func:`run_benchmark` runs an agent over a benchmark's tasks
+  (:class:`BenchmarkConfig`; the library form of ``rafa run``);
+- :func:`play_series` plays a series of shared matches (:class:`PlayConfig`;
+  ``rafa play``), :func:`replay_log` re-runs a match log and checks it.
+
+``rafa_async.experiment`` and ``rafa_async.arena`` are the old names of these
+parts and keep re-exporting them.
+"""
+
+from rafa_async.app._benchmark import (
+    AGENTS as AGENTS,
+    AgentKind as AgentKind,
+    BenchmarkConfig as BenchmarkConfig,
+    BenchmarkSummary as BenchmarkSummary,
+    SwitchingKind as SwitchingKind,
+    build_agent as build_agent,
+    build_llm as build_llm,
+    run_benchmark as run_benchmark,
+    run_task as run_task,
+    summarize_benchmark as summarize_benchmark,
+    task_status as task_status,
+)
+from rafa_async.app._replay import (
+    ReplayCheck as ReplayCheck,
+    ReplayStatus as ReplayStatus,
+    matches_to_replay as matches_to_replay,
+    read_match_log as read_match_log,
+    replay_log as replay_log,
+    replay_matches as replay_matches,
+)
+from rafa_async.app._series import (
+    LLM_KINDS as LLM_KINDS,
+    MatchRecord as MatchRecord,
+    MatchStatus as MatchStatus,
+    Phase as Phase,
+    PlayConfig as PlayConfig,
+    SeatSummary as SeatSummary,
+    SeriesSummary as SeriesSummary,
+    match_error as match_error,
+    match_id as match_id,
+    play_series as play_series,
+    seating as seating,
+    summarize_series as summarize_series,
+)
+
+__all__ = [
+    "AGENTS",
+    "LLM_KINDS",
+    "AgentKind",
+    "BenchmarkConfig",
+    "BenchmarkSummary",
+    "MatchRecord",
+    "MatchStatus",
+    "Phase",
+    "PlayConfig",
+    "ReplayCheck",
+    "ReplayStatus",
+    "SeatSummary",
+    "SeriesSummary",
+    "SwitchingKind",
+    "build_agent",
+    "build_llm",
+    "match_error",
+    "match_id",
+    "matches_to_replay",
+    "play_series",
+    "read_match_log",
+    "replay_log",
+    "replay_matches",
+    "run_benchmark",
+    "run_task",
+    "seating",
+    "summarize_benchmark",
+    "summarize_series",
+    "task_status",
+]
