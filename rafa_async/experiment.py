@@ -1,14 +1,14 @@
 """The old name of :mod:`rafa_async.app`'s benchmark runner, kept for programs
 written against it: ``ExperimentConfig`` is :class:`~rafa_async.app.BenchmarkConfig`,
-``Summary`` :class:`~rafa_async.app.BenchmarkSummary`, ``run_experiment``
+``Summary`` :class:`~rafa_async.app.BenchmarkSummary`, ``AGENTS`` the keys of
+:data:`~rafa_async.app.AGENT_KINDS`, ``run_experiment``
 :func:`~rafa_async.app.run_benchmark` and ``summarize``
 :func:`~rafa_async.app.summarize_benchmark`.  New code imports from
 :mod:`rafa_async.app`.
 """
 
 from rafa_async.app import (
-    AGENTS as AGENTS,
-    AgentKind as AgentKind,
+    AGENT_KINDS,
     BenchmarkConfig,
     BenchmarkSummary,
     SwitchingKind as SwitchingKind,
@@ -20,6 +20,9 @@ from rafa_async.app import (
     task_status as task_status,
 )
 
+AGENTS = tuple(AGENT_KINDS)
+AgentKind = str
+"""An agent's name: a key of :data:`~rafa_async.app.AGENT_KINDS`."""
 ExperimentConfig = BenchmarkConfig
 Summary = BenchmarkSummary
 run_experiment = run_benchmark

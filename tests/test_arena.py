@@ -12,12 +12,13 @@ from typer.testing import CliRunner
 
 from rafa_async import ConfigError, JsonlSink, ListSink, MatchTransition, ProviderUnavailable
 from rafa_async.app import (
-    LLM_KINDS,
     MatchRecord,
     PlayConfig,
     play_series,
     read_match_log,
     replay_log,
+    seat_kinds,
+    uses_llm,
 )
 from rafa_async.cli import app
 from rafa_async.llm import FaultModel, LatencyModel, MiddlewareStack, SimLLM
@@ -287,7 +288,7 @@ def test_cli_play_bad_input_exits_2_with_one_message(args: list[str], message: s
 def every_seat_kind() -> list[tuple[str, str]]:
     """(game, kind) for every game of the registry and every kind of player it
     offers: the LLM kinds and each of its policies."""
-    return [(game, kind) for game in GAMES for kind in (*LLM_KINDS, *get_game(game).policies)]
+    return [(game, kind) for game in GAMES for kind in seat_kinds(get_game(game))]
 
 
 @pytest.mark.parametrize("seed", [0, 5])
@@ -309,7 +310,7 @@ def test_cli_plays_every_seat_kind_of_every_registered_game(
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["match"] for r in records) == [f"{game}-0", f"{game}-1"]
-    uses_llm = kind in LLM_KINDS
+    calls_llm = uses_llm(kind)
     for record in records:
         assert record["seats"] == dict.fromkeys(spec.seats, kind)
         assert set(record["scores"]) == set(spec.seats)
@@ -318,9 +319,9 @@ def test_cli_plays_every_seat_kind_of_every_registered_game(
             assert sum(record["scores"].values()) == pytest.approx(1.0)
         assert record["turns"] >= 1
         assert not any(record["late"].values())
-        assert (record["llm_calls"] > 0) == uses_llm
+        assert (record["llm_calls"] > 0) == calls_llm
         assert record["simulated"]
-    assert ("SIMULATED" in result.output) == uses_llm
+    assert ("SIMULATED" in result.output) == calls_llm
 
 
 def test_a_policy_searching_in_a_thread_replays_identically(tmp_path: Path) -> None:

@@ -12,12 +12,18 @@ the same parts as the ``rafa`` command line:
 parts and keep re-exporting them.
 """
 
-from rafa_async.app._benchmark import (
-    AGENTS as AGENTS,
+from rafa_async.app._agents import (
+    AGENT_KINDS as AGENT_KINDS,
+    AgentFactory as AgentFactory,
     AgentKind as AgentKind,
+    AgentOptions as AgentOptions,
+    SwitchingKind as SwitchingKind,
+    check_agent as check_agent,
+    make_agent as make_agent,
+)
+from rafa_async.app._benchmark import (
     BenchmarkConfig as BenchmarkConfig,
     BenchmarkSummary as BenchmarkSummary,
-    SwitchingKind as SwitchingKind,
     build_agent as build_agent,
     build_llm as build_llm,
     run_benchmark as run_benchmark,
@@ -33,8 +39,19 @@ from rafa_async.app._replay import (
     replay_log as replay_log,
     replay_matches as replay_matches,
 )
-from rafa_async.app._series import (
+from rafa_async.app._seats import (
     LLM_KINDS as LLM_KINDS,
+    POLICY_SEED_STRIDE as POLICY_SEED_STRIDE,
+    SEAT_KINDS as SEAT_KINDS,
+    SeatContext as SeatContext,
+    SeatFactory as SeatFactory,
+    SeatKind as SeatKind,
+    SeatOptions as SeatOptions,
+    make_player as make_player,
+    seat_kinds as seat_kinds,
+    uses_llm as uses_llm,
+)
+from rafa_async.app._series import (
     MatchRecord as MatchRecord,
     MatchStatus as MatchStatus,
     Phase as Phase,
@@ -49,9 +66,13 @@ from rafa_async.app._series import (
 )
 
 __all__ = [
-    "AGENTS",
+    "AGENT_KINDS",
     "LLM_KINDS",
+    "POLICY_SEED_STRIDE",
+    "SEAT_KINDS",
+    "AgentFactory",
     "AgentKind",
+    "AgentOptions",
     "BenchmarkConfig",
     "BenchmarkSummary",
     "MatchRecord",
@@ -60,11 +81,18 @@ __all__ = [
     "PlayConfig",
     "ReplayCheck",
     "ReplayStatus",
+    "SeatContext",
+    "SeatFactory",
+    "SeatKind",
+    "SeatOptions",
     "SeatSummary",
     "SeriesSummary",
     "SwitchingKind",
     "build_agent",
     "build_llm",
+    "check_agent",
+    "make_agent",
+    "make_player",
     "match_error",
     "match_id",
     "matches_to_replay",
@@ -74,8 +102,10 @@ __all__ = [
     "replay_matches",
     "run_benchmark",
     "run_task",
+    "seat_kinds",
     "seating",
     "summarize_benchmark",
     "summarize_series",
     "task_status",
+    "uses_llm",
 ]

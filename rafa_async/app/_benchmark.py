@@ -18,7 +18,7 @@ status means; each benchmark's record adds its task's fields
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 import msgspec
@@ -28,30 +28,19 @@ from rafa_async._context import CallCounts, episode_scope
 from rafa_async._env import EpisodeDriver
 from rafa_async._errors import ConfigError, ProviderUnavailable
 from rafa_async._events import EpisodeEnded, EpisodeStarted, EventRecorder
-from rafa_async.agents import (
-    Agent,
-    DirectAgent,
-    OpenLoopAgent,
-    RafaAgent,
-    ReflexionAgent,
-    SwitchEveryStep,
-    SwitchOnSurprise,
-)
+from rafa_async.agents import Agent
+from rafa_async.app._agents import AgentOptions, SwitchingKind, check_agent, make_agent
 from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM, total_cost
 from rafa_async.llm.middleware._stack import run_stack
-from rafa_async.planners import BeamPlanner
 from rafa_async.scenarios import Task, TaskRecord, TaskStatus, get_scenario, simulated_llm
-
-AgentKind = Literal["rafa", "tot", "reflexion", "direct"]
-AGENTS: tuple[AgentKind, ...] = ("rafa", "tot", "reflexion", "direct")
-SwitchingKind = Literal["every-step", "on-surprise"]
 
 
 class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
     """Everything that determines a run's results (with the sim: all of them)."""
 
     scenario: str = "game24"
-    agent: AgentKind = "rafa"
+    agent: str = "rafa"
+    """A name in :data:`~rafa_async.app.AGENT_KINDS`."""
     provider: str = "sim"
     tasks: str = "901-1000"
     seed: int = 0
@@ -68,13 +57,22 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     def validate(self) -> None:
         get_scenario(self.scenario)
-        if self.agent not in AGENTS:
-            raise ConfigError(f"unknown agent {self.agent!r} (known: {', '.join(AGENTS)})")
+        check_agent(self.agent)
         for name in ("n_generate", "n_evaluate", "beam", "concurrency", "max_llm_concurrency"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1", fields=(name,))
         if self.max_steps is not None and self.max_steps < 1:
             raise ConfigError("max_steps must be >= 1", fields=("max_steps",))
+
+    @property
+    def agent_options(self) -> AgentOptions:
+        """How this run's agent searches."""
+        return AgentOptions(
+            n_generate=self.n_generate,
+            n_evaluate=self.n_evaluate,
+            beam=self.beam,
+            switching=self.switching,
+        )
 
 
 class BenchmarkSummary(msgspec.Struct, kw_only=True):
@@ -102,18 +100,8 @@ def build_llm(config: BenchmarkConfig) -> SimLLM:
 
 
 def build_agent(config: BenchmarkConfig, llm: LLM) -> Agent[Any]:
-    world = get_scenario(config.scenario).world()
-    planner = BeamPlanner(
-        llm, world, n_generate=config.n_generate, n_evaluate=config.n_evaluate, beam=config.beam
-    )
-    if config.agent == "rafa":
-        switching = SwitchOnSurprise() if config.switching == "on-surprise" else SwitchEveryStep()
-        return RafaAgent(planner, world, switching=switching)
-    if config.agent == "tot":
-        return OpenLoopAgent(planner, world)
-    if config.agent == "reflexion":
-        return ReflexionAgent(llm, world)
-    return DirectAgent(llm, world)
+    """The agent of one task of ``config``'s run (:func:`~rafa_async.app.make_agent`)."""
+    return make_agent(config.agent, config.agent_options, llm, get_scenario(config.scenario))
 
 
 async def run_task(

@@ -32,13 +32,12 @@ from rafa_async._context import CallCounts, episode_scope
 from rafa_async._errors import ConfigError, ProviderUnavailable
 from rafa_async._events import Event, EventRecorder, EventSink, log_digest
 from rafa_async._match import Player, open_match
-from rafa_async.agents import DirectPlayer, Memory, PolicyPlayer, RafaPlayer
+from rafa_async.agents import Memory, PlayerStats
+from rafa_async.app._seats import SeatContext, SeatOptions, make_player, seat_kinds, uses_llm
 from rafa_async.llm import LLM, LatencyModel, NoiseModel, total_cost
 from rafa_async.llm.middleware._stack import run_stack
-from rafa_async.planners import MPCPlanner
 from rafa_async.scenarios import GameSpec, get_game, simulated_llm
 
-LLM_KINDS = ("rafa", "direct")
 Phase = Literal["train", "eval"]
 MatchStatus = Literal["done", "error"]
 
@@ -70,7 +69,7 @@ class PlayConfig(msgspec.Struct, frozen=True, kw_only=True):
         if set(self.seats) != set(spec.seats):
             given = ", ".join(self.seats) or "none"
             raise ConfigError(f"{self.game} seats are {', '.join(spec.seats)}; got {given}")
-        kinds = (*LLM_KINDS, *spec.policies)
+        kinds = seat_kinds(spec)
         for seat, kind in self.seats.items():
             if kind not in kinds:
                 raise ConfigError(
@@ -94,6 +93,13 @@ class PlayConfig(msgspec.Struct, frozen=True, kw_only=True):
                 fields=("move_timeout",),
             )
         return spec
+
+    @property
+    def seat_options(self) -> SeatOptions:
+        """How this series' LLM players play."""
+        return SeatOptions(
+            n_candidates=self.n_candidates, n_evaluate=self.n_evaluate, speculate=self.speculate
+        )
 
 
 class MatchRecord(msgspec.Struct, kw_only=True):
@@ -198,7 +204,7 @@ class _Series:
             retry_seed=config.seed,
             recorder=self.trace,
         )
-        self.memories = {seat: Memory() for seat, kind in config.seats.items() if kind in LLM_KINDS}
+        self.memories = {seat: Memory() for seat, kind in config.seats.items() if uses_llm(kind)}
 
     def players(self, episode: int, phase: Phase) -> dict[str, Player]:
         """Each seat's player in match ``episode``; a player is named by the
@@ -208,29 +214,18 @@ class _Series:
             memory = self.memories.get(who)
             if memory is not None and phase == "eval":
                 memory = memory.copy()  # evaluation matches do not teach each other
-            players[seat] = self._player(seat, self.config.seats[who], episode, memory)
-        return players
-
-    def _player(self, seat: str, kind: str, episode: int, memory: Memory | None) -> Player:
-        world = self.spec.world(seat)
-        if kind == "rafa":
-            planner = MPCPlanner(
-                self.llm,
-                world,
-                n_candidates=self.config.n_candidates,
-                n_evaluate=self.config.n_evaluate,
-            )
-            return RafaPlayer(
-                planner,
-                opponent_model=planner,
-                speculate=self.config.speculate,
+            context = SeatContext(
+                llm=self.llm,
+                spec=self.spec,
+                world=self.spec.world(seat),
+                seat=seat,
                 memory=memory,
                 recorder=self.trace,
+                seed=self.config.seed,
+                episode=episode,
             )
-        if kind == "direct":
-            return DirectPlayer(self.llm, world, memory=memory)
-        policy = self.spec.policies[kind](seed=self.config.seed * 1_000_003 + episode)
-        return PolicyPlayer(policy, name=kind)
+            players[seat] = make_player(self.config.seats[who], self.config.seat_options, context)
+        return players
 
 
 async def play_series(
@@ -357,9 +352,9 @@ async def _play_one(
                 result = await match.run()
         except* ProviderUnavailable as group:
             stopped = first_leaf(group)
-    stats = [p.stats for p in players.values() if isinstance(p, RafaPlayer | DirectPlayer)]
+    stats = [s for p in players.values() if isinstance(s := getattr(p, "stats", None), PlayerStats)]
     seated = seating(config, episode)
-    llm_seats = [seat for seat, who in seated.items() if config.seats[who] in LLM_KINDS]
+    llm_seats = [seat for seat, who in seated.items() if uses_llm(config.seats[who])]
     seat_calls = {seat: match.seats[seat].calls for seat in llm_seats}
     error = match_error(seat_calls, stopped)
     if stopped is not None:  # the match did not end: what it got to

@@ -6,7 +6,7 @@ import math
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from importlib import metadata
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, TypeVar
 
 import anyio
 import structlog
@@ -23,6 +23,7 @@ from rich.progress import (
 from rafa_async._concurrency import exception_leaves
 from rafa_async._errors import RafaError
 from rafa_async._logging import configure_logging
+from rafa_async.app import AGENT_KINDS, seat_kinds
 from rafa_async.cli._console import (  # out, err: the commands' consoles
     USAGE,
     RafaGroup,
@@ -57,11 +58,10 @@ EXECUTION = "Execution"
 OUTPUT = "Output"
 
 
-class AgentName(StrEnum):
-    rafa = "rafa"
-    tot = "tot"
-    reflexion = "reflexion"
-    direct = "direct"
+if TYPE_CHECKING:
+    AgentName = str
+else:  # the agents' names, as the choices of --agent
+    AgentName = Literal[tuple(AGENT_KINDS)]
 
 
 class Backend(StrEnum):
@@ -190,7 +190,7 @@ def scenarios() -> None:
     out.print("[bold]games[/] (rafa play GAME)")
     for name in GAMES:
         game = get_game(name)
-        kinds = ", ".join(["rafa", "direct", *game.policies])
+        kinds = ", ".join(seat_kinds(game))
         out.print(f"  [bold]{name}[/]  {game.description}; players: {kinds}")
 
 

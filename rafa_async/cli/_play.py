@@ -15,12 +15,12 @@ from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
 from rafa_async._plural import plural
 from rafa_async.app import (
-    LLM_KINDS,
     MatchRecord,
     PlayConfig,
     SeriesSummary,
     play_series,
     summarize_series,
+    uses_llm,
 )
 from rafa_async.cli._app import (
     OUTPUT,
@@ -275,7 +275,7 @@ def play(
         stream=stream,
         transport=transport,
         backend=backend.value,
-        uses_llm=any(kind in LLM_KINDS for kind in seats.values()),
+        uses_llm=any(uses_llm(kind) for kind in seats.values()),
     )
     refuse_sim_options(context, choice)
     try:
@@ -341,7 +341,7 @@ def play(
         everything = combined(kept, records, MatchRecord, match_key)
         summary = summarize_series(config, everything, summary.wall_s)
     print_series(summary, config)
-    if any(kind in LLM_KINDS for kind in config.seats.values()):
+    if any(uses_llm(kind) for kind in config.seats.values()):
         print_llm_usage(llm, choice)
     if out_path is not None:
         out.print(f"results: {out_path}")
@@ -373,7 +373,7 @@ def print_series(summary: SeriesSummary, config: PlayConfig) -> None:
         title += f" (after {summary.training_matches} training)"
     if config.rotate:
         title += " · seats rotate every match"
-    if summary.simulated and any(k in LLM_KINDS for k in config.seats.values()):
+    if summary.simulated and any(uses_llm(k) for k in config.seats.values()):
         out.print(f"[bold yellow]{SIM_LABEL}[/]")
         title += " · [bold yellow]SIMULATED LLM[/]"
     # A line of its own: a table's title wraps at the (narrow) table's width.

@@ -34,13 +34,13 @@ from rafa_async._errors import RafaError
 from rafa_async._events import Event, log_digest
 from rafa_async._plural import plural
 from rafa_async.app import (
-    LLM_KINDS,
     MatchRecord,
     PlayConfig,
     ReplayCheck,
     matches_to_replay,
     read_match_log,
     replay_matches,
+    uses_llm,
 )
 from rafa_async.cli._app import Backend, fail, given, out, progress_bar, sim_latency
 from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
@@ -114,9 +114,9 @@ def replay_series(
         config, recorded = read_match_log(path)
     except RafaError as error:
         fail(error)
-    uses_llm = any(kind in LLM_KINDS for kind in config.seats.values())
+    llm_seats = any(uses_llm(kind) for kind in config.seats.values())
     if not set_here("provider"):
-        if uses_llm and config.provider != "sim" and replay_llm is None:
+        if llm_seats and config.provider != "sim" and replay_llm is None:
             fail(
                 f"{path} was recorded with provider {config.provider!r}: pass --replay-llm "
                 f"CASSETTE (the cassette recorded with it) to replay it offline, or --provider "
@@ -124,7 +124,7 @@ def replay_series(
             )
         # The log's provider, so results and costs are labelled as recorded;
         # a series without LLM players calls none (the sim stands by).
-        provider = config.provider if uses_llm else "sim"
+        provider = config.provider if llm_seats else "sim"
     choice = choose_llm(
         provider,
         config_file,
@@ -172,7 +172,7 @@ def replay_series(
         report_interrupted(done, total, None)
     checks, llm = ran
     _print_checks(checks, config, recorded, backend, choice)
-    if uses_llm:
+    if llm_seats:
         print_llm_usage(llm, choice)
     if any(check.status == "different" for check in checks):
         raise typer.Exit(1)

@@ -16,6 +16,7 @@ from rich.table import Table
 from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
 from rafa_async.app import (
+    AGENT_KINDS,
     BenchmarkConfig,
     BenchmarkSummary,
     build_llm,
@@ -79,10 +80,10 @@ def run(
     agent: Annotated[
         AgentName,
         typer.Option(
-            help="rafa, or a baseline: tot (open-loop Tree of Thoughts), reflexion, direct.",
+            help=", ".join(f"{name} ({kind.description})" for name, kind in AGENT_KINDS.items()),
             rich_help_panel=AGENT,
         ),
-    ] = AgentName.rafa,
+    ] = "rafa",
     n_generate: Annotated[
         int,
         typer.Option(help="Proposals sampled per frontier node and level.", rich_help_panel=AGENT),
@@ -196,7 +197,7 @@ def run(
     refuse_sim_options(context, choice)
     config = BenchmarkConfig(
         scenario=scenario,
-        agent=agent.value,
+        agent=agent,
         provider=choice.label,
         tasks=puzzles,
         seed=seed,
@@ -225,7 +226,7 @@ def run(
         results, (sink,) = open_outputs(stack, out_path, trace, append=resume)
         recorder = EventRecorder(sink)
         bar = progress_bar(
-            f"[bold]{scenario} · {agent.value}[/] [dim]({llm_caption(choice)})[/]",
+            f"[bold]{scenario} · {agent}[/] [dim]({llm_caption(choice)})[/]",
             TextColumn("solved {task.fields[solved]}"),
             enabled=progress,
         )

@@ -18,7 +18,7 @@ import pytest
 from scenario_support import PERFECT, ask, context
 
 from rafa_async import ConfigError, EventRecorder, MalformedResponse, Outcome, ProviderError
-from rafa_async.app import AGENTS, BenchmarkConfig, run_benchmark, run_task
+from rafa_async.app import AGENT_KINDS, BenchmarkConfig, run_benchmark, run_task
 from rafa_async.llm import (
     ChatRequest,
     Intent,
@@ -150,7 +150,7 @@ def test_an_intent_the_oracle_does_not_answer_is_a_provider_error(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("agent", AGENTS)
+@pytest.mark.parametrize("agent", AGENT_KINDS)
 async def test_every_agent_s_episode_becomes_the_benchmarks_record(
     anyio_backend: Any, bench: Benchmark[Any, Any], agent: Any
 ) -> None:
@@ -298,7 +298,7 @@ class EchoBenchmark(Benchmark[Word, Said]):
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("agent", AGENTS)
+@pytest.mark.parametrize("agent", AGENT_KINDS)
 async def test_a_registered_toy_benchmark_runs_with_every_agent(
     anyio_backend: Any, monkeypatch: pytest.MonkeyPatch, agent: Any
 ) -> None:
