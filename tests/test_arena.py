@@ -374,7 +374,9 @@ def test_a_gridworld_series_shows_shares_not_wins_and_replays(tmp_path: Path) ->
 
 @pytest.mark.anyio
 async def test_a_real_provider_must_be_passed_in_not_named(anyio_backend: Any) -> None:
-    with pytest.raises(ConfigError, match="provider 'openai:gpt-4o-mini' is not built in process"):
+    with pytest.raises(
+        ConfigError, match="provider 'openai:gpt-4o-mini' is not the in-process sim: open it"
+    ):
         await play_series(config(provider="openai:gpt-4o-mini"))
 
 

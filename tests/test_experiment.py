@@ -413,5 +413,7 @@ async def test_bad_task_range_is_a_config_error(anyio_backend: Any) -> None:
 
 @pytest.mark.anyio
 async def test_a_real_provider_must_be_passed_in_not_named(anyio_backend: Any) -> None:
-    with pytest.raises(ConfigError, match="provider 'openai:gpt-4o-mini' is not built in process"):
+    with pytest.raises(
+        ConfigError, match="provider 'openai:gpt-4o-mini' is not the in-process sim: open it"
+    ):
         await run_benchmark(config(provider="openai:gpt-4o-mini"))

@@ -23,8 +23,6 @@ import pytest
 import rafa_async
 
 ALLOWED = {
-    ("rafa_async.app._series", "rafa_async.llm.middleware._stack"): "run_stack, until open_llm",
-    ("rafa_async.app._benchmark", "rafa_async.llm.middleware._stack"): "run_stack, until open_llm",
     ("rafa_async.serve", "rafa_async.llm._serve"): "the sim server, until it moves to app",
 }
 """Known crossings, each with what ends it."""

@@ -6,7 +6,13 @@ the same parts as the ``rafa`` command line:
 - :func:`run_benchmark` runs an agent over a benchmark's tasks
   (:class:`BenchmarkConfig`; the library form of ``rafa run``);
 - :func:`play_series` plays a series of shared matches (:class:`PlayConfig`;
-  ``rafa play``), :func:`replay_log` re-runs a match log and checks it.
+  ``rafa play``), :func:`play_match` one match of it, :func:`replay_log`
+  re-runs a match log and checks it;
+- :func:`open_llm` builds the LLM they share from :class:`LLMOptions` (a
+  provider spec, its config file and overrides, cache, cassettes);
+- :func:`make_player` builds a seat's player from a kind (:data:`SEAT_KINDS`
+  and each game's policies), :func:`make_agent` a benchmark's agent
+  (:data:`AGENT_KINDS`).
 
 ``rafa_async.experiment`` and ``rafa_async.arena`` are the old names of these
 parts and keep re-exporting them.
@@ -30,6 +36,13 @@ from rafa_async.app._benchmark import (
     run_task as run_task,
     summarize_benchmark as summarize_benchmark,
     task_status as task_status,
+)
+from rafa_async.app._llm import (
+    LLMOptions as LLMOptions,
+    ResolvedLLM as ResolvedLLM,
+    llm_label as llm_label,
+    open_llm as open_llm,
+    resolve_llm as resolve_llm,
 )
 from rafa_async.app._replay import (
     ReplayCheck as ReplayCheck,
@@ -60,6 +73,7 @@ from rafa_async.app._series import (
     SeriesSummary as SeriesSummary,
     match_error as match_error,
     match_id as match_id,
+    play_match as play_match,
     play_series as play_series,
     seating as seating,
     summarize_series as summarize_series,
@@ -75,12 +89,14 @@ __all__ = [
     "AgentOptions",
     "BenchmarkConfig",
     "BenchmarkSummary",
+    "LLMOptions",
     "MatchRecord",
     "MatchStatus",
     "Phase",
     "PlayConfig",
     "ReplayCheck",
     "ReplayStatus",
+    "ResolvedLLM",
     "SeatContext",
     "SeatFactory",
     "SeatKind",
@@ -91,15 +107,19 @@ __all__ = [
     "build_agent",
     "build_llm",
     "check_agent",
+    "llm_label",
     "make_agent",
     "make_player",
     "match_error",
     "match_id",
     "matches_to_replay",
+    "open_llm",
+    "play_match",
     "play_series",
     "read_match_log",
     "replay_log",
     "replay_matches",
+    "resolve_llm",
     "run_benchmark",
     "run_task",
     "seat_kinds",

@@ -30,8 +30,8 @@ from rafa_async._errors import ConfigError, ProviderUnavailable
 from rafa_async._events import EpisodeEnded, EpisodeStarted, EventRecorder
 from rafa_async.agents import Agent
 from rafa_async.app._agents import AgentOptions, SwitchingKind, check_agent, make_agent
+from rafa_async.app._llm import LLMOptions, run_llm
 from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM, total_cost
-from rafa_async.llm.middleware._stack import run_stack
 from rafa_async.scenarios import Task, TaskRecord, TaskStatus, get_scenario, simulated_llm
 
 
@@ -183,9 +183,10 @@ async def run_benchmark(
 ) -> tuple[list[TaskRecord], BenchmarkSummary]:
     """Run every task with at most ``config.concurrency`` episodes at once.
 
-    ``llm``: the provider, wrapped here in the standard middleware (from
-    ``config``); or a ready :class:`MiddlewareStack`, used as it is (rate
-    limits, cache, cassettes...); by default the sim.  ``on_result`` is
+    ``llm``: a ready :class:`~rafa_async.llm.MiddlewareStack`, used as it is
+    (e.g. from :func:`~rafa_async.app.open_llm`: rate limits, cache,
+    cassettes...); or a provider, put in the standard middleware; by default
+    :func:`~rafa_async.app.open_llm` of the sim of ``config``.  ``on_result`` is
     called as each episode ends (in completion order); the returned records
     are in task order.  Cancelling the caller cancels every episode and every
     LLM call in flight.  A provider that becomes unavailable raises
@@ -196,28 +197,28 @@ async def run_benchmark(
     config.validate()
     tasks = [t for t in get_scenario(config.scenario).tasks(config.tasks) if t.id not in skip]
     recorder = recorder if recorder is not None else EventRecorder()
-    stack = run_stack(
-        llm,
-        provider=config.provider,
-        sim=lambda: build_llm(config),
-        max_concurrency=config.max_llm_concurrency,
-        timeout=config.llm_timeout,
-        retry_seed=config.seed,
-        recorder=recorder,
-    )
+    options = LLMOptions(max_concurrency=config.max_llm_concurrency, timeout=config.llm_timeout)
     results: list[TaskRecord | None] = [None] * len(tasks)
     started = anyio.current_time()
+    async with run_llm(
+        llm,
+        options,
+        provider=config.provider,
+        sim=lambda: build_llm(config),
+        recorder=recorder,
+        seed=config.seed,
+    ) as stack:
 
-    async def run(indexed: tuple[int, Task]) -> None:
-        index, task = indexed
-        record, stopped = await run_task(config, stack, task, recorder)
-        results[index] = record
-        if on_result is not None:
-            on_result(record)
-        if stopped is not None:
-            raise stopped
+        async def run(indexed: tuple[int, Task]) -> None:
+            index, task = indexed
+            record, stopped = await run_task(config, stack, task, recorder)
+            results[index] = record
+            if on_result is not None:
+                on_result(record)
+            if stopped is not None:
+                raise stopped
 
-    await for_each_limited(list(enumerate(tasks)), config.concurrency, run)
+        await for_each_limited(list(enumerate(tasks)), config.concurrency, run)
     records = [r for r in results if r is not None]
     return records, summarize_benchmark(config, records, anyio.current_time() - started)
 

@@ -21,7 +21,14 @@ import msgspec
 
 from rafa_async._errors import ConfigError
 from rafa_async._events import Event, MatchEnded, MatchStarted, log_digest, read_events
-from rafa_async.app._series import MatchRecord, PlayConfig, _episode_number, _play, _Series
+from rafa_async.app._series import (
+    MatchRecord,
+    PlayConfig,
+    _episode_number,
+    _play,
+    _Series,
+    series_llm,
+)
 from rafa_async.llm import LLM
 
 ReplayStatus = Literal["identical", "different", "incomplete"]
@@ -102,19 +109,23 @@ async def replay_matches(
     them; one :class:`ReplayCheck` per recorded match, in episode order.
     Cancellable.
 
-    ``llm`` as for :func:`play_series`: by default the sim of ``config``; a
-    series recorded with another provider needs it, e.g. a
-    :class:`~rafa_async.llm.MiddlewareStack` with ``replay=`` the cassette
-    recorded with the log (offline), or the provider itself (a live re-run).
+    ``llm`` as for :func:`~rafa_async.app.play_series`: by default the sim
+    of ``config``; a series recorded with another provider needs it, e.g.
+    ``open_llm(LLMOptions(provider=..., replay=CASSETTE))`` to answer from
+    the cassette recorded with the log (offline), or the provider itself (a
+    live re-run).
     """
     if llm is None and config.provider != "sim":
         raise ConfigError(
             f"the log was recorded with provider {config.provider!r}: pass llm=, e.g. "
-            "MiddlewareStack(provider, replay=CASSETTE) to replay the calls recorded with it"
+            f"open_llm(LLMOptions(provider={config.provider!r}, replay=CASSETTE)) to replay "
+            "the calls recorded with it"
         )
     training, evaluation = matches_to_replay(config, recorded)
-    series = _Series(config, config.validate(), llm, None)
-    records = await _play(series, training, evaluation, None, on_match)
+    spec = config.validate()
+    async with series_llm(config, llm, None) as shared:
+        series = _Series(config, spec, shared, None)
+        records = await _play(series, training, evaluation, None, on_match)
     replayed = {r.match: r.digest for r in records}
     return [
         ReplayCheck(

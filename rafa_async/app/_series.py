@@ -21,7 +21,8 @@ Every match's host events go to the match log (one JSON line each, with
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 import anyio
@@ -33,9 +34,9 @@ from rafa_async._errors import ConfigError, ProviderUnavailable
 from rafa_async._events import Event, EventRecorder, EventSink, log_digest
 from rafa_async._match import Player, open_match
 from rafa_async.agents import Memory, PlayerStats
+from rafa_async.app._llm import LLMOptions, run_llm
 from rafa_async.app._seats import SeatContext, SeatOptions, make_player, seat_kinds, uses_llm
-from rafa_async.llm import LLM, LatencyModel, NoiseModel, total_cost
-from rafa_async.llm.middleware._stack import run_stack
+from rafa_async.llm import LLM, LatencyModel, MiddlewareStack, NoiseModel, total_cost
 from rafa_async.scenarios import GameSpec, get_game, simulated_llm
 
 Phase = Literal["train", "eval"]
@@ -179,32 +180,55 @@ class SeriesSummary(msgspec.Struct, kw_only=True):
     wall_s: float
 
 
+LLM_TIMEOUT = 120.0
+"""Seconds per attempt of a series' LLM calls when it opens the LLM itself."""
+
+
+@asynccontextmanager
+async def series_llm(
+    config: PlayConfig, llm: LLM | None, recorder: EventRecorder | None
+) -> AsyncIterator[MiddlewareStack]:
+    """The LLM the matches of ``config`` share, given ``llm=`` (see
+    :func:`play_series`): by default :func:`~rafa_async.app.open_llm` of the
+    sim of ``config``, ``config.llm_concurrency`` calls at once."""
+    options = LLMOptions(max_concurrency=config.llm_concurrency, timeout=LLM_TIMEOUT)
+    async with run_llm(
+        llm,
+        options,
+        provider=config.provider,
+        sim=lambda: simulated_llm(seed=config.seed, noise=config.noise, latency=config.latency),
+        recorder=recorder,
+        seed=config.seed,
+    ) as shared:
+        yield shared
+
+
+def _recorder(trace: EventSink | EventRecorder | None) -> EventRecorder | None:
+    return trace if trace is None or isinstance(trace, EventRecorder) else EventRecorder(trace)
+
+
 class _Series:
-    """Builds the players of each match; owns the shared LLM and the memories."""
+    """Builds the players of each match; holds the shared LLM and the memories
+    (each LLM player's, by its declared seat: ``memories``, else new ones)."""
 
     def __init__(
         self,
         config: PlayConfig,
         spec: GameSpec[Any, Any],
-        llm: LLM | None,
-        trace: EventSink | EventRecorder | None,
+        llm: LLM,
+        trace: EventRecorder | None,
+        memories: Mapping[str, Memory] | None = None,
     ) -> None:
-        if trace is None or isinstance(trace, EventRecorder):
-            self.trace = trace
-        else:
-            self.trace = EventRecorder(trace)
         self.config = config
         self.spec = spec
-        self.llm = run_stack(
-            llm,
-            provider=config.provider,
-            sim=lambda: simulated_llm(seed=config.seed, noise=config.noise, latency=config.latency),
-            max_concurrency=config.llm_concurrency,
-            timeout=120.0,
-            retry_seed=config.seed,
-            recorder=self.trace,
-        )
-        self.memories = {seat: Memory() for seat, kind in config.seats.items() if uses_llm(kind)}
+        self.llm = llm
+        self.trace = trace
+        given = memories if memories is not None else {}
+        self.memories = {
+            seat: given.get(seat) or Memory()
+            for seat, kind in config.seats.items()
+            if uses_llm(kind)
+        }
 
     def players(self, episode: int, phase: Phase) -> dict[str, Player]:
         """Each seat's player in match ``episode``; a player is named by the
@@ -261,7 +285,7 @@ async def play_series(
     and the matches that build on it, may differ.)
     """
     spec = config.validate()
-    series = _Series(config, spec, llm, trace)
+    recorder = _recorder(trace)
     started = anyio.current_time()
     evaluation = [
         episode
@@ -271,8 +295,38 @@ async def play_series(
     training = range(config.train)
     if not evaluation and all(match_id(config, e) in skip for e in training):
         training = range(0)
-    records = await _play(series, training, evaluation, log, on_match, skip=skip)
+    async with series_llm(config, llm, recorder) as shared:
+        series = _Series(config, spec, shared, recorder)
+        records = await _play(series, training, evaluation, log, on_match, skip=skip)
     return records, summarize_series(config, records, anyio.current_time() - started)
+
+
+async def play_match(
+    config: PlayConfig,
+    episode: int,
+    *,
+    phase: Phase = "eval",
+    llm: LLM | None = None,
+    memories: Mapping[str, Memory] | None = None,
+    log: EventSink | None = None,
+    trace: EventSink | EventRecorder | None = None,
+) -> MatchRecord:
+    """Match ``episode`` of the series ``config``, by itself: the players,
+    seating and seeds it has in the series, built by
+    :func:`~rafa_async.app.make_player` as the series builds them.
+
+    ``memories``: each LLM player's memory, by its declared seat (default:
+    new ones); a ``"train"`` match adds what it learns to them, an
+    ``"eval"`` match plays from copies.  ``llm``, ``log`` and ``trace`` as
+    for :func:`play_series`.  A provider error is in the record (status
+    ``"error"``, its message in ``error``), not raised.  Cancellable.
+    """
+    spec = config.validate()
+    recorder = _recorder(trace)
+    async with series_llm(config, llm, recorder) as shared:
+        series = _Series(config, spec, shared, recorder, memories)
+        record, _ = await _play_one(series, episode, phase, log)
+    return record
 
 
 async def _play(

@@ -26,7 +26,6 @@ appending, so the file stays readable and no byte is lost.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from contextlib import ExitStack
@@ -38,6 +37,7 @@ import typer
 
 from rafa_async._errors import ConfigError
 from rafa_async._events import Event, JsonlSink, MsgpackSink, whole_length
+from rafa_async._paths import unwritable
 from rafa_async.cli._app import OUTPUT, fail
 from rafa_async.cli._console import text_to_stderr
 
@@ -107,19 +107,6 @@ def check_outputs(outputs: Mapping[str, Path | None], *, resume: bool, force: bo
                 f"{option} {path} already holds results: add --resume to continue them, "
                 "or --force to overwrite them"
             )
-
-
-def unwritable(path: Path) -> str:
-    """Why ``path`` cannot be written (created, or an existing file
-    replaced or appended to), or ``""``; creates and changes nothing."""
-    if path.is_dir():
-        return "it is a folder"
-    if path.exists():
-        return "" if os.access(path, os.W_OK) else "permission denied"
-    folder = path.parent
-    if not folder.is_dir():
-        return f"no such folder {folder}"
-    return "" if os.access(folder, os.W_OK | os.X_OK) else f"folder {folder} is not writable"
 
 
 def cut_torn_tail(path: Path) -> None:

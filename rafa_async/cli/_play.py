@@ -15,9 +15,11 @@ from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
 from rafa_async._plural import plural
 from rafa_async.app import (
+    LLMOptions,
     MatchRecord,
     PlayConfig,
     SeriesSummary,
+    open_llm,
     play_series,
     summarize_series,
     uses_llm,
@@ -37,29 +39,14 @@ from rafa_async.cli._app import (
 )
 from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
 from rafa_async.cli._llm import (
-    CacheOption,
-    ProviderOption,
-    RecordOption,
-    ReplayOption,
-    SendIntentOption,
-    StreamOption,
-    TransportChoice,
-    TransportOption,
-    choose_llm,
+    LLM_OPTIONS,
+    check_llm,
     llm_caption,
-    open_llm,
+    llm_options,
     print_llm_usage,
     refuse_sim_options,
 )
 from rafa_async.cli._outputs import ForceOption, open_outputs, prepare_outputs
-from rafa_async.cli._providers import (
-    BaseUrlOption,
-    ConfigOption,
-    MaxConcurrencyOption,
-    MaxConsecutiveFailuresOption,
-    RpmOption,
-    TpmOption,
-)
 from rafa_async.cli._replay import replay_series
 from rafa_async.cli._resume import combined, finished, read_results, settings, stamped
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
@@ -101,6 +88,7 @@ def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dic
 
 
 @app.command()
+@llm_options()
 def play(
     context: typer.Context,
     game: Annotated[
@@ -148,19 +136,7 @@ def play(
             help="Seconds per move; a late player gets a fallback move.", rich_help_panel=SERIES
         ),
     ] = None,
-    provider: ProviderOption = "sim",
-    config_file: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    max_concurrency: MaxConcurrencyOption = None,
-    rpm: RpmOption = None,
-    tpm: TpmOption = None,
-    max_consecutive_failures: MaxConsecutiveFailuresOption = None,
-    send_intent: SendIntentOption = None,
-    cache: CacheOption = None,
-    record_llm: RecordOption = None,
-    replay_llm: ReplayOption = None,
-    stream: StreamOption = False,
-    transport: TransportOption = TransportChoice.auto,
+    llm: LLMOptions = LLM_OPTIONS,
     seed: Annotated[
         int, typer.Option(help="Seed of the sim and the policies.", rich_help_panel=LLM)
     ] = 0,
@@ -201,9 +177,10 @@ def play(
             help="Plans and LLM calls of every player, as JSON lines.", rich_help_panel=OUTPUT
         ),
     ] = None,
-    replay: Annotated[
+    replay_log: Annotated[
         Path | None,
         typer.Option(
+            "--replay",
             help="Re-run a recorded match log and verify every match's hash.",
             rich_help_panel=OUTPUT,
         ),
@@ -231,24 +208,12 @@ def play(
     Example: rafa play tictactoe --x rafa --o random --episodes 20 --train 5 --speculate
     """
     start_logging(log_format, log_level)
-    if replay is not None:
+    if replay_log is not None:
         replay_series(
             context,
-            replay,
+            replay_log,
+            llm,
             backend=backend,
-            provider=provider,
-            config_file=config_file,
-            base_url=base_url,
-            max_concurrency=max_concurrency,
-            rpm=rpm,
-            tpm=tpm,
-            send_intent=send_intent,
-            max_consecutive_failures=max_consecutive_failures,
-            cache=cache,
-            record_llm=record_llm,
-            replay_llm=replay_llm,
-            stream=stream,
-            transport=transport,
             latency_scale=latency_scale,
             progress=progress,
         )
@@ -260,24 +225,10 @@ def play(
         seats = parse_seats(game, x, o, seat or [])
     except ConfigError as error:
         fail(error)
-    choice = choose_llm(
-        provider,
-        config_file,
-        base_url=base_url,
-        max_concurrency=max_concurrency,
-        rpm=rpm,
-        tpm=tpm,
-        send_intent=send_intent,
-        max_consecutive_failures=max_consecutive_failures,
-        cache=cache,
-        record=record_llm,
-        replay=replay_llm,
-        stream=stream,
-        transport=transport,
-        backend=backend.value,
-        uses_llm=any(uses_llm(kind) for kind in seats.values()),
+    resolved = check_llm(
+        llm, backend=backend.value, uses_llm=any(uses_llm(kind) for kind in seats.values())
     )
-    refuse_sim_options(context, choice)
+    refuse_sim_options(context, resolved)
     try:
         config = PlayConfig(
             game=game,
@@ -285,8 +236,8 @@ def play(
             episodes=episodes,
             train=train,
             seed=seed,
-            provider=choice.label,
-            llm_concurrency=choice.settings.max_concurrency,
+            provider=resolved.label,
+            llm_concurrency=resolved.settings.max_concurrency,
             n_candidates=n_candidates,
             speculate=speculate,
             concurrency=concurrency,
@@ -303,7 +254,7 @@ def play(
     done_before = {match for match, record in kept.items() if finished(record)}
     with ExitStack() as stack:
         results, (sink, trace_sink) = open_outputs(stack, out_path, log, trace, append=resume)
-        bar = progress_bar(f"[bold]{game}[/] [dim]({llm_caption(choice)})[/]", enabled=progress)
+        bar = progress_bar(f"[bold]{game}[/] [dim]({llm_caption(resolved)})[/]", enabled=progress)
         total = config.train + config.episodes
         job = bar.add_task("play", total=total, completed=len(done_before))
         done = 0
@@ -319,16 +270,18 @@ def play(
 
         async def main() -> tuple[list[MatchRecord], SeriesSummary, MiddlewareStack]:
             sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
-            async with open_llm(choice, sim=sim, recorder=trace_recorder, seed=seed) as llm:
+            async with open_llm(
+                llm, sim=sim, recorder=trace_recorder, seed=seed, uses_llm=resolved.uses_llm
+            ) as shared:
                 records, summary = await play_series(
                     config,
                     log=sink,
                     on_match=on_match,
                     trace=trace_recorder,
-                    llm=llm,
+                    llm=shared,
                     skip=done_before,
                 )
-            return records, summary, llm
+            return records, summary, shared
 
         with bar:
             ran = run_until_interrupted(main, backend.value)
@@ -336,13 +289,13 @@ def play(
             results.release()  # not stopped by a provider that never answered
     if ran is None:
         report_interrupted(len(done_before) + done, total, out_path)
-    records, summary, llm = ran
+    records, summary, shared = ran
     if kept:  # the summary covers the whole --out: earlier records and these
         everything = combined(kept, records, MatchRecord, match_key)
         summary = summarize_series(config, everything, summary.wall_s)
     print_series(summary, config)
     if any(uses_llm(kind) for kind in config.seats.values()):
-        print_llm_usage(llm, choice)
+        print_llm_usage(shared, resolved)
     if out_path is not None:
         out.print(f"results: {out_path}")
     if log is not None:

@@ -19,7 +19,9 @@ from rafa_async.app import (
     AGENT_KINDS,
     BenchmarkConfig,
     BenchmarkSummary,
+    LLMOptions,
     build_llm,
+    open_llm,
     run_benchmark,
     summarize_benchmark,
 )
@@ -45,35 +47,21 @@ from rafa_async.cli._app import (
 )
 from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
 from rafa_async.cli._llm import (
-    CacheOption,
-    ProviderOption,
-    RecordOption,
-    ReplayOption,
-    SendIntentOption,
-    StreamOption,
-    TransportChoice,
-    TransportOption,
-    choose_llm,
+    LLM_OPTIONS,
+    check_llm,
     llm_caption,
-    open_llm,
+    llm_options,
     print_llm_usage,
     refuse_sim_options,
 )
 from rafa_async.cli._outputs import ForceOption, open_outputs, prepare_outputs
-from rafa_async.cli._providers import (
-    BaseUrlOption,
-    ConfigOption,
-    MaxConcurrencyOption,
-    MaxConsecutiveFailuresOption,
-    RpmOption,
-    TpmOption,
-)
 from rafa_async.cli._resume import combined, finished, read_results, settings, stamped
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import SCENARIOS, TaskRecord
 
 
 @app.command()
+@llm_options()
 def run(
     context: typer.Context,
     scenario: Annotated[str, typer.Argument(help="Benchmark to run (see `rafa scenarios`).")],
@@ -112,19 +100,7 @@ def run(
             rich_help_panel=TASKS,
         ),
     ] = None,
-    provider: ProviderOption = "sim",
-    config_file: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    max_concurrency: MaxConcurrencyOption = None,
-    rpm: RpmOption = None,
-    tpm: TpmOption = None,
-    max_consecutive_failures: MaxConsecutiveFailuresOption = None,
-    send_intent: SendIntentOption = None,
-    cache: CacheOption = None,
-    record_llm: RecordOption = None,
-    replay_llm: ReplayOption = None,
-    stream: StreamOption = False,
-    transport: TransportOption = TransportChoice.auto,
+    llm: LLMOptions = LLM_OPTIONS,
     seed: Annotated[
         int,
         typer.Option(
@@ -178,27 +154,12 @@ def run(
     """
     start_logging(log_format, log_level)
     latency = sim_latency(latency_scale)
-    choice = choose_llm(
-        provider,
-        config_file,
-        base_url=base_url,
-        max_concurrency=max_concurrency,
-        rpm=rpm,
-        tpm=tpm,
-        send_intent=send_intent,
-        max_consecutive_failures=max_consecutive_failures,
-        cache=cache,
-        record=record_llm,
-        replay=replay_llm,
-        stream=stream,
-        transport=transport,
-        backend=backend.value,
-    )
-    refuse_sim_options(context, choice)
+    resolved = check_llm(llm, backend=backend.value)
+    refuse_sim_options(context, resolved)
     config = BenchmarkConfig(
         scenario=scenario,
         agent=agent,
-        provider=choice.label,
+        provider=resolved.label,
         tasks=puzzles,
         seed=seed,
         n_generate=n_generate,
@@ -207,8 +168,8 @@ def run(
         switching=switching.value,
         max_steps=max_steps,
         concurrency=concurrency,
-        max_llm_concurrency=choice.settings.max_concurrency,
-        llm_timeout=choice.settings.timeout,
+        max_llm_concurrency=resolved.settings.max_concurrency,
+        llm_timeout=resolved.settings.timeout,
         latency=latency,
     )
     try:
@@ -226,7 +187,7 @@ def run(
         results, (sink,) = open_outputs(stack, out_path, trace, append=resume)
         recorder = EventRecorder(sink)
         bar = progress_bar(
-            f"[bold]{scenario} · {agent}[/] [dim]({llm_caption(choice)})[/]",
+            f"[bold]{scenario} · {agent}[/] [dim]({llm_caption(resolved)})[/]",
             TextColumn("solved {task.fields[solved]}"),
             enabled=progress,
         )
@@ -247,11 +208,11 @@ def run(
 
         async def main() -> tuple[list[TaskRecord], BenchmarkSummary, MiddlewareStack]:
             sim = partial(build_llm, config)
-            async with open_llm(choice, sim=sim, recorder=recorder, seed=seed) as llm:
+            async with open_llm(llm, sim=sim, recorder=recorder, seed=seed) as shared:
                 records, summary = await run_benchmark(
-                    config, recorder=recorder, on_result=on_result, llm=llm, skip=done_before
+                    config, recorder=recorder, on_result=on_result, llm=shared, skip=done_before
                 )
-            return records, summary, llm
+            return records, summary, shared
 
         with bar:
             ran = run_until_interrupted(main, backend.value)
@@ -259,13 +220,13 @@ def run(
             results.release()  # not stopped by a provider that never answered
     if ran is None:
         report_interrupted(len(done_before) + done, len(ids), out_path)
-    records, summary, llm = ran
+    records, summary, shared = ran
     if kept:  # the summary covers the whole --out: earlier records and these
         everything = combined(kept, records, bench.record_type, key)
         summary = summarize_benchmark(config, everything, summary.wall_s)
     log.info("run_ended", **msgspec.to_builtins(summary))
     print_summary(summary, config, backend.value, out_path, trace)
-    print_llm_usage(llm, choice)
+    print_llm_usage(shared, resolved)
 
 
 def _errored(summary: BenchmarkSummary) -> str:
