@@ -23,7 +23,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import msgspec
 import sniffio
 
 from rafa_async._errors import ConfigError
@@ -47,13 +46,16 @@ from rafa_async.llm import (
 from rafa_async.scenarios import simulated_llm
 
 
-class LLMOptions(msgspec.Struct, frozen=True, kw_only=True):
+class LLMOptions(ProviderOverrides, frozen=True, kw_only=True):
     """How to reach the LLM and what to put around it.
 
     The provider's settings come from ``provider`` (``PROVIDER[:MODEL]``), the
-    ``config`` file and the built-in provider kinds; the overrides here
-    (``None``: leave the setting alone) win over both.  The rest chooses
-    the middleware.  The defaults are the in-process SIMULATED LLM.
+    ``config`` file and the built-in provider kinds; the overrides these
+    options are (:class:`~rafa_async.llm.ProviderOverrides`: ``base_url``,
+    ``max_concurrency``, ``rpm``, ``tpm``, ``timeout``, ``send_intent``,
+    ``max_consecutive_failures``; ``None`` leaves a setting alone) win over
+    both.  The rest chooses the middleware.  The defaults are the in-process
+    SIMULATED LLM.
     """
 
     provider: str = "sim"
@@ -61,19 +63,6 @@ class LLMOptions(msgspec.Struct, frozen=True, kw_only=True):
     ``anthropic:MODEL``, or a provider of the config file."""
     config: str | None = None
     """The provider config file (``None``: ``./rafa.toml`` if there is one)."""
-    base_url: str | None = None
-    max_concurrency: int | None = None
-    """LLM calls in flight at once."""
-    rpm: float | None = None
-    """Requests per minute."""
-    tpm: float | None = None
-    """Tokens per minute."""
-    timeout: float | None = None
-    """Seconds per attempt of a call."""
-    send_intent: bool | None = None
-    """Send each request's structured intent (for a ``rafa sim-serve`` endpoint)."""
-    max_consecutive_failures: int | None = None
-    """Calls failing in a row (after their retries) that stop the run; 0: never."""
     cache: str | None = None
     """A response cache (SQLite file): identical requests are answered from it."""
     record: str | None = None
@@ -85,18 +74,6 @@ class LLMOptions(msgspec.Struct, frozen=True, kw_only=True):
     transport: TransportKind = "auto"
     """The HTTP transport: ``auto`` (aiohttp on asyncio, h11 on trio), ``aiohttp`` or ``h11``."""
 
-    def overrides(self) -> ProviderOverrides:
-        """The provider settings these options override."""
-        return ProviderOverrides(
-            base_url=self.base_url,
-            max_concurrency=self.max_concurrency,
-            rpm=self.rpm,
-            tpm=self.tpm,
-            timeout=self.timeout,
-            send_intent=self.send_intent,
-            max_consecutive_failures=self.max_consecutive_failures,
-        )
-
     def load_config(self) -> RafaConfig:
         """The provider config (:attr:`config`, else ``./rafa.toml`` if there is one)."""
         return load_config(self.config)
@@ -105,7 +82,7 @@ class LLMOptions(msgspec.Struct, frozen=True, kw_only=True):
         """What :attr:`provider` resolves to, with these overrides, in ``config``
         (default: :meth:`load_config`)."""
         loaded = config if config is not None else self.load_config()
-        return resolve_provider(self.provider, loaded, self.overrides())
+        return resolve_provider(self.provider, loaded, self)
 
 
 @dataclass(frozen=True, slots=True)

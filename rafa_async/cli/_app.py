@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
-from enum import StrEnum
 from importlib import metadata
-from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import anyio
 import structlog
@@ -23,7 +22,7 @@ from rich.progress import (
 from rafa_async._concurrency import exception_leaves
 from rafa_async._errors import RafaError
 from rafa_async._logging import configure_logging
-from rafa_async.app import AGENT_KINDS, seat_kinds
+from rafa_async.app import seat_kinds
 from rafa_async.cli._console import (  # out, err: the commands' consoles
     USAGE,
     RafaGroup,
@@ -32,6 +31,7 @@ from rafa_async.cli._console import (  # out, err: the commands' consoles
     print_error,
 )
 from rafa_async.cli._fields import in_options
+from rafa_async.cli._options import LogFormat
 from rafa_async.llm import LatencyModel
 from rafa_async.scenarios import GAMES, SCENARIOS, get_game
 
@@ -49,42 +49,6 @@ app = typer.Typer(
 )
 log = structlog.get_logger("rafa_async.cli")
 T = TypeVar("T")
-
-
-AGENT = "Agent and search"
-TASKS = "Tasks"
-LLM = "Simulated LLM"
-EXECUTION = "Execution"
-OUTPUT = "Output"
-
-
-if TYPE_CHECKING:
-    AgentName = str
-else:  # the agents' names, as the choices of --agent
-    AgentName = Literal[tuple(AGENT_KINDS)]
-
-
-class Backend(StrEnum):
-    trio = "trio"
-    asyncio = "asyncio"
-
-
-class Switching(StrEnum):
-    every_step = "every-step"
-    on_surprise = "on-surprise"
-
-
-class LogFormat(StrEnum):
-    console = "console"
-    json = "json"
-
-
-LogFormatOption = Annotated[
-    LogFormat, typer.Option(help="Log renderer on stderr.", rich_help_panel=OUTPUT)
-]
-LogLevelOption = Annotated[
-    str, typer.Option(help="debug, info, warning or error.", rich_help_panel=OUTPUT)
-]
 
 
 def fail(problem: str | BaseException) -> NoReturn:

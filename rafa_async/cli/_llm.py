@@ -26,6 +26,7 @@ from rafa_async._errors import ConfigError
 from rafa_async._plural import plural
 from rafa_async.app import LLMOptions, ResolvedLLM, resolve_llm
 from rafa_async.cli._app import fail, given, out
+from rafa_async.cli._options import option
 from rafa_async.cli._outputs import STDOUT
 from rafa_async.llm import DEFAULT_MAX_CONSECUTIVE_FAILURES, SIM_LABEL, MiddlewareStack
 
@@ -51,7 +52,7 @@ class LLMFlag:
 
 
 def _option(kind: Any, help: str, *names: str, **extra: Any) -> Any:
-    return Annotated[kind, typer.Option(*names, help=help, rich_help_panel=PROVIDER, **extra)]
+    return Annotated[kind, option(help, PROVIDER, *names, **extra)]
 
 
 LLM_FLAGS = (

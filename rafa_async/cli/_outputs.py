@@ -30,29 +30,19 @@ import sys
 from collections.abc import Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO
 
 import structlog
-import typer
 
 from rafa_async._errors import ConfigError
 from rafa_async._events import Event, JsonlSink, MsgpackSink, whole_length
 from rafa_async._paths import unwritable
-from rafa_async.cli._app import OUTPUT, fail
+from rafa_async.cli._app import fail
 from rafa_async.cli._console import text_to_stderr
 
 STDOUT = Path("-")
 """``--out -``: JSON lines on stdout."""
 log = structlog.get_logger("rafa_async.cli")
-
-ForceOption = Annotated[
-    bool,
-    typer.Option(
-        "--force",
-        help="Overwrite output files that exist (without it, a non-empty one is refused).",
-        rich_help_panel=OUTPUT,
-    ),
-]
 
 
 def prepare_outputs(

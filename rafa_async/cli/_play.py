@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import ExitStack
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +11,7 @@ import typer
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
-from rafa_async._events import EventRecorder
+from rafa_async._events import EventRecorder, EventSink
 from rafa_async._plural import plural
 from rafa_async.app import (
     LLMOptions,
@@ -24,20 +23,7 @@ from rafa_async.app import (
     summarize_series,
     uses_llm,
 )
-from rafa_async.cli._app import (
-    OUTPUT,
-    Backend,
-    LogFormat,
-    LogFormatOption,
-    LogLevelOption,
-    app,
-    fail,
-    out,
-    progress_bar,
-    sim_latency,
-    start_logging,
-)
-from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
+from rafa_async.cli._app import app, fail, out, sim_latency, start_logging
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
@@ -46,15 +32,29 @@ from rafa_async.cli._llm import (
     print_llm_usage,
     refuse_sim_options,
 )
-from rafa_async.cli._outputs import ForceOption, open_outputs, prepare_outputs
+from rafa_async.cli._options import (
+    OUTPUT,
+    SIM,
+    Backend,
+    BackendOption,
+    ForceOption,
+    LatencyScaleOption,
+    LogFormat,
+    LogFormatOption,
+    LogLevelOption,
+    OutOption,
+    ProgressOption,
+    TraceOption,
+    option,
+)
 from rafa_async.cli._replay import replay_series
-from rafa_async.cli._resume import combined, finished, read_results, settings, stamped
+from rafa_async.cli._session import Session
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import GAMES, get_game, simulated_llm
 
 SEATS = "Seats"
 SERIES = "Series"
-LLM = "RAFA and the simulated LLM"
+RAFA = "RAFA"
 
 
 def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dict[str, str]:
@@ -65,10 +65,10 @@ def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dic
     seats: dict[str, str] = {}
     given: dict[str, str] = {}  # seat -> the option that named it
 
-    def add(name: str, kind: str, option: str) -> None:
+    def add(name: str, kind: str, said: str) -> None:
         if name in given:
-            raise ConfigError(f"seat {name} is given twice: {given[name]} and {option}")
-        seats[name], given[name] = kind, option
+            raise ConfigError(f"seat {name} is given twice: {given[name]} and {said}")
+        seats[name], given[name] = kind, said
 
     for shortcut, value in (("X", x), ("O", o)):
         if value is None:
@@ -95,113 +95,62 @@ def play(
         str | None, typer.Argument(help=f"Game to play: {', '.join(GAMES)}.", show_default=False)
     ] = None,
     x: Annotated[
-        str | None,
-        typer.Option(
-            "--x", help="Tic-Tac-Toe seat X: rafa, direct, random, perfect.", rich_help_panel=SEATS
-        ),
+        str | None, option("Tic-Tac-Toe seat X: rafa, direct, random, perfect.", SEATS, "--x")
     ] = None,
-    o: Annotated[
-        str | None,
-        typer.Option("--o", help="Tic-Tac-Toe seat O.", rich_help_panel=SEATS),
-    ] = None,
+    o: Annotated[str | None, option("Tic-Tac-Toe seat O.", SEATS, "--o")] = None,
     seat: Annotated[
         list[str] | None,
-        typer.Option(
-            "--seat",
-            help="Any game's seat as NAME=KIND (repeatable), e.g. R=rafa.",
-            rich_help_panel=SEATS,
-        ),
+        option("Any game's seat as NAME=KIND (repeatable), e.g. R=rafa.", SEATS, "--seat"),
     ] = None,
-    episodes: Annotated[int, typer.Option(help="Evaluation matches.", rich_help_panel=SERIES)] = 20,
+    episodes: Annotated[int, option("Evaluation matches.", SERIES)] = 20,
     train: Annotated[
-        int,
-        typer.Option(
-            help="Training matches first; LLM players keep their memory.", rich_help_panel=SERIES
-        ),
+        int, option("Training matches first; LLM players keep their memory.", SERIES)
     ] = 0,
-    concurrency: Annotated[
-        int, typer.Option(help="Evaluation matches played at once.", rich_help_panel=SERIES)
-    ] = 8,
+    concurrency: Annotated[int, option("Evaluation matches played at once.", SERIES)] = 8,
     rotate: Annotated[
         bool,
-        typer.Option(
-            help="Rotate the players through the seats every match (X and O swap), and "
-            "report per player.",
-            rich_help_panel=SERIES,
+        option(
+            "Rotate the players through the seats every match (X and O swap), and report "
+            "per player.",
+            SERIES,
         ),
     ] = False,
     move_timeout: Annotated[
-        float | None,
-        typer.Option(
-            help="Seconds per move; a late player gets a fallback move.", rich_help_panel=SERIES
-        ),
+        float | None, option("Seconds per move; a late player gets a fallback move.", SERIES)
     ] = None,
     llm: LLMOptions = LLM_OPTIONS,
-    seed: Annotated[
-        int, typer.Option(help="Seed of the sim and the policies.", rich_help_panel=LLM)
-    ] = 0,
-    n_candidates: Annotated[
-        int, typer.Option(help="RAFA: moves proposed per decision.", rich_help_panel=LLM)
-    ] = 5,
+    seed: Annotated[int, option("Seed of the sim and the policies.", SIM)] = 0,
+    n_candidates: Annotated[int, option("RAFA: moves proposed per decision.", RAFA)] = 5,
     speculate: Annotated[
-        bool,
-        typer.Option(
-            help="RAFA: plan for the predicted reply while the opponent thinks.",
-            rich_help_panel=LLM,
-        ),
+        bool, option("RAFA: plan for the predicted reply while the opponent thinks.", RAFA)
     ] = False,
-    latency_scale: Annotated[
-        float, typer.Option(help="Scale the sim's latency (0 = instant).", rich_help_panel=LLM)
-    ] = 1.0,
-    backend: Annotated[
-        Backend, typer.Option(help="Async library.", rich_help_panel=OUTPUT)
-    ] = Backend.trio,
-    out_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="One JSON line per match ('-': stdout, and the table goes to stderr).",
-            rich_help_panel=OUTPUT,
-        ),
-    ] = None,
+    latency_scale: LatencyScaleOption = 1.0,
+    backend: BackendOption = Backend.trio,
+    out_path: OutOption = None,
     log: Annotated[
         Path | None,
-        typer.Option(
-            help="Match log (host events) for --replay; *.msgpack for msgpack frames.",
-            rich_help_panel=OUTPUT,
-        ),
+        option("Match log (host events) for --replay; *.msgpack for msgpack frames.", OUTPUT),
     ] = None,
-    trace: Annotated[
-        Path | None,
-        typer.Option(
-            help="Plans and LLM calls of every player, as JSON lines.", rich_help_panel=OUTPUT
-        ),
-    ] = None,
+    trace: TraceOption = None,
     replay_log: Annotated[
         Path | None,
-        typer.Option(
-            "--replay",
-            help="Re-run a recorded match log and verify every match's hash.",
-            rich_help_panel=OUTPUT,
-        ),
+        option("Re-run a recorded match log and verify every match's hash.", OUTPUT, "--replay"),
     ] = None,
     resume: Annotated[
         bool,
-        typer.Option(
+        option(
+            "Continue the series in --out (same settings): skip the matches already there, "
+            "append the others; the table covers them all. Training matches are played "
+            "again, unrecorded, for the memory the later matches start from (the same "
+            "matches with the sim; a real provider may answer otherwise).",
+            OUTPUT,
             "--resume",
-            help="Continue the series in --out (same settings): skip the matches already "
-            "there, append the others; the table covers them all. Training matches are "
-            "played again, unrecorded, for the memory the later matches start from (the "
-            "same matches with the sim; a real provider may answer otherwise).",
-            rich_help_panel=OUTPUT,
         ),
     ] = False,
     force: ForceOption = False,
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
-    progress: Annotated[
-        bool, typer.Option(help="Show a progress bar (on a terminal).", rich_help_panel=OUTPUT)
-    ] = True,
+    progress: ProgressOption = True,
 ) -> None:
     """Play a series of shared matches and print win/draw/loss per seat.
 
@@ -248,50 +197,45 @@ def play(
         config.validate()
     except ConfigError as error:
         fail(error)
-    prepare_outputs(out_path, {"--log": log, "--trace": trace}, resume=resume, force=force)
-    stamp = settings(config, ignore=not_results(config))
-    kept = read_results(out_path, key=match_key, config=stamp) if resume and out_path else {}
-    done_before = {match for match, record in kept.items() if finished(record)}
-    with ExitStack() as stack:
-        results, (sink, trace_sink) = open_outputs(stack, out_path, log, trace, append=resume)
-        bar = progress_bar(f"[bold]{game}[/] [dim]({llm_caption(resolved)})[/]", enabled=progress)
-        total = config.train + config.episodes
-        job = bar.add_task("play", total=total, completed=len(done_before))
-        done = 0
+    session = Session(
+        config,
+        out=out_path,
+        events={"--log": log, "--trace": trace},
+        resume=resume,
+        force=force,
+        ignore=not_results(config),
+        record_type=MatchRecord,
+        key=match_key,
+    )
 
-        def on_match(record: MatchRecord) -> None:
-            nonlocal done
-            done += 1
-            bar.update(job, advance=1)
-            if results is not None:
-                results.write_line(stamped(record, stamp), held=record.status == "error")
-
+    async def main(
+        on_match: Callable[[MatchRecord], None], sinks: Sequence[EventSink | None]
+    ) -> tuple[list[MatchRecord], SeriesSummary, MiddlewareStack]:
+        log_sink, trace_sink = sinks
         trace_recorder = EventRecorder(trace_sink) if trace_sink is not None else None
+        sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
+        async with open_llm(
+            llm, sim=sim, recorder=trace_recorder, seed=seed, uses_llm=resolved.uses_llm
+        ) as shared:
+            records, summary = await play_series(
+                config,
+                log=log_sink,
+                on_match=on_match,
+                trace=trace_recorder,
+                llm=shared,
+                skip=session.done_before,
+            )
+        return records, summary, shared
 
-        async def main() -> tuple[list[MatchRecord], SeriesSummary, MiddlewareStack]:
-            sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
-            async with open_llm(
-                llm, sim=sim, recorder=trace_recorder, seed=seed, uses_llm=resolved.uses_llm
-            ) as shared:
-                records, summary = await play_series(
-                    config,
-                    log=sink,
-                    on_match=on_match,
-                    trace=trace_recorder,
-                    llm=shared,
-                    skip=done_before,
-                )
-            return records, summary, shared
-
-        with bar:
-            ran = run_until_interrupted(main, backend.value)
-        if results is not None:
-            results.release()  # not stopped by a provider that never answered
-    if ran is None:
-        report_interrupted(len(done_before) + done, total, out_path)
-    records, summary, shared = ran
-    if kept:  # the summary covers the whole --out: earlier records and these
-        everything = combined(kept, records, MatchRecord, match_key)
+    records, summary, shared = session.run(
+        main,
+        caption=f"[bold]{game}[/] [dim]({llm_caption(resolved)})[/]",
+        total=config.train + config.episodes,
+        backend=backend.value,
+        progress=progress,
+    )
+    everything = session.everything(records)
+    if everything is not None:  # the summary covers the whole --out
         summary = summarize_series(config, everything, summary.wall_s)
     print_series(summary, config)
     if any(uses_llm(kind) for kind in config.seats.values()):

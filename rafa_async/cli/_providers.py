@@ -19,8 +19,9 @@ from rich.table import Table
 from rafa_async._errors import ConfigError
 from rafa_async.adapters.providers import price_table
 from rafa_async.app import LLMOptions
-from rafa_async.cli._app import LogFormat, app, fail, out, start_logging
+from rafa_async.cli._app import app, fail, out, start_logging
 from rafa_async.cli._llm import LLM_OPTIONS, PROVIDER, llm_options
+from rafa_async.cli._options import LogFormat
 from rafa_async.llm import (
     SIM_LABEL,
     ProviderSettings,

@@ -23,13 +23,12 @@ Exit status 1 only when a match is different.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
 import msgspec
 import typer
-from rich.progress import TextColumn
 
 from rafa_async._errors import RafaError
 from rafa_async._events import Event, log_digest
@@ -46,8 +45,8 @@ from rafa_async.app import (
     replay_matches,
     uses_llm,
 )
-from rafa_async.cli._app import Backend, fail, given, out, progress_bar, sim_latency
-from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
+from rafa_async.cli._app import fail, given, out, sim_latency
+from rafa_async.cli._interrupt import report_interrupted
 from rafa_async.cli._llm import (
     LLM_FIELDS,
     check_llm,
@@ -55,6 +54,8 @@ from rafa_async.cli._llm import (
     print_llm_usage,
     refuse_sim_options,
 )
+from rafa_async.cli._options import Backend
+from rafa_async.cli._session import run_counted
 from rafa_async.llm import MiddlewareStack
 from rafa_async.scenarios import simulated_llm
 
@@ -99,28 +100,26 @@ def replay_series(
     sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
     training, evaluation = matches_to_replay(config, recorded)
     digests = {match: log_digest(events) for match, events in recorded.items()}
-    bar = progress_bar(
-        f"[bold]replay {config.game}[/] [dim]({llm_caption(resolved)})[/]",
-        TextColumn("different {task.fields[different]}"),
-        enabled=progress,
-    )
     total = len(training) + len(evaluation)
-    job = bar.add_task("replay", total=total, different=0)
-    different = done = 0
 
-    def on_match(record: MatchRecord) -> None:
-        nonlocal different, done
-        different += digests.get(record.match) not in (None, record.digest)
-        done += 1
-        bar.update(job, advance=1, different=different)
+    def different(record: MatchRecord) -> bool:
+        return digests.get(record.match) not in (None, record.digest)
 
-    async def main() -> tuple[list[ReplayCheck], MiddlewareStack]:
+    async def main(
+        on_match: Callable[[MatchRecord], None],
+    ) -> tuple[list[ReplayCheck], MiddlewareStack]:
         async with open_llm(llm, sim=sim, recorder=None, seed=config.seed) as stack:
             checks = await replay_matches(config, recorded, llm=stack, on_match=on_match)
         return checks, stack
 
-    with bar:
-        ran = run_until_interrupted(main, backend.value)
+    ran, done = run_counted(
+        main,
+        caption=f"[bold]replay {config.game}[/] [dim]({llm_caption(resolved)})[/]",
+        total=total,
+        backend=backend.value,
+        progress=progress,
+        tally=("different", different, 0),
+    )
     if ran is None:
         report_interrupted(done, total, None)
     checks, stack = ran

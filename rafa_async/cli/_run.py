@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import ExitStack
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
 import typer
-from rich.progress import TextColumn
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
-from rafa_async._events import EventRecorder
+from rafa_async._events import EventRecorder, EventSink
 from rafa_async.app import (
     AGENT_KINDS,
     BenchmarkConfig,
@@ -25,27 +23,7 @@ from rafa_async.app import (
     run_benchmark,
     summarize_benchmark,
 )
-from rafa_async.cli._app import (
-    AGENT,
-    EXECUTION,
-    LLM,
-    OUTPUT,
-    TASKS,
-    AgentName,
-    Backend,
-    LogFormat,
-    LogFormatOption,
-    LogLevelOption,
-    Switching,
-    app,
-    fail,
-    log,
-    out,
-    progress_bar,
-    sim_latency,
-    start_logging,
-)
-from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
+from rafa_async.cli._app import app, fail, log, out, sim_latency, start_logging
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
@@ -54,10 +32,31 @@ from rafa_async.cli._llm import (
     print_llm_usage,
     refuse_sim_options,
 )
-from rafa_async.cli._outputs import ForceOption, open_outputs, prepare_outputs
-from rafa_async.cli._resume import combined, finished, read_results, settings, stamped
+from rafa_async.cli._options import (
+    AGENT,
+    EXECUTION,
+    OUTPUT,
+    SIM,
+    TASKS,
+    AgentName,
+    Backend,
+    BackendOption,
+    ForceOption,
+    LatencyScaleOption,
+    LogFormat,
+    LogFormatOption,
+    LogLevelOption,
+    OutOption,
+    ProgressOption,
+    Switching,
+    TraceOption,
+    option,
+)
+from rafa_async.cli._session import Session
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import SCENARIOS, TaskRecord
+
+AGENT_HELP = ", ".join(f"{name} ({kind.description})" for name, kind in AGENT_KINDS.items())
 
 
 @app.command()
@@ -65,88 +64,42 @@ from rafa_async.scenarios import SCENARIOS, TaskRecord
 def run(
     context: typer.Context,
     scenario: Annotated[str, typer.Argument(help="Benchmark to run (see `rafa scenarios`).")],
-    agent: Annotated[
-        AgentName,
-        typer.Option(
-            help=", ".join(f"{name} ({kind.description})" for name, kind in AGENT_KINDS.items()),
-            rich_help_panel=AGENT,
-        ),
-    ] = "rafa",
+    agent: Annotated[AgentName, option(AGENT_HELP, AGENT)] = "rafa",
     n_generate: Annotated[
-        int,
-        typer.Option(help="Proposals sampled per frontier node and level.", rich_help_panel=AGENT),
+        int, option("Proposals sampled per frontier node and level.", AGENT)
     ] = 10,
-    n_evaluate: Annotated[
-        int, typer.Option(help="Value samples per candidate state.", rich_help_panel=AGENT)
-    ] = 3,
-    beam: Annotated[
-        int, typer.Option(help="States kept per level (the paper's b).", rich_help_panel=AGENT)
-    ] = 1,
-    switching: Annotated[
-        Switching, typer.Option(help="When RAFA replans.", rich_help_panel=AGENT)
-    ] = Switching.every_step,
+    n_evaluate: Annotated[int, option("Value samples per candidate state.", AGENT)] = 3,
+    beam: Annotated[int, option("States kept per level (the paper's b).", AGENT)] = 1,
+    switching: Annotated[Switching, option("When RAFA replans.", AGENT)] = Switching.every_step,
     puzzles: Annotated[
-        str,
-        typer.Option(
-            "--puzzles",
-            help="Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.",
-            rich_help_panel=TASKS,
-        ),
+        str, option("Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.", TASKS)
     ] = "901-1000",
     max_steps: Annotated[
         int | None,
-        typer.Option(
-            help="Environment interactions per task (default: the scenario's; 20 for game24).",
-            rich_help_panel=TASKS,
+        option(
+            "Environment interactions per task (default: the scenario's; 20 for game24).", TASKS
         ),
     ] = None,
     llm: LLMOptions = LLM_OPTIONS,
-    seed: Annotated[
-        int,
-        typer.Option(
-            help="Seed of the simulated LLM (same seed, same results).", rich_help_panel=LLM
-        ),
-    ] = 0,
-    latency_scale: Annotated[
-        float,
-        typer.Option(help="Scale the sim's simulated latency (0 = instant).", rich_help_panel=LLM),
-    ] = 1.0,
-    backend: Annotated[
-        Backend, typer.Option(help="Async library to run on.", rich_help_panel=EXECUTION)
-    ] = Backend.trio,
-    concurrency: Annotated[
-        int, typer.Option(help="Tasks (episodes) run at once.", rich_help_panel=EXECUTION)
-    ] = 25,
-    out_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="Write one JSON line per task here ('-': stdout, and the table goes to stderr).",
-            rich_help_panel=OUTPUT,
-        ),
-    ] = None,
-    trace: Annotated[
-        Path | None,
-        typer.Option(
-            help="Write every event (plans, LLM calls, transitions) as JSON lines.",
-            rich_help_panel=OUTPUT,
-        ),
-    ] = None,
+    seed: Annotated[int, option("Seed of the simulated LLM (same seed, same results).", SIM)] = 0,
+    latency_scale: LatencyScaleOption = 1.0,
+    backend: BackendOption = Backend.trio,
+    concurrency: Annotated[int, option("Tasks (episodes) run at once.", EXECUTION)] = 25,
+    out_path: OutOption = None,
+    trace: TraceOption = None,
     resume: Annotated[
         bool,
-        typer.Option(
+        option(
+            "Continue the results in --out (made with the same settings): skip the tasks "
+            "already there, append the others; the summary covers them all.",
+            OUTPUT,
             "--resume",
-            help="Continue the results in --out (made with the same settings): skip the "
-            "tasks already there, append the others; the summary covers them all.",
-            rich_help_panel=OUTPUT,
         ),
     ] = False,
     force: ForceOption = False,
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
-    progress: Annotated[
-        bool, typer.Option(help="Show a progress bar (on a terminal).", rich_help_panel=OUTPUT)
-    ] = True,
+    progress: ProgressOption = True,
 ) -> None:
     """Run an agent on a benchmark and print a summary table.
 
@@ -178,51 +131,47 @@ def run(
         ids = [task.id for task in bench.tasks(puzzles)]
     except ConfigError as error:
         fail(error)
-    prepare_outputs(out_path, {"--trace": trace}, resume=resume, force=force)
-    stamp = settings(config, ignore=NOT_RESULTS)
-    key = partial(task_key, bench.record_type)
-    kept = read_results(out_path, key=key, config=stamp) if resume and out_path else {}
-    done_before = {task for task, record in kept.items() if finished(record)}
-    with ExitStack() as stack:
-        results, (sink,) = open_outputs(stack, out_path, trace, append=resume)
-        recorder = EventRecorder(sink)
-        bar = progress_bar(
-            f"[bold]{scenario} · {agent}[/] [dim]({llm_caption(resolved)})[/]",
-            TextColumn("solved {task.fields[solved]}"),
-            enabled=progress,
-        )
-        solved = sum(bool(kept[task].get("solved")) for task in done_before)
-        done = 0
-        job = bar.add_task("run", total=len(ids), completed=len(done_before), solved=solved)
+    session = Session(
+        config,
+        out=out_path,
+        events={"--trace": trace},
+        resume=resume,
+        force=force,
+        ignore=NOT_RESULTS,
+        record_type=bench.record_type,
+        key=partial(task_key, bench.record_type),
+    )
+    log.info("run_started", **msgspec.to_builtins(config, builtin_types=()))
 
+    async def main(
+        write: Callable[[TaskRecord], None], sinks: Sequence[EventSink | None]
+    ) -> tuple[list[TaskRecord], BenchmarkSummary, MiddlewareStack]:
         def on_result(record: TaskRecord) -> None:
-            nonlocal solved, done
-            solved += record.solved
-            done += 1
-            bar.update(job, advance=1, solved=solved)
-            if results is not None:
-                results.write_line(stamped(record, stamp), held=record.status == "error")
+            write(record)
             log.debug("episode_ended", task=record.task_id, solved=record.solved)
 
-        log.info("run_started", **msgspec.to_builtins(config, builtin_types=()))
+        recorder = EventRecorder(sinks[0])
+        sim = partial(build_llm, config)
+        async with open_llm(llm, sim=sim, recorder=recorder, seed=seed) as shared:
+            records, summary = await run_benchmark(
+                config,
+                recorder=recorder,
+                on_result=on_result,
+                llm=shared,
+                skip=session.done_before,
+            )
+        return records, summary, shared
 
-        async def main() -> tuple[list[TaskRecord], BenchmarkSummary, MiddlewareStack]:
-            sim = partial(build_llm, config)
-            async with open_llm(llm, sim=sim, recorder=recorder, seed=seed) as shared:
-                records, summary = await run_benchmark(
-                    config, recorder=recorder, on_result=on_result, llm=shared, skip=done_before
-                )
-            return records, summary, shared
-
-        with bar:
-            ran = run_until_interrupted(main, backend.value)
-        if results is not None:
-            results.release()  # not stopped by a provider that never answered
-    if ran is None:
-        report_interrupted(len(done_before) + done, len(ids), out_path)
-    records, summary, shared = ran
-    if kept:  # the summary covers the whole --out: earlier records and these
-        everything = combined(kept, records, bench.record_type, key)
+    records, summary, shared = session.run(
+        main,
+        caption=f"[bold]{scenario} · {agent}[/] [dim]({llm_caption(resolved)})[/]",
+        total=len(ids),
+        backend=backend.value,
+        progress=progress,
+        tally=("solved", solved),
+    )
+    everything = session.everything(records)
+    if everything is not None:  # the summary covers the whole --out
         summary = summarize_benchmark(config, everything, summary.wall_s)
     log.info("run_ended", **msgspec.to_builtins(summary))
     print_summary(summary, config, backend.value, out_path, trace)
@@ -244,6 +193,11 @@ def _success(summary: BenchmarkSummary) -> str:
     if not served:
         return f"{rate} (no task was served by the provider)"
     return f"{rate} · {summary.solved / served:.1%} of the {served} without a provider error"
+
+
+def solved(record: TaskRecord | Mapping[str, Any]) -> bool:
+    """Whether a task was solved (a record, or a line of ``--out`` read back)."""
+    return bool(record.get("solved") if isinstance(record, Mapping) else record.solved)
 
 
 NOT_RESULTS = ("concurrency", "max_llm_concurrency", "llm_timeout", "latency")
