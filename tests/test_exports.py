@@ -27,6 +27,7 @@ PUBLIC = (
     "rafa_async.adapters.providers",
     "rafa_async.agents",
     "rafa_async.app",
+    "rafa_async.app.sim_server",
     "rafa_async.arena",
     "rafa_async.experiment",
     "rafa_async.llm",

@@ -35,7 +35,7 @@ from rafa_async.llm import SIM_LABEL, FaultModel, SimLLM
 from rafa_async.scenarios import simulated_llm
 
 if TYPE_CHECKING:
-    from rafa_async.serve import SimServer
+    from rafa_async.app.sim_server import SimServer
 
 SERVER = "Server"
 FAULTS = "Faults (all off by default)"
@@ -100,7 +100,7 @@ async def serve_until_signal(sim: SimLLM, host: str, port: int, models: list[str
     wakes the event loop whichever thread the signal lands on (a plain
     ``signal.signal`` handler waits until the main thread wakes up).
     """
-    from rafa_async.serve import running_sim_server
+    from rafa_async.app.sim_server import running_sim_server
 
     async with anyio.create_task_group() as tg:
         with anyio.open_signal_receiver(*STOP_SIGNALS) as signals:
