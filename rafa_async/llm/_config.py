@@ -34,6 +34,7 @@ import msgspec
 import structlog
 
 from rafa_async._errors import ConfigError
+from rafa_async._logging import logging_configured
 from rafa_async._validation import split_validation_error
 from rafa_async.llm._endpoint import check_api_key_env, check_base_url
 from rafa_async.llm._providers import (
@@ -431,11 +432,12 @@ def resolve_provider(
             DEFAULT_MAX_CONSECUTIVE_FAILURES,
         ),
     )
-    # Header values are not logged: a header may carry a credential under a
-    # name the config check does not recognise.
-    fields = msgspec.structs.asdict(settings)
-    fields["headers"] = sorted(settings.headers)
-    log.debug("provider_resolved", **fields)
+    if logging_configured():  # every run resolves its provider: no stray line in a program
+        # Header values are not logged: a header may carry a credential under
+        # a name the config check does not recognise.
+        fields = msgspec.structs.asdict(settings)
+        fields["headers"] = sorted(settings.headers)
+        log.debug("provider_resolved", **fields)
     return settings
 
 
