@@ -11,9 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from rafa_async import ConfigError, JsonlSink, ListSink, MatchTransition, ProviderUnavailable
+from rafa_async.agents import Memory
 from rafa_async.app import (
     MatchRecord,
     PlayConfig,
+    play_match,
     play_series,
     read_match_log,
     replay_log,
@@ -378,6 +380,30 @@ async def test_a_real_provider_must_be_passed_in_not_named(anyio_backend: Any) -
         ConfigError, match="provider 'openai:gpt-4o-mini' is not the in-process sim: open it"
     ):
         await play_series(config(provider="openai:gpt-4o-mini"))
+
+
+@pytest.mark.anyio
+async def test_a_match_played_alone_is_the_match_its_series_plays(anyio_backend: Any) -> None:
+    series = config(train=0, episodes=3, rotate=True)
+    records, _ = await play_series(series)
+
+    alone = await play_match(series, 2)
+
+    assert alone.match == records[2].match == "tictactoe-2"
+    assert alone.seating == records[2].seating  # rotated as in the series
+    assert alone.digest == records[2].digest
+
+
+@pytest.mark.anyio
+async def test_a_training_match_alone_teaches_the_memories_it_is_given(
+    anyio_backend: Any,
+) -> None:
+    memories = {"X": Memory()}
+    await play_match(config(), 0, phase="eval", memories=memories)
+    assert len(memories["X"]) == 0  # an evaluation match plays from a copy
+
+    await play_match(config(), 0, phase="train", memories=memories)
+    assert len(memories["X"]) > 0
 
 
 # -- rotating seats ------------------------------------------------------------------

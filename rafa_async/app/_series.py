@@ -225,7 +225,7 @@ class _Series:
         self.trace = trace
         given = memories if memories is not None else {}
         self.memories = {
-            seat: given.get(seat) or Memory()
+            seat: given[seat] if seat in given else Memory()  # (an empty Memory is falsy)
             for seat, kind in config.seats.items()
             if uses_llm(kind)
         }
