@@ -12,10 +12,7 @@ application layer's (:func:`~rafa_async.app.resolve_llm`,
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -26,7 +23,7 @@ from rafa_async._errors import ConfigError
 from rafa_async._plural import plural
 from rafa_async.app import LLMOptions, ResolvedLLM, resolve_llm
 from rafa_async.cli._app import fail, given, out
-from rafa_async.cli._options import option
+from rafa_async.cli._options import Flag, option, option_group
 from rafa_async.cli._outputs import STDOUT
 from rafa_async.llm import DEFAULT_MAX_CONSECUTIVE_FAILURES, SIM_LABEL, MiddlewareStack
 
@@ -41,22 +38,12 @@ class TransportChoice(StrEnum):
     h11 = "h11"
 
 
-@dataclass(frozen=True, slots=True)
-class LLMFlag:
-    """One LLM option: the :class:`LLMOptions` field it sets, its typer
-    declaration and its default."""
-
-    field: str
-    annotation: Any
-    default: Any
-
-
 def _option(kind: Any, help: str, *names: str, **extra: Any) -> Any:
     return Annotated[kind, option(help, PROVIDER, *names, **extra)]
 
 
 LLM_FLAGS = (
-    LLMFlag(
+    Flag(
         "provider",
         _option(
             str,
@@ -65,18 +52,18 @@ LLM_FLAGS = (
         ),
         "sim",
     ),
-    LLMFlag(
+    Flag(
         "config",
         _option(
             Path | None, "Provider config file (default: ./rafa.toml if there is one).", "--config"
         ),
         None,
     ),
-    LLMFlag("base_url", _option(str | None, "Override the provider's base URL."), None),
-    LLMFlag("max_concurrency", _option(int | None, "Override: LLM calls in flight at once."), None),
-    LLMFlag("rpm", _option(float | None, "Override: requests per minute."), None),
-    LLMFlag("tpm", _option(float | None, "Override: tokens per minute."), None),
-    LLMFlag(
+    Flag("base_url", _option(str | None, "Override the provider's base URL."), None),
+    Flag("max_concurrency", _option(int | None, "Override: LLM calls in flight at once."), None),
+    Flag("rpm", _option(float | None, "Override: requests per minute."), None),
+    Flag("tpm", _option(float | None, "Override: tokens per minute."), None),
+    Flag(
         "max_consecutive_failures",
         _option(
             int | None,
@@ -86,7 +73,7 @@ LLM_FLAGS = (
         ),
         None,
     ),
-    LLMFlag(
+    Flag(
         "send_intent",
         _option(
             bool | None,
@@ -96,14 +83,14 @@ LLM_FLAGS = (
         ),
         None,
     ),
-    LLMFlag(
+    Flag(
         "cache",
         _option(
             Path | None, "Response cache (SQLite file): identical requests are answered from it."
         ),
         None,
     ),
-    LLMFlag(
+    Flag(
         "record",
         _option(
             Path | None,
@@ -112,7 +99,7 @@ LLM_FLAGS = (
         ),
         None,
     ),
-    LLMFlag(
+    Flag(
         "replay",
         _option(
             Path | None,
@@ -121,12 +108,12 @@ LLM_FLAGS = (
         ),
         None,
     ),
-    LLMFlag(
+    Flag(
         "stream",
         _option(bool, "Stream completions (measures time to first token); HTTP providers only."),
         False,
     ),
-    LLMFlag(
+    Flag(
         "transport",
         _option(
             TransportChoice,
@@ -138,7 +125,7 @@ LLM_FLAGS = (
 )
 """Every LLM option, in the order ``--help`` lists them."""
 
-LLM_FIELDS = tuple(flag.field for flag in LLM_FLAGS)
+LLM_FIELDS = tuple(flag.name for flag in LLM_FLAGS)
 
 LLM_OPTIONS = LLMOptions()
 """The default of a command's ``llm`` parameter, which :func:`llm_options`
@@ -148,41 +135,13 @@ replaces by the options themselves: ``llm: LLMOptions = LLM_OPTIONS``."""
 def llm_options(*fields: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Give a command the LLM options of ``fields`` (default: all of them).
 
-    The command declares a parameter ``llm: LLMOptions = LLM_OPTIONS``; in its place the
-    command line gets one option per field, and the command is called with
-    the :class:`LLMOptions` they make (a field left out keeps its default).
+    The command declares a parameter ``llm: LLMOptions = LLM_OPTIONS``; in
+    its place the command line gets one option per field, and the command
+    is called with the :class:`LLMOptions` they make (a field left out keeps
+    its default).
     """
-    flags = [flag for flag in LLM_FLAGS if not fields or flag.field in fields]
-
-    def decorate(command: Callable[P, R]) -> Callable[P, R]:
-        signature = inspect.signature(command, eval_str=True)
-        parameters: list[inspect.Parameter] = []
-        for parameter in signature.parameters.values():
-            if parameter.name != "llm":
-                parameters.append(parameter)
-                continue
-            parameters += [
-                inspect.Parameter(
-                    flag.field,
-                    inspect.Parameter.KEYWORD_ONLY,
-                    annotation=flag.annotation,
-                    default=flag.default,
-                )
-                for flag in flags
-            ]
-
-        @functools.wraps(command)
-        def with_options(*args: P.args, **kwargs: P.kwargs) -> R:
-            values = {flag.field: kwargs.pop(flag.field) for flag in flags}
-            kwargs["llm"] = _options(values)
-            return command(*args, **kwargs)
-
-        keyword = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in parameters]
-        with_options.__signature__ = signature.replace(parameters=keyword)  # type: ignore[attr-defined]
-        with_options.__annotations__ = {p.name: p.annotation for p in keyword}
-        return with_options
-
-    return decorate
+    flags = [flag for flag in LLM_FLAGS if not fields or flag.name in fields]
+    return option_group("llm", flags, _options)
 
 
 def _options(values: dict[str, Any]) -> LLMOptions:

@@ -9,9 +9,13 @@ declared here once, as the type aliases ``...Option``.  (The LLM options are
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, ParamSpec, TypeVar
 
 import typer
 
@@ -22,6 +26,10 @@ TASKS = "Tasks"
 SIM = "Simulated LLM"
 EXECUTION = "Execution"
 OUTPUT = "Output"
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def option(help: str, panel: str, *names: str, **extra: Any) -> Any:
@@ -77,3 +85,50 @@ ForceOption = Annotated[
         "--force",
     ),
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One option of a group: the parameter (and field) it sets, its typer
+    declaration (``Annotated[type, option(...)]``) and its default."""
+
+    name: str
+    annotation: Any
+    default: Any
+
+
+def option_group(
+    parameter: str, flags: Sequence[Flag], make: Callable[[dict[str, Any]], Any]
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Give a command the options ``flags`` in place of its parameter
+    ``parameter``, and call it with ``make(values)`` there (values: each
+    flag's, by name).  A group is declared once and shared by the commands
+    that take it (the LLM options, the output options)."""
+
+    def decorate(command: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(command, eval_str=True)
+        parameters: list[inspect.Parameter] = []
+        for declared in signature.parameters.values():
+            if declared.name != parameter:
+                parameters.append(declared.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+                continue
+            parameters += [
+                inspect.Parameter(
+                    flag.name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=flag.annotation,
+                    default=flag.default,
+                )
+                for flag in flags
+            ]
+
+        @functools.wraps(command)
+        def with_group(*args: P.args, **kwargs: P.kwargs) -> R:
+            kwargs[parameter] = make({flag.name: kwargs.pop(flag.name) for flag in flags})
+            return command(*args, **kwargs)
+
+        with_group.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        with_group.__annotations__ = {p.name: p.annotation for p in parameters}
+        return with_group
+
+    return decorate

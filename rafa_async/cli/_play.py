@@ -23,7 +23,7 @@ from rafa_async.app import (
     summarize_series,
     uses_llm,
 )
-from rafa_async.cli._app import app, fail, out, sim_latency, start_logging
+from rafa_async.cli._app import app, fail, out, sim_latency
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
@@ -37,18 +37,11 @@ from rafa_async.cli._options import (
     SIM,
     Backend,
     BackendOption,
-    ForceOption,
     LatencyScaleOption,
-    LogFormat,
-    LogFormatOption,
-    LogLevelOption,
-    OutOption,
-    ProgressOption,
-    TraceOption,
     option,
 )
 from rafa_async.cli._replay import replay_series
-from rafa_async.cli._session import Session
+from rafa_async.cli._session import OUTPUTS, Outputs, Session, output_options
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import GAMES, get_game, simulated_llm
 
@@ -89,6 +82,7 @@ def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dic
 
 @app.command()
 @llm_options()
+@output_options
 def play(
     context: typer.Context,
     game: Annotated[
@@ -126,37 +120,20 @@ def play(
     ] = False,
     latency_scale: LatencyScaleOption = 1.0,
     backend: BackendOption = Backend.trio,
-    out_path: OutOption = None,
     log: Annotated[
         Path | None,
         option("Match log (host events) for --replay; *.msgpack for msgpack frames.", OUTPUT),
     ] = None,
-    trace: TraceOption = None,
     replay_log: Annotated[
         Path | None,
         option("Re-run a recorded match log and verify every match's hash.", OUTPUT, "--replay"),
     ] = None,
-    resume: Annotated[
-        bool,
-        option(
-            "Continue the series in --out (same settings): skip the matches already there, "
-            "append the others; the table covers them all. Training matches are played "
-            "again, unrecorded, for the memory the later matches start from (the same "
-            "matches with the sim; a real provider may answer otherwise).",
-            OUTPUT,
-            "--resume",
-        ),
-    ] = False,
-    force: ForceOption = False,
-    log_format: LogFormatOption = LogFormat.console,
-    log_level: LogLevelOption = "warning",
-    progress: ProgressOption = True,
+    outputs: Outputs = OUTPUTS,
 ) -> None:
     """Play a series of shared matches and print win/draw/loss per seat.
 
     Example: rafa play tictactoe --x rafa --o random --episodes 20 --train 5 --speculate
     """
-    start_logging(log_format, log_level)
     if replay_log is not None:
         replay_series(
             context,
@@ -164,7 +141,7 @@ def play(
             llm,
             backend=backend,
             latency_scale=latency_scale,
-            progress=progress,
+            progress=outputs.progress,
         )
         return
     if game is None:
@@ -199,10 +176,8 @@ def play(
         fail(error)
     session = Session(
         config,
-        out=out_path,
-        events={"--log": log, "--trace": trace},
-        resume=resume,
-        force=force,
+        outputs,
+        events={"--log": log},
         ignore=not_results(config),
         record_type=MatchRecord,
         key=match_key,
@@ -211,7 +186,7 @@ def play(
     async def main(
         on_match: Callable[[MatchRecord], None], sinks: Sequence[EventSink | None]
     ) -> tuple[list[MatchRecord], SeriesSummary, MiddlewareStack]:
-        log_sink, trace_sink = sinks
+        log_sink, trace_sink = sinks  # in the order Session opens them: --log, --trace
         trace_recorder = EventRecorder(trace_sink) if trace_sink is not None else None
         sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
         async with open_llm(
@@ -232,20 +207,15 @@ def play(
         caption=f"[bold]{game}[/] [dim]({llm_caption(resolved)})[/]",
         total=config.train + config.episodes,
         backend=backend.value,
-        progress=progress,
     )
-    everything = session.everything(records)
-    if everything is not None:  # the summary covers the whole --out
-        summary = summarize_series(config, everything, summary.wall_s)
+    wall = summary.wall_s
+    summary = session.whole(records, summary, lambda every: summarize_series(config, every, wall))
     print_series(summary, config)
     if any(uses_llm(kind) for kind in config.seats.values()):
         print_llm_usage(shared, resolved)
-    if out_path is not None:
-        out.print(f"results: {out_path}")
-    if log is not None:
-        out.print(f"match log: {log} (verify with: rafa play --replay {log})")
-    if trace is not None:
-        out.print(f"trace: {trace}")
+    session.print_files(
+        *([f"match log: {log} (verify with: rafa play --replay {log})"] if log else [])
+    )
 
 
 def not_results(config: PlayConfig) -> tuple[str, ...]:

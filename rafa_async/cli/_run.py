@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
@@ -23,7 +22,7 @@ from rafa_async.app import (
     run_benchmark,
     summarize_benchmark,
 )
-from rafa_async.cli._app import app, fail, log, out, sim_latency, start_logging
+from rafa_async.cli._app import app, fail, log, out, sim_latency
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
@@ -35,24 +34,16 @@ from rafa_async.cli._llm import (
 from rafa_async.cli._options import (
     AGENT,
     EXECUTION,
-    OUTPUT,
     SIM,
     TASKS,
     AgentName,
     Backend,
     BackendOption,
-    ForceOption,
     LatencyScaleOption,
-    LogFormat,
-    LogFormatOption,
-    LogLevelOption,
-    OutOption,
-    ProgressOption,
     Switching,
-    TraceOption,
     option,
 )
-from rafa_async.cli._session import Session
+from rafa_async.cli._session import OUTPUTS, Outputs, Session, output_options
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import SCENARIOS, TaskRecord
 
@@ -61,6 +52,7 @@ AGENT_HELP = ", ".join(f"{name} ({kind.description})" for name, kind in AGENT_KI
 
 @app.command()
 @llm_options()
+@output_options
 def run(
     context: typer.Context,
     scenario: Annotated[str, typer.Argument(help="Benchmark to run (see `rafa scenarios`).")],
@@ -85,27 +77,12 @@ def run(
     latency_scale: LatencyScaleOption = 1.0,
     backend: BackendOption = Backend.trio,
     concurrency: Annotated[int, option("Tasks (episodes) run at once.", EXECUTION)] = 25,
-    out_path: OutOption = None,
-    trace: TraceOption = None,
-    resume: Annotated[
-        bool,
-        option(
-            "Continue the results in --out (made with the same settings): skip the tasks "
-            "already there, append the others; the summary covers them all.",
-            OUTPUT,
-            "--resume",
-        ),
-    ] = False,
-    force: ForceOption = False,
-    log_format: LogFormatOption = LogFormat.console,
-    log_level: LogLevelOption = "warning",
-    progress: ProgressOption = True,
+    outputs: Outputs = OUTPUTS,
 ) -> None:
     """Run an agent on a benchmark and print a summary table.
 
     Example: rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
     """
-    start_logging(log_format, log_level)
     latency = sim_latency(latency_scale)
     resolved = check_llm(llm, backend=backend.value)
     refuse_sim_options(context, resolved)
@@ -133,10 +110,8 @@ def run(
         fail(error)
     session = Session(
         config,
-        out=out_path,
-        events={"--trace": trace},
-        resume=resume,
-        force=force,
+        outputs,
+        events={},
         ignore=NOT_RESULTS,
         record_type=bench.record_type,
         key=partial(task_key, bench.record_type),
@@ -167,14 +142,15 @@ def run(
         caption=f"[bold]{scenario} · {agent}[/] [dim]({llm_caption(resolved)})[/]",
         total=len(ids),
         backend=backend.value,
-        progress=progress,
         tally=("solved", solved),
     )
-    everything = session.everything(records)
-    if everything is not None:  # the summary covers the whole --out
-        summary = summarize_benchmark(config, everything, summary.wall_s)
+    wall = summary.wall_s
+    summary = session.whole(
+        records, summary, lambda every: summarize_benchmark(config, every, wall)
+    )
     log.info("run_ended", **msgspec.to_builtins(summary))
-    print_summary(summary, config, backend.value, out_path, trace)
+    print_summary(summary, config, backend.value)
+    session.print_files()
     print_llm_usage(shared, resolved)
 
 
@@ -217,8 +193,6 @@ def print_summary(
     summary: BenchmarkSummary,
     config: BenchmarkConfig,
     backend: str,
-    out_path: Path | None,
-    trace: Path | None,
 ) -> None:
     title = f"{summary.scenario} · {summary.agent}"
     if summary.simulated:
@@ -246,7 +220,3 @@ def print_summary(
     for metric, value in rows:
         table.add_row(metric, value)
     out.print(table)
-    if out_path is not None:
-        out.print(f"results: {out_path}")
-    if trace is not None:
-        out.print(f"trace: {trace}")

@@ -6,7 +6,7 @@ with ``--resume``, the results already in ``--out`` read back
 each record is written as it comes (stamped with the settings), and a
 progress bar counts them (:func:`run_counted`).  Ctrl-C cancels the run and
 says how many were done; afterwards the summary can cover the whole
-``--out`` (:meth:`Session.everything`).  ``rafa play --replay`` uses the
+``--out`` (:meth:`Session.whole`).  ``rafa play --replay`` uses the
 progress bar and Ctrl-C alone.
 """
 
@@ -14,22 +14,90 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from rich.progress import TextColumn
 
 from rafa_async._events import EventSink
-from rafa_async.cli._app import progress_bar
+from rafa_async.cli._app import out as console, progress_bar, start_logging
 from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
+from rafa_async.cli._options import (
+    OUTPUT,
+    Flag,
+    ForceOption,
+    LogFormat,
+    LogFormatOption,
+    LogLevelOption,
+    OutOption,
+    ProgressOption,
+    TraceOption,
+    option,
+    option_group,
+)
 from rafa_async.cli._outputs import open_outputs, prepare_outputs
 from rafa_async.cli._resume import Record, combined, finished, read_results, settings, stamped
 
 R = TypeVar("R", bound=msgspec.Struct)
+C = TypeVar("C", bound=Callable[..., Any])
+S = TypeVar("S")
 T = TypeVar("T")
 Counted = Callable[[Any], bool]
 """Whether a record (or a line of ``--out`` read back) counts in the bar's tally."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outputs:
+    """Where a run writes (``--out``, ``--trace``) and how (``--resume``,
+    ``--force``, ``--progress``): the output options of ``rafa run`` and
+    ``rafa play``."""
+
+    out: Path | None = None
+    trace: Path | None = None
+    resume: bool = False
+    force: bool = False
+    progress: bool = True
+
+
+OUTPUTS = Outputs()
+"""The default of a command's ``outputs`` parameter, which
+:func:`output_options` replaces by the options themselves."""
+
+OUTPUT_FLAGS = (
+    Flag("out_path", OutOption, None),
+    Flag("trace", TraceOption, None),
+    Flag(
+        "resume",
+        Annotated[
+            bool,
+            option(
+                "Continue the results in --out (made with the same settings): skip the tasks "
+                "or matches already there, append the others; the summary covers them all.",
+                OUTPUT,
+                "--resume",
+            ),
+        ],
+        False,
+    ),
+    Flag("force", ForceOption, False),
+    Flag("log_format", LogFormatOption, LogFormat.console),
+    Flag("log_level", LogLevelOption, "warning"),
+    Flag("progress", ProgressOption, True),
+)
+
+
+def _outputs(values: dict[str, Any]) -> Outputs:
+    """The output options given; the logs start here, before anything else."""
+    start_logging(values.pop("log_format"), values.pop("log_level"))
+    return Outputs(out=values.pop("out_path"), **values)
+
+
+def output_options(command: C) -> C:
+    """Give a command the output options (and start its logs): it declares a
+    parameter ``outputs: Outputs = OUTPUTS``, and is called with them there."""
+    return option_group("outputs", OUTPUT_FLAGS, _outputs)(command)  # type: ignore[return-value]
 
 
 def run_counted(
@@ -85,19 +153,21 @@ class Session(Generic[R]):
     def __init__(
         self,
         config: msgspec.Struct,
+        outputs: Outputs,
         *,
-        out: Path | None,
         events: Mapping[str, Path | None],
-        resume: bool,
-        force: bool,
         ignore: Collection[str],
         record_type: type[R],
         key: Callable[[Any], str],
     ) -> None:
-        prepare_outputs(out, events, resume=resume, force=force)
+        out, resume = outputs.out, outputs.resume
+        events = {**events, "--trace": outputs.trace}
+        prepare_outputs(out, events, resume=resume, force=outputs.force)
         self.out = out
+        self.trace = outputs.trace
         self.events = list(events.values())
         self.resume = resume
+        self.progress = outputs.progress
         self.stamp = settings(config, ignore=ignore)
         self.record_type = record_type
         self.key = key
@@ -114,7 +184,6 @@ class Session(Generic[R]):
         caption: str,
         total: int,
         backend: str,
-        progress: bool,
         tally: tuple[str, Counted] | None = None,
     ) -> T:
         """``main(record, sinks)`` with the event files (in the order given)
@@ -141,7 +210,7 @@ class Session(Generic[R]):
                 caption=caption,
                 total=total,
                 backend=backend,
-                progress=progress,
+                progress=self.progress,
                 done_before=len(self.done_before),
                 tally=(name, counts, before) if tally is not None else None,
                 on_record=write,
@@ -152,9 +221,19 @@ class Session(Generic[R]):
             report_interrupted(len(self.done_before) + done, total, self.out)
         return ran
 
-    def everything(self, records: Sequence[R]) -> list[R] | None:
-        """The latest record of every task in ``--out``: those kept, and
-        ``records``; ``None`` when nothing was kept (``records`` are all)."""
+    def print_files(self, *notes: str) -> None:
+        """Where the results went, ``notes`` on other files, then the trace."""
+        if self.out is not None:
+            console.print(f"results: {self.out}")
+        for note in notes:
+            console.print(note)
+        if self.trace is not None:
+            console.print(f"trace: {self.trace}")
+
+    def whole(self, records: Sequence[R], summary: S, summarize: Callable[[list[R]], S]) -> S:
+        """The summary of the whole ``--out``: ``summary`` (of ``records``), or,
+        when ``--resume`` kept earlier records, ``summarize`` of the latest
+        record of every task: those kept, replaced by ``records``."""
         if not self.kept:
-            return None
-        return combined(self.kept, records, self.record_type, self.key)
+            return summary
+        return summarize(combined(self.kept, records, self.record_type, self.key))
