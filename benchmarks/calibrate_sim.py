@@ -24,7 +24,7 @@ from pathlib import Path
 import anyio
 import msgspec
 
-from rafa_async.experiment import ExperimentConfig, run_experiment
+from rafa_async.app import BenchmarkConfig, run_benchmark
 from rafa_async.llm import LatencyModel, NoiseModel
 
 TARGETS = {"tot": 0.73, "reflexion": 0.21, "direct": 0.073}
@@ -39,7 +39,7 @@ GRID = {
 
 
 async def success(agent: str, noise: NoiseModel, *, beam: int = 1, seed: int = 0) -> float:
-    config = ExperimentConfig(
+    config = BenchmarkConfig(
         agent=agent,  # type: ignore[arg-type]
         beam=beam,
         seed=seed,
@@ -47,7 +47,7 @@ async def success(agent: str, noise: NoiseModel, *, beam: int = 1, seed: int = 0
         latency=LatencyModel(scale=0.0),
         concurrency=100,
     )
-    _, summary = await run_experiment(config)
+    _, summary = await run_benchmark(config)
     return summary.success_rate
 
 

@@ -19,13 +19,13 @@ from pathlib import Path
 import anyio
 import msgspec
 
-from rafa_async.experiment import AgentKind, ExperimentConfig, run_experiment
+from rafa_async.app import BenchmarkConfig, run_benchmark
 from rafa_async.llm import SIM_LABEL, LatencyModel, NoiseModel
 
 PAPER = {"rafa b=1": 0.88, "rafa b=2": 0.91, "tot b=1": 0.73, "reflexion": 0.21}
 """The paper's GPT-4 figures as the paper reports them (for reference only)."""
 
-RUNS: list[tuple[str, AgentKind, int]] = [
+RUNS: list[tuple[str, str, int]] = [
     ("rafa b=1", "rafa", 1),
     ("rafa b=2", "rafa", 2),
     ("tot b=1", "tot", 1),
@@ -47,7 +47,7 @@ async def main() -> None:
     )
     print(f"{'run':<11} {'success':>8} {'paper':>6} {'LLM calls/task':>15} {'env steps':>10}")
     for label, agent, beam in RUNS:
-        config = ExperimentConfig(
+        config = BenchmarkConfig(
             agent=agent,
             beam=beam,
             tasks=args.tasks,
@@ -56,7 +56,7 @@ async def main() -> None:
             concurrency=100,
         )
         started = time.perf_counter()
-        _, summary = await run_experiment(config)
+        _, summary = await run_benchmark(config)
         paper = PAPER.get(label)
         print(
             f"{label:<11} {summary.success_rate:>8.0%} "

@@ -3,7 +3,8 @@
 The names users import.  Subpackages: :mod:`rafa_async.llm` (protocol,
 middleware, simulated LLM), :mod:`rafa_async.planners`,
 :mod:`rafa_async.agents`, :mod:`rafa_async.scenarios`,
-:mod:`rafa_async.experiment` (running benchmarks) and the ``rafa`` CLI.
+:mod:`rafa_async.app` (benchmark runs, series of matches, replays: what the
+``rafa`` CLI and any program share) and the ``rafa`` CLI.
 """
 
 from rafa_async._bus import (

@@ -15,6 +15,8 @@ RafaError
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 MAX_RETRY_AFTER = 60.0
 """The longest wait, in seconds, a server's retry hint may impose on a retry
 (as the openai SDK: it honours hints up to 60 s).  A longer hint ("retry in an
@@ -27,7 +29,19 @@ class RafaError(Exception):
 
 
 class ConfigError(RafaError, ValueError):
-    """Input or configuration is wrong; the message names what and how to fix it."""
+    """Input or configuration is wrong; the message names what and how to fix it.
+
+    ``fields``: the inputs the message names, each as the library calls it
+    (``max_concurrency``, a field of the config or options it checked), so
+    that a front end calling them otherwise can say its own names: the
+    ``rafa`` CLI reports ``max_concurrency must be >= 1`` as
+    ``--max-concurrency must be >= 1``.  Every whole-word occurrence of a
+    listed name in the message names that input.
+    """
+
+    def __init__(self, message: str = "", *, fields: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.fields = tuple(fields)
 
 
 class CassetteMismatch(ConfigError):

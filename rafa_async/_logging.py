@@ -31,3 +31,11 @@ def configure_logging(*, fmt: LogFormat = "console", level: str = "warning") -> 
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+def logging_configured() -> bool:
+    """Whether the program has configured structlog.  Until it does,
+    structlog prints every event, debug ones included, on stdout, where the
+    program's own output goes: the library's debug events are for a
+    program (or the CLI) that asked for logs."""
+    return structlog.is_configured()

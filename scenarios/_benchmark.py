@@ -2,7 +2,7 @@
 world model and oracle, and the record a finished episode becomes.
 
 A benchmark implements :class:`Benchmark` (say so by subclassing it, and
-mypy checks every member); the runner (:mod:`rafa_async.experiment`) knows
+mypy checks every member); the runner (:mod:`rafa_async.app`) knows
 nothing else about it.  Each episode's line in ``rafa run --out`` is a
 :class:`TaskRecord`: the fields every benchmark has, which the runner
 measures, and -- in the benchmark's own subclass -- the fields that

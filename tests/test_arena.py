@@ -11,13 +11,16 @@ import pytest
 from typer.testing import CliRunner
 
 from rafa_async import ConfigError, JsonlSink, ListSink, MatchTransition, ProviderUnavailable
-from rafa_async.arena import (
-    LLM_KINDS,
+from rafa_async.agents import Memory
+from rafa_async.app import (
     MatchRecord,
     PlayConfig,
+    play_match,
     play_series,
     read_match_log,
     replay_log,
+    seat_kinds,
+    uses_llm,
 )
 from rafa_async.cli import app
 from rafa_async.llm import FaultModel, LatencyModel, MiddlewareStack, SimLLM
@@ -186,14 +189,21 @@ async def test_a_log_recorded_with_another_provider_replays_with_the_llm_given(
         ({"game": "chess"}, "unknown game 'chess'"),
         ({"seats": {"X": "rafa"}}, "seats are X, O"),
         ({"seats": {"X": "rafa", "O": "genius"}}, "unknown player 'genius'"),
-        ({"episodes": -1}, "--episodes must be >= 0"),
+        ({"episodes": -1}, "^episodes must be >= 0"),
+        ({"episodes": 0, "train": 0}, "^episodes and train are both 0"),
+        ({"n_candidates": 0}, "^n_candidates must be >= 1"),
+        ({"move_timeout": -1.0}, "^move_timeout must be a number of seconds > 0, got -1"),
     ],
 )
 def test_bad_configs_are_refused_with_a_clear_message(
     overrides: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message):
+    """Messages name PlayConfig's fields (a program has no --episodes), and
+    list them in ``fields`` for a front end that calls them otherwise."""
+    with pytest.raises(ConfigError, match=message) as caught:
         config(**overrides).validate()
+    assert "--" not in str(caught.value)
+    assert set(caught.value.fields) <= set(PlayConfig.__struct_fields__)
 
 
 def test_a_file_that_is_not_a_match_log_is_refused(tmp_path: Path) -> None:
@@ -280,7 +290,7 @@ def test_cli_play_bad_input_exits_2_with_one_message(args: list[str], message: s
 def every_seat_kind() -> list[tuple[str, str]]:
     """(game, kind) for every game of the registry and every kind of player it
     offers: the LLM kinds and each of its policies."""
-    return [(game, kind) for game in GAMES for kind in (*LLM_KINDS, *get_game(game).policies)]
+    return [(game, kind) for game in GAMES for kind in seat_kinds(get_game(game))]
 
 
 @pytest.mark.parametrize("seed", [0, 5])
@@ -302,7 +312,7 @@ def test_cli_plays_every_seat_kind_of_every_registered_game(
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["match"] for r in records) == [f"{game}-0", f"{game}-1"]
-    uses_llm = kind in LLM_KINDS
+    calls_llm = uses_llm(kind)
     for record in records:
         assert record["seats"] == dict.fromkeys(spec.seats, kind)
         assert set(record["scores"]) == set(spec.seats)
@@ -311,9 +321,9 @@ def test_cli_plays_every_seat_kind_of_every_registered_game(
             assert sum(record["scores"].values()) == pytest.approx(1.0)
         assert record["turns"] >= 1
         assert not any(record["late"].values())
-        assert (record["llm_calls"] > 0) == uses_llm
+        assert (record["llm_calls"] > 0) == calls_llm
         assert record["simulated"]
-    assert ("SIMULATED" in result.output) == uses_llm
+    assert ("SIMULATED" in result.output) == calls_llm
 
 
 def test_a_policy_searching_in_a_thread_replays_identically(tmp_path: Path) -> None:
@@ -366,8 +376,34 @@ def test_a_gridworld_series_shows_shares_not_wins_and_replays(tmp_path: Path) ->
 
 @pytest.mark.anyio
 async def test_a_real_provider_must_be_passed_in_not_named(anyio_backend: Any) -> None:
-    with pytest.raises(ConfigError, match="provider 'openai:gpt-4o-mini' is not built in process"):
+    with pytest.raises(
+        ConfigError, match="provider 'openai:gpt-4o-mini' is not the in-process sim: open it"
+    ):
         await play_series(config(provider="openai:gpt-4o-mini"))
+
+
+@pytest.mark.anyio
+async def test_a_match_played_alone_is_the_match_its_series_plays(anyio_backend: Any) -> None:
+    series = config(train=0, episodes=3, rotate=True)
+    records, _ = await play_series(series)
+
+    alone = await play_match(series, 2)
+
+    assert alone.match == records[2].match == "tictactoe-2"
+    assert alone.seating == records[2].seating  # rotated as in the series
+    assert alone.digest == records[2].digest
+
+
+@pytest.mark.anyio
+async def test_a_training_match_alone_teaches_the_memories_it_is_given(
+    anyio_backend: Any,
+) -> None:
+    memories = {"X": Memory()}
+    await play_match(config(), 0, phase="eval", memories=memories)
+    assert len(memories["X"]) == 0  # an evaluation match plays from a copy
+
+    await play_match(config(), 0, phase="train", memories=memories)
+    assert len(memories["X"]) > 0
 
 
 # -- rotating seats ------------------------------------------------------------------

@@ -20,7 +20,7 @@ from rafa_async import (
     ProviderError,
     RateLimited,
 )
-from rafa_async.experiment import ExperimentConfig, run_experiment
+from rafa_async.app import BenchmarkConfig, run_benchmark
 from rafa_async.llm import (
     ChatRequest,
     ChatResponse,
@@ -512,7 +512,7 @@ def test_record_and_replay_exclude_each_other(tmp_path: Path) -> None:
 # -- a whole game ---------------------------------------------------------------------------
 
 
-GAME = ExperimentConfig(tasks="901-901", agent="rafa", n_generate=4, n_evaluate=2)
+GAME = BenchmarkConfig(tasks="901-901", agent="rafa", n_generate=4, n_evaluate=2)
 
 
 def noisy_sim() -> SimLLM:
@@ -544,22 +544,22 @@ async def test_a_recorded_game_replays_to_the_identical_result(
 ) -> None:
     path = tmp_path / "game24.cassette"
     recorder = Recorder(noisy_sim(), path)
-    recorded, summary = await run_experiment(GAME, llm=recorder)
+    recorded, summary = await run_benchmark(GAME, llm=recorder)
     recorder.close()
     assert recorder.recorded == summary.llm_calls > 10
     replayer = Replayer(path)
-    replayed, replay_summary = await run_experiment(GAME, llm=replayer)
+    replayed, replay_summary = await run_benchmark(GAME, llm=replayer)
     assert without_wall_time(replayed) == without_wall_time(recorded)
     no_wall = msgspec.structs.replace(summary, wall_s=0.0)
     assert msgspec.structs.replace(replay_summary, wall_s=0.0) == no_wall
     assert replayer.replayed == recorder.recorded
-    timed, _ = await run_experiment(GAME, llm=Replayer(path, latency="recorded"))
+    timed, _ = await run_benchmark(GAME, llm=Replayer(path, latency="recorded"))
     assert timed == recorded  # wall time too
 
 
 async def record_game(path: Path) -> None:
     recorder = Recorder(noisy_sim(), path)
-    await run_experiment(GAME, llm=recorder)
+    await run_benchmark(GAME, llm=recorder)
     recorder.close()
 
 
@@ -571,7 +571,7 @@ async def test_a_changed_prompt_fails_the_replay_with_the_clear_error(
     # Concurrent episodes may each fail before the run is cancelled: the run
     # raises the first of them, as itself (not inside an ExceptionGroup).
     with pytest.raises(CassetteMismatch) as info:
-        await run_experiment(GAME, llm=Rephrased(Replayer(path)))
+        await run_benchmark(GAME, llm=Rephrased(Replayer(path)))
     message = str(info.value)
     assert "of this replay)" in message
     assert "it was never recorded" in message
@@ -603,4 +603,4 @@ async def test_a_game_replayed_from_a_cut_cassette_stops_saying_it_was_cut(
     half = len(data) // 2
     path.write_bytes(data[: data.index(b"\n", half) + 40])  # a line cut 40 bytes in
     with pytest.raises(CassetteMismatch, match="the cassette was cut short at line"):
-        await run_experiment(GAME, llm=Replayer(path))
+        await run_benchmark(GAME, llm=Replayer(path))

@@ -181,7 +181,12 @@ def test_unknown_provider_is_one_line_error() -> None:
 
 @pytest.mark.parametrize(
     ("option", "message"),
-    [("--beam", "--beam must be >= 1"), ("--concurrency", "--concurrency must be >= 1")],
+    [
+        ("--beam", "--beam must be >= 1"),
+        ("--concurrency", "--concurrency must be >= 1"),
+        ("--n-generate", "--n-generate must be >= 1"),
+        ("--max-steps", "--max-steps must be >= 1"),
+    ],
 )
 def test_non_positive_search_setting_is_one_line_error(option: str, message: str) -> None:
     assert_one_line_error(rafa("run", "game24", option, "0", *FAST), message)
@@ -288,5 +293,5 @@ def test_max_consecutive_failures_is_an_option_of_run_and_play(command: list[str
     assert "--max-consecutive-failures" in rafa(*command, "--help").stdout
     assert_one_line_error(
         rafa(*command, "--max-consecutive-failures", "-2", *FAST),
-        "max_consecutive_failures must be >= 0 (0: never stop), got -2",
+        "--max-consecutive-failures must be >= 0 (0: never stop), got -2",
     )

@@ -37,7 +37,10 @@ def test_a_usage_error_is_one_line_not_a_box(args: list[str], fragments: list[st
         ([*PLAY, "--move-timeout", "-1"], ["--move-timeout", "> 0", "-1"]),
         ([*PLAY, "--move-timeout", "0"], ["--move-timeout", "> 0"]),
         ([*PLAY, "--move-timeout", "nan"], ["--move-timeout", "nan"]),
-        (["play", "tictactoe", "--episodes", "0", "--train", "0"], ["nothing to play"]),
+        (
+            ["play", "tictactoe", "--episodes", "0", "--train", "0"],
+            ["--episodes and --train are both 0: there is nothing to play"],
+        ),
         (["run", "game24", "--latency-scale", "nan"], ["--latency-scale", ">= 0", "nan"]),
         (["run", "game24", "--latency-scale", "inf"], ["--latency-scale", "inf"]),
         ([*PLAY, "--latency-scale", "-2"], ["--latency-scale", ">= 0", "-2"]),
@@ -103,3 +106,28 @@ def test_the_sims_latency_scale_with_another_provider_is_refused_not_ignored(
     assert_one_line_error(
         result, "--latency-scale scales the in-process sim's latency", "openai:gpt-4o-mini"
     )
+
+
+# -- library fields said as options ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["run", "game24", "--base-url", "http://127.0.0.1:8000/v1"],
+            "--base-url is for HTTP providers; 'sim' runs in process (for a `rafa sim-serve` "
+            "endpoint, use --provider openai:sim with --base-url http://127.0.0.1:8000/v1)",
+        ),
+        (["play", "tictactoe", "--rpm", "0"], "--rpm must be > 0, got 0"),
+        (["play", "tictactoe", "--n-candidates", "0"], "--n-candidates must be >= 1"),
+        (["play", "tictactoe", "--train", "-1"], "--train must be >= 0"),
+    ],
+    ids=["base-url", "rpm", "n-candidates", "train"],
+)
+def test_an_error_of_the_library_names_the_options_given(args: list[str], line: str) -> None:
+    """The library names its fields (base_url, n_candidates); the CLI says
+    the options the user typed."""
+    result = rafa(*args, "--no-progress")
+    assert_one_line_error(result, line)
+    assert result.stderr.strip() == f"error: {line}"

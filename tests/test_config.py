@@ -249,10 +249,12 @@ def test_the_default_key_variable_is_never_sent_to_another_server(
 def test_bad_overrides_are_rejected_naming_the_field(
     overrides: ProviderOverrides, fragment: str
 ) -> None:
-    """The library names ProviderOverrides' fields; a CLI says its own option."""
+    """The library names ProviderOverrides' fields, and lists the one it names
+    in ``fields`` (a CLI says its own option instead)."""
     with pytest.raises(ConfigError) as caught:
         resolve_provider("openai:gpt-4o", config(), overrides)
     assert str(caught.value).startswith(fragment)
+    assert caught.value.fields == (fragment.split()[0].rstrip(":"),)
 
 
 def test_a_base_url_override_for_the_sim_points_to_sim_serve() -> None:

@@ -1,4 +1,4 @@
-"""run_experiment: records, determinism across backends, concurrency, accounting."""
+"""run_benchmark: records, determinism across backends, concurrency, accounting."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from rafa_async import (
     LLMCallStarted,
     ProviderUnavailable,
 )
-from rafa_async.experiment import ExperimentConfig, run_experiment
+from rafa_async.app import BenchmarkConfig, run_benchmark
 from rafa_async.llm import (
     LLM,
     ChatRequest,
@@ -77,7 +77,7 @@ RECORD = Game24Record(
 )
 
 
-def config(**overrides: Any) -> ExperimentConfig:
+def config(**overrides: Any) -> BenchmarkConfig:
     settings: dict[str, Any] = {
         "tasks": "901-903",
         "n_generate": 4,
@@ -86,7 +86,7 @@ def config(**overrides: Any) -> ExperimentConfig:
         "latency": LatencyModel.fixed(1.0),
     }
     settings.update(overrides)
-    return ExperimentConfig(**settings)
+    return BenchmarkConfig(**settings)
 
 
 class CountingLLM:
@@ -147,7 +147,7 @@ async def test_records_come_in_task_order_whatever_order_episodes_end(
     delays = {" ".join(map(str, sorted(t.numbers))): 10.0 - i for i, t in enumerate(tasks)}
     finished: list[int] = []
 
-    records, _ = await run_experiment(
+    records, _ = await run_benchmark(
         config(agent="direct", tasks="901-904", concurrency=4),
         llm=SlowFirstTasks(sim(), delays),
         on_result=lambda record: finished.append(record.rank),
@@ -159,7 +159,7 @@ async def test_records_come_in_task_order_whatever_order_episodes_end(
 
 @pytest.mark.anyio
 async def test_records_have_the_required_fields(anyio_backend: Any) -> None:
-    records, _ = await run_experiment(config())
+    records, _ = await run_benchmark(config())
 
     assert len(records) == 3
     for record, task in zip(records, puzzles("901-903"), strict=True):
@@ -185,7 +185,7 @@ async def test_solved_record_carries_a_checked_expression(anyio_backend: Any) ->
         reflection_quality=1.0,
     )
 
-    records, summary = await run_experiment(config(noise=perfect))
+    records, summary = await run_benchmark(config(noise=perfect))
 
     assert all(r.solved for r in records)
     assert summary.solved == summary.episodes == 3
@@ -203,7 +203,7 @@ def test_same_config_gives_the_same_records_on_trio_and_asyncio(agent: str) -> N
 
     def run_on(backend: str) -> list[Game24Record]:
         async def main() -> list[Game24Record]:
-            records, _ = await run_experiment(cfg)
+            records, _ = await run_benchmark(cfg)
             return records
 
         records = anyio.run(main, backend=backend, backend_options=backend_options(backend))
@@ -219,7 +219,7 @@ def test_same_config_gives_the_same_records_on_trio_and_asyncio(agent: str) -> N
 async def test_concurrency_bounds_episodes_in_flight(anyio_backend: Any) -> None:
     sink = EpisodesInFlight()
 
-    await run_experiment(config(tasks="901-905", concurrency=2), recorder=EventRecorder(sink))
+    await run_benchmark(config(tasks="901-905", concurrency=2), recorder=EventRecorder(sink))
 
     assert sink.peak == 2
     assert sink.now == 0
@@ -227,8 +227,8 @@ async def test_concurrency_bounds_episodes_in_flight(anyio_backend: Any) -> None
 
 @pytest.mark.anyio
 async def test_episodes_run_concurrently_in_virtual_time(anyio_backend: Any) -> None:
-    serial_records, serial = await run_experiment(config(tasks="901-904", concurrency=1))
-    records, concurrent = await run_experiment(config(tasks="901-904", concurrency=4))
+    serial_records, serial = await run_benchmark(config(tasks="901-904", concurrency=1))
+    records, concurrent = await run_benchmark(config(tasks="901-904", concurrency=4))
 
     assert serial.wall_s == pytest.approx(sum(r.wall_s for r in serial_records), abs=0.01)
     assert concurrent.wall_s == pytest.approx(max(r.wall_s for r in records), abs=0.01)
@@ -240,7 +240,7 @@ async def test_record_call_counts_sum_to_the_calls_made(anyio_backend: Any) -> N
     provider = CountingLLM(sim())
     sink = ListSink()
 
-    records, summary = await run_experiment(
+    records, summary = await run_benchmark(
         config(tasks="901-904"), llm=provider, recorder=EventRecorder(sink)
     )
 
@@ -270,7 +270,7 @@ async def test_a_provider_failing_every_call_stops_the_run_with_an_error_record(
     seen: list[Game24Record] = []
 
     with pytest.raises(ProviderUnavailable, match="10 LLM calls in a row failed") as caught:
-        await run_experiment(
+        await run_benchmark(
             config(tasks="901-903", concurrency=1), llm=down_sim(), on_result=seen.append
         )
 
@@ -287,7 +287,7 @@ async def test_without_the_breaker_tasks_no_call_was_answered_for_are_errors(
     stack = MiddlewareStack(down_sim(), max_consecutive_failures=0)
     sink = ListSink()
 
-    records, summary = await run_experiment(
+    records, summary = await run_benchmark(
         config(tasks="901-902"), llm=stack, recorder=EventRecorder(sink)
     )
 
@@ -307,8 +307,8 @@ async def test_without_the_breaker_tasks_no_call_was_answered_for_are_errors(
 
 @pytest.mark.anyio
 async def test_records_say_solved_or_unsolved_when_the_model_answered(anyio_backend: Any) -> None:
-    rafa, rafa_summary = await run_experiment(config())
-    direct, direct_summary = await run_experiment(config(agent="direct"))
+    rafa, rafa_summary = await run_benchmark(config())
+    direct, direct_summary = await run_benchmark(config(agent="direct"))
 
     records = rafa + direct
     assert {r.status for r in records} == {"solved", "unsolved"}
@@ -334,7 +334,7 @@ def test_a_record_written_before_status_existed_derives_it_from_solved() -> None
 async def test_every_traced_call_start_has_one_end(anyio_backend: Any) -> None:
     sink = ListSink()
 
-    await run_experiment(config(), recorder=EventRecorder(sink))
+    await run_benchmark(config(), recorder=EventRecorder(sink))
 
     assert_calls_paired(sink.events)
     assert {e.outcome for e in sink.of_type(LLMCallEnded)} == {"ok"}
@@ -345,7 +345,7 @@ async def test_cancelled_experiment_ends_every_traced_call(anyio_backend: Any) -
     sink = ListSink()
 
     with anyio.move_on_after(2.5) as scope:
-        await run_experiment(config(), recorder=EventRecorder(sink))
+        await run_benchmark(config(), recorder=EventRecorder(sink))
 
     assert scope.cancelled_caught
     assert_calls_paired(sink.events)
@@ -357,7 +357,7 @@ async def test_cancelled_experiment_ends_every_traced_call(anyio_backend: Any) -
 async def test_every_episode_start_has_one_end(anyio_backend: Any) -> None:
     sink = ListSink()
 
-    records, _ = await run_experiment(config(agent="reflexion"), recorder=EventRecorder(sink))
+    records, _ = await run_benchmark(config(agent="reflexion"), recorder=EventRecorder(sink))
 
     started = [e.episode for e in sink.of_type(EpisodeStarted)]
     ended = sink.of_type(EpisodeEnded)
@@ -378,7 +378,7 @@ async def test_every_episode_start_has_one_end(anyio_backend: Any) -> None:
 
 @pytest.mark.anyio
 async def test_max_steps_caps_every_episode(anyio_backend: Any) -> None:
-    records, _ = await run_experiment(config(agent="reflexion", max_steps=2))
+    records, _ = await run_benchmark(config(agent="reflexion", max_steps=2))
 
     assert all(r.env_steps <= 2 for r in records)
 
@@ -388,26 +388,32 @@ async def test_max_steps_caps_every_episode(anyio_backend: Any) -> None:
     [
         ({"scenario": "chess"}, "unknown scenario 'chess'"),
         ({"agent": "alphago"}, "unknown agent 'alphago'"),
-        ({"beam": 0}, "--beam must be >= 1"),
-        ({"n_generate": 0}, "--n-generate must be >= 1"),
-        ({"concurrency": 0}, "--concurrency must be >= 1"),
-        ({"max_steps": 0}, "--max-steps must be >= 1"),
+        ({"beam": 0}, "^beam must be >= 1"),
+        ({"n_generate": 0}, "^n_generate must be >= 1"),
+        ({"concurrency": 0}, "^concurrency must be >= 1"),
+        ({"max_steps": 0}, "^max_steps must be >= 1"),
     ],
 )
 def test_invalid_config_is_rejected_naming_the_setting(
     overrides: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message):
+    """Messages name the config's fields (a program has no --beam), and list
+    them in ``fields`` for a front end that calls them otherwise."""
+    with pytest.raises(ConfigError, match=message) as caught:
         config(**overrides).validate()
+    assert "--" not in str(caught.value)
+    assert set(caught.value.fields) <= set(type(config()).__struct_fields__)
 
 
 @pytest.mark.anyio
 async def test_bad_task_range_is_a_config_error(anyio_backend: Any) -> None:
     with pytest.raises(ConfigError, match="bad puzzle range"):
-        await run_experiment(config(tasks="0-5"))
+        await run_benchmark(config(tasks="0-5"))
 
 
 @pytest.mark.anyio
 async def test_a_real_provider_must_be_passed_in_not_named(anyio_backend: Any) -> None:
-    with pytest.raises(ConfigError, match="provider 'openai:gpt-4o-mini' is not built in process"):
-        await run_experiment(config(provider="openai:gpt-4o-mini"))
+    with pytest.raises(
+        ConfigError, match="provider 'openai:gpt-4o-mini' is not the in-process sim: open it"
+    ):
+        await run_benchmark(config(provider="openai:gpt-4o-mini"))

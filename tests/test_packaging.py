@@ -89,11 +89,11 @@ def test_unpacked_wheel_runs_an_episode_outside_the_source_tree(
     script = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "import anyio, rafa_async\n"
-        "from rafa_async.experiment import ExperimentConfig, run_experiment\n"
+        "from rafa_async.app import BenchmarkConfig, run_benchmark\n"
         "from rafa_async.llm import LatencyModel\n"
         "assert rafa_async.__file__.startswith(sys.argv[1]), rafa_async.__file__\n"
-        "config = ExperimentConfig(tasks='1-2', latency=LatencyModel(scale=0.0))\n"
-        "records, summary = anyio.run(run_experiment, config)\n"
+        "config = BenchmarkConfig(tasks='1-2', latency=LatencyModel(scale=0.0))\n"
+        "records, summary = anyio.run(run_benchmark, config)\n"
         "print(summary.episodes)\n"
     )
     result = subprocess.run(

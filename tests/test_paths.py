@@ -18,7 +18,7 @@ import pytest
 
 import rafa_async
 from rafa_async import JsonlSink, MatchStarted, MsgpackSink, open_sink, read_events
-from rafa_async.arena import PlayConfig, play_series, read_match_log, replay_log
+from rafa_async.app import PlayConfig, play_series, read_match_log, replay_log
 from rafa_async.llm import load_config, provider_settings
 
 

@@ -16,7 +16,7 @@ from support import EchoLLM
 
 from rafa_async import ConnectFailed, ProviderError, ProviderUnavailable, RateLimited
 from rafa_async.adapters.openai import OpenAIChat
-from rafa_async.experiment import ExperimentConfig, run_experiment
+from rafa_async.app import BenchmarkConfig, run_benchmark
 from rafa_async.llm import ChatRequest, H11Transport, Message, MiddlewareStack, Timeouts
 from rafa_async.scenarios.game24 import Game24Record
 
@@ -73,10 +73,10 @@ async def test_a_run_against_a_closed_port_fails_fast_naming_the_provider(
     url = f"http://127.0.0.1:{closed_port()}/v1"
     transport = H11Transport(timeouts=Timeouts(connect=5.0))
     provider = OpenAIChat(model="gpt-4o-mini", base_url=url, api_key_env=None, transport=transport)
-    config = ExperimentConfig(provider="openai:gpt-4o-mini", tasks="901-905", concurrency=5)
+    config = BenchmarkConfig(provider="openai:gpt-4o-mini", tasks="901-905", concurrency=5)
     started = anyio.current_time()
     with pytest.raises(ProviderUnavailable, match=rf"openai at {url}: could not connect"):
-        await run_experiment(config, llm=provider)
+        await run_benchmark(config, llm=provider)
     # Three backoffs (0.5 + 1 + 2 s at most), not a whole run of failing calls.
     assert anyio.current_time() - started <= 3.5
     await transport.aclose()
@@ -115,14 +115,14 @@ async def test_a_provider_going_down_stops_the_run_keeping_finished_records(
     # retries), each task's own: 903 ends with no call answered, 904 too, and
     # 905's failure is the third in a row.
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
-    config = ExperimentConfig(
+    config = BenchmarkConfig(
         agent="direct", provider="openai:gpt-test", tasks="901-910", concurrency=1
     )
     seen: list[Game24Record] = []
     async with fake_openai(OK, OK, then=down) as adapter:
         stack = MiddlewareStack(adapter, max_consecutive_failures=3)
         with pytest.raises(ProviderUnavailable) as caught:
-            await run_experiment(config, llm=stack, on_result=seen.append)
+            await run_benchmark(config, llm=stack, on_result=seen.append)
     message = str(caught.value)
     assert message.startswith("openai:gpt-test@http://127.0.0.1:")
     assert "looks unavailable: 3 LLM calls in a row failed after their retries" in message

@@ -77,7 +77,8 @@ def test_a_key_in_the_config_is_one_error_line_without_the_key(tmp_path: Path) -
 
 def test_a_bad_override_is_one_error_line() -> None:
     assert_one_line_error(
-        rafa("providers", "--provider", "openai:m", "--max-concurrency", "0"), "max_concurrency"
+        rafa("providers", "--provider", "openai:m", "--max-concurrency", "0"),
+        "--max-concurrency must be >= 1",
     )
 
 
@@ -128,5 +129,5 @@ def test_it_shows_when_failing_calls_stop_a_run() -> None:
     assert "│ stop after      │ never (max_consecutive_failures 0)" in never.stdout
     assert_one_line_error(
         rafa("providers", "--provider", "sim", "--max-consecutive-failures", "-1"),
-        "max_consecutive_failures must be >= 0",
+        "--max-consecutive-failures must be >= 0",
     )

@@ -37,7 +37,7 @@ import pytest
 import typer
 from support import Server, rafa, serving
 
-from rafa_async.arena import MatchRecord
+from rafa_async.app import MatchRecord
 from rafa_async.cli import app
 from rafa_async.llm import SIM_LABEL
 from rafa_async.scenarios.game24 import Game24Record

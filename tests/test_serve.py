@@ -19,6 +19,7 @@ import msgspec
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from rafa_async.app.sim_server import SIMULATED_HEADER, make_app, running_sim_server
 from rafa_async.llm import (
     SIM_LABEL,
     ChatRequest,
@@ -29,7 +30,6 @@ from rafa_async.llm import (
     SimLLM,
 )
 from rafa_async.scenarios import simulated_llm
-from rafa_async.serve import SIMULATED_HEADER, make_app, running_sim_server
 
 pytestmark = pytest.mark.anyio
 

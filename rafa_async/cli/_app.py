@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
-from enum import StrEnum
 from importlib import metadata
 from typing import Annotated, NoReturn, TypeVar
 
@@ -23,6 +22,7 @@ from rich.progress import (
 from rafa_async._concurrency import exception_leaves
 from rafa_async._errors import RafaError
 from rafa_async._logging import configure_logging
+from rafa_async.app import seat_kinds
 from rafa_async.cli._console import (  # out, err: the commands' consoles
     USAGE,
     RafaGroup,
@@ -30,6 +30,8 @@ from rafa_async.cli._console import (  # out, err: the commands' consoles
     out as out,
     print_error,
 )
+from rafa_async.cli._fields import in_options
+from rafa_async.cli._options import LogFormat
 from rafa_async.llm import LatencyModel
 from rafa_async.scenarios import GAMES, SCENARIOS, get_game
 
@@ -49,46 +51,10 @@ log = structlog.get_logger("rafa_async.cli")
 T = TypeVar("T")
 
 
-AGENT = "Agent and search"
-TASKS = "Tasks"
-LLM = "Simulated LLM"
-EXECUTION = "Execution"
-OUTPUT = "Output"
-
-
-class AgentName(StrEnum):
-    rafa = "rafa"
-    tot = "tot"
-    reflexion = "reflexion"
-    direct = "direct"
-
-
-class Backend(StrEnum):
-    trio = "trio"
-    asyncio = "asyncio"
-
-
-class Switching(StrEnum):
-    every_step = "every-step"
-    on_surprise = "on-surprise"
-
-
-class LogFormat(StrEnum):
-    console = "console"
-    json = "json"
-
-
-LogFormatOption = Annotated[
-    LogFormat, typer.Option(help="Log renderer on stderr.", rich_help_panel=OUTPUT)
-]
-LogLevelOption = Annotated[
-    str, typer.Option(help="debug, info, warning or error.", rich_help_panel=OUTPUT)
-]
-
-
-def fail(message: str) -> NoReturn:
-    """One ``error: MESSAGE`` line, exit status 2."""
-    print_error(message)
+def fail(problem: str | BaseException) -> NoReturn:
+    """One ``error: MESSAGE`` line, exit status 2.  An error's message says
+    the fields it names as this command's options (:func:`in_options`)."""
+    print_error(problem if isinstance(problem, str) else in_options(problem))
     raise typer.Exit(USAGE)
 
 
@@ -99,12 +65,12 @@ def run_or_fail(main: Callable[[], Awaitable[T]], backend: str) -> T:
     try:
         return anyio.run(main, backend=backend)
     except RafaError as error:
-        fail(str(error))
+        fail(error)
     except BaseExceptionGroup as group:
         first = next((e for e in exception_leaves(group) if isinstance(e, RafaError)), None)
         if first is None:
             raise
-        fail(str(first))
+        fail(first)
 
 
 def given(context: typer.Context, name: str) -> bool:
@@ -117,7 +83,7 @@ def start_logging(fmt: LogFormat, level: str) -> None:
     try:
         configure_logging(fmt=fmt.value, level=level)
     except ValueError as error:
-        fail(str(error))
+        fail(error)
 
 
 def at_least(option: str, value: float, minimum: float, *, unit: str = "") -> float:
@@ -188,7 +154,7 @@ def scenarios() -> None:
     out.print("[bold]games[/] (rafa play GAME)")
     for name in GAMES:
         game = get_game(name)
-        kinds = ", ".join(["rafa", "direct", *game.policies])
+        kinds = ", ".join(seat_kinds(game))
         out.print(f"  [bold]{name}[/]  {game.description}; players: {kinds}")
 
 

@@ -26,33 +26,23 @@ appending, so the file stays readable and no byte is lost.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO
 
 import structlog
-import typer
 
 from rafa_async._errors import ConfigError
 from rafa_async._events import Event, JsonlSink, MsgpackSink, whole_length
-from rafa_async.cli._app import OUTPUT, fail
+from rafa_async._paths import unwritable
+from rafa_async.cli._app import fail
 from rafa_async.cli._console import text_to_stderr
 
 STDOUT = Path("-")
 """``--out -``: JSON lines on stdout."""
 log = structlog.get_logger("rafa_async.cli")
-
-ForceOption = Annotated[
-    bool,
-    typer.Option(
-        "--force",
-        help="Overwrite output files that exist (without it, a non-empty one is refused).",
-        rich_help_panel=OUTPUT,
-    ),
-]
 
 
 def prepare_outputs(
@@ -107,19 +97,6 @@ def check_outputs(outputs: Mapping[str, Path | None], *, resume: bool, force: bo
                 f"{option} {path} already holds results: add --resume to continue them, "
                 "or --force to overwrite them"
             )
-
-
-def unwritable(path: Path) -> str:
-    """Why ``path`` cannot be written (created, or an existing file
-    replaced or appended to), or ``""``; creates and changes nothing."""
-    if path.is_dir():
-        return "it is a folder"
-    if path.exists():
-        return "" if os.access(path, os.W_OK) else "permission denied"
-    folder = path.parent
-    if not folder.is_dir():
-        return f"no such folder {folder}"
-    return "" if os.access(folder, os.W_OK | os.X_OK) else f"folder {folder} is not writable"
 
 
 def cut_torn_tail(path: Path) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import ExitStack
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,62 +11,43 @@ import typer
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
-from rafa_async._events import EventRecorder
+from rafa_async._events import EventRecorder, EventSink
 from rafa_async._plural import plural
-from rafa_async.arena import (
-    LLM_KINDS,
+from rafa_async.app import (
+    LLMOptions,
     MatchRecord,
     PlayConfig,
     SeriesSummary,
-    play_series,
-    summarize,
-)
-from rafa_async.cli._app import (
-    OUTPUT,
-    Backend,
-    LogFormat,
-    LogFormatOption,
-    LogLevelOption,
-    app,
-    fail,
-    out,
-    progress_bar,
-    sim_latency,
-    start_logging,
-)
-from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
-from rafa_async.cli._llm import (
-    CacheOption,
-    ProviderOption,
-    RecordOption,
-    ReplayOption,
-    SendIntentOption,
-    StreamOption,
-    TransportChoice,
-    TransportOption,
-    choose_llm,
-    llm_caption,
     open_llm,
+    play_series,
+    summarize_series,
+    uses_llm,
+)
+from rafa_async.cli._app import app, fail, out, sim_latency
+from rafa_async.cli._llm import (
+    LLM_OPTIONS,
+    check_llm,
+    llm_caption,
+    llm_options,
     print_llm_usage,
     refuse_sim_options,
 )
-from rafa_async.cli._outputs import ForceOption, open_outputs, prepare_outputs
-from rafa_async.cli._providers import (
-    BaseUrlOption,
-    ConfigOption,
-    MaxConcurrencyOption,
-    MaxConsecutiveFailuresOption,
-    RpmOption,
-    TpmOption,
+from rafa_async.cli._options import (
+    OUTPUT,
+    SIM,
+    Backend,
+    BackendOption,
+    LatencyScaleOption,
+    option,
 )
 from rafa_async.cli._replay import replay_series
-from rafa_async.cli._resume import combined, finished, read_results, settings, stamped
+from rafa_async.cli._session import OUTPUTS, Outputs, Session, output_options
 from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import GAMES, get_game, simulated_llm
 
 SEATS = "Seats"
 SERIES = "Series"
-LLM = "RAFA and the simulated LLM"
+RAFA = "RAFA"
 
 
 def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dict[str, str]:
@@ -78,10 +58,10 @@ def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dic
     seats: dict[str, str] = {}
     given: dict[str, str] = {}  # seat -> the option that named it
 
-    def add(name: str, kind: str, option: str) -> None:
+    def add(name: str, kind: str, said: str) -> None:
         if name in given:
-            raise ConfigError(f"seat {name} is given twice: {given[name]} and {option}")
-        seats[name], given[name] = kind, option
+            raise ConfigError(f"seat {name} is given twice: {given[name]} and {said}")
+        seats[name], given[name] = kind, said
 
     for shortcut, value in (("X", x), ("O", o)):
         if value is None:
@@ -101,156 +81,67 @@ def parse_seats(game: str, x: str | None, o: str | None, seat: list[str]) -> dic
 
 
 @app.command()
+@llm_options()
+@output_options
 def play(
     context: typer.Context,
     game: Annotated[
         str | None, typer.Argument(help=f"Game to play: {', '.join(GAMES)}.", show_default=False)
     ] = None,
     x: Annotated[
-        str | None,
-        typer.Option(
-            "--x", help="Tic-Tac-Toe seat X: rafa, direct, random, perfect.", rich_help_panel=SEATS
-        ),
+        str | None, option("Tic-Tac-Toe seat X: rafa, direct, random, perfect.", SEATS, "--x")
     ] = None,
-    o: Annotated[
-        str | None,
-        typer.Option("--o", help="Tic-Tac-Toe seat O.", rich_help_panel=SEATS),
-    ] = None,
+    o: Annotated[str | None, option("Tic-Tac-Toe seat O.", SEATS, "--o")] = None,
     seat: Annotated[
         list[str] | None,
-        typer.Option(
-            "--seat",
-            help="Any game's seat as NAME=KIND (repeatable), e.g. R=rafa.",
-            rich_help_panel=SEATS,
-        ),
+        option("Any game's seat as NAME=KIND (repeatable), e.g. R=rafa.", SEATS, "--seat"),
     ] = None,
-    episodes: Annotated[int, typer.Option(help="Evaluation matches.", rich_help_panel=SERIES)] = 20,
+    episodes: Annotated[int, option("Evaluation matches.", SERIES)] = 20,
     train: Annotated[
-        int,
-        typer.Option(
-            help="Training matches first; LLM players keep their memory.", rich_help_panel=SERIES
-        ),
+        int, option("Training matches first; LLM players keep their memory.", SERIES)
     ] = 0,
-    concurrency: Annotated[
-        int, typer.Option(help="Evaluation matches played at once.", rich_help_panel=SERIES)
-    ] = 8,
+    concurrency: Annotated[int, option("Evaluation matches played at once.", SERIES)] = 8,
     rotate: Annotated[
         bool,
-        typer.Option(
-            help="Rotate the players through the seats every match (X and O swap), and "
-            "report per player.",
-            rich_help_panel=SERIES,
+        option(
+            "Rotate the players through the seats every match (X and O swap), and report "
+            "per player.",
+            SERIES,
         ),
     ] = False,
     move_timeout: Annotated[
-        float | None,
-        typer.Option(
-            help="Seconds per move; a late player gets a fallback move.", rich_help_panel=SERIES
-        ),
+        float | None, option("Seconds per move; a late player gets a fallback move.", SERIES)
     ] = None,
-    provider: ProviderOption = "sim",
-    config_file: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    max_concurrency: MaxConcurrencyOption = None,
-    rpm: RpmOption = None,
-    tpm: TpmOption = None,
-    max_consecutive_failures: MaxConsecutiveFailuresOption = None,
-    send_intent: SendIntentOption = None,
-    cache: CacheOption = None,
-    record_llm: RecordOption = None,
-    replay_llm: ReplayOption = None,
-    stream: StreamOption = False,
-    transport: TransportOption = TransportChoice.auto,
-    seed: Annotated[
-        int, typer.Option(help="Seed of the sim and the policies.", rich_help_panel=LLM)
-    ] = 0,
-    n_candidates: Annotated[
-        int, typer.Option(help="RAFA: moves proposed per decision.", rich_help_panel=LLM)
-    ] = 5,
+    llm: LLMOptions = LLM_OPTIONS,
+    seed: Annotated[int, option("Seed of the sim and the policies.", SIM)] = 0,
+    n_candidates: Annotated[int, option("RAFA: moves proposed per decision.", RAFA)] = 5,
     speculate: Annotated[
-        bool,
-        typer.Option(
-            help="RAFA: plan for the predicted reply while the opponent thinks.",
-            rich_help_panel=LLM,
-        ),
+        bool, option("RAFA: plan for the predicted reply while the opponent thinks.", RAFA)
     ] = False,
-    latency_scale: Annotated[
-        float, typer.Option(help="Scale the sim's latency (0 = instant).", rich_help_panel=LLM)
-    ] = 1.0,
-    backend: Annotated[
-        Backend, typer.Option(help="Async library.", rich_help_panel=OUTPUT)
-    ] = Backend.trio,
-    out_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="One JSON line per match ('-': stdout, and the table goes to stderr).",
-            rich_help_panel=OUTPUT,
-        ),
-    ] = None,
+    latency_scale: LatencyScaleOption = 1.0,
+    backend: BackendOption = Backend.trio,
     log: Annotated[
         Path | None,
-        typer.Option(
-            help="Match log (host events) for --replay; *.msgpack for msgpack frames.",
-            rich_help_panel=OUTPUT,
-        ),
+        option("Match log (host events) for --replay; *.msgpack for msgpack frames.", OUTPUT),
     ] = None,
-    trace: Annotated[
+    replay_log: Annotated[
         Path | None,
-        typer.Option(
-            help="Plans and LLM calls of every player, as JSON lines.", rich_help_panel=OUTPUT
-        ),
+        option("Re-run a recorded match log and verify every match's hash.", OUTPUT, "--replay"),
     ] = None,
-    replay: Annotated[
-        Path | None,
-        typer.Option(
-            help="Re-run a recorded match log and verify every match's hash.",
-            rich_help_panel=OUTPUT,
-        ),
-    ] = None,
-    resume: Annotated[
-        bool,
-        typer.Option(
-            "--resume",
-            help="Continue the series in --out (same settings): skip the matches already "
-            "there, append the others; the table covers them all. Training matches are "
-            "played again, unrecorded, for the memory the later matches start from (the "
-            "same matches with the sim; a real provider may answer otherwise).",
-            rich_help_panel=OUTPUT,
-        ),
-    ] = False,
-    force: ForceOption = False,
-    log_format: LogFormatOption = LogFormat.console,
-    log_level: LogLevelOption = "warning",
-    progress: Annotated[
-        bool, typer.Option(help="Show a progress bar (on a terminal).", rich_help_panel=OUTPUT)
-    ] = True,
+    outputs: Outputs = OUTPUTS,
 ) -> None:
     """Play a series of shared matches and print win/draw/loss per seat.
 
     Example: rafa play tictactoe --x rafa --o random --episodes 20 --train 5 --speculate
     """
-    start_logging(log_format, log_level)
-    if replay is not None:
+    if replay_log is not None:
         replay_series(
             context,
-            replay,
+            replay_log,
+            llm,
             backend=backend,
-            provider=provider,
-            config_file=config_file,
-            base_url=base_url,
-            max_concurrency=max_concurrency,
-            rpm=rpm,
-            tpm=tpm,
-            send_intent=send_intent,
-            max_consecutive_failures=max_consecutive_failures,
-            cache=cache,
-            record_llm=record_llm,
-            replay_llm=replay_llm,
-            stream=stream,
-            transport=transport,
             latency_scale=latency_scale,
-            progress=progress,
+            progress=outputs.progress,
         )
         return
     if game is None:
@@ -259,25 +150,11 @@ def play(
     try:
         seats = parse_seats(game, x, o, seat or [])
     except ConfigError as error:
-        fail(str(error))
-    choice = choose_llm(
-        provider,
-        config_file,
-        base_url=base_url,
-        max_concurrency=max_concurrency,
-        rpm=rpm,
-        tpm=tpm,
-        send_intent=send_intent,
-        max_consecutive_failures=max_consecutive_failures,
-        cache=cache,
-        record=record_llm,
-        replay=replay_llm,
-        stream=stream,
-        transport=transport,
-        backend=backend.value,
-        uses_llm=any(kind in LLM_KINDS for kind in seats.values()),
+        fail(error)
+    resolved = check_llm(
+        llm, backend=backend.value, uses_llm=any(uses_llm(kind) for kind in seats.values())
     )
-    refuse_sim_options(context, choice)
+    refuse_sim_options(context, resolved)
     try:
         config = PlayConfig(
             game=game,
@@ -285,8 +162,8 @@ def play(
             episodes=episodes,
             train=train,
             seed=seed,
-            provider=choice.label,
-            llm_concurrency=choice.settings.max_concurrency,
+            provider=resolved.label,
+            llm_concurrency=resolved.settings.max_concurrency,
             n_candidates=n_candidates,
             speculate=speculate,
             concurrency=concurrency,
@@ -296,59 +173,49 @@ def play(
         )
         config.validate()
     except ConfigError as error:
-        fail(str(error))
-    prepare_outputs(out_path, {"--log": log, "--trace": trace}, resume=resume, force=force)
-    stamp = settings(config, ignore=not_results(config))
-    kept = read_results(out_path, key=match_key, config=stamp) if resume and out_path else {}
-    done_before = {match for match, record in kept.items() if finished(record)}
-    with ExitStack() as stack:
-        results, (sink, trace_sink) = open_outputs(stack, out_path, log, trace, append=resume)
-        bar = progress_bar(f"[bold]{game}[/] [dim]({llm_caption(choice)})[/]", enabled=progress)
-        total = config.train + config.episodes
-        job = bar.add_task("play", total=total, completed=len(done_before))
-        done = 0
+        fail(error)
+    session = Session(
+        config,
+        outputs,
+        events={"--log": log},
+        ignore=not_results(config),
+        record_type=MatchRecord,
+        key=match_key,
+    )
 
-        def on_match(record: MatchRecord) -> None:
-            nonlocal done
-            done += 1
-            bar.update(job, advance=1)
-            if results is not None:
-                results.write_line(stamped(record, stamp), held=record.status == "error")
-
+    async def main(
+        on_match: Callable[[MatchRecord], None], sinks: Sequence[EventSink | None]
+    ) -> tuple[list[MatchRecord], SeriesSummary, MiddlewareStack]:
+        log_sink, trace_sink = sinks  # in the order Session opens them: --log, --trace
         trace_recorder = EventRecorder(trace_sink) if trace_sink is not None else None
+        sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
+        async with open_llm(
+            llm, sim=sim, recorder=trace_recorder, seed=seed, uses_llm=resolved.uses_llm
+        ) as shared:
+            records, summary = await play_series(
+                config,
+                log=log_sink,
+                on_match=on_match,
+                trace=trace_recorder,
+                llm=shared,
+                skip=session.done_before,
+            )
+        return records, summary, shared
 
-        async def main() -> tuple[list[MatchRecord], SeriesSummary, MiddlewareStack]:
-            sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
-            async with open_llm(choice, sim=sim, recorder=trace_recorder, seed=seed) as llm:
-                records, summary = await play_series(
-                    config,
-                    log=sink,
-                    on_match=on_match,
-                    trace=trace_recorder,
-                    llm=llm,
-                    skip=done_before,
-                )
-            return records, summary, llm
-
-        with bar:
-            ran = run_until_interrupted(main, backend.value)
-        if results is not None:
-            results.release()  # not stopped by a provider that never answered
-    if ran is None:
-        report_interrupted(len(done_before) + done, total, out_path)
-    records, summary, llm = ran
-    if kept:  # the summary covers the whole --out: earlier records and these
-        everything = combined(kept, records, MatchRecord, match_key)
-        summary = summarize(config, everything, summary.wall_s)
+    records, summary, shared = session.run(
+        main,
+        caption=f"[bold]{game}[/] [dim]({llm_caption(resolved)})[/]",
+        total=config.train + config.episodes,
+        backend=backend.value,
+    )
+    wall = summary.wall_s
+    summary = session.whole(records, summary, lambda every: summarize_series(config, every, wall))
     print_series(summary, config)
-    if any(kind in LLM_KINDS for kind in config.seats.values()):
-        print_llm_usage(llm, choice)
-    if out_path is not None:
-        out.print(f"results: {out_path}")
-    if log is not None:
-        out.print(f"match log: {log} (verify with: rafa play --replay {log})")
-    if trace is not None:
-        out.print(f"trace: {trace}")
+    if any(uses_llm(kind) for kind in config.seats.values()):
+        print_llm_usage(shared, resolved)
+    session.print_files(
+        *([f"match log: {log} (verify with: rafa play --replay {log})"] if log else [])
+    )
 
 
 def not_results(config: PlayConfig) -> tuple[str, ...]:
@@ -373,7 +240,7 @@ def print_series(summary: SeriesSummary, config: PlayConfig) -> None:
         title += f" (after {summary.training_matches} training)"
     if config.rotate:
         title += " · seats rotate every match"
-    if summary.simulated and any(k in LLM_KINDS for k in config.seats.values()):
+    if summary.simulated and any(uses_llm(k) for k in config.seats.values()):
         out.print(f"[bold yellow]{SIM_LABEL}[/]")
         title += " · [bold yellow]SIMULATED LLM[/]"
     # A line of its own: a table's title wraps at the (narrow) table's width.

@@ -1,94 +1,37 @@
 """``rafa providers``: what ``--provider`` means, from rafa.toml and the command line.
 
-The option aliases here (``--config``, ``--base-url``, ``--max-concurrency``,
-``--rpm``, ``--tpm``, ``--max-consecutive-failures``) and
-:func:`cli_provider_settings` are what ``rafa run`` and ``rafa play`` take.
+It takes the options of ``rafa run`` and ``rafa play`` that decide a
+provider's settings (``--config``, ``--base-url``, ``--max-concurrency``,
+``--rpm``, ``--tpm``, ``--max-consecutive-failures``) and resolves them as
+a run does (:class:`~rafa_async.app.LLMOptions`).
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Annotated
 
+import msgspec
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
 from rafa_async.adapters.providers import price_table
-from rafa_async.cli._app import LogFormat, app, fail, out, start_logging
+from rafa_async.app import LLMOptions
+from rafa_async.cli._app import app, fail, out, start_logging
+from rafa_async.cli._llm import LLM_OPTIONS, PROVIDER, llm_options
+from rafa_async.cli._options import LogFormat
 from rafa_async.llm import (
-    DEFAULT_MAX_CONSECUTIVE_FAILURES,
     SIM_LABEL,
-    ProviderOverrides,
     ProviderSettings,
     ProviderSpec,
     RafaConfig,
-    load_config,
     resolve_provider,
 )
 
-PROVIDER = "LLM provider"
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        help="Provider config file (default: ./rafa.toml if there is one).",
-        rich_help_panel=PROVIDER,
-    ),
-]
-BaseUrlOption = Annotated[
-    str | None,
-    typer.Option(help="Override the provider's base URL.", rich_help_panel=PROVIDER),
-]
-MaxConcurrencyOption = Annotated[
-    int | None,
-    typer.Option(help="Override: LLM calls in flight at once.", rich_help_panel=PROVIDER),
-]
-RpmOption = Annotated[
-    float | None, typer.Option(help="Override: requests per minute.", rich_help_panel=PROVIDER)
-]
-TpmOption = Annotated[
-    float | None, typer.Option(help="Override: tokens per minute.", rich_help_panel=PROVIDER)
-]
-MaxConsecutiveFailuresOption = Annotated[
-    int | None,
-    typer.Option(
-        help="Stop the run (provider unavailable) after this many LLM calls in a row failed "
-        f"after their retries; 0 never stops [default: {DEFAULT_MAX_CONSECUTIVE_FAILURES}].",
-        rich_help_panel=PROVIDER,
-        show_default=False,
-    ),
-]
-
-
-def cli_provider_settings(
-    spec: str,
-    config_path: Path | None,
-    *,
-    base_url: str | None = None,
-    max_concurrency: int | None = None,
-    rpm: float | None = None,
-    tpm: float | None = None,
-    send_intent: bool | None = None,
-    max_consecutive_failures: int | None = None,
-) -> tuple[RafaConfig, ProviderSettings]:
-    """The config and the resolved settings; one error line if either is wrong."""
-    overrides = ProviderOverrides(
-        base_url=base_url,
-        max_concurrency=max_concurrency,
-        rpm=rpm,
-        tpm=tpm,
-        send_intent=send_intent,
-        max_consecutive_failures=max_consecutive_failures,
-    )
-    try:
-        config = load_config(config_path)
-        return config, resolve_provider(spec, config, overrides)
-    except ConfigError as error:
-        fail(str(error))
+SETTINGS = ("config", "base_url", "max_concurrency", "rpm", "tpm", "max_consecutive_failures")
+"""The LLM options that decide a provider's settings (the rest choose the middleware)."""
 
 
 def _key_status(variable: str | None) -> str:
@@ -186,6 +129,7 @@ def _print_config(config: RafaConfig) -> None:
 
 
 @app.command()
+@llm_options(*SETTINGS)
 def providers(
     provider: Annotated[
         str | None,
@@ -194,12 +138,7 @@ def providers(
             rich_help_panel=PROVIDER,
         ),
     ] = None,
-    config: ConfigOption = None,
-    base_url: BaseUrlOption = None,
-    max_concurrency: MaxConcurrencyOption = None,
-    rpm: RpmOption = None,
-    tpm: TpmOption = None,
-    max_consecutive_failures: MaxConsecutiveFailuresOption = None,
+    llm: LLMOptions = LLM_OPTIONS,
 ) -> None:
     """List the LLM providers, or show what a --provider resolves to.
 
@@ -209,15 +148,12 @@ def providers(
     Example: rafa providers --provider openai:gpt-4o-mini --rpm 100
     """
     start_logging(LogFormat.console, "warning")
-    loaded, settings = cli_provider_settings(
-        provider or "sim",
-        config,
-        base_url=base_url,
-        max_concurrency=max_concurrency,
-        rpm=rpm,
-        tpm=tpm,
-        max_consecutive_failures=max_consecutive_failures,
-    )
+    options = msgspec.structs.replace(llm, provider=provider or "sim")
+    try:
+        loaded = options.load_config()
+        settings = options.provider_settings(loaded)
+    except ConfigError as error:
+        fail(error)
     if provider is None:
         _print_config(loaded)
     else:

@@ -1,7 +1,7 @@
 """``rafa play --replay LOG``: re-run a recorded series and check every match.
 
 The log decides the series: its first ``MatchStarted`` holds the
-:class:`~rafa_async.arena.PlayConfig` (game, seats, seed, episodes, ...), so
+:class:`~rafa_async.app.PlayConfig` (game, seats, seed, episodes, ...), so
 the options that would set the series (a game, ``--x``, ``--episodes``,
 ``--seed``, ...) are refused, as are the output files (``--out``, ``--log``,
 ``--trace``).  What applies is how to answer the LLM calls and how to run:
@@ -23,61 +23,44 @@ Exit status 1 only when a match is different.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
+import msgspec
 import typer
-from rich.progress import TextColumn
 
 from rafa_async._errors import RafaError
 from rafa_async._events import Event, log_digest
 from rafa_async._plural import plural
-from rafa_async.arena import (
-    LLM_KINDS,
+from rafa_async.app import (
+    LLMOptions,
     MatchRecord,
     PlayConfig,
     ReplayCheck,
+    ResolvedLLM,
     matches_to_replay,
+    open_llm,
     read_match_log,
     replay_matches,
+    uses_llm,
 )
-from rafa_async.cli._app import Backend, fail, given, out, progress_bar, sim_latency
-from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
+from rafa_async.cli._app import fail, given, out, sim_latency
+from rafa_async.cli._interrupt import report_interrupted
 from rafa_async.cli._llm import (
-    LLMChoice,
-    TransportChoice,
-    choose_llm,
+    LLM_FIELDS,
+    check_llm,
     llm_caption,
-    open_llm,
     print_llm_usage,
     refuse_sim_options,
 )
+from rafa_async.cli._options import Backend
+from rafa_async.cli._session import run_counted
 from rafa_async.llm import MiddlewareStack
 from rafa_async.scenarios import simulated_llm
 
 APPLIES = frozenset(
-    {
-        "replay",
-        "provider",
-        "config_file",
-        "base_url",
-        "max_concurrency",
-        "rpm",
-        "tpm",
-        "send_intent",
-        "max_consecutive_failures",
-        "cache",
-        "record_llm",
-        "replay_llm",
-        "stream",
-        "transport",
-        "latency_scale",
-        "backend",
-        "progress",
-        "log_format",
-        "log_level",
-    }
+    {"replay_log", *LLM_FIELDS, "latency_scale", "backend", "progress", "log_format", "log_level"}
 )
 """The ``rafa play`` parameters that apply to a replay (see the module's doc)."""
 
@@ -85,38 +68,22 @@ APPLIES = frozenset(
 def replay_series(
     context: typer.Context,
     path: Path,
+    llm: LLMOptions,
     *,
     backend: Backend,
-    provider: str,
-    config_file: Path | None,
-    base_url: str | None,
-    max_concurrency: int | None,
-    rpm: float | None,
-    tpm: float | None,
-    send_intent: bool | None,
-    max_consecutive_failures: int | None,
-    cache: Path | None,
-    record_llm: Path | None,
-    replay_llm: Path | None,
-    stream: bool,
-    transport: TransportChoice,
     latency_scale: float,
     progress: bool,
 ) -> None:
     """Replay the log at ``path`` with the ``rafa play`` options that apply;
     print one line per match and a count.  Ctrl-C cancels the replay."""
     _refuse_series_options(context)
-
-    def set_here(name: str) -> bool:
-        return given(context, name)
-
     try:
         config, recorded = read_match_log(path)
     except RafaError as error:
-        fail(str(error))
-    uses_llm = any(kind in LLM_KINDS for kind in config.seats.values())
-    if not set_here("provider"):
-        if uses_llm and config.provider != "sim" and replay_llm is None:
+        fail(error)
+    llm_seats = any(uses_llm(kind) for kind in config.seats.values())
+    if not given(context, "provider"):
+        if llm_seats and config.provider != "sim" and llm.replay is None:
             fail(
                 f"{path} was recorded with provider {config.provider!r}: pass --replay-llm "
                 f"CASSETTE (the cassette recorded with it) to replay it offline, or --provider "
@@ -124,56 +91,41 @@ def replay_series(
             )
         # The log's provider, so results and costs are labelled as recorded;
         # a series without LLM players calls none (the sim stands by).
-        provider = config.provider if uses_llm else "sim"
-    choice = choose_llm(
-        provider,
-        config_file,
-        base_url=base_url,
-        max_concurrency=max_concurrency if set_here("max_concurrency") else config.llm_concurrency,
-        rpm=rpm,
-        tpm=tpm,
-        send_intent=send_intent,
-        max_consecutive_failures=max_consecutive_failures,
-        cache=cache,
-        record=record_llm,
-        replay=replay_llm,
-        stream=stream,
-        transport=transport,
-        backend=backend.value,
-    )
-    refuse_sim_options(context, choice)
-    latency = sim_latency(latency_scale) if set_here("latency_scale") else config.latency
+        llm = msgspec.structs.replace(llm, provider=config.provider if llm_seats else "sim")
+    if llm.max_concurrency is None:
+        llm = msgspec.structs.replace(llm, max_concurrency=config.llm_concurrency)
+    resolved = check_llm(llm, backend=backend.value)
+    refuse_sim_options(context, resolved)
+    latency = sim_latency(latency_scale) if given(context, "latency_scale") else config.latency
     sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
     training, evaluation = matches_to_replay(config, recorded)
     digests = {match: log_digest(events) for match, events in recorded.items()}
-    bar = progress_bar(
-        f"[bold]replay {config.game}[/] [dim]({llm_caption(choice)})[/]",
-        TextColumn("different {task.fields[different]}"),
-        enabled=progress,
-    )
     total = len(training) + len(evaluation)
-    job = bar.add_task("replay", total=total, different=0)
-    different = done = 0
 
-    def on_match(record: MatchRecord) -> None:
-        nonlocal different, done
-        different += digests.get(record.match) not in (None, record.digest)
-        done += 1
-        bar.update(job, advance=1, different=different)
+    def different(record: MatchRecord) -> bool:
+        return digests.get(record.match) not in (None, record.digest)
 
-    async def main() -> tuple[list[ReplayCheck], MiddlewareStack]:
-        async with open_llm(choice, sim=sim, recorder=None, seed=config.seed) as llm:
-            checks = await replay_matches(config, recorded, llm=llm, on_match=on_match)
-        return checks, llm
+    async def main(
+        on_match: Callable[[MatchRecord], None],
+    ) -> tuple[list[ReplayCheck], MiddlewareStack]:
+        async with open_llm(llm, sim=sim, recorder=None, seed=config.seed) as stack:
+            checks = await replay_matches(config, recorded, llm=stack, on_match=on_match)
+        return checks, stack
 
-    with bar:
-        ran = run_until_interrupted(main, backend.value)
+    ran, done = run_counted(
+        main,
+        caption=f"[bold]replay {config.game}[/] [dim]({llm_caption(resolved)})[/]",
+        total=total,
+        backend=backend.value,
+        progress=progress,
+        tally=("different", different, 0),
+    )
     if ran is None:
         report_interrupted(done, total, None)
-    checks, llm = ran
-    _print_checks(checks, config, recorded, backend, choice)
-    if uses_llm:
-        print_llm_usage(llm, choice)
+    checks, stack = ran
+    _print_checks(checks, config, recorded, backend, resolved)
+    if llm_seats:
+        print_llm_usage(stack, resolved)
     if any(check.status == "different" for check in checks):
         raise typer.Exit(1)
 
@@ -183,7 +135,7 @@ def _print_checks(
     config: PlayConfig,
     recorded: Mapping[str, Sequence[Event]],
     backend: Backend,
-    choice: LLMChoice,
+    llm: ResolvedLLM,
 ) -> None:
     shown = {
         "identical": "[green]ok[/]",
@@ -201,7 +153,7 @@ def _print_checks(
     counts = {status: sum(c.status == status for c in checks) for status in shown}
     out.print(
         f"checked {plural(len(checks), 'match', 'matches')} of {config.game} on {backend.value} "
-        f"({llm_caption(choice)}): {counts['identical']} identical, {counts['different']} "
+        f"({llm_caption(llm)}): {counts['identical']} identical, {counts['different']} "
         f"different, {counts['incomplete']} incomplete",
         highlight=False,
         soft_wrap=True,

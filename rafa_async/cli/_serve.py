@@ -10,13 +10,9 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated
 
 import anyio
-import typer
 
 from rafa_async._concurrency import exception_leaves
 from rafa_async.cli._app import (
-    LogFormat,
-    LogFormatOption,
-    LogLevelOption,
     above,
     app,
     at_least,
@@ -27,14 +23,21 @@ from rafa_async.cli._app import (
     start_logging,
 )
 from rafa_async.cli._console import INTERRUPTED
+from rafa_async.cli._options import (
+    SIM,
+    LatencyScaleOption,
+    LogFormat,
+    LogFormatOption,
+    LogLevelOption,
+    option,
+)
 from rafa_async.llm import SIM_LABEL, FaultModel, SimLLM
 from rafa_async.scenarios import simulated_llm
 
 if TYPE_CHECKING:
-    from rafa_async.serve import SimServer
+    from rafa_async.app.sim_server import SimServer
 
 SERVER = "Server"
-SIM = "Simulated LLM"
 FAULTS = "Faults (all off by default)"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -52,9 +55,9 @@ def fault_model(
         "--server-error-rate": server_error_rate,
         "--hang-rate": hang_rate,
     }
-    for option, rate in rates.items():
+    for flag, rate in rates.items():
         if not 0.0 <= rate <= 1.0:
-            fail(f"{option} must be a probability in [0, 1], got {rate:g}")
+            fail(f"{flag} must be a probability in [0, 1], got {rate:g}")
     if sum(rates.values()) > 1.0:
         fail(f"the fault rates ({', '.join(rates)}) add up to more than 1")
     return FaultModel(
@@ -97,7 +100,7 @@ async def serve_until_signal(sim: SimLLM, host: str, port: int, models: list[str
     wakes the event loop whichever thread the signal lands on (a plain
     ``signal.signal`` handler waits until the main thread wakes up).
     """
-    from rafa_async.serve import running_sim_server
+    from rafa_async.app.sim_server import running_sim_server
 
     async with anyio.create_task_group() as tg:
         with anyio.open_signal_receiver(*STOP_SIGNALS) as signals:
@@ -134,54 +137,25 @@ def lone_os_error(error: BaseException) -> OSError | None:
 
 @app.command("sim-serve")
 def sim_serve(
-    host: Annotated[
-        str,
-        typer.Option(help="Address to listen on (loopback by default).", rich_help_panel=SERVER),
-    ] = "127.0.0.1",
-    port: Annotated[
-        int,
-        typer.Option(
-            help="TCP port (0 picks a free one).", min=0, max=65535, rich_help_panel=SERVER
-        ),
-    ] = 8000,
+    host: Annotated[str, option("Address to listen on (loopback by default).", SERVER)] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, option("TCP port (0 picks a free one).", SERVER, min=0, max=65535)] = 8000,
     model: Annotated[
         list[str] | None,
-        typer.Option(
-            "--model",
-            help="Model name to answer to (repeatable; default: sim). Others get a 404.",
-            rich_help_panel=SERVER,
-        ),
+        option("Model name to answer to (repeatable; default: sim). Others get a 404.", SERVER),
     ] = None,
-    seed: Annotated[
-        int,
-        typer.Option(
-            help="Seed of the simulated LLM (same seed, same answers).", rich_help_panel=SIM
-        ),
-    ] = 0,
-    latency_scale: Annotated[
-        float, typer.Option(help="Scale the sim's latency (0 = instant).", rich_help_panel=SIM)
-    ] = 1.0,
+    seed: Annotated[int, option("Seed of the simulated LLM (same seed, same answers).", SIM)] = 0,
+    latency_scale: LatencyScaleOption = 1.0,
     rate_limit_rate: Annotated[
-        float,
-        typer.Option(
-            help="Share of attempts answered 429 with Retry-After.", rich_help_panel=FAULTS
-        ),
+        float, option("Share of attempts answered 429 with Retry-After.", FAULTS)
     ] = 0.0,
-    retry_after: Annotated[
-        float, typer.Option(help="Retry-After of a 429, in seconds.", rich_help_panel=FAULTS)
-    ] = 1.0,
-    server_error_rate: Annotated[
-        float, typer.Option(help="Share of attempts answered 500.", rich_help_panel=FAULTS)
-    ] = 0.0,
+    retry_after: Annotated[float, option("Retry-After of a 429, in seconds.", FAULTS)] = 1.0,
+    server_error_rate: Annotated[float, option("Share of attempts answered 500.", FAULTS)] = 0.0,
     hang_rate: Annotated[
-        float,
-        typer.Option(
-            help="Share of attempts that hang (test client timeouts).", rich_help_panel=FAULTS
-        ),
+        float, option("Share of attempts that hang (test client timeouts).", FAULTS)
     ] = 0.0,
-    hang_seconds: Annotated[
-        float, typer.Option(help="How long a hanging attempt hangs.", rich_help_panel=FAULTS)
-    ] = 600.0,
+    hang_seconds: Annotated[float, option("How long a hanging attempt hangs.", FAULTS)] = 600.0,
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
 ) -> None:

@@ -34,6 +34,7 @@ import msgspec
 import structlog
 
 from rafa_async._errors import ConfigError
+from rafa_async._logging import logging_configured
 from rafa_async._validation import split_validation_error
 from rafa_async.llm._endpoint import check_api_key_env, check_base_url
 from rafa_async.llm._providers import (
@@ -333,17 +334,23 @@ def _check_overrides(overrides: ProviderOverrides) -> None:
     if overrides.base_url is not None:
         check_base_url(overrides.base_url, "base_url")
     if overrides.max_concurrency is not None and overrides.max_concurrency < 1:
-        raise ConfigError(f"max_concurrency must be >= 1, got {overrides.max_concurrency}")
+        raise ConfigError(
+            f"max_concurrency must be >= 1, got {overrides.max_concurrency}",
+            fields=("max_concurrency",),
+        )
     failures = overrides.max_consecutive_failures
     if failures is not None and failures < 0:
-        raise ConfigError(f"max_consecutive_failures must be >= 0 (0: never stop), got {failures}")
+        raise ConfigError(
+            f"max_consecutive_failures must be >= 0 (0: never stop), got {failures}",
+            fields=("max_consecutive_failures",),
+        )
     for field, value in (
         ("rpm", overrides.rpm),
         ("tpm", overrides.tpm),
         ("timeout", overrides.timeout),
     ):
         if value is not None and not value > 0:
-            raise ConfigError(f"{field} must be > 0, got {value:g}")
+            raise ConfigError(f"{field} must be > 0, got {value:g}", fields=(field,))
 
 
 def _first(*values: Any) -> Any:
@@ -382,7 +389,8 @@ def resolve_provider(
     if defaults.in_process and overrides.base_url is not None:
         raise ConfigError(
             f"base_url is for HTTP providers; {name!r} runs in process"
-            + (_SIM_SERVE_OVERRIDE_HINT if defaults.simulated else "")
+            + (_SIM_SERVE_OVERRIDE_HINT if defaults.simulated else ""),
+            fields=("base_url", "provider"),
         )
     base_url = _first(overrides.base_url, entry.base_url, defaults.base_url)
     if base_url is None and not defaults.in_process:
@@ -424,11 +432,12 @@ def resolve_provider(
             DEFAULT_MAX_CONSECUTIVE_FAILURES,
         ),
     )
-    # Header values are not logged: a header may carry a credential under a
-    # name the config check does not recognise.
-    fields = msgspec.structs.asdict(settings)
-    fields["headers"] = sorted(settings.headers)
-    log.debug("provider_resolved", **fields)
+    if logging_configured():  # every run resolves its provider: no stray line in a program
+        # Header values are not logged: a header may carry a credential under
+        # a name the config check does not recognise.
+        fields = msgspec.structs.asdict(settings)
+        fields["headers"] = sorted(settings.headers)
+        log.debug("provider_resolved", **fields)
     return settings
 
 

@@ -17,8 +17,8 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def check_base_url(url: str, where: str) -> None:
-    """Raise :class:`ConfigError` (naming ``where``) unless ``url`` is an
-    http(s) URL that can hold no credential.
+    """Raise :class:`ConfigError` (naming ``where``, its field) unless ``url``
+    is an http(s) URL that can hold no credential.
 
     A base URL is shown in ``rafa providers``, logs, traces, cassette headers
     and every error message, so it must not carry a secret: ``user:pass@``
@@ -35,21 +35,27 @@ def check_base_url(url: str, where: str) -> None:
     except ValueError:
         raise ConfigError(
             f"{where}: not a valid URL (e.g. http://127.0.0.1:8000/v1); "
-            "the value is not shown, in case it holds a secret"
+            "the value is not shown, in case it holds a secret",
+            fields=(where,),
         ) from None
     hint = "name the key's environment variable with api_key_env"
     if has_credentials:
-        raise ConfigError(f"{where}: the URL must not contain credentials (user:password@); {hint}")
+        raise ConfigError(
+            f"{where}: the URL must not contain credentials (user:password@); {hint}",
+            fields=(where,),
+        )
     if parts.query or parts.fragment or "?" in url or "#" in url:
         raise ConfigError(
             f"{where}: the URL must not have a query string or fragment (?... or #...): it "
             f"would be shown in logs, traces and cassettes, so it must not hold a key; {hint} "
-            "(the value is not shown, in case it holds a secret)"
+            "(the value is not shown, in case it holds a secret)",
+            fields=(where,),
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
             f"{where}: not an http(s) URL: it needs http:// or https:// and a host "
-            "(e.g. http://127.0.0.1:8000/v1); the value is not shown, in case it holds a secret"
+            "(e.g. http://127.0.0.1:8000/v1); the value is not shown, in case it holds a secret",
+            fields=(where,),
         )
 
 

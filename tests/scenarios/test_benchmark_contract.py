@@ -18,7 +18,7 @@ import pytest
 from scenario_support import PERFECT, ask, context
 
 from rafa_async import ConfigError, EventRecorder, MalformedResponse, Outcome, ProviderError
-from rafa_async.experiment import AGENTS, ExperimentConfig, run_experiment, run_task
+from rafa_async.app import AGENT_KINDS, BenchmarkConfig, run_benchmark, run_task
 from rafa_async.llm import (
     ChatRequest,
     Intent,
@@ -150,12 +150,12 @@ def test_an_intent_the_oracle_does_not_answer_is_a_provider_error(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("agent", AGENTS)
+@pytest.mark.parametrize("agent", AGENT_KINDS)
 async def test_every_agent_s_episode_becomes_the_benchmarks_record(
     anyio_backend: Any, bench: Benchmark[Any, Any], agent: Any
 ) -> None:
     task = first_task(bench)
-    config = ExperimentConfig(scenario=bench.name, agent=agent, latency=LatencyModel(scale=0.0))
+    config = BenchmarkConfig(scenario=bench.name, agent=agent, latency=LatencyModel(scale=0.0))
     llm = MiddlewareStack(simulated_llm(noise=PERFECT, latency=config.latency))
 
     record, stopped = await run_task(config, llm, task, EventRecorder())
@@ -298,14 +298,14 @@ class EchoBenchmark(Benchmark[Word, Said]):
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("agent", AGENTS)
+@pytest.mark.parametrize("agent", AGENT_KINDS)
 async def test_a_registered_toy_benchmark_runs_with_every_agent(
     anyio_backend: Any, monkeypatch: pytest.MonkeyPatch, agent: Any
 ) -> None:
     monkeypatch.setitem(SCENARIOS, "echo", EchoBenchmark())
-    config = ExperimentConfig(scenario="echo", agent=agent, tasks="hello,world", n_generate=1)
+    config = BenchmarkConfig(scenario="echo", agent=agent, tasks="hello,world", n_generate=1)
 
-    records, summary = await run_experiment(config)
+    records, summary = await run_benchmark(config)
 
     assert [(type(r), r.task_id, r.solved) for r in records] == [
         (EchoRecord, "hello", True),

@@ -20,7 +20,7 @@ import pytest
 from scenario_support import ask, context
 
 from rafa_async import NOOP, ListSink, MalformedResponse, MatchStarted, ProviderError, Step
-from rafa_async.arena import LLM_KINDS, PlayConfig, play_series, replay_matches
+from rafa_async.app import PlayConfig, play_series, replay_matches, seat_kinds
 from rafa_async.llm import ChatRequest, LatencyModel, NoiseModel, SimLLM
 from rafa_async.scenarios import GAMES, GameSpec, get_game
 
@@ -69,7 +69,7 @@ def test_the_spec_names_the_game_its_seats_and_who_sits_there(spec: GameSpec[Any
 
     assert (game.name, tuple(game.players)) == (spec.name, tuple(spec.seats))
     assert set(spec.default_seats) == set(spec.seats)
-    assert set(spec.default_seats.values()) <= {*LLM_KINDS, *spec.policies}
+    assert set(spec.default_seats.values()) <= set(seat_kinds(spec))
     assert spec.description
 
 
@@ -307,7 +307,7 @@ async def test_a_match_of_every_seat_kind_plays_out_and_replays_identically(
     anyio_backend: Any, spec: GameSpec[Any, Any]
 ) -> None:
     first = spec.seats[0]
-    for kind in (*LLM_KINDS, *spec.policies):
+    for kind in seat_kinds(spec):
         seats = {**spec.default_seats, first: kind}
         config = PlayConfig(
             game=spec.name, seats=seats, episodes=1, n_candidates=2, latency=LatencyModel(scale=0)

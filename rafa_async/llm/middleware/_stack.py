@@ -1,9 +1,8 @@
-"""The standard middleware stack around a provider, and the one a run calls through."""
+"""The standard middleware stack around a provider."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 from rafa_async._context import CallCounts
 from rafa_async._errors import ConfigError, LLMError, ProviderUnavailable
@@ -156,39 +155,3 @@ class MiddlewareStack:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-
-def run_stack(
-    llm: LLM | None,
-    *,
-    provider: str,
-    sim: Callable[[], LLM],
-    max_concurrency: int,
-    timeout: float | None,
-    retry_seed: int,
-    recorder: EventRecorder | None,
-) -> MiddlewareStack:
-    """The LLM a run (``rafa run``, ``rafa play``) calls through.
-
-    ``llm`` itself if it is already a :class:`MiddlewareStack` (its owner
-    configured it); else the standard stack with these options around
-    ``llm``, or, when none is given, around ``sim()`` -- which only a run
-    whose ``provider`` is ``"sim"`` may default to: a real provider must be
-    built and passed in (it needs settings and a key).
-    """
-    if isinstance(llm, MiddlewareStack):
-        return llm
-    if llm is None:
-        if provider != "sim":
-            raise ConfigError(
-                f"provider {provider!r} is not built in process: pass llm= (see "
-                "rafa_async.adapters.providers.make_provider), or use the rafa CLI"
-            )
-        llm = sim()
-    return MiddlewareStack(
-        llm,
-        max_concurrency=max_concurrency,
-        timeout=timeout,
-        retry_seed=retry_seed,
-        recorder=recorder,
-    )

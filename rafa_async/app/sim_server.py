@@ -19,7 +19,10 @@ so does its fault model: 429 with ``Retry-After``, 500, or a hang.  Every
 error is OpenAI's error JSON (``{"error": {"message", "type", "param",
 "code"}}``), never a traceback.
 
-aiohttp.web runs on asyncio only, so this module does too.
+aiohttp.web runs on asyncio only, so this module does too.  It is part of
+the application layer, not of :mod:`rafa_async.llm`: it serves the sim to
+other programs, as ``rafa sim-serve`` does, and importing the LLM layer does
+not import aiohttp's server.
 """
 
 from __future__ import annotations
@@ -41,10 +44,11 @@ from aiohttp.typedefs import Handler
 
 from rafa_async._errors import ProviderError, RafaError, RateLimited
 from rafa_async._validation import split_validation_error
-from rafa_async.llm._sim import SimLLM
-from rafa_async.llm._types import ChatRequest, ChatResponse, Intent, Message, Role
+from rafa_async.llm import ChatRequest, ChatResponse, Intent, Message, Role, SimLLM
 
-log = structlog.get_logger("rafa_async.llm.serve")
+_log = structlog.get_logger("rafa_async.app.sim_server")
+
+__all__ = ["SIMULATED_HEADER", "SimServer", "make_app", "running_sim_server", "serve"]
 
 SIMULATED_HEADER = "x-rafa-simulated"
 _INTENT_HINT = (
@@ -321,7 +325,7 @@ class _SimService:
         response, delay = self._respond(chat, key)
         completion_id = f"chatcmpl-sim{uuid.uuid4().hex[:24]}"
         created = int(time.time())
-        log.debug(
+        _log.debug(
             "sim_served", intent=chat.label, model=body.model, stream=body.stream, delay=delay
         )
         if body.stream:
@@ -374,7 +378,7 @@ class _SimService:
         except Exception as error:
             # The oracle could not read the intent's state: bad input, not a crash.
             scenario = chat.intent.scenario if chat.intent is not None else "?"
-            log.info("sim_intent_rejected", scenario=scenario, error=repr(error))
+            _log.info("sim_intent_rejected", scenario=scenario, error=repr(error))
             raise _ApiError(
                 400,
                 f"rafa_intent: the {scenario} oracle could not answer this intent "
@@ -432,7 +436,7 @@ class _ChunkStream:
             await stream.write(b"data: [DONE]\n\n")
             await stream.write_eof()
         except ConnectionResetError:
-            log.debug("sim_stream_abandoned", id=self.completion_id)
+            _log.debug("sim_stream_abandoned", id=self.completion_id)
         return stream
 
 
@@ -469,7 +473,7 @@ async def _openai_errors(request: web.Request, handler: Handler) -> web.StreamRe
     except web.HTTPException as error:
         return _error_response(_http_error(request, error))
     except Exception:
-        log.exception("sim_server_error", method=request.method, path=request.path)
+        _log.exception("sim_server_error", method=request.method, path=request.path)
         return _error_response(
             _ApiError(
                 500,
@@ -542,12 +546,12 @@ async def running_sim_server(
         site = web.TCPSite(runner, host, port)
         await site.start()
         bound = _bound_port(runner)
-        log.info("sim_server_started", host=host, port=bound)
+        _log.info("sim_server_started", host=host, port=bound)
         yield SimServer(host=host, port=bound, models=models)
     finally:
         with anyio.CancelScope(shield=True):
             await runner.cleanup()
-        log.info("sim_server_stopped", host=host)
+        _log.info("sim_server_stopped", host=host)
 
 
 def _bound_port(runner: web.AppRunner) -> int:

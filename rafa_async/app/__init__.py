@@ -1,0 +1,131 @@
+"""The application layer: what ``rafa run``, ``rafa play`` and any program share.
+
+A program (a tournament runner, a web server, a notebook) builds runs from
+the same parts as the ``rafa`` command line:
+
+- :func:`run_benchmark` runs an agent over a benchmark's tasks
+  (:class:`BenchmarkConfig`; the library form of ``rafa run``);
+- :func:`play_series` plays a series of shared matches (:class:`PlayConfig`;
+  ``rafa play``), :func:`play_match` one match of it, :func:`replay_log`
+  re-runs a match log and checks it;
+- :func:`open_llm` builds the LLM they share from :class:`LLMOptions` (a
+  provider spec, its config file and overrides, cache, cassettes);
+- :func:`make_player` builds a seat's player from a kind (:data:`SEAT_KINDS`
+  and each game's policies), :func:`make_agent` a benchmark's agent
+  (:data:`AGENT_KINDS`).
+
+``rafa_async.experiment`` and ``rafa_async.arena`` are the old names of these
+parts and keep re-exporting them.
+"""
+
+from rafa_async.app._agents import (
+    AGENT_KINDS as AGENT_KINDS,
+    AgentFactory as AgentFactory,
+    AgentKind as AgentKind,
+    AgentOptions as AgentOptions,
+    SwitchingKind as SwitchingKind,
+    check_agent as check_agent,
+    make_agent as make_agent,
+)
+from rafa_async.app._benchmark import (
+    BenchmarkConfig as BenchmarkConfig,
+    BenchmarkSummary as BenchmarkSummary,
+    build_agent as build_agent,
+    build_llm as build_llm,
+    run_benchmark as run_benchmark,
+    run_task as run_task,
+    summarize_benchmark as summarize_benchmark,
+    task_status as task_status,
+)
+from rafa_async.app._llm import (
+    LLMOptions as LLMOptions,
+    ResolvedLLM as ResolvedLLM,
+    llm_label as llm_label,
+    open_llm as open_llm,
+    resolve_llm as resolve_llm,
+)
+from rafa_async.app._replay import (
+    ReplayCheck as ReplayCheck,
+    ReplayStatus as ReplayStatus,
+    matches_to_replay as matches_to_replay,
+    read_match_log as read_match_log,
+    replay_log as replay_log,
+    replay_matches as replay_matches,
+)
+from rafa_async.app._seats import (
+    LLM_KINDS as LLM_KINDS,
+    POLICY_SEED_STRIDE as POLICY_SEED_STRIDE,
+    SEAT_KINDS as SEAT_KINDS,
+    SeatContext as SeatContext,
+    SeatFactory as SeatFactory,
+    SeatKind as SeatKind,
+    SeatOptions as SeatOptions,
+    make_player as make_player,
+    seat_kinds as seat_kinds,
+    uses_llm as uses_llm,
+)
+from rafa_async.app._series import (
+    MatchRecord as MatchRecord,
+    MatchStatus as MatchStatus,
+    Phase as Phase,
+    PlayConfig as PlayConfig,
+    SeatSummary as SeatSummary,
+    SeriesSummary as SeriesSummary,
+    match_error as match_error,
+    match_id as match_id,
+    play_match as play_match,
+    play_series as play_series,
+    seating as seating,
+    summarize_series as summarize_series,
+)
+
+__all__ = [
+    "AGENT_KINDS",
+    "LLM_KINDS",
+    "POLICY_SEED_STRIDE",
+    "SEAT_KINDS",
+    "AgentFactory",
+    "AgentKind",
+    "AgentOptions",
+    "BenchmarkConfig",
+    "BenchmarkSummary",
+    "LLMOptions",
+    "MatchRecord",
+    "MatchStatus",
+    "Phase",
+    "PlayConfig",
+    "ReplayCheck",
+    "ReplayStatus",
+    "ResolvedLLM",
+    "SeatContext",
+    "SeatFactory",
+    "SeatKind",
+    "SeatOptions",
+    "SeatSummary",
+    "SeriesSummary",
+    "SwitchingKind",
+    "build_agent",
+    "build_llm",
+    "check_agent",
+    "llm_label",
+    "make_agent",
+    "make_player",
+    "match_error",
+    "match_id",
+    "matches_to_replay",
+    "open_llm",
+    "play_match",
+    "play_series",
+    "read_match_log",
+    "replay_log",
+    "replay_matches",
+    "resolve_llm",
+    "run_benchmark",
+    "run_task",
+    "seat_kinds",
+    "seating",
+    "summarize_benchmark",
+    "summarize_series",
+    "task_status",
+    "uses_llm",
+]

@@ -1,0 +1,110 @@
+"""Agent kinds: which agent runs a single-agent benchmark, in one table.
+
+:data:`AGENT_KINDS` names every agent ``rafa run --agent`` takes (RAFA and
+the baselines it is compared with) and how to build it; the CLI's choices
+and :meth:`~rafa_async.app.BenchmarkConfig.validate` come from it, and
+:func:`make_agent` is the one way to build an agent from a kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Literal
+
+import msgspec
+
+from rafa_async._errors import ConfigError
+from rafa_async.agents import (
+    Agent,
+    DirectAgent,
+    OpenLoopAgent,
+    RafaAgent,
+    ReflexionAgent,
+    SwitchEveryStep,
+    SwitchOnSurprise,
+)
+from rafa_async.llm import LLM
+from rafa_async.planners import BeamPlanner
+from rafa_async.scenarios import Benchmark, BenchmarkWorld
+
+SwitchingKind = Literal["every-step", "on-surprise"]
+
+
+class AgentOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """How an agent searches (the paper's parameters; every task alike)."""
+
+    n_generate: int = 10
+    """Proposals sampled per frontier node and level."""
+    n_evaluate: int = 3
+    """Value samples per candidate state."""
+    beam: int = 1
+    """States kept per level (the paper's b)."""
+    switching: SwitchingKind = "every-step"
+    """When RAFA replans: every step, or when the environment contradicts its plan."""
+
+
+AgentFactory = Callable[[AgentOptions, LLM, Benchmark[Any, Any]], Agent[Any]]
+"""Builds the agent of one task (episode) of a benchmark."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentKind:
+    """A kind of agent ``rafa run --agent`` takes."""
+
+    factory: AgentFactory
+    description: str
+
+
+def _planner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> BeamPlanner[Any]:
+    return BeamPlanner(
+        llm, world, n_generate=options.n_generate, n_evaluate=options.n_evaluate, beam=options.beam
+    )
+
+
+def _rafa(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
+    world = benchmark.world()
+    switching = SwitchOnSurprise() if options.switching == "on-surprise" else SwitchEveryStep()
+    return RafaAgent(_planner(options, llm, world), world, switching=switching)
+
+
+def _tot(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
+    world = benchmark.world()
+    return OpenLoopAgent(_planner(options, llm, world), world)
+
+
+def _reflexion(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
+    return ReflexionAgent(llm, benchmark.world())
+
+
+def _direct(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
+    return DirectAgent(llm, benchmark.world())
+
+
+AGENT_KINDS: Mapping[str, AgentKind] = MappingProxyType(
+    {
+        "rafa": AgentKind(_rafa, "RAFA: plan with a tree search, act, learn, replan"),
+        "tot": AgentKind(_tot, "open-loop Tree of Thoughts: plan once, run the whole plan"),
+        "reflexion": AgentKind(_reflexion, "answer, reflect on failure, retry"),
+        "direct": AgentKind(_direct, "one call, one answer"),
+    }
+)
+"""Every agent a benchmark runs with, by name (read-only)."""
+
+
+def check_agent(kind: str) -> AgentKind:
+    """The agent kind called ``kind``; :class:`ConfigError` listing the known ones if none."""
+    agent = AGENT_KINDS.get(kind)
+    if agent is None:
+        raise ConfigError(
+            f"unknown agent {kind!r} (known: {', '.join(AGENT_KINDS)})", fields=("agent",)
+        )
+    return agent
+
+
+def make_agent(
+    kind: str, options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]
+) -> Agent[Any]:
+    """An agent of ``kind`` for one task of ``benchmark``, calling ``llm``."""
+    return check_agent(kind).factory(options, llm, benchmark)

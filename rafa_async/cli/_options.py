@@ -1,0 +1,134 @@
+"""The options several ``rafa`` commands take, declared once, and the help panels.
+
+A command declares an option as ``name: Annotated[type, option(help, PANEL)]
+= default``; the options that mean the same in several commands (the output
+files, the backend, the progress bar, the sim's latency, the logs) are
+declared here once, as the type aliases ``...Option``.  (The LLM options are
+:mod:`rafa_async.cli._llm`'s.)
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, ParamSpec, TypeVar
+
+import typer
+
+from rafa_async.app import AGENT_KINDS
+
+AGENT = "Agent and search"
+TASKS = "Tasks"
+SIM = "Simulated LLM"
+EXECUTION = "Execution"
+OUTPUT = "Output"
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def option(help: str, panel: str, *names: str, **extra: Any) -> Any:
+    """A typer option in the help panel ``panel`` (``names``: its flags,
+    when not the parameter's name)."""
+    return typer.Option(*names, help=help, rich_help_panel=panel, **extra)
+
+
+if TYPE_CHECKING:
+    AgentName = str
+else:  # the agents' names, as the choices of --agent
+    AgentName = Literal[tuple(AGENT_KINDS)]
+
+
+class Backend(StrEnum):
+    trio = "trio"
+    asyncio = "asyncio"
+
+
+class Switching(StrEnum):
+    every_step = "every-step"
+    on_surprise = "on-surprise"
+
+
+class LogFormat(StrEnum):
+    console = "console"
+    json = "json"
+
+
+LogFormatOption = Annotated[LogFormat, option("Log renderer on stderr.", OUTPUT)]
+LogLevelOption = Annotated[str, option("debug, info, warning or error.", OUTPUT)]
+BackendOption = Annotated[Backend, option("Async library to run on.", EXECUTION)]
+LatencyScaleOption = Annotated[float, option("Scale the sim's latency (0 = instant).", SIM)]
+ProgressOption = Annotated[bool, option("Show a progress bar (on a terminal).", OUTPUT)]
+OutOption = Annotated[
+    Path | None,
+    option(
+        "Write one JSON line per result here, as each ends ('-': stdout, and the table "
+        "goes to stderr).",
+        OUTPUT,
+        "--out",
+    ),
+]
+TraceOption = Annotated[
+    Path | None,
+    option("Write every event (plans, LLM calls, transitions) as JSON lines.", OUTPUT),
+]
+ForceOption = Annotated[
+    bool,
+    option(
+        "Overwrite output files that exist (without it, a non-empty one is refused).",
+        OUTPUT,
+        "--force",
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One option of a group: the parameter (and field) it sets, its typer
+    declaration (``Annotated[type, option(...)]``) and its default."""
+
+    name: str
+    annotation: Any
+    default: Any
+
+
+def option_group(
+    parameter: str, flags: Sequence[Flag], make: Callable[[dict[str, Any]], Any]
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Give a command the options ``flags`` in place of its parameter
+    ``parameter``, and call it with ``make(values)`` there (values: each
+    flag's, by name).  A group is declared once and shared by the commands
+    that take it (the LLM options, the output options)."""
+
+    def decorate(command: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(command, eval_str=True)
+        parameters: list[inspect.Parameter] = []
+        for declared in signature.parameters.values():
+            if declared.name != parameter:
+                parameters.append(declared.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+                continue
+            parameters += [
+                inspect.Parameter(
+                    flag.name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=flag.annotation,
+                    default=flag.default,
+                )
+                for flag in flags
+            ]
+
+        @functools.wraps(command)
+        def with_group(*args: P.args, **kwargs: P.kwargs) -> R:
+            kwargs[parameter] = make({flag.name: kwargs.pop(flag.name) for flag in flags})
+            return command(*args, **kwargs)
+
+        with_group.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        with_group.__annotations__ = {p.name: p.annotation for p in parameters}
+        return with_group
+
+    return decorate

@@ -1,0 +1,145 @@
+"""The kind tables of rafa_async.app: seat kinds (rafa play) and agent kinds (rafa run)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from support import rafa
+
+from rafa_async import ConfigError
+from rafa_async.agents import (
+    DirectAgent,
+    DirectPlayer,
+    Memory,
+    OpenLoopAgent,
+    PolicyPlayer,
+    RafaAgent,
+    RafaPlayer,
+    ReflexionAgent,
+    SwitchOnSurprise,
+)
+from rafa_async.app import (
+    AGENT_KINDS,
+    LLM_KINDS,
+    POLICY_SEED_STRIDE,
+    SEAT_KINDS,
+    AgentOptions,
+    BenchmarkConfig,
+    PlayConfig,
+    SeatContext,
+    SeatOptions,
+    make_agent,
+    make_player,
+    seat_kinds,
+    uses_llm,
+)
+from rafa_async.scenarios import GAMES, get_game, get_scenario, simulated_llm
+
+SIM = simulated_llm()
+
+
+def context(game: str = "tictactoe", seat: str = "X", **overrides: object) -> SeatContext:
+    spec = get_game(game)
+    values: dict[str, object] = {"memory": None, "seed": 0, "episode": 0}
+    values.update(overrides)
+    return SeatContext(llm=SIM, spec=spec, world=spec.world(seat), seat=seat, **values)  # type: ignore[arg-type]
+
+
+# -- seat kinds ----------------------------------------------------------------------
+
+
+def test_the_llm_kinds_are_the_seat_kinds_that_use_the_llm() -> None:
+    assert LLM_KINDS == ("rafa", "direct")
+    assert tuple(name for name, kind in SEAT_KINDS.items() if kind.uses_llm) == LLM_KINDS
+    assert all(uses_llm(kind) for kind in LLM_KINDS)
+    assert not any(uses_llm(kind) for game in GAMES for kind in get_game(game).policies)
+
+
+@pytest.mark.parametrize("game", GAMES)
+def test_a_games_seats_take_the_generic_kinds_then_its_policies(game: str) -> None:
+    spec = get_game(game)
+    assert seat_kinds(spec) == (*SEAT_KINDS, *spec.policies)
+
+
+def test_make_player_builds_the_kind_with_the_options_and_the_seat() -> None:
+    memory = Memory()
+    options = SeatOptions(n_candidates=3, n_evaluate=2, speculate=True)
+
+    rafa_player = make_player("rafa", options, context(memory=memory))
+    direct = make_player("direct", options, context(memory=memory))
+
+    assert isinstance(rafa_player, RafaPlayer)
+    assert rafa_player.memory is memory
+    assert rafa_player.speculate
+    assert (rafa_player.planner.n_candidates, rafa_player.planner.n_evaluate) == (3, 2)
+    assert isinstance(direct, DirectPlayer)
+
+
+def test_a_games_policy_is_built_by_the_same_function_seeded_for_the_match() -> None:
+    """The seed each match's policy gets is what the recorded logs were made with."""
+    made: list[int] = []
+    spec = get_game("tictactoe")
+    real = spec.policies["random"]
+
+    def spy(*, seed: int) -> object:
+        made.append(seed)
+        return real(seed=seed)
+
+    patched = dataclasses.replace(spec, policies={**spec.policies, "random": spy})
+    player = make_player(
+        "random",
+        SeatOptions(),
+        SeatContext(llm=SIM, spec=patched, world=spec.world("O"), seat="O", seed=7, episode=3),
+    )
+
+    assert isinstance(player, PolicyPlayer)
+    assert player.name == "random"
+    assert made == [7 * POLICY_SEED_STRIDE + 3]
+
+
+def test_an_unknown_kind_is_a_config_error_listing_the_games_kinds() -> None:
+    with pytest.raises(ConfigError, match="unknown player 'genius' for seat X") as caught:
+        make_player("genius", SeatOptions(), context())
+    assert "rafa, direct, random, perfect" in str(caught.value)
+
+
+def test_a_series_takes_its_seat_options_from_its_config() -> None:
+    config = PlayConfig(
+        game="tictactoe", seats={"X": "rafa", "O": "random"}, n_candidates=4, speculate=True
+    )
+    assert config.seat_options == SeatOptions(n_candidates=4, n_evaluate=1, speculate=True)
+
+
+# -- agent kinds ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "agent"),
+    [("rafa", RafaAgent), ("tot", OpenLoopAgent), ("reflexion", ReflexionAgent),
+     ("direct", DirectAgent)],
+)  # fmt: skip
+def test_make_agent_builds_every_agent_kind(kind: str, agent: type) -> None:
+    built = make_agent(kind, AgentOptions(), SIM, get_scenario("game24"))
+    assert isinstance(built, agent)
+
+
+def test_rafa_switches_as_its_options_say() -> None:
+    built = make_agent("rafa", AgentOptions(switching="on-surprise"), SIM, get_scenario("game24"))
+    assert isinstance(built, RafaAgent)
+    assert isinstance(built.switching, SwitchOnSurprise)
+
+
+def test_a_benchmark_config_validates_its_agent_against_the_table() -> None:
+    for kind in AGENT_KINDS:
+        BenchmarkConfig(agent=kind).validate()
+    with pytest.raises(ConfigError, match=r"unknown agent 'alphago' \(known: rafa, tot") as caught:
+        BenchmarkConfig(agent="alphago").validate()
+    assert caught.value.fields == ("agent",)
+
+
+def test_the_cli_offers_the_agent_kinds_of_the_table() -> None:
+    result = rafa("run", "game24", "--agent", "alphago")
+    assert result.exit_code == 2
+    assert f"<{'|'.join(AGENT_KINDS)}>" in rafa("run", "--help").stdout
+    assert all(kind in result.stderr for kind in AGENT_KINDS)

@@ -1,0 +1,59 @@
+"""examples/app_series.py, a program on rafa_async.app, runs and agrees with ``rafa play``."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+from support import rafa
+
+from rafa_async.llm import SIM_LABEL
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "app_series.py"
+
+
+def run_example(monkeypatch: pytest.MonkeyPatch, *args: str) -> None:
+    monkeypatch.setattr(sys, "argv", [str(EXAMPLE), *args])
+    runpy.run_path(str(EXAMPLE), run_name="__main__")
+
+
+def test_the_example_prints_a_table_labelled_simulated(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_example(monkeypatch, "--episodes", "2")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == SIM_LABEL
+    assert lines[1].split() == ["game", "player", "wins", "draws", "losses", "mean"]
+    rows = [line.split() for line in lines[2:]]
+    assert [row[:2] for row in rows] == [
+        ["tictactoe", "rafa"],
+        ["tictactoe", "direct"],
+        ["connect4", "rafa"],
+        ["connect4", "direct"],
+    ]
+    assert all(sum(int(n) for n in row[2:5]) == 2 for row in rows)  # every match counted
+
+
+def play_table(*args: str) -> list[list[str]]:
+    """The rows of `rafa play ARGS`'s table: player, wins, draws, losses, mean score."""
+    result = rafa("play", *args, "--rotate", "--episodes", "2", "--latency-scale", "0")
+    assert result.exit_code == 0, result.output
+    cells = [line.split("│")[2:-1] for line in result.stdout.splitlines() if line.count("│") == 7]
+    return [[cell.strip() for cell in row] for row in cells]
+
+
+def test_the_example_plays_the_matches_rafa_play_plays(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One code path for the LLM and the players: the program's series, on
+    its one shared LLM, end as `rafa play`'s own do."""
+    run_example(monkeypatch, "--episodes", "2")
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    by_game = {
+        game: [row[1:] for row in rows if row[0] == game] for game in ("tictactoe", "connect4")
+    }
+
+    assert play_table("tictactoe", "--x", "rafa", "--o", "direct") == by_game["tictactoe"]
+    assert play_table("connect4", "--seat", "R=rafa", "--seat", "Y=direct") == by_game["connect4"]
