@@ -1,0 +1,33 @@
+"""Nim: the smallest complete game here, and the example to copy when adding one.
+
+Normal-play Nim for players A (moves first) and B: heaps 3, 4 and 5; a move
+(``2:3``) takes one or more objects from one heap; whoever takes the last
+object wins.  The nim-sum says exactly who wins, so the simulated LLM's
+oracle is exact without a search.
+"""
+
+from ._nimsum import (
+    best_moves as best_moves,
+    nim_sum as nim_sum,
+    value as value,
+    value_for as value_for,
+)
+from ._state import (
+    PLAYERS as PLAYERS,
+    START as START,
+    NimState as NimState,
+    opponent as opponent,
+    state_from_key as state_from_key,
+)
+
+__all__ = [
+    "PLAYERS",
+    "START",
+    "NimState",
+    "best_moves",
+    "nim_sum",
+    "opponent",
+    "state_from_key",
+    "value",
+    "value_for",
+]
