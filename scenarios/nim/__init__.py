@@ -6,12 +6,15 @@ object wins.  The nim-sum says exactly who wins, so the simulated LLM's
 oracle is exact without a search.
 """
 
+from ._facts import memory_facts as memory_facts, played_fact as played_fact
+from ._game import Nim as Nim
 from ._nimsum import (
     best_moves as best_moves,
     nim_sum as nim_sum,
     value as value,
     value_for as value_for,
 )
+from ._policies import PerfectPolicy as PerfectPolicy, RandomPolicy as RandomPolicy
 from ._state import (
     PLAYERS as PLAYERS,
     START as START,
@@ -23,10 +26,15 @@ from ._state import (
 __all__ = [
     "PLAYERS",
     "START",
+    "Nim",
     "NimState",
+    "PerfectPolicy",
+    "RandomPolicy",
     "best_moves",
+    "memory_facts",
     "nim_sum",
     "opponent",
+    "played_fact",
     "state_from_key",
     "value",
     "value_for",

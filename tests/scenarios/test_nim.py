@@ -15,6 +15,7 @@ import pytest
 
 from rafa_async.scenarios import nim
 
+GAME = nim.Nim()
 START = nim.NimState.initial()
 
 
@@ -30,6 +31,10 @@ def play(*moves: str) -> nim.NimState:
 
 def test_a_moves_first_from_heaps_of_3_4_and_5() -> None:
     assert (START.heaps, START.to_play, START.key) == ((3, 4, 5), "A", "3,4,5/A")
+
+
+def test_reset_gives_the_same_heaps_for_any_seed() -> None:
+    assert GAME.reset(0) == GAME.reset(12345) == START
 
 
 def test_a_move_takes_objects_from_one_heap_and_passes_the_turn() -> None:
@@ -49,6 +54,14 @@ def test_whoever_takes_the_last_object_wins() -> None:
 
     assert (state.done, state.winner, state.result) == (True, "B", "B won")
     assert state.legal_moves() == ()
+
+
+def test_the_last_move_is_announced_as_the_win() -> None:
+    step = GAME.step(nim.state_from_key("0,0,1/B"), {"B": "3:1"})
+
+    assert step.feedback["A"] == (
+        "B played 3:1 in 0,0,1/B, giving 0,0,0/A; B wins (took the last object)."
+    )
 
 
 def test_a_game_always_has_a_winner() -> None:
@@ -137,3 +150,55 @@ def test_a_finished_game_is_lost_for_the_player_to_move() -> None:
     end = nim.state_from_key("0,0,0/A")
 
     assert (nim.value(end), nim.value_for(end, "B"), nim.best_moves(end)) == (-1.0, 1.0, ())
+
+
+# -- policies ---------------------------------------------------------------------------
+
+
+def finish(a: nim.PerfectPolicy | nim.RandomPolicy, b: nim.PerfectPolicy | nim.RandomPolicy) -> str:
+    """Who wins a game of ``a`` (as A) against ``b`` (as B)."""
+    state = START
+    while not state.done:
+        state = state.play((a if state.to_play == "A" else b).move(state))
+    assert state.winner is not None
+    return state.winner
+
+
+def test_perfect_play_as_a_always_wins() -> None:
+    for seed in [None, *range(20)]:
+        opponents = (nim.PerfectPolicy(seed=None if seed is None else seed + 100),)
+        if seed is not None:
+            opponents += (nim.RandomPolicy(seed=seed),)
+        for b in opponents:
+            assert finish(nim.PerfectPolicy(seed=seed), b) == "A", (seed, b.name)
+
+
+def test_perfect_play_as_b_wins_as_soon_as_random_play_slips() -> None:
+    wins = [finish(nim.RandomPolicy(seed=seed), nim.PerfectPolicy()) for seed in range(200)]
+
+    assert wins.count("B") > 190
+
+
+def test_policies_refuse_to_move_in_a_finished_game() -> None:
+    end = nim.state_from_key("0,0,0/B")
+    for policy in (nim.PerfectPolicy(), nim.RandomPolicy()):
+        with pytest.raises(ValueError, match=r"no move in a finished game \(A won\)"):
+            policy.move(end)
+
+
+# -- memory facts ----------------------------------------------------------------------
+
+
+def test_memory_facts_keep_repeated_observations_in_order() -> None:
+    lines = [nim.played_fact("B", "1:1", "2,4,5/B"), nim.played_fact("B", "3:5", "2,4,5/B")]
+
+    assert nim.memory_facts(lines) == {"2,4,5/B": ("1:1", "3:5")}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["A played 1:1 in 2,4,5/B", "B played 1:3 in 2,4,5/B", "B played 1:1 in 2,9,5/B"],
+    ids=["wrong-player", "too-many", "unreachable"],
+)
+def test_memory_facts_ignore_what_the_rules_forbid(line: str) -> None:
+    assert nim.memory_facts([line]) == {}
