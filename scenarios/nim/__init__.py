@@ -14,6 +14,13 @@ from ._nimsum import (
     value as value,
     value_for as value_for,
 )
+from ._oracle import NimOracle as NimOracle
+from ._parsers import (
+    VALUE_WORDS as VALUE_WORDS,
+    parse_move as parse_move,
+    parse_reply as parse_reply,
+    parse_value as parse_value,
+)
 from ._policies import PerfectPolicy as PerfectPolicy, RandomPolicy as RandomPolicy
 from ._state import (
     PLAYERS as PLAYERS,
@@ -22,18 +29,26 @@ from ._state import (
     opponent as opponent,
     state_from_key as state_from_key,
 )
+from ._world import NimMove as NimMove, NimWorld as NimWorld
 
 __all__ = [
     "PLAYERS",
     "START",
+    "VALUE_WORDS",
     "Nim",
+    "NimMove",
+    "NimOracle",
     "NimState",
+    "NimWorld",
     "PerfectPolicy",
     "RandomPolicy",
     "best_moves",
     "memory_facts",
     "nim_sum",
     "opponent",
+    "parse_move",
+    "parse_reply",
+    "parse_value",
     "played_fact",
     "state_from_key",
     "value",
