@@ -4,6 +4,17 @@ Normal-play Nim for players A (moves first) and B: heaps 3, 4 and 5; a move
 (``2:3``) takes one or more objects from one heap; whoever takes the last
 object wins.  The nim-sum says exactly who wins, so the simulated LLM's
 oracle is exact without a search.
+
+A two-player alternating game is these files, each small because
+``scenarios._board`` does the shared work: ``_state`` (the position, its
+key and rules), ``_nimsum`` (the exact theory; other games search here),
+``_game`` (a ``BoardGame``), ``_facts`` (the observed-move line the sim
+learns from), ``_prompts`` and ``_parsers`` (what the LLM is asked and how
+its answers are read), ``_world`` (a ``BoardWorld`` from a
+``BoardLanguage``), ``_oracle`` (a ``BoardOracle``), ``_policies`` (fixed
+players).  One builder in ``scenarios._games.GAME_BUILDERS`` makes it
+playable (``rafa play nim``); the game contract tests, which loop over that
+registry, then check it, so its own tests keep only what is particular to it.
 """
 
 from ._facts import memory_facts as memory_facts, played_fact as played_fact

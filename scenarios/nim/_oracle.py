@@ -63,8 +63,8 @@ class NimOracle(BoardOracle[NimState]):
             verdict = ctx.rng.choice((-1, 1))
         else:
             verdict = _believed_value(ctx, state, player, facts)
-        reason = f"{player} can force a win." if verdict > 0 else f"{player}'s opponent can."
-        return f"{reason}\nValue: {verdict}"
+        winner = player if verdict > 0 else f"{player}'s opponent"
+        return f"{winner} can force a win.\nValue: {verdict}"
 
 
 def _believed_value(ctx: SimContext, state: NimState, player: str, facts: Facts) -> int:

@@ -30,7 +30,7 @@ _MOVE_LABEL = label_re("move|answer")
 _REPLY_LABEL = label_re("reply|response|move|prediction|answer")
 
 
-def _canonical(found: re.Match[str]) -> tuple[int, int]:
+def _heap_and_count(found: re.Match[str]) -> tuple[int, int]:
     if found.group("heap") is not None:
         return int(found.group("heap")), int(found.group("count"))
     return int(found.group("from")), int(found.group("taken"))
@@ -43,9 +43,9 @@ def _move(text: str, label: re.Pattern[str], expected: str) -> str:
     body, phrase = read_answer(text, label)
     lead = _LEAD_RE.match(phrase)
     if lead is not None and (body is not None or lead.end() == len(phrase)):
-        moves = {_canonical(lead)}
+        moves = {_heap_and_count(lead)}
     else:
-        moves = {_canonical(found) for found in _MOVE_RE.finditer(phrase)}
+        moves = {_heap_and_count(found) for found in _MOVE_RE.finditer(phrase)}
         if body is None or not moves:
             raise MalformedResponse(expected, text=text)
     if len(moves) > 1:

@@ -143,7 +143,11 @@ READ = [
     *examples(
         nim.parse_value,
         "nim value",
-        [("Value: 1", 1.0), ("A's opponent can.\nValue: -1", -1.0), ("Value: win", 1.0)],
+        [
+            ("Value: 1", 1.0),
+            ("A's opponent can force a win.\nValue: -1", -1.0),
+            ("Value: win", 1.0),
+        ],
     ),
     *examples(
         ipd.parse_move,
