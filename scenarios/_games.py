@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rafa_async.scenarios.connect4 import ConnectFourState
     from rafa_async.scenarios.gridworld import ForagingState, PlanState
     from rafa_async.scenarios.ipd import IPDState, Node
+    from rafa_async.scenarios.nim import NimState
     from rafa_async.scenarios.tictactoe import TicTacToeState
 
 S = TypeVar("S")
@@ -216,11 +217,30 @@ def _gridworld() -> GameSpec[ForagingState, PlanState]:
     )
 
 
+def _nim() -> GameSpec[NimState, NimState]:
+    from rafa_async.scenarios import nim
+
+    return GameSpec(
+        name="nim",
+        description="Nim from heaps 3 4 5; seats A (first) and B; a move 2:3 takes 3 from heap 2",
+        seats=nim.PLAYERS,
+        make=nim.Nim,
+        world=lambda seat: nim.NimWorld(),
+        oracle=nim.NimOracle,
+        policies={
+            "random": state_policy(nim.RandomPolicy),
+            "perfect": state_policy(nim.PerfectPolicy),
+        },
+        default_seats={"A": "rafa", "B": "random"},
+    )
+
+
 GAME_BUILDERS: Mapping[str, Callable[[], GameSpec[Any, Any]]] = {
     "tictactoe": _tictactoe,
     "connect4": _connect4,
     "ipd": _ipd,
     "gridworld": _gridworld,
+    "nim": _nim,
 }
 """Every game ``rafa play`` knows: its name and how to build its spec."""
 

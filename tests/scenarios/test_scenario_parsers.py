@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from rafa_async import MalformedResponse
-from rafa_async.scenarios import connect4, game24, gridworld, ipd, tictactoe
+from rafa_async.scenarios import connect4, game24, gridworld, ipd, nim, tictactoe
 
 Parse = Callable[[str], Any]
 
@@ -115,6 +115,41 @@ READ = [
         ],
     ),
     *examples(
+        nim.parse_move,
+        "nim move",
+        [
+            ("Move: 2:3", "2:3"),
+            ("**Move:** `1 : 2`", "1:2"),
+            ("Move for A: 1:2 (leaves a nim-sum of 0)", "1:2"),
+            ("Move:\n\n3:1", "3:1"),
+            ("Move: take 3 from heap 2", "2:3"),
+            ("Move: I take 2 objects from the heap 1, as planned", "1:2"),
+            ("Move: 1:1\nNo, that loses.\nMove: 3:4", "3:4"),
+            ("2:3", "2:3"),
+            ("- 2:3.", "2:3"),
+            ("Remove 4 stones from pile 3.", "3:4"),
+        ],
+    ),
+    *examples(
+        nim.parse_reply,
+        "nim reply",
+        [
+            ("Opponent reply: 2:3", "2:3"),
+            ("B's move: 3:5", "3:5"),
+            ("Prediction for B: **1:1**", "1:1"),
+            ("Prediction: take 1 from heap 3", "3:1"),
+        ],
+    ),
+    *examples(
+        nim.parse_value,
+        "nim value",
+        [
+            ("Value: 1", 1.0),
+            ("A's opponent can force a win.\nValue: -1", -1.0),
+            ("Value: win", 1.0),
+        ],
+    ),
+    *examples(
         ipd.parse_move,
         "ipd move",
         [
@@ -205,6 +240,7 @@ READ = [
 
 TTT_MOVE = "expected a line 'Move: <cell>'"
 C4_MOVE = "expected a line 'Move: <column>'"
+NIM_MOVE = "expected a line 'Move: <heap>:<count>'"
 VALUE = "expected a line 'Value: <number from -1 to 1>'"
 
 REFUSED = [
@@ -278,6 +314,21 @@ REFUSED = [
         "connect4 value",
         [("Value: -1.5", VALUE), ("Value: R is winning", VALUE), ("Value: .", VALUE)],
     ),
+    *examples(
+        nim.parse_move,
+        "nim move",
+        [
+            ("Move: 2:0", "2:0 is not a move"),
+            ("Move: 0:3", "0:3 is not a move"),
+            ("Move: I'd take 1:1 rather than 2:3", "found several moves: 1:1, 2:3"),
+            ("I take 2:3", NIM_MOVE),
+            ("Move: 2", NIM_MOVE),
+            ("Move: 2:3:4", NIM_MOVE),
+            ("Move: 2:3.5", NIM_MOVE),
+            ("Let me count the heaps...", NIM_MOVE),
+        ],
+    ),
+    *examples(nim.parse_value, "nim value", [("Value: 2", "2 is outside"), ("Value: A", VALUE)]),
     *examples(
         ipd.parse_move,
         "ipd move",
@@ -365,6 +416,18 @@ BAD_KEYS = [
             ("......./......./RY...../RY...../RY...../RY.....", "only the player who moved last"),
             ("......./.......", "expected six rows"),
             ("......./......./......./......./......./...X...", "unexpected 'X'"),
+        ],
+    ),
+    *examples(
+        nim.state_from_key,
+        "nim key",
+        [
+            ("3,4,5", "not a nim key"),
+            ("3,4,5/C", "not a nim key"),
+            ("3 4 5/A", "not a nim key"),
+            ("3,4/A", "not a reachable nim position"),
+            ("3,4,5,1/A", "not a reachable nim position"),
+            ("3,9,5/A", "the heaps start at 3,4,5 and only shrink"),
         ],
     ),
     *examples(
