@@ -1,11 +1,12 @@
 """The registry of shared-match games (``rafa play``): how to build each one.
 
-One table, :data:`GAME_BUILDERS`: a game's name and the function that builds
-its :class:`GameSpec`.  A spec is typed against the protocols its parts
+One table, :data:`GAME_PACKAGES`: a game's name and the package whose
+``game_spec()`` builds its :class:`GameSpec`.  A spec is typed against the protocols its parts
 implement -- ``make`` builds a :class:`~rafa_async.Game`, ``world`` a
 :class:`~rafa_async.scenarios.GameModel` -- so mypy checks a new game
-against them where its builder constructs the spec.  The builders import
-their game on first use, so listing the games imports none of them.
+against them where its package's ``game_spec()`` constructs the spec.
+Each game's package is imported on first use, so listing the games imports
+none of them.
 """
 
 from __future__ import annotations
@@ -13,20 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
+from importlib import import_module
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from rafa_async import Game, Seat
 from rafa_async._errors import ConfigError
 from rafa_async.llm import Oracle
 
 from ._world_models import GameModel
-
-if TYPE_CHECKING:
-    from rafa_async.scenarios.connect4 import ConnectFourState
-    from rafa_async.scenarios.gridworld import ForagingState, PlanState
-    from rafa_async.scenarios.ipd import IPDState, Node
-    from rafa_async.scenarios.nim import NimState
-    from rafa_async.scenarios.tictactoe import TicTacToeState
 
 S = TypeVar("S")
 """The game's state type."""
@@ -117,132 +112,29 @@ def player_policy(factory: Seeded[_PlayerMover[S]]) -> PolicyFactory[S]:
     return build
 
 
-def _tictactoe() -> GameSpec[TicTacToeState, TicTacToeState]:
-    from rafa_async.scenarios import tictactoe as ttt
-
-    return GameSpec(
-        name="tictactoe",
-        description="Tic-Tac-Toe (RAFA sec. 6.4); seats X (first) and O",
-        seats=ttt.PLAYERS,
-        make=ttt.TicTacToe,
-        world=lambda seat: ttt.TicTacToeWorld(),
-        oracle=ttt.TicTacToeOracle,
-        policies={
-            "random": state_policy(ttt.RandomPolicy),
-            "perfect": state_policy(ttt.PerfectPolicy),
-        },
-        default_seats={"X": "rafa", "O": "random"},
-    )
+GAME_PACKAGES: Mapping[str, str] = {
+    "tictactoe": "rafa_async.scenarios.tictactoe",
+    "connect4": "rafa_async.scenarios.connect4",
+    "ipd": "rafa_async.scenarios.ipd",
+    "gridworld": "rafa_async.scenarios.gridworld",
+    "nim": "rafa_async.scenarios.nim",
+}
+"""Every game ``rafa play`` knows: its name and the package whose
+``game_spec()`` builds it.  Adding a game is its package plus one line here;
+the game contract tests loop over this table."""
 
 
-def _connect4() -> GameSpec[ConnectFourState, ConnectFourState]:
-    from rafa_async.scenarios import connect4 as c4
-
-    return GameSpec(
-        name="connect4",
-        description="Connect Four; seats R (first) and Y; columns 1-7",
-        seats=c4.PLAYERS,
-        make=c4.ConnectFour,
-        world=lambda seat: c4.ConnectFourWorld(),
-        oracle=c4.ConnectFourOracle,
-        policies={
-            "random": state_policy(c4.RandomPolicy),
-            # The seed picks among equally good moves; the depth stays the default.
-            "negamax": state_policy(lambda seed: c4.NegamaxPolicy(seed=seed)),
-        },
-        default_seats={"R": "rafa", "Y": "random"},
-    )
-
-
-def _ipd() -> GameSpec[IPDState, Node]:
-    from rafa_async.scenarios import ipd
-
-    def strategy(factory: Callable[[], ipd.Strategy]) -> PolicyFactory[IPDState]:
-        def build(*, seed: int) -> SeatPolicy[IPDState]:
-            return ipd.seat_policy(factory())  # deterministic: no seed
-
-        return build
-
-    def seeded(factory: Seeded[ipd.Strategy]) -> PolicyFactory[IPDState]:
-        def build(*, seed: int) -> SeatPolicy[IPDState]:
-            return ipd.seat_policy(factory(seed=seed))
-
-        return build
-
-    return GameSpec(
-        name="ipd",
-        description="Iterated prisoner's dilemma, 2 players x 20 rounds; seats p1, p2",
-        seats=("p1", "p2"),
-        make=ipd.PrisonersDilemma,
-        world=ipd.PrisonersDilemmaWorld,
-        oracle=ipd.PrisonersDilemmaOracle,
-        policies={
-            "tit-for-tat": strategy(ipd.TitForTat),
-            "grim": strategy(ipd.Grim),
-            "always-defect": strategy(ipd.AlwaysDefect),
-            "always-cooperate": strategy(ipd.AlwaysCooperate),
-            "random": seeded(ipd.Random),
-        },
-        default_seats={"p1": "rafa", "p2": "tit-for-tat"},
-    )
-
-
-GRIDWORLD_AGENTS = 6
-
-
-def _gridworld() -> GameSpec[ForagingState, PlanState]:
-    from rafa_async.scenarios import gridworld as gw
-
-    game = gw.Foraging(12, 12, GRIDWORLD_AGENTS, 8, seed=1, max_ticks=30, vision=3)
-    world = gw.ForagingWorld(game)
-    half = GRIDWORLD_AGENTS // 2
-    return GameSpec(
-        name="gridworld",
-        description=(
-            f"Foraging: {GRIDWORLD_AGENTS} agents a0-a{GRIDWORLD_AGENTS - 1} on a 12x12 map, "
-            "simultaneous moves, 30 ticks; score = food eaten / best forager's "
-            "(benchmarks/scale_gridworld.py runs thousands in real time)"
-        ),
-        seats=game.players,
-        make=lambda: game,
-        world=world.for_player,
-        oracle=gw.ForagingOracle,
-        policies={
-            "greedy": player_policy(partial(gw.GreedyPolicy, game)),
-            "random": player_policy(gw.RandomPolicy),
-            "stay": player_policy(lambda *, seed: gw.StayPolicy()),
-        },
-        default_seats={p: "rafa" if i < half else "greedy" for i, p in enumerate(game.players)},
-        scoring="share",
-    )
-
-
-def _nim() -> GameSpec[NimState, NimState]:
-    from rafa_async.scenarios import nim
-
-    return GameSpec(
-        name="nim",
-        description="Nim from heaps 3 4 5; seats A (first) and B; a move 2:3 takes 3 from heap 2",
-        seats=nim.PLAYERS,
-        make=nim.Nim,
-        world=lambda seat: nim.NimWorld(),
-        oracle=nim.NimOracle,
-        policies={
-            "random": state_policy(nim.RandomPolicy),
-            "perfect": state_policy(nim.PerfectPolicy),
-        },
-        default_seats={"A": "rafa", "B": "random"},
-    )
+def _build(package: str) -> GameSpec[Any, Any]:
+    module = import_module(package)
+    spec: GameSpec[Any, Any] = module.game_spec()
+    return spec
 
 
 GAME_BUILDERS: Mapping[str, Callable[[], GameSpec[Any, Any]]] = {
-    "tictactoe": _tictactoe,
-    "connect4": _connect4,
-    "ipd": _ipd,
-    "gridworld": _gridworld,
-    "nim": _nim,
+    name: partial(_build, package) for name, package in GAME_PACKAGES.items()
 }
-"""Every game ``rafa play`` knows: its name and how to build its spec."""
+"""Every game ``rafa play`` knows: its name and how to build its spec (its
+package is imported on first use, so listing the games imports none)."""
 
 GAMES = tuple(GAME_BUILDERS)
 """Every game ``rafa play`` knows, by name."""

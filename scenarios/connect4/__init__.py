@@ -16,6 +16,7 @@ from ._parsers import (
     parse_value as parse_value,
 )
 from ._policies import NegamaxPolicy as NegamaxPolicy, RandomPolicy as RandomPolicy
+from ._spec import game_spec as game_spec
 from ._state import (
     COLUMNS as COLUMNS,
     PLAYERS as PLAYERS,
@@ -38,6 +39,7 @@ __all__ = [
     "NegamaxPolicy",
     "RandomPolicy",
     "best_moves",
+    "game_spec",
     "memory_facts",
     "opponent",
     "parse_move",

@@ -19,6 +19,7 @@ from ._policies import (
     RandomPolicy as RandomPolicy,
     StayPolicy as StayPolicy,
 )
+from ._spec import game_spec as game_spec
 from ._state import DELTAS as DELTAS, MOVES as MOVES, ForagingState as ForagingState
 from ._view import (
     LocalView as LocalView,
@@ -51,6 +52,7 @@ __all__ = [
     "border_fact",
     "collision_fact",
     "food_value",
+    "game_spec",
     "observed_moves",
     "parse_move",
     "parse_position",

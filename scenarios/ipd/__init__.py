@@ -25,6 +25,7 @@ from ._policies import (
     TitForTat as TitForTat,
     seat_policy as seat_policy,
 )
+from ._spec import game_spec as game_spec
 from ._state import (
     CLASSIC as CLASSIC,
     COOPERATE as COOPERATE,
@@ -63,6 +64,7 @@ __all__ = [
     "Rules",
     "Strategy",
     "TitForTat",
+    "game_spec",
     "infer",
     "memory_facts",
     "move_values",

@@ -12,9 +12,10 @@ key and rules), ``_nimsum`` (the exact theory; other games search here),
 learns from), ``_prompts`` and ``_parsers`` (what the LLM is asked and how
 its answers are read), ``_world`` (a ``BoardWorld`` from a
 ``BoardLanguage``), ``_oracle`` (a ``BoardOracle``), ``_policies`` (fixed
-players).  One builder in ``scenarios._games.GAME_BUILDERS`` makes it
-playable (``rafa play nim``); the game contract tests, which loop over that
-registry, then check it, so its own tests keep only what is particular to it.
+players) and ``_spec`` (``game_spec()``: what ``rafa play`` needs).  One
+line in ``scenarios._games.GAME_PACKAGES`` makes it playable (``rafa play
+nim``); the game contract tests, which loop over that registry, then check
+it, so its own tests keep only what is particular to it.
 """
 
 from ._facts import memory_facts as memory_facts, played_fact as played_fact
@@ -33,6 +34,7 @@ from ._parsers import (
     parse_value as parse_value,
 )
 from ._policies import PerfectPolicy as PerfectPolicy, RandomPolicy as RandomPolicy
+from ._spec import game_spec as game_spec
 from ._state import (
     PLAYERS as PLAYERS,
     START as START,
@@ -54,6 +56,7 @@ __all__ = [
     "PerfectPolicy",
     "RandomPolicy",
     "best_moves",
+    "game_spec",
     "memory_facts",
     "nim_sum",
     "opponent",

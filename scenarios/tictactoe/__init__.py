@@ -11,6 +11,7 @@ from ._parsers import (
     parse_value as parse_value,
 )
 from ._policies import PerfectPolicy as PerfectPolicy, RandomPolicy as RandomPolicy
+from ._spec import game_spec as game_spec
 from ._state import (
     CELLS as CELLS,
     PLAYERS as PLAYERS,
@@ -32,6 +33,7 @@ __all__ = [
     "TicTacToeState",
     "TicTacToeWorld",
     "best_moves",
+    "game_spec",
     "memory_facts",
     "opponent",
     "parse_move",

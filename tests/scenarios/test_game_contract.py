@@ -11,6 +11,7 @@ module keeps only what is particular to it.
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -23,6 +24,7 @@ from rafa_async import NOOP, ListSink, MalformedResponse, MatchStarted, Provider
 from rafa_async.app import PlayConfig, play_series, replay_matches, seat_kinds
 from rafa_async.llm import ChatRequest, LatencyModel, NoiseModel, SimLLM
 from rafa_async.scenarios import GAMES, GameSpec, get_game
+from rafa_async.scenarios._games import GAME_PACKAGES
 
 MAX_TURNS = 200
 """More than any registered game lasts."""
@@ -62,6 +64,15 @@ def seat_of(spec: GameSpec[Any, Any], state: Any) -> str:
 
 
 # -- the registry entry -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", GAMES)
+def test_the_registry_line_names_a_package_that_builds_that_game(name: str) -> None:
+    package = importlib.import_module(GAME_PACKAGES[name])
+
+    assert "game_spec" in package.__all__
+    assert isinstance(get_game(name), GameSpec)
+    assert get_game(name).name == name
 
 
 def test_the_spec_names_the_game_its_seats_and_who_sits_there(spec: GameSpec[Any, Any]) -> None:
