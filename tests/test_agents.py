@@ -364,9 +364,15 @@ async def test_reflexion_retries_with_its_reflections_until_solved(anyio_backend
 
     assert driver.solved
     assert driver.steps == 3
-    assert agent.memory.lines() == ("10 13 13 cannot reach 24.", "use each number once.")
+    first, second = (
+        ("4 + 9 = 13 (left: 10 13 13): rejected; 10 13 13 cannot reach 24.",),
+        ("answer 4 * 6 rejected; it must use each of 4 9 10 13 exactly once, but uses 4 6.",),
+    )
+    lessons = ("10 13 13 cannot reach 24.", "use each number once.")
+    learned = (*first, lessons[0], *second, lessons[1])
+    assert agent.memory.lines()[: len(learned)] == learned
     solve_memories = [r.intent.memory for r in llm.of_kind("solve") if r.intent]
-    assert solve_memories == [(), agent.memory.lines()[:1], agent.memory.lines()]
+    assert solve_memories == [(), (*first, lessons[0]), learned]
 
 
 @pytest.mark.anyio
@@ -379,7 +385,59 @@ async def test_reflexion_reflects_on_the_attempt_and_the_feedback(anyio_backend:
     assert reflect.intent is not None
     assert reflect.intent.detail == WRONG[0]
     assert reflect.intent.memory == (driver.history[0][1].feedback,)
-    assert "it equals 36, not 24" in reflect.intent.memory[0]
+    assert "10 13 13 cannot reach 24" in reflect.intent.memory[0]
+
+
+DEAD_ATTEMPT = "9 + 10 = 19 (left: 4 13 19)\n4 + 13 = 17 (left: 17 19)\nAnswer: 17 + 19 = 24"
+DEAD_VERDICTS = (
+    "9 + 10 = 19 (left: 4 13 19): accepted; 24 can still be reached from 4 13 19.",
+    "4 + 13 = 17 (left: 17 19): rejected; 17 19 cannot reach 24.",
+)
+
+
+@pytest.mark.anyio
+async def test_reflexions_memory_holds_per_step_verdicts(anyio_backend: Any) -> None:
+    llm = RecordingLLM(ScriptedLLM(solve=[DEAD_ATTEMPT, RIGHT], reflect=LESSONS))
+    agent = ReflexionAgent(llm, Game24World())
+
+    driver, _ = await play(agent)
+
+    action, outcome = driver.history[0]
+    assert action == DEAD_ATTEMPT
+    assert outcome.feedback.splitlines() == list(DEAD_VERDICTS)
+    assert agent.memory.lines()[:3] == (*DEAD_VERDICTS, "10 13 13 cannot reach 24.")
+    second = llm.of_kind("solve")[1].intent
+    assert second is not None
+    assert second.memory == agent.memory.lines()[:3]
+    assert all(line in llm.of_kind("solve")[1].messages[-1].content for line in DEAD_VERDICTS)
+
+
+@pytest.mark.anyio
+async def test_reflexion_learns_dead_steps_from_the_verdicts_on_the_sim(anyio_backend: Any) -> None:
+    # Proposals follow beliefs and memory is heeded, but reflections say
+    # nothing: what the second attempt avoids it learned from the verdicts.
+    llm = RecordingLLM(sim(reflection_quality=0.0, wrong_belief_rate=1.0))
+    agent = ReflexionAgent(llm, Game24World(), max_trials=2)
+
+    driver, _ = await play(agent)
+
+    first = driver.history[0][1].feedback.splitlines()
+    assert any("cannot reach 24" in line for line in first)
+    assert set(first) <= set(agent.memory.lines())
+    dead = first[-1].split(": rejected; ")[0]
+    assert dead not in driver.history[1][0]
+
+
+@pytest.mark.anyio
+async def test_direct_submits_the_whole_attempt(anyio_backend: Any) -> None:
+    written = f"Let me see.\n{DEAD_ATTEMPT}\nDone."
+    llm = RecordingLLM(ScriptedLLM(solve=[written]))
+
+    driver, _ = await play(DirectAgent(llm, Game24World()))
+
+    ((action, outcome),) = driver.history
+    assert action == DEAD_ATTEMPT
+    assert outcome.feedback.splitlines() == list(DEAD_VERDICTS)
 
 
 @pytest.mark.anyio

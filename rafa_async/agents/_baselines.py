@@ -37,9 +37,11 @@ class OpenLoopAgent(RafaAgent[S]):
 class ReflexionAgent(Generic[S]):
     """Reflexion-style: answer in one go, and after a failure reflect and retry.
 
-    Each trial is one LLM call for a full answer (no look-ahead) and one
-    environment interaction; a failed trial adds a self-reflection (one more
-    call) to memory for the next trial.  Trials continue until solved or the
+    Each trial is one LLM call for a full attempt (no look-ahead), submitted
+    whole as one environment interaction; the environment's feedback (for a
+    line-by-line checked attempt, one verdict per step) goes into memory
+    line by line, as RAFA's does, and a failed trial adds a self-reflection
+    (one more call) on that feedback for the next trial.  Trials continue until solved or the
     episode's interaction cap is spent, or until ``max_failed_calls`` answers in
     a row fail with an LLM error (a failed call spends no interaction).
     """
@@ -81,6 +83,8 @@ class ReflexionAgent(Generic[S]):
                 # Submit what the model wrote; the environment explains why it fails.
                 action = attempt.strip().splitlines()[-1] if attempt.strip() else "(empty answer)"
             outcome = driver.act(action)
+            for line in outcome.feedback.splitlines():
+                self.memory.add(line)
             trial += 1
             if driver.over or (self.max_trials is not None and trial >= self.max_trials):
                 return

@@ -26,7 +26,7 @@ import random
 from collections.abc import Mapping
 from functools import lru_cache
 from statistics import NormalDist
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import anyio
 import anyio.lowlevel
@@ -43,6 +43,22 @@ from rafa_async.llm._types import (
 )
 
 _STANDARD_NORMAL = NormalDist()
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=1 << 12)
+def _intent_digest(intent: Intent) -> bytes:
+    return hashlib.blake2b(msgspec.json.encode(intent), digest_size=8).digest()
+
+
+def _request_unit(seed: int, intent: Intent, fact: str) -> float:
+    """A pseudo-random number in [0, 1) for ``fact`` in one request (seed and
+    intent): fresh per request, the same however often or in what order asked."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(f"{seed}\x00heed\x00".encode())
+    h.update(_intent_digest(intent))
+    h.update(fact.encode())
+    return int.from_bytes(h.digest(), "big") / 2**64
 
 
 # Persistent facts are looked up again and again (every proposal from a state
@@ -87,7 +103,13 @@ class NoiseModel(msgspec.Struct, frozen=True, kw_only=True):
         the requested format), exercising the parsers.
     reflection_quality:
         Probability that a self-reflection names the actual mistake (a fact the
-        next attempt can use) rather than a vague lesson.
+        next attempt can use) rather than a vague lesson -- when the feedback
+        it reflects on states that mistake; it never finds one on its own.
+    memory_adherence:
+        Probability that a fact stated in the prompt's memory (feedback,
+        reflections) is actually used by one request: decided per fact and
+        per request (:meth:`SimContext.heeds`).  An unheeded fact leaves the
+        prior belief in place; 1 uses every fact, 0 ignores memory entirely.
     """
 
     # Defaults: the best point of benchmarks/calibrate_sim.py's grid, which
@@ -99,6 +121,9 @@ class NoiseModel(msgspec.Struct, frozen=True, kw_only=True):
     arithmetic_error_rate: float = 0.03
     malformed_rate: float = 0.02
     reflection_quality: float = 0.1
+    # Provisional: every fact heeded (the sim's behaviour before the knob
+    # existed) until the calibration fits it.
+    memory_adherence: float = 1.0
 
     @classmethod
     def perfect(cls, **overrides: float) -> NoiseModel:
@@ -112,6 +137,7 @@ class NoiseModel(msgspec.Struct, frozen=True, kw_only=True):
             "arithmetic_error_rate": 0.0,
             "malformed_rate": 0.0,
             "reflection_quality": 1.0,
+            "memory_adherence": 1.0,
         }
         values.update(overrides)
         return cls(**values)
@@ -214,6 +240,28 @@ class SimContext:
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
+
+    def heeds(self, fact: str) -> bool:
+        """Whether this request uses ``fact``, a fact its prompt's memory states.
+
+        The sim's one memory channel: every oracle reads memory facts through
+        it, so a fact is used with probability ``memory_adherence``, decided
+        per fact and per request (seed and intent), independent of call order,
+        and without drawing from :attr:`rng` (so the other draws of a request
+        do not shift with what memory holds or how it is heeded).
+        """
+        p = self.noise.memory_adherence
+        if p >= 1.0:
+            return True
+        if p <= 0.0:
+            return False
+        return _request_unit(self.seed, self.intent, fact) < p
+
+    def heeded(self, facts: Mapping[str, T]) -> Mapping[str, T]:
+        """The entries of ``facts`` (keyed by what each is about) this request heeds."""
+        if self.noise.memory_adherence >= 1.0:
+            return facts
+        return {key: value for key, value in facts.items() if self.heeds(key)}
 
 
 class Oracle(Protocol):

@@ -20,7 +20,8 @@ class BoardOracle(ABC, Generic[S]):
     Subclasses supply the truth (:meth:`_best_moves`, :meth:`_believed_best`,
     :meth:`_evaluate`); this class reads the intent, and models the opponent
     from memory: a reply seen in the same position is predicted again
-    (sampled by how often it was seen), else a best reply, persistently wrong
+    (sampled by how often it was seen) if the request heeds what memory says
+    about that position (``memory_adherence``), else a best reply, persistently wrong
     for a ``wrong_belief_rate`` share of positions and wrong by chance at
     ``arithmetic_error_rate``.
     """
@@ -52,7 +53,7 @@ class BoardOracle(ABC, Generic[S]):
     def respond(self, ctx: SimContext) -> str:
         kind = ctx.intent.kind
         state = self._state(ctx)
-        facts = self._memory_facts(ctx.intent.memory)
+        facts = ctx.heeded(self._memory_facts(ctx.intent.memory))
         if kind == "propose":
             return self._propose(ctx, state, facts)
         if kind == "predict":

@@ -18,7 +18,7 @@ from ._arith import (
     solvable,
     strip_outer_parens,
 )
-from ._parsers import parse_answer, parse_step
+from ._parsers import attempt_lines, is_answer_line, parse_answer, parse_step
 from ._state import DECIMAL_TOLERANCE, Game24State, StepError, locate
 
 DEFAULT_MAX_STEPS = 20
@@ -28,12 +28,18 @@ DEFAULT_MAX_STEPS = 20
 class Game24Env:
     """One puzzle.  Checks every submitted step and explains its verdict.
 
-    Actions are either a step ``a op b = c`` (the ``(left: ...)`` part is the
-    agent's prediction and is ignored) or ``Answer: <expression>`` using all
-    four numbers.  A step is *rejected* (state unchanged) when it is
-    unreadable, uses a number that is not there, miscalculates, or leaves
-    numbers that cannot reach 24; otherwise it is accepted, and reaching 24
-    solves the puzzle (reward 1).
+    An action is a step ``a op b = c`` (the ``(left: ...)`` part is the
+    agent's prediction and is ignored), ``Answer: <expression>`` using all
+    four numbers, or a whole attempt: several such lines.  A step is
+    *rejected* (state unchanged) when it is unreadable, uses a number that
+    is not there, miscalculates, or leaves numbers that cannot reach 24;
+    otherwise it is accepted, and reaching 24 solves the puzzle (reward 1).
+
+    An attempt is checked line by line, as the paper's environment does: each
+    line gets the verdict it would get alone (one feedback line each), the
+    check stops at the first rejected line (or once solved), and the state
+    keeps the accepted steps before it.  It is one interaction, however many
+    lines it has.
     """
 
     name = "game24"
@@ -53,7 +59,23 @@ class Game24Env:
         return strip_outer_parens(state.exprs[0]) if state.solved else None
 
     def step(self, state: Game24State, action: str) -> Outcome[Game24State]:
-        if action.lower().lstrip().startswith("answer"):
+        lines = attempt_lines(action)
+        if len(lines) <= 1:
+            return self._line(state, lines[0] if lines else action)
+        verdicts: list[str] = []
+        for line in lines:
+            outcome = self._line(state, line)
+            verdicts.append(outcome.feedback)
+            state = outcome.state
+            if not outcome.accepted or outcome.done:
+                break
+        return Outcome(
+            state, outcome.accepted, "\n".join(verdicts), reward=outcome.reward, done=outcome.done
+        )
+
+    def _line(self, state: Game24State, action: str) -> Outcome[Game24State]:
+        """The verdict on one step or answer."""
+        if is_answer_line(action) or action.lower().lstrip().startswith("answer"):
             return self._answer(state, action)
         try:
             step = parse_step(action)

@@ -2,15 +2,21 @@
 
 Beliefs about whether a set of numbers can reach 24 are the sim's prior
 (wrong for a persistent ``wrong_belief_rate`` share of states) unless the
-memory in the prompt states the truth (the environment's feedback or an
-accurate reflection): then the sim believes the memory.  That is how
-learning from memory, RAFA's point, changes what the simulated model does.
+memory in the prompt states a fact about them (the environment's feedback or
+a reflection) and the request heeds it (``memory_adherence``, through
+:meth:`~rafa_async.llm.SimContext.heeds`): then the sim believes the memory.
+That is how learning from memory, RAFA's point, changes what the simulated
+model does.  Memory shapes beliefs only: a proposal follows them with
+probability ``proposal_quality``, like every other belief.
+
+The sim answers only from what its prompt holds: a reflection names a dead
+end only if the feedback it reflects on says so.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -83,15 +89,14 @@ class Game24Oracle:
     ) -> StepOption:
         state = key_of(values)
         options = _options(state)
-        allowed = [o for o in options if facts.get(o.left_key) is not False] or list(options)
-        pool = allowed
+        pool: Sequence[_Option] = options
         if ctx.chance(ctx.noise.proposal_quality):
             believed = [
                 o
-                for o in allowed
+                for o in options
                 if self._believes_reachable(ctx, o.left_key, len(o.step.left), o.reachable, facts)
             ]
-            pool = believed or allowed
+            pool = believed or options
         weights = [ctx.preference(f"{state}|{o.step.text}") for o in pool]
         return ctx.rng.choices(pool, weights)[0].step
 
@@ -117,13 +122,13 @@ class Game24Oracle:
         values = parse_numbers(ctx.intent.state)
         if len(values) < 2:
             return "There is nothing left to combine."
-        facts = _facts(ctx.intent.memory)
+        facts = _heeded_facts(ctx)
         text, _, _ = self._written(ctx, self._choose(ctx, values, facts))
         return text
 
     def _evaluate(self, ctx: SimContext) -> str:
         values = parse_numbers(ctx.intent.state)
-        facts = _facts(ctx.intent.memory)
+        facts = _heeded_facts(ctx)
         if ctx.chance(ctx.noise.value_noise):
             verdict = ctx.rng.choice(("sure", "likely", "impossible"))
         else:
@@ -144,7 +149,7 @@ class Game24Oracle:
 
     def _solve(self, ctx: SimContext) -> str:
         values = parse_numbers(ctx.intent.state)
-        facts = _facts(ctx.intent.memory)
+        facts = _heeded_facts(ctx)
         items = [(v, fmt(v)) for v in values]
         lines = []
         current = values
@@ -158,31 +163,22 @@ class Game24Oracle:
         return "\n".join(lines) + f"\nAnswer: {strip_outer_parens(items[0][1])} = 24"
 
     def _reflect(self, ctx: SimContext) -> str:
-        values = parse_numbers(ctx.intent.state)
-        attempt = ctx.intent.detail
-        dead_end: tuple[str, str] | None = None
-        current = values
-        for line in attempt.splitlines():
-            try:
-                step = parse_step(line)
-            except MalformedResponse:  # prose between the steps
-                continue
-            left = step.left
-            if left is None:
-                break
-            try:
-                current = parse_numbers(" ".join(left))
-            except ValueError:
-                break
-            if len(current) > 1 and not solvable(current):
-                dead_end = (step.text, key_of(current))
-                break
-        if dead_end is not None and ctx.chance(ctx.noise.reflection_quality):
-            step_text, left_key = dead_end
+        """A lesson from the feedback in the prompt (the intent's memory).
+
+        It names a dead end only if that feedback states one (``"<numbers>
+        cannot reach 24"``, e.g. a step's verdict) and the request heeds it,
+        and then only at ``reflection_quality``; the attempt is never solved
+        or checked here, so nothing the feedback does not say gets in.
+        """
+        facts = _heeded_facts(ctx)
+        dead = [key for key, reachable in facts.items() if not reachable]
+        if dead and ctx.chance(ctx.noise.reflection_quality):
+            key = dead[0]
+            step = _step_leaving(ctx.intent.memory, key)
+            made = f"my step {step} left {key}" if step else f"I was left with {key}"
             return (
-                f"Reflection: my step {step_text} left {left_key}, and {left_key} cannot reach "
-                "24, so that was a dead end. Next time I will avoid it and try another "
-                "combination first."
+                f"Reflection: {made}, and {key} cannot reach 24, so that was a dead end. "
+                "Next time I will avoid it and try another combination first."
             )
         return (
             "Reflection: my answer did not equal 24. I should check each step more carefully "
@@ -210,6 +206,31 @@ def _options(state: str) -> tuple[_Option, ...]:
 @lru_cache(maxsize=1 << 14)
 def _facts(memory: tuple[str, ...]) -> Mapping[str, bool]:
     return MappingProxyType(memory_facts(memory))
+
+
+def _heeded_facts(ctx: SimContext) -> Mapping[str, bool]:
+    """What the prompt's memory states about states, as far as this request heeds it."""
+    return ctx.heeded(_facts(ctx.intent.memory))
+
+
+def _step_leaving(lines: tuple[str, ...], key: str) -> str | None:
+    """The step a feedback line says left ``key`` (``a op b = c (left: key): ...``)."""
+    for line in lines:
+        for row in line.splitlines():
+            try:
+                step = parse_step(row)
+            except MalformedResponse:
+                continue
+            if step.left is not None and _same_numbers(step.left, key):
+                return step.text
+    return None
+
+
+def _same_numbers(left: tuple[str, ...], key: str) -> bool:
+    try:
+        return key_of(parse_numbers(" ".join(left))) == key
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=1 << 14)

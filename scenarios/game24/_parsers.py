@@ -25,6 +25,7 @@ _STEP_RE = re.compile(
 # "I'm not sure ..." is hedging, not a judgement.
 _VALUE_RE = re.compile(r"(?<!not )\b(sure|likely|impossible)\b", re.IGNORECASE)
 _ANSWER_RE = re.compile(r"answer\s*[:：]\s*(?P<expr>.+)", re.IGNORECASE)
+_ANSWER_LINE_RE = re.compile(r"[\W_]*answer\s*[*_]*\s*[:：]", re.IGNORECASE)
 _DEAD_RE = re.compile(rf"(?P<nums>{NUMBER}(?:\s+{NUMBER})*)\s+cannot reach 24", re.IGNORECASE)
 _LIVE_RE = re.compile(
     rf"24 can still be reached from\s+(?P<nums>{NUMBER}(?:\s+{NUMBER})*)", re.IGNORECASE
@@ -68,6 +69,22 @@ def parse_step(text: str) -> ParsedStep:
             left=left_numbers,
         )
     raise MalformedResponse("expected a step like '4 + 9 = 13 (left: 10 13 13)'", text=text)
+
+
+def attempt_lines(text: str) -> tuple[str, ...]:
+    """The lines of a written attempt the environment checks, in order: every
+    line holding a step ``a op b = c`` or an ``Answer:``, stripped.  Prose
+    between them (``Steps:``, comments) is not part of the attempt."""
+    return tuple(
+        line.strip()
+        for line in text.splitlines()
+        if _STEP_RE.search(line.replace("**", "")) or _ANSWER_RE.search(line)
+    )
+
+
+def is_answer_line(line: str) -> bool:
+    """Whether ``line`` gives the final answer (``Answer: ...``, decoration allowed)."""
+    return _ANSWER_LINE_RE.match(line) is not None
 
 
 def parse_value(text: str) -> float:

@@ -63,8 +63,12 @@ def value_prompt(state: str, memory: Sequence[str]) -> str:
     return f"{_VALUE_EXAMPLES}\n\n{feedback}{state}\n"
 
 
-def solve_prompt(numbers: str, reflections: Sequence[str]) -> str:
-    lessons = memory_block(reflections, "Reflections on your earlier failed attempts:")
+def solve_prompt(numbers: str, memory: Sequence[str]) -> str:
+    lessons = memory_block(
+        memory,
+        "What you learned from your earlier failed attempts (the environment's verdict on "
+        "each step, and your reflections):",
+    )
     return (
         f"{_RULES} Write the steps, then the final expression.\n\n{_SOLVE_EXAMPLE}\n\n"
         f"{lessons}Input: {numbers}\nSteps:"

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from rafa_async import MalformedResponse
 from rafa_async.llm import ChatRequest, Intent, IntentKind, Message
 
-from ._parsers import parse_answer, parse_reflection, parse_step, parse_value
+from ._parsers import (
+    attempt_lines,
+    is_answer_line,
+    parse_reflection,
+    parse_step,
+    parse_value,
+)
 from ._prompts import propose_prompt, reflect_prompt, solve_prompt, value_prompt
 from ._state import Game24State, StepError, apply_claimed
 
@@ -90,7 +96,15 @@ class Game24World:
         return self._ask("solve", solve_prompt(state.key, memory), state, memory, sample)
 
     def parse_solution(self, text: str) -> str:
-        return f"Answer: {parse_answer(text)}"
+        """The attempt to submit: its step lines and its last ``Answer:`` line,
+        as written, without the prose around them (the environment checks it
+        line by line).  An attempt without an answer is malformed."""
+        lines = attempt_lines(text)
+        answers = [line for line in lines if is_answer_line(line)]
+        if not answers:
+            raise MalformedResponse("expected a line 'Answer: <expression> = 24'", text=text)
+        steps = [line for line in lines if not is_answer_line(line)]
+        return "\n".join([*steps, answers[-1]])
 
     def reflect_request(
         self, state: Game24State, attempt: str, feedback: str, sample: int

@@ -10,7 +10,7 @@ What the sim believes, and how memory changes it:
   grows northward (N and S swapped: the screen-versus-maths confusion), so
   they propose and predict vertical moves backwards.  A fact in memory showing
   where an N or S move aimed (the game's feedback, see ``_facts``) corrects
-  the belief: the posterior.
+  the belief, if the request heeds it (``memory_adherence``): the posterior.
 * **Proposals** (``propose``): with probability ``proposal_quality`` a move
   that brings the agent closer to the nearest food it sees (preferring cells
   no visible agent stands on), or, with no food in sight, a move that explores
@@ -147,7 +147,7 @@ def _view(ctx: SimContext) -> LocalView:
 
 def _believed_moves(ctx: SimContext, player: str) -> Mapping[str, Point]:
     """The step the agent believes each move takes (see the module docstring)."""
-    seen = _observed(ctx.intent.memory)
+    seen = ctx.heeded(_observed(ctx.intent.memory))
     if "N" in seen or "S" in seen:
         return _TRUE
     return _TRUE if ctx.prior_belief(f"gridworld axes {player}", True) else _FLIPPED

@@ -8,9 +8,9 @@ knows; the sim holds *beliefs* about them and plays exactly against those
   seat -- tit-for-tat, except for a persistent ``wrong_belief_rate`` share
   of seats, guessed (persistently) to be grim, always-defect or
   always-cooperate.  Memory facts (the game's feedback, ``"round 3: p2
-  played D after CD"``) replace the guess by the strategy that explains
-  them best: the posterior, and the reason a RAFA agent with memory learns
-  what its opponent is.
+  played D after CD"``), each heeded at ``memory_adherence``, replace the
+  guess by the strategy that explains them best: the posterior, and the
+  reason a RAFA agent with memory learns what its opponent is.
 * **Predictions** (``predict``): each opponent's move by its believed
   strategy, flipped by chance at ``arithmetic_error_rate``.  The answer
   names the belief first ("p2 looks like tit-for-tat"), as a model would.
@@ -38,7 +38,7 @@ from rafa_async import ProviderError
 from rafa_async.llm import NoiseModel, SimContext
 
 from ._beliefs import BY_NAME, PRIOR, Beliefs, infer, move_values, respond
-from ._facts import Fact, memory_facts
+from ._facts import Fact, memory_facts, played_fact
 from ._state import COOPERATE, DEFECT, MOVES, IPDState, PendingRound, node_from_key, player_index
 
 Facts = Mapping[str, tuple[Fact, ...]]
@@ -76,7 +76,7 @@ class PrisonersDilemmaOracle:
             )
         if state.done and kind != "evaluate":
             return f"The match is over after {state.played} rounds; there is no move to make."
-        beliefs = _beliefs(ctx, state, player, _facts(ctx.intent.memory))
+        beliefs = _beliefs(ctx, state, player, _heeded(ctx, _facts(ctx.intent.memory)))
         if kind == "propose":
             return self._propose(ctx, state, player, beliefs)
         if kind == "predict":
@@ -190,3 +190,12 @@ def _beliefs(ctx: SimContext, state: IPDState, player: str, facts: Facts) -> Bel
 @lru_cache(maxsize=1 << 12)
 def _facts(memory: tuple[str, ...]) -> Facts:
     return MappingProxyType(memory_facts(memory))
+
+
+def _heeded(ctx: SimContext, facts: Facts) -> Facts:
+    """The observations this request heeds (``memory_adherence``), each decided
+    on its own: one round's move is one fact."""
+    return {
+        q: tuple(f for f in found if ctx.heeds(played_fact(f.round, q, f.move, f.previous)))
+        for q, found in facts.items()
+    }

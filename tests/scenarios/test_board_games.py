@@ -300,6 +300,18 @@ def test_an_observed_reply_in_memory_overrides_the_predicted_one(board: Board) -
         assert board.world.parse_reply(state, ask(board.oracle, request)).action == seen
 
 
+def test_an_unheeded_observed_reply_leaves_the_prior_prediction(board: Board) -> None:
+    moves, seen = board.seen_reply
+    state = board.play(*moves)
+    memory = (board.module.played_fact(state.to_play, seen, state.key),)
+    deaf = NoiseModel.perfect(memory_adherence=0.0)
+
+    for sample in range(5):
+        request = board.world.predict_request(state, memory, sample)
+        reply = board.world.parse_reply(state, ask(board.oracle, request, deaf)).action
+        assert reply in board.module.best_moves(state)
+
+
 def test_proposals_exploit_an_observed_blunder(board: Board) -> None:
     key, fact, exploit = board.blunder
     state = board.module.state_from_key(key)

@@ -332,3 +332,81 @@ def test_restart_returns_to_the_start_but_keeps_the_step_budget(env: Game24Env) 
 def test_driver_needs_at_least_one_step(env: Game24Env) -> None:
     with pytest.raises(ValueError, match="max_steps must be >= 1"):
         EpisodeDriver(env, episode="e", max_steps=0)
+
+
+# -- attempts of several lines (the paper's protocol) ------------------------------
+
+ATTEMPT = (
+    "9 + 10 = 19 (left: 4 13 19)\n19 - 13 = 6 (left: 4 6)\n4 * 6 = 24 (left: 24)\n"
+    "Answer: 4 * (9 + 10 - 13) = 24"
+)
+
+
+def alone(env: Game24Env, *lines: str) -> list[str]:
+    """The verdict each line gets when submitted alone, one after another."""
+    state, verdicts = env.reset(), []
+    for line in lines:
+        outcome = env.step(state, line)
+        verdicts.append(outcome.feedback)
+        state = outcome.state
+    return verdicts
+
+
+def test_an_attempt_gets_each_steps_own_verdict_line_by_line(env: Game24Env) -> None:
+    outcome = env.step(env.reset(), ATTEMPT)
+
+    assert outcome.accepted
+    assert outcome.done
+    assert outcome.reward == 1.0
+    steps = ATTEMPT.splitlines()[:3]
+    assert outcome.feedback.splitlines() == alone(env, *steps)
+    assert outcome.feedback.splitlines()[0] == (
+        "9 + 10 = 19 (left: 4 13 19): accepted; 24 can still be reached from 4 13 19."
+    )
+
+
+def test_an_attempt_stops_at_its_first_dead_step_keeping_the_steps_before(
+    env: Game24Env,
+) -> None:
+    attempt = "9 + 10 = 19 (left: 4 13 19)\n4 + 13 = 17 (left: 17 19)\nAnswer: 17 + 19 = 24"
+
+    outcome = env.step(env.reset(), attempt)
+
+    assert not outcome.accepted
+    assert not outcome.done
+    assert outcome.feedback.splitlines() == [
+        "9 + 10 = 19 (left: 4 13 19): accepted; 24 can still be reached from 4 13 19.",
+        "4 + 13 = 17 (left: 17 19): rejected; 17 19 cannot reach 24.",
+    ]
+    assert env.render(outcome.state) == "4 13 19"
+
+
+def test_an_attempts_wrong_answer_after_good_steps_gets_the_answers_verdict(
+    env: Game24Env,
+) -> None:
+    outcome = env.step(env.reset(), "9 + 10 = 19 (left: 4 13 19)\nAnswer: 4 + 9 + 10 + 13")
+
+    assert not outcome.accepted
+    assert outcome.feedback.splitlines()[-1] == (
+        "answer 4 + 9 + 10 + 13 rejected; it equals 36, not 24."
+    )
+
+
+def test_prose_between_an_attempts_lines_is_not_checked(env: Game24Env) -> None:
+    written = "Let me try.\nSteps:\n" + ATTEMPT.replace("\n", "\nThen:\n", 1)
+
+    outcome = env.step(env.reset(), written)
+
+    assert outcome == env.step(env.reset(), ATTEMPT)
+    assert outcome.done
+    assert len(outcome.feedback.splitlines()) == 3
+
+
+def test_an_attempt_is_one_interaction(env: Game24Env) -> None:
+    driver, sink = make_driver(env)
+
+    driver.act(ATTEMPT)
+
+    assert driver.steps == 1
+    assert driver.solved
+    assert len(sink.of_type(Transition)) == 1

@@ -484,6 +484,14 @@ def test_confused_axes_are_corrected_by_an_observed_move_in_memory() -> None:
     assert observed_moves([fact]) == {"N": (0, -1)}
 
 
+def test_an_unheeded_observed_move_leaves_the_axes_confused() -> None:
+    deaf = NoiseModel.perfect(wrong_belief_rate=1.0, memory_adherence=0.0)
+    north = view(food=((5, 3),))
+    fact = border_fact("a0", "N", (2, 0), (2, -1), 1)
+
+    assert parse_move(oracle("propose", north.key, memory=(fact,), noise=deaf)) == "S"
+
+
 def test_a_proposal_after_the_move_is_chosen_is_a_provider_error() -> None:
     with pytest.raises(ProviderError, match="already moved N"):
         oracle("propose", view().choose("N").key)

@@ -422,6 +422,19 @@ def test_prediction_changes_when_memory_shows_an_always_defector() -> None:
     assert parse_prediction(oracle("predict", state.key, memory=memory), ["p2"]) == {"p2": "D"}
 
 
+@pytest.mark.parametrize(("adherence", "expected"), [(0.0, "C"), (1.0, "D")])
+def test_memory_shapes_the_prediction_only_as_far_as_it_is_heeded(
+    adherence: float, expected: str
+) -> None:
+    state = play(GAME, "CC")
+    memory = feedback_of(trajectory(AlwaysCooperate(), AlwaysDefect(), 3))
+    noise = NoiseModel.perfect(memory_adherence=adherence)
+
+    answer = oracle("predict", state.key, memory=memory, noise=noise)
+
+    assert parse_prediction(answer, ["p2"]) == {"p2": expected}
+
+
 def test_a_single_observation_of_an_opening_defection_rules_out_tit_for_tat() -> None:
     facts = memory_facts(["round 1: p2 played D at the start"])["p2"]
 
