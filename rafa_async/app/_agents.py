@@ -113,7 +113,7 @@ def check_agent_options(options: AgentOptions) -> None:
     if renamed is not None:
         raise ConfigError(
             f"switching {options.switching!r} is now called {renamed!r} (our extension: "
-            f"keep executing the plan while it holds); use {renamed}",
+            f"keep executing the plan while it holds): use switching {renamed!r}",
             fields=("switching",),
         )
     for field, value, known in (
