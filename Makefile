@@ -52,6 +52,7 @@ bench: $(UV)
 	$(UV) sync --locked --quiet --extra bench
 	$(UV) run --locked --extra bench python benchmarks/planner_latency.py
 	$(UV) run --locked --extra bench python benchmarks/game24_results.py
+	$(UV) run --locked --extra bench python benchmarks/switching_rules.py
 	$(UV) run --locked --extra bench python benchmarks/bus_throughput.py
 	$(UV) run --locked --extra bench python benchmarks/cancel_latency.py
 	$(UV) run --locked --extra bench python benchmarks/scale_gridworld.py

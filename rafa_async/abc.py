@@ -31,8 +31,10 @@ re-exported here, grouped by what you are adding:
 **A player, an agent or a planner**: a match :class:`Player` (or a
     :class:`ReactivePlayer`, which takes its seat's events inline); a
     single-agent :class:`Agent`; a :class:`Planner` (or, for games, a
-    :class:`GamePlanner` and an :class:`OpponentModel`); when to replan, a
-    :class:`SwitchingCondition`.
+    :class:`GamePlanner` and an :class:`OpponentModel`); when RAFA refreshes
+    the memory snapshot it plans from, a :class:`SwitchingCondition` (and for
+    ``info-gain``, how surprising a step was, an :class:`EvidenceEstimator`);
+    what it stores per step besides the feedback, a :class:`Learner`.
 
 **Where events go**: an :class:`EventSink` (``emit(event)``).
 
@@ -43,7 +45,12 @@ from rafa_async._env import Environment as Environment
 from rafa_async._events import EventSink as EventSink
 from rafa_async._game import Game as Game
 from rafa_async._match import Player as Player, ReactivePlayer as ReactivePlayer
-from rafa_async.agents import Agent as Agent, SwitchingCondition as SwitchingCondition
+from rafa_async.agents import (
+    Agent as Agent,
+    EvidenceEstimator as EvidenceEstimator,
+    Learner as Learner,
+    SwitchingCondition as SwitchingCondition,
+)
 from rafa_async.agents._match_player import (
     GamePlanner as GamePlanner,
     OpponentModel as OpponentModel,
@@ -78,11 +85,13 @@ __all__ = [
     "ChatStream",
     "Environment",
     "EventSink",
+    "EvidenceEstimator",
     "Game",
     "GameModel",
     "GamePlanner",
     "HttpStream",
     "HttpTransport",
+    "Learner",
     "OpponentModel",
     "Oracle",
     "Planner",

@@ -25,8 +25,9 @@ from rafa_async.agents import (
     OpenLoopAgent,
     RafaAgent,
     ReflexionAgent,
+    StepObserved,
+    SwitchCommitPlan,
     SwitchEveryStep,
-    SwitchOnSurprise,
 )
 from rafa_async.llm import LLM, ChatRequest, ChatResponse
 from rafa_async.planners import BeamPlanner
@@ -210,10 +211,10 @@ async def test_rafa_stops_proposing_steps_the_environment_rejected(anyio_backend
 
 
 @pytest.mark.anyio
-async def test_switch_on_surprise_keeps_a_plan_that_unfolds_as_predicted(
+async def test_commit_plan_keeps_a_plan_that_unfolds_as_predicted(
     anyio_backend: Any,
 ) -> None:
-    agent = rafa(sim(), switching=SwitchOnSurprise())
+    agent = rafa(sim(), switching=SwitchCommitPlan())
 
     driver, sink = await play(agent)
 
@@ -223,9 +224,9 @@ async def test_switch_on_surprise_keeps_a_plan_that_unfolds_as_predicted(
 
 
 @pytest.mark.anyio
-async def test_switch_on_surprise_replans_when_a_step_is_rejected(anyio_backend: Any) -> None:
+async def test_commit_plan_replans_when_a_step_is_rejected(anyio_backend: Any) -> None:
     # Every proposal is miscalculated, so every executed step is rejected.
-    agent = rafa(sim(arithmetic_error_rate=1.0), switching=SwitchOnSurprise())
+    agent = rafa(sim(arithmetic_error_rate=1.0), switching=SwitchCommitPlan())
 
     driver, sink = await play(agent, max_steps=4)
 
@@ -285,9 +286,7 @@ async def test_cancelling_rafa_mid_plan_cancels_the_plan_and_its_calls(anyio_bac
 def test_switch_every_step_always_replans(
     predicted: str, observed: str, accepted: bool, remaining: int
 ) -> None:
-    assert SwitchEveryStep().should_replan(
-        predicted=predicted, observed=observed, accepted=accepted, remaining=remaining
-    )
+    assert SwitchEveryStep().should_switch(StepObserved(predicted, observed, accepted, remaining))
 
 
 @pytest.mark.parametrize(
@@ -300,11 +299,11 @@ def test_switch_every_step_always_replans(
         ("24", "24", True, 0, True),
     ],
 )
-def test_switch_on_surprise_replans_only_on_surprise_or_an_exhausted_plan(
+def test_commit_plan_switches_only_on_surprise_or_an_exhausted_plan(
     predicted: str, observed: str, accepted: bool, remaining: int, replan: bool
 ) -> None:
-    decision = SwitchOnSurprise().should_replan(
-        predicted=predicted, observed=observed, accepted=accepted, remaining=remaining
+    decision = SwitchCommitPlan().should_switch(
+        StepObserved(predicted, observed, accepted, remaining)
     )
 
     assert decision is replan

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+from typing import Any
 
 import pytest
 from support import rafa
@@ -16,8 +18,14 @@ from rafa_async.agents import (
     PolicyPlayer,
     RafaAgent,
     RafaPlayer,
+    RawFeedback,
+    ReflectOnFeedback,
     ReflexionAgent,
-    SwitchOnSurprise,
+    SampleAgreement,
+    SwitchCommitPlan,
+    SwitchEveryStep,
+    SwitchOnInfoGain,
+    SwitchOnMisprediction,
 )
 from rafa_async.app import (
     AGENT_KINDS,
@@ -26,9 +34,11 @@ from rafa_async.app import (
     SEAT_KINDS,
     AgentOptions,
     BenchmarkConfig,
+    LearnKind,
     PlayConfig,
     SeatContext,
     SeatOptions,
+    SwitchingKind,
     make_agent,
     make_player,
     seat_kinds,
@@ -124,10 +134,53 @@ def test_make_agent_builds_every_agent_kind(kind: str, agent: type) -> None:
     assert isinstance(built, agent)
 
 
-def test_rafa_switches_as_its_options_say() -> None:
-    built = make_agent("rafa", AgentOptions(switching="on-surprise"), SIM, get_scenario("game24"))
+@pytest.mark.parametrize(
+    ("switching", "rule"),
+    [("every-step", SwitchEveryStep), ("on-misprediction", SwitchOnMisprediction),
+     ("info-gain", SwitchOnInfoGain), ("commit-plan", SwitchCommitPlan)],
+)  # fmt: skip
+def test_rafa_switches_as_its_options_say(switching: SwitchingKind, rule: type) -> None:
+    built = make_agent("rafa", AgentOptions(switching=switching), SIM, get_scenario("game24"))
     assert isinstance(built, RafaAgent)
-    assert isinstance(built.switching, SwitchOnSurprise)
+    assert isinstance(built.switching, rule)
+    assert built.switching.name == switching
+
+
+def test_info_gain_takes_its_threshold_and_estimator_from_the_options() -> None:
+    options = AgentOptions(switching="info-gain", info_threshold=2.5, info_estimator="agreement")
+    built = make_agent("rafa", options, SIM, get_scenario("game24"))
+    assert isinstance(built, RafaAgent)
+    assert isinstance(built.switching, SwitchOnInfoGain)
+    assert built.switching.threshold == 2.5
+    assert isinstance(built.switching.estimator, SampleAgreement)
+
+
+@pytest.mark.parametrize(
+    ("learn", "learner"), [("raw", RawFeedback), ("reflect", ReflectOnFeedback)]
+)
+def test_rafa_learns_as_its_options_say(learn: LearnKind, learner: type) -> None:
+    built = make_agent("rafa", AgentOptions(learn=learn), SIM, get_scenario("game24"))
+    assert isinstance(built, RafaAgent)
+    assert isinstance(built.learner, learner)
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragments"),
+    [({"switching": "on-surprise"}, ("switching 'on-surprise' is now called 'commit-plan'",)),
+     ({"switching": "sometimes"}, ("unknown switching 'sometimes'", "info-gain")),
+     ({"learn": "dream"}, ("unknown learn 'dream'", "reflect")),
+     ({"info_estimator": "guess"}, ("unknown info_estimator 'guess'",)),
+     ({"info_threshold": 0.0}, ("info_threshold must be a number > 0",)),
+     ({"info_threshold": math.nan}, ("info_threshold must be a number > 0",))],
+)  # fmt: skip
+def test_a_benchmark_config_refuses_bad_agent_options(
+    changes: dict[str, Any], fragments: tuple[str, ...]
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        BenchmarkConfig(**changes).validate()
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+    assert caught.value.fields == tuple(changes)
 
 
 def test_a_benchmark_config_validates_its_agent_against_the_table() -> None:

@@ -240,6 +240,28 @@ async def test_every_response_is_marked_simulated(anyio_backend: Any) -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(("numbers", "believed"), [((4, 9, 10, 13), False), ((1, 1, 1, 1), True)])
+async def test_evaluate_confidence_is_the_belief_channels_not_the_truth(
+    anyio_backend: Any, numbers: tuple[int, ...], believed: bool
+) -> None:
+    # Every prior is wrong: the solvable puzzle is believed dead, the dead one alive.
+    llm = sim(latency=INSTANT, noise=NoiseModel.perfect(wrong_belief_rate=1.0, value_noise=0.3))
+    state = start(numbers)
+
+    judged = await llm.complete(WORLD.evaluate_request(state, (), 0))
+    proposed = await llm.complete(WORLD.propose_request(state, (), 0))
+
+    assert judged.confidence == pytest.approx(0.7 * believed + 0.3 * 2 / 3)
+    assert proposed.confidence is None
+
+
+def test_a_response_recorded_without_confidence_still_decodes() -> None:
+    old = b'{"text": "sure", "model": "sim", "simulated": true}'
+
+    assert msgspec.json.decode(old, type=ChatResponse).confidence is None
+
+
+@pytest.mark.anyio
 async def test_usage_counts_prompt_and_completion_tokens(anyio_backend: Any) -> None:
     llm = sim(latency=INSTANT)
     for request in game24_requests()[:6]:

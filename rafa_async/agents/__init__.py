@@ -6,6 +6,16 @@ from rafa_async.agents._baselines import (
     OpenLoopAgent as OpenLoopAgent,
     ReflexionAgent as ReflexionAgent,
 )
+from rafa_async.agents._evidence import (
+    EvidenceEstimator as EvidenceEstimator,
+    ModelConfidence as ModelConfidence,
+    SampleAgreement as SampleAgreement,
+)
+from rafa_async.agents._learning import (
+    Learner as Learner,
+    RawFeedback as RawFeedback,
+    ReflectOnFeedback as ReflectOnFeedback,
+)
 from rafa_async.agents._match_player import (
     DirectPlayer as DirectPlayer,
     GamePlanner as GamePlanner,
@@ -21,9 +31,12 @@ from rafa_async.agents._players import (
 )
 from rafa_async.agents._rafa import RafaAgent as RafaAgent
 from rafa_async.agents._switching import (
+    StepObserved as StepObserved,
+    SwitchCommitPlan as SwitchCommitPlan,
     SwitchEveryStep as SwitchEveryStep,
     SwitchingCondition as SwitchingCondition,
-    SwitchOnSurprise as SwitchOnSurprise,
+    SwitchOnInfoGain as SwitchOnInfoGain,
+    SwitchOnMisprediction as SwitchOnMisprediction,
 )
 from rafa_async.scenarios import AttemptModel as AttemptModel
 
@@ -32,8 +45,11 @@ __all__ = [
     "AttemptModel",
     "DirectAgent",
     "DirectPlayer",
+    "EvidenceEstimator",
     "GamePlanner",
+    "Learner",
     "Memory",
+    "ModelConfidence",
     "OpenLoopAgent",
     "OpponentModel",
     "PlayerStats",
@@ -41,9 +57,15 @@ __all__ = [
     "RafaAgent",
     "RafaPlayer",
     "RandomPlayer",
+    "RawFeedback",
+    "ReflectOnFeedback",
     "ReflexionAgent",
+    "SampleAgreement",
     "ScriptedPlayer",
+    "StepObserved",
+    "SwitchCommitPlan",
     "SwitchEveryStep",
-    "SwitchOnSurprise",
+    "SwitchOnInfoGain",
+    "SwitchOnMisprediction",
     "SwitchingCondition",
 ]

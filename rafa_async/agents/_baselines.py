@@ -27,7 +27,7 @@ class OpenLoopAgent(RafaAgent[S]):
         super().__init__(planner, world)
 
     async def run(self, driver: EpisodeDriver[S]) -> None:
-        plan = await self._plan(driver)
+        plan = await self._plan(driver, self.memory.lines())
         for step in plan.steps:
             if driver.over:
                 return

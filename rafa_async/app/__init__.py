@@ -20,11 +20,17 @@ parts and keep re-exporting them.
 
 from rafa_async.app._agents import (
     AGENT_KINDS as AGENT_KINDS,
+    ESTIMATOR_KINDS as ESTIMATOR_KINDS,
+    LEARN_KINDS as LEARN_KINDS,
+    SWITCHING_KINDS as SWITCHING_KINDS,
     AgentFactory as AgentFactory,
     AgentKind as AgentKind,
     AgentOptions as AgentOptions,
+    EstimatorKind as EstimatorKind,
+    LearnKind as LearnKind,
     SwitchingKind as SwitchingKind,
     check_agent as check_agent,
+    check_agent_options as check_agent_options,
     make_agent as make_agent,
 )
 from rafa_async.app._benchmark import (
@@ -81,15 +87,20 @@ from rafa_async.app._series import (
 
 __all__ = [
     "AGENT_KINDS",
+    "ESTIMATOR_KINDS",
+    "LEARN_KINDS",
     "LLM_KINDS",
     "POLICY_SEED_STRIDE",
     "SEAT_KINDS",
+    "SWITCHING_KINDS",
     "AgentFactory",
     "AgentKind",
     "AgentOptions",
     "BenchmarkConfig",
     "BenchmarkSummary",
+    "EstimatorKind",
     "LLMOptions",
+    "LearnKind",
     "MatchRecord",
     "MatchStatus",
     "Phase",
@@ -107,6 +118,7 @@ __all__ = [
     "build_agent",
     "build_llm",
     "check_agent",
+    "check_agent_options",
     "llm_label",
     "make_agent",
     "make_player",

@@ -8,6 +8,7 @@ and :meth:`~rafa_async.app.BenchmarkConfig.validate` come from it, and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -19,17 +20,27 @@ from rafa_async._errors import ConfigError
 from rafa_async.agents import (
     Agent,
     DirectAgent,
+    Learner,
+    ModelConfidence,
     OpenLoopAgent,
     RafaAgent,
+    RawFeedback,
+    ReflectOnFeedback,
     ReflexionAgent,
+    SampleAgreement,
+    SwitchCommitPlan,
     SwitchEveryStep,
-    SwitchOnSurprise,
+    SwitchingCondition,
+    SwitchOnInfoGain,
+    SwitchOnMisprediction,
 )
 from rafa_async.llm import LLM
 from rafa_async.planners import BeamPlanner
 from rafa_async.scenarios import Benchmark, BenchmarkWorld
 
-SwitchingKind = Literal["every-step", "on-surprise"]
+SwitchingKind = Literal["every-step", "on-misprediction", "info-gain", "commit-plan"]
+LearnKind = Literal["raw", "reflect"]
+EstimatorKind = Literal["confidence", "agreement"]
 
 
 class AgentOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,7 +53,13 @@ class AgentOptions(msgspec.Struct, frozen=True, kw_only=True):
     beam: int = 1
     """States kept per level (the paper's b)."""
     switching: SwitchingKind = "every-step"
-    """When RAFA replans: every step, or when the environment contradicts its plan."""
+    """When RAFA refreshes the memory snapshot it plans from (:data:`SWITCHING_KINDS`)."""
+    info_threshold: float = math.log(2)
+    """``info-gain``: the information (nats) that triggers a switch."""
+    info_estimator: EstimatorKind = "confidence"
+    """``info-gain``: how P_model(outcome) is estimated (:data:`ESTIMATOR_KINDS`)."""
+    learn: LearnKind = "raw"
+    """What RAFA stores per step: the raw feedback, or also a lesson the LLM draws from it."""
 
 
 AgentFactory = Callable[[AgentOptions, LLM, Benchmark[Any, Any]], Agent[Any]]
@@ -63,10 +80,70 @@ def _planner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> Bea
     )
 
 
+def _info_gain(options: AgentOptions) -> SwitchingCondition:
+    estimator = ModelConfidence() if options.info_estimator == "confidence" else SampleAgreement()
+    return SwitchOnInfoGain(options.info_threshold, estimator)
+
+
+SWITCHING_KINDS: Mapping[str, Callable[[AgentOptions], SwitchingCondition]] = MappingProxyType(
+    {
+        "every-step": lambda options: SwitchEveryStep(),
+        "on-misprediction": lambda options: SwitchOnMisprediction(),
+        "info-gain": _info_gain,
+        "commit-plan": lambda options: SwitchCommitPlan(),
+    }
+)
+"""The switching rules ``--switching`` names: when RAFA refreshes its snapshot."""
+
+ESTIMATOR_KINDS = ("confidence", "agreement")
+"""How ``info-gain`` estimates P_model(outcome): the model's reported
+confidence (the sim's belief channel; else the proxy), or the proxy alone."""
+
+RENAMED_SWITCHING = {"on-surprise": "commit-plan"}
+"""Old switching names, refused with a hint at the new one (never run as
+something else)."""
+
+LEARN_KINDS = ("raw", "reflect")
+"""What RAFA's learning subroutine stores per step (``--learn``)."""
+
+
+def check_agent_options(options: AgentOptions) -> None:
+    """:class:`ConfigError` naming the field of ``options`` that is not valid."""
+    renamed = RENAMED_SWITCHING.get(options.switching)
+    if renamed is not None:
+        raise ConfigError(
+            f"switching {options.switching!r} is now called {renamed!r} (our extension: "
+            f"keep executing the plan while it holds): use switching {renamed!r}",
+            fields=("switching",),
+        )
+    for field, value, known in (
+        ("switching", options.switching, tuple(SWITCHING_KINDS)),
+        ("info_estimator", options.info_estimator, ESTIMATOR_KINDS),
+        ("learn", options.learn, LEARN_KINDS),
+    ):
+        if value not in known:
+            raise ConfigError(
+                f"unknown {field} {value!r} (known: {', '.join(known)})", fields=(field,)
+            )
+    if not (math.isfinite(options.info_threshold) and options.info_threshold > 0):
+        raise ConfigError(
+            f"info_threshold must be a number > 0 (nats), got {options.info_threshold:g}",
+            fields=("info_threshold",),
+        )
+
+
+def _learner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> Learner[Any]:
+    return ReflectOnFeedback(llm, world) if options.learn == "reflect" else RawFeedback()
+
+
 def _rafa(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
-    switching = SwitchOnSurprise() if options.switching == "on-surprise" else SwitchEveryStep()
-    return RafaAgent(_planner(options, llm, world), world, switching=switching)
+    return RafaAgent(
+        _planner(options, llm, world),
+        world,
+        switching=SWITCHING_KINDS[options.switching](options),
+        learner=_learner(options, llm, world),
+    )
 
 
 def _tot(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:

@@ -17,6 +17,7 @@ status means; each benchmark's record adds its task's fields
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
@@ -29,7 +30,15 @@ from rafa_async._env import EpisodeDriver
 from rafa_async._errors import ConfigError, ProviderUnavailable
 from rafa_async._events import EpisodeEnded, EpisodeStarted, EventRecorder
 from rafa_async.agents import Agent
-from rafa_async.app._agents import AgentOptions, SwitchingKind, check_agent, make_agent
+from rafa_async.app._agents import (
+    AgentOptions,
+    EstimatorKind,
+    LearnKind,
+    SwitchingKind,
+    check_agent,
+    check_agent_options,
+    make_agent,
+)
 from rafa_async.app._llm import LLMOptions, run_llm
 from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM, total_cost
 from rafa_async.scenarios import Task, TaskRecord, TaskStatus, get_scenario, simulated_llm
@@ -48,6 +57,9 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
     n_evaluate: int = 3
     beam: int = 1
     switching: SwitchingKind = "every-step"
+    info_threshold: float = math.log(2)
+    info_estimator: EstimatorKind = "confidence"
+    learn: LearnKind = "raw"
     max_steps: int | None = None
     concurrency: int = 25
     max_llm_concurrency: int = 256
@@ -58,6 +70,7 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
     def validate(self) -> None:
         get_scenario(self.scenario)
         check_agent(self.agent)
+        check_agent_options(self.agent_options)
         for name in ("n_generate", "n_evaluate", "beam", "concurrency", "max_llm_concurrency"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1", fields=(name,))
@@ -72,6 +85,9 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
             n_evaluate=self.n_evaluate,
             beam=self.beam,
             switching=self.switching,
+            info_threshold=self.info_threshold,
+            info_estimator=self.info_estimator,
+            learn=self.learn,
         )
 
 

@@ -49,11 +49,6 @@ class Backend(StrEnum):
     asyncio = "asyncio"
 
 
-class Switching(StrEnum):
-    every_step = "every-step"
-    on_surprise = "on-surprise"
-
-
 class LogFormat(StrEnum):
     console = "console"
     json = "json"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import msgspec
 import typer
@@ -14,15 +15,19 @@ from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder, EventSink
 from rafa_async.app import (
     AGENT_KINDS,
+    SWITCHING_KINDS,
     BenchmarkConfig,
     BenchmarkSummary,
+    EstimatorKind,
+    LearnKind,
     LLMOptions,
+    SwitchingKind,
     build_llm,
     open_llm,
     run_benchmark,
     summarize_benchmark,
 )
-from rafa_async.cli._app import app, fail, log, out, sim_latency
+from rafa_async.cli._app import app, fail, given, log, out, sim_latency
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
@@ -40,7 +45,6 @@ from rafa_async.cli._options import (
     Backend,
     BackendOption,
     LatencyScaleOption,
-    Switching,
     option,
 )
 from rafa_async.cli._session import OUTPUTS, Outputs, Session, output_options
@@ -48,6 +52,13 @@ from rafa_async.llm import SIM_LABEL, MiddlewareStack
 from rafa_async.scenarios import SCENARIOS, TaskRecord
 
 AGENT_HELP = ", ".join(f"{name} ({kind.description})" for name, kind in AGENT_KINDS.items())
+SWITCHING_HELP = (
+    f"When RAFA refreshes the memory snapshot it plans from: {', '.join(SWITCHING_KINDS)}. "
+    "every-step is the paper's; commit-plan (our extension) keeps executing a plan while it "
+    "holds and replans with the full memory when it fails or runs out."
+)
+INFO_GAIN_OPTIONS = ("info_threshold", "info_estimator")
+"""Options only ``--switching info-gain`` reads."""
 
 
 @app.command()
@@ -62,7 +73,29 @@ def run(
     ] = 10,
     n_evaluate: Annotated[int, option("Value samples per candidate state.", AGENT)] = 3,
     beam: Annotated[int, option("States kept per level (the paper's b).", AGENT)] = 1,
-    switching: Annotated[Switching, option("When RAFA replans.", AGENT)] = Switching.every_step,
+    switching: Annotated[str, option(SWITCHING_HELP, AGENT)] = "every-step",
+    info_threshold: Annotated[
+        float,
+        option(
+            "info-gain: switch once the evidence since the last switch exceeds this (nats).", AGENT
+        ),
+    ] = math.log(2),
+    info_estimator: Annotated[
+        EstimatorKind,
+        option(
+            "info-gain: P(outcome) from the model's reported confidence (the sim's belief; "
+            "else the proxy), or the proxy alone: the agreement of the evaluation samples.",
+            AGENT,
+        ),
+    ] = "confidence",
+    learn: Annotated[
+        LearnKind,
+        option(
+            "What RAFA stores per step: the raw feedback, or also a lesson the LLM draws from it "
+            "(one reflect call per step).",
+            AGENT,
+        ),
+    ] = "raw",
     puzzles: Annotated[
         str, option("Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.", TASKS)
     ] = "901-1000",
@@ -86,6 +119,10 @@ def run(
     latency = sim_latency(latency_scale)
     resolved = check_llm(llm, backend=backend.value)
     refuse_sim_options(context, resolved)
+    if switching != "info-gain":
+        for name in INFO_GAIN_OPTIONS:
+            if given(context, name):
+                fail(f"--{name.replace('_', '-')} applies only to --switching info-gain")
     config = BenchmarkConfig(
         scenario=scenario,
         agent=agent,
@@ -95,7 +132,10 @@ def run(
         n_generate=n_generate,
         n_evaluate=n_evaluate,
         beam=beam,
-        switching=switching.value,
+        switching=cast(SwitchingKind, switching),
+        info_threshold=info_threshold,
+        info_estimator=info_estimator,
+        learn=learn,
         max_steps=max_steps,
         concurrency=concurrency,
         max_llm_concurrency=resolved.settings.max_concurrency,

@@ -208,15 +208,22 @@ class FaultModel(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class SimContext:
-    """What an oracle may use to answer: a seeded generator and the noise model."""
+    """What an oracle may use to answer: a seeded generator and the noise model.
 
-    __slots__ = ("intent", "noise", "rng", "seed")
+    An oracle answering an ``evaluate`` intent may set ``confidence``: the
+    probability its own belief channel gives that the judged state is good
+    (what a real provider's verdict logprobs would say, never the ground
+    truth); the sim returns it as :attr:`ChatResponse.confidence`.
+    """
+
+    __slots__ = ("confidence", "intent", "noise", "rng", "seed")
 
     def __init__(self, intent: Intent, noise: NoiseModel, seed: int, rng: random.Random) -> None:
         self.intent = intent
         self.noise = noise
         self.seed = seed
         self.rng = rng
+        self.confidence: float | None = None
 
     def _unit(self, tag: str, fact: str) -> float:
         """A persistent pseudo-random number in [0, 1) for a named fact."""
@@ -343,30 +350,34 @@ class SimLLM:
         if key is None:
             key = self.request_key(request)
         rng = random.Random(key)
-        text = self._answer(request, rng)
+        text, confidence = self._answer(request, rng)
         noise_rng = random.Random(key ^ 0x5EED)
         intent = request.intent
         if intent is not None:
             malformed = self.noise_for(intent.scenario).malformed_rate
             if noise_rng.random() < malformed:
                 text = self.oracles[intent.scenario].garble(text, noise_rng)
+                confidence = None  # a garbled answer states no verdict
         completion = estimate_tokens(text)
         response = ChatResponse(
             text=text,
             model=self.model,
             usage=Usage(prompt_tokens(request), completion),
             simulated=True,
+            confidence=confidence,
         )
         return response, self.latency.seconds(completion, noise_rng)
 
-    def _answer(self, request: ChatRequest, rng: random.Random) -> str:
+    def _answer(self, request: ChatRequest, rng: random.Random) -> tuple[str, float | None]:
+        """The oracle's text, and the confidence it reported (if any)."""
         intent = request.intent
         if intent is None:
             return (
                 f"[{SIM_LABEL}] This is the rafa-async simulated LLM: it cannot answer "
                 "free-form prompts, only requests that carry a structured intent "
                 "(propose / evaluate / predict / solve / reflect; over HTTP, in the "
-                "request field `rafa_intent`)."
+                "request field `rafa_intent`).",
+                None,
             )
         oracle = self.oracles.get(intent.scenario)
         if oracle is None:
@@ -375,7 +386,8 @@ class SimLLM:
                 f"sim: no oracle for scenario {intent.scenario!r} (known: {known})",
                 status=400,
             )
-        return oracle.respond(SimContext(intent, self.noise_for(intent.scenario), self.seed, rng))
+        ctx = SimContext(intent, self.noise_for(intent.scenario), self.seed, rng)
+        return oracle.respond(ctx), ctx.confidence
 
     def noise_for(self, scenario: str) -> NoiseModel:
         """The noise model that applies to ``scenario``'s requests."""

@@ -68,6 +68,13 @@ class ChatResponse(msgspec.Struct, frozen=True, kw_only=True):
     ``time_to_first_token`` is set only when the call was streamed: seconds
     (on ``anyio.current_time()``'s clock) from sending the request to the
     first text delta.
+
+    ``confidence`` is the model's own probability that the state it was asked
+    to judge (an ``evaluate`` intent) is good -- what a provider's token
+    logprobs give for the verdict, summed over the favourable verdicts.  Only
+    the simulated LLM sets it today (from its belief channel, never from the
+    ground truth); None means not reported, and answers recorded before the
+    field existed decode with None.  RAFA's ``info-gain`` switching reads it.
     """
 
     text: str
@@ -76,6 +83,7 @@ class ChatResponse(msgspec.Struct, frozen=True, kw_only=True):
     finish_reason: str = "stop"
     simulated: bool = False
     time_to_first_token: float | None = None
+    confidence: float | None = None
 
 
 @runtime_checkable

@@ -5,6 +5,7 @@ from rafa_async.planners._base import (
     Planner as Planner,
     PlanStats as PlanStats,
     Proposal as Proposal,
+    ValueSample as ValueSample,
     WorldModel as WorldModel,
 )
 from rafa_async.planners._beam import BeamPlanner as BeamPlanner
@@ -22,5 +23,6 @@ __all__ = [
     "PlanStats",
     "Planner",
     "Proposal",
+    "ValueSample",
     "WorldModel",
 ]

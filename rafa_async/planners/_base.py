@@ -25,21 +25,40 @@ class PlanStats:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueSample:
+    """One evaluation sample of a predicted state: the value the world model
+    parsed, and the model's own probability that the state is good, where the
+    provider reports one (:attr:`~rafa_async.llm.ChatResponse.confidence`;
+    None otherwise).  Switching rules read these as the model's prediction
+    of what the environment will say (see ``SwitchOnInfoGain``)."""
+
+    value: float
+    confidence: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Plan(Generic[S]):
     """A trajectory: actions with predicted states, and the value of its end.
 
     ``complete`` is False when a deadline cut the search short (the plan is
     then the best found so far).  Executing one step and keeping the rest is
-    :meth:`advance`.
+    :meth:`advance`.  ``evidence``, when the planner records it, holds the
+    evaluation samples of each step's predicted state (aligned with
+    ``steps``; empty when not recorded).
     """
 
     steps: tuple[Proposal[S], ...]
     value: float
     complete: bool = True
     stats: PlanStats = field(default_factory=PlanStats)
+    evidence: tuple[tuple[ValueSample, ...], ...] = ()
 
     def advance(self) -> Plan[S]:
-        return Plan(self.steps[1:], self.value, self.complete, self.stats)
+        return Plan(self.steps[1:], self.value, self.complete, self.stats, self.evidence[1:])
+
+    def evidence_of_first(self) -> tuple[ValueSample, ...]:
+        """The evaluation samples of the first step's predicted state (empty if none)."""
+        return self.evidence[0] if self.evidence else ()
 
     @property
     def actions(self) -> list[str]:

@@ -11,7 +11,7 @@ import anyio
 
 from rafa_async._errors import LLMError
 from rafa_async.llm import LLM
-from rafa_async.planners._base import Plan, PlanStats, Proposal, S, WorldModel
+from rafa_async.planners._base import Plan, PlanStats, Proposal, S, ValueSample, WorldModel
 
 
 @dataclass(slots=True)
@@ -19,7 +19,9 @@ class _Node(Generic[S]):
     state: S
     path: tuple[Proposal[S], ...] = ()
     value: float = 0.0
-    samples: list[float] = field(default_factory=list)
+    samples: list[ValueSample] = field(default_factory=list)
+    trail: tuple[list[ValueSample], ...] = ()
+    """The evaluation samples of each state along ``path`` (the last: this node's)."""
 
 
 @dataclass(slots=True)
@@ -77,7 +79,8 @@ class BeamPlanner(Generic[S]):
         stats = PlanStats(progress.calls, progress.failed, progress.levels, progress.evaluated)
         if best is None:
             return Plan((), 0.0, not scope.cancelled_caught, stats)
-        return Plan(best.path, best.value, not scope.cancelled_caught, stats)
+        evidence = tuple(tuple(samples) for samples in best.trail)
+        return Plan(best.path, best.value, not scope.cancelled_caught, stats, evidence)
 
     async def _search(
         self, root: S, memory: tuple[str, ...], salt: int, progress: _Progress[S]
@@ -132,7 +135,9 @@ class BeamPlanner(Generic[S]):
             key = self.world.key(proposal.predicted)
             if key not in children:
                 parent = frontier[i // self.n_generate]
-                children[key] = _Node(proposal.predicted, (*parent.path, proposal))
+                child = _Node(proposal.predicted, (*parent.path, proposal))
+                child.trail = (*parent.trail, child.samples)
+                children[key] = child
         return list(children.values())
 
     async def _evaluate(
@@ -151,10 +156,10 @@ class BeamPlanner(Generic[S]):
             except LLMError:
                 progress.failed += 1
                 return
-            node.samples.append(value)
+            node.samples.append(ValueSample(value, response.confidence))
             # fsum is exactly rounded, so the total does not depend on the
             # order in which concurrent evaluations finished (ties stay ties).
-            node.value = math.fsum(node.samples)
+            node.value = math.fsum(s.value for s in node.samples)
             progress.evaluated += 1
 
         async with anyio.create_task_group() as tg:

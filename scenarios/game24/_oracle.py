@@ -129,12 +129,17 @@ class Game24Oracle:
     def _evaluate(self, ctx: SimContext) -> str:
         values = parse_numbers(ctx.intent.state)
         facts = _heeded_facts(ctx)
-        if ctx.chance(ctx.noise.value_noise):
+        # The model's belief (persistent, no draw from ctx.rng), and the
+        # probability its answer channel puts on a favourable verdict (sure or
+        # likely): its "logprobs", reported as the response's confidence.
+        believed = self._believes_reachable(
+            ctx, key_of(values), len(values), solvable(values), facts
+        )
+        noise = ctx.noise.value_noise
+        ctx.confidence = (1.0 - noise) * believed + noise * 2 / 3
+        if ctx.chance(noise):
             verdict = ctx.rng.choice(("sure", "likely", "impossible"))
         else:
-            believed = self._believes_reachable(
-                ctx, key_of(values), len(values), solvable(values), facts
-            )
             verdict = "sure" if believed else "impossible"
         state = ctx.intent.state
         if len(values) == 1:
