@@ -31,13 +31,13 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal
 
 import anyio
 import anyio.lowlevel
 import msgspec
 from aiohttp import web
-from http_server import Headers, ServerRequest, header_pairs
+from http_server import BaseReply, ServerRequest
 from provider_support import FAKE_KEY
 
 ANSWER = "4 + 9 = 13, so the answer is 13."
@@ -185,33 +185,6 @@ class Call(msgspec.Struct, kw_only=True):
     headers: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-class Reply(Protocol):
-    """What a fake needs of a server's reply (``http_server.Reply`` and
-    :class:`_AiohttpReply`)."""
-
-    async def json(self, status: int, obj: object, *, headers: Headers | None = None) -> None: ...
-
-    async def start(
-        self,
-        status: int = 200,
-        *,
-        headers: Headers | None = None,
-        content_length: int | None = None,
-    ) -> None: ...
-
-    async def write(self, data: bytes) -> None: ...
-
-    async def end(self) -> None: ...
-
-    async def raw(self, data: bytes) -> None: ...
-
-    async def drop(self) -> None: ...
-
-    async def stall(self) -> None: ...
-
-    async def pause(self, seconds: float) -> None: ...
-
-
 class _Rejected(Exception):
     def __init__(self, status: int, body: object) -> None:
         self.status = status
@@ -316,7 +289,7 @@ class FakeProvider(ABC):
 
     # -- the handler -----------------------------------------------------------------
 
-    async def __call__(self, request: ServerRequest, reply: Reply) -> None:
+    async def __call__(self, request: ServerRequest, reply: BaseReply) -> None:
         call = Call(at=anyio.current_time(), path=request.path, status=0, headers=request.headers)
         self.calls.append(call)
         self.in_flight += 1
@@ -326,7 +299,7 @@ class FakeProvider(ABC):
         finally:
             self.in_flight -= 1
 
-    async def _handle(self, request: ServerRequest, reply: Reply, call: Call) -> None:
+    async def _handle(self, request: ServerRequest, reply: BaseReply, call: Call) -> None:
         try:
             body, model = self._accept(request, call)
         except _Rejected as rejected:
@@ -384,7 +357,7 @@ class FakeProvider(ABC):
     def _id_header(self) -> list[tuple[str, str]]:
         return [(self.request_id_header, f"req_{next(self._ids):08d}")]
 
-    async def _complete(self, reply: Reply, fault: Fault, answer: object) -> None:
+    async def _complete(self, reply: BaseReply, fault: Fault, answer: object) -> None:
         await self._wait(reply, fault, fault.first_token_delay)
         data = msgspec.json.encode(answer)
         headers = [("content-type", "application/json"), *self._id_header()]
@@ -403,7 +376,7 @@ class FakeProvider(ABC):
         await reply.write(data)
         await reply.end()
 
-    async def _stream(self, reply: Reply, fault: Fault, events: StreamEvents) -> None:
+    async def _stream(self, reply: BaseReply, fault: Fault, events: StreamEvents) -> None:
         headers = [
             ("content-type", "text/event-stream; charset=utf-8"),
             ("cache-control", "no-cache"),
@@ -435,7 +408,7 @@ class FakeProvider(ABC):
         await reply.end()
 
     @staticmethod
-    async def _cut(reply: Reply, fault: Fault) -> None:
+    async def _cut(reply: BaseReply, fault: Fault) -> None:
         """End the answer here, as ``fault`` says (this never returns)."""
         if fault.kind == "drop":
             await reply.drop()
@@ -443,7 +416,7 @@ class FakeProvider(ABC):
             await reply.raw(b"zz\r\nnot a chunk\r\n")
         await reply.stall()
 
-    async def _wait(self, reply: Reply, fault: Fault, seconds: float) -> None:
+    async def _wait(self, reply: BaseReply, fault: Fault, seconds: float) -> None:
         """Sleep ``seconds``, sending ``: ping`` every ``keep_alive`` seconds."""
         every = fault.keep_alive
         if every is not None and seconds > every:
@@ -455,7 +428,7 @@ class FakeProvider(ABC):
             await reply.pause(seconds)
 
     @staticmethod
-    async def _write(reply: Reply, event: bytes, *, split: bool) -> None:
+    async def _write(reply: BaseReply, event: bytes, *, split: bool) -> None:
         if not split:
             return await reply.write(event)
         third = max(1, len(event) // 3)
@@ -754,29 +727,18 @@ def go_duration(seconds: float) -> str:
 # -- the same fakes on aiohttp.web ------------------------------------------------------
 
 
-class _AiohttpReply:
-    """:class:`Reply` over an aiohttp.web response."""
+class _AiohttpReply(BaseReply):
+    """An ``http_server`` reply over an aiohttp.web response."""
 
     def __init__(self, request: web.Request) -> None:
         self._request = request
         self.response: web.StreamResponse | None = None
 
-    async def json(self, status: int, obj: object, *, headers: Headers | None = None) -> None:
-        data = msgspec.json.encode(obj)
-        merged = [("content-type", "application/json"), *header_pairs(headers)]
-        await self.start(status, headers=merged, content_length=len(data))
-        await self.write(data)
-        await self.end()
-
-    async def start(
-        self,
-        status: int = 200,
-        *,
-        headers: Headers | None = None,
-        content_length: int | None = None,
+    async def _head(
+        self, status: int, fields: list[tuple[str, str]], content_length: int | None
     ) -> None:
         response = self.response = web.StreamResponse(status=status)
-        for name, value in header_pairs(headers):
+        for name, value in fields:
             response.headers.add(name, value)
         if content_length is None:
             response.enable_chunked_encoding()

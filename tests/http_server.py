@@ -6,7 +6,9 @@ reply's delays are ``anyio.sleep`` on the test's clock.  aiohttp's
 ``aiohttp.test_utils.TestServer`` does the same for asyncio-only tests; this
 one exists because aiohttp cannot run on trio.
 
-Each request goes to an async handler, which answers through a :class:`Reply`::
+Each request goes to an async handler, which answers through a :class:`Reply` (a
+:class:`BaseReply`: the body shapes over start/write/end, which fake_providers'
+aiohttp.web reply shares)::
 
     async def handler(request: ServerRequest, reply: Reply) -> None:
         if request.path == "/v1/models":
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -71,16 +74,45 @@ class _Dropped(Exception):
     """The handler closed the connection."""
 
 
-class Reply:
-    """How a handler answers.  Every method sends on the request's connection;
-    after ``drop()`` nothing more can be sent."""
+class BaseReply(ABC):
+    """How a handler answers, whatever server it runs in: every body shape
+    (``send``, ``json``, ``text``, ``chunks``, ``sse``) written through
+    ``start``, ``write`` and ``end``, which a server's reply implements with
+    the faults (``raw``, ``drop``, ``stall``, ``pause``)."""
 
-    def __init__(self, stream: anyio.abc.ByteStream, connection: h11.Connection) -> None:
-        self._stream = stream
-        self._h11 = connection
-        self.started = False
-        self.finished = False
-        self.dropped = False
+    async def start(
+        self,
+        status: int = 200,
+        *,
+        headers: Headers | None = None,
+        content_length: int | None = None,
+    ) -> None:
+        """Send the status line and headers; the body follows with ``write``
+        and ``end``.  Without ``content_length`` the body is chunked."""
+        await self._head(status, header_pairs(headers), content_length)
+
+    @abstractmethod
+    async def _head(
+        self, status: int, fields: list[tuple[str, str]], content_length: int | None
+    ) -> None: ...
+
+    @abstractmethod
+    async def write(self, data: bytes) -> None: ...
+
+    @abstractmethod
+    async def end(self) -> None: ...
+
+    @abstractmethod
+    async def raw(self, data: bytes) -> None: ...
+
+    @abstractmethod
+    async def drop(self) -> None: ...
+
+    @abstractmethod
+    async def stall(self) -> None: ...
+
+    @abstractmethod
+    async def pause(self, seconds: float) -> None: ...
 
     async def send(
         self, status: int = 200, body: bytes = b"", *, headers: Headers | None = None
@@ -97,31 +129,6 @@ class Reply:
     async def text(self, status: int, text: str, *, headers: Headers | None = None) -> None:
         merged = [("content-type", "text/plain; charset=utf-8"), *header_pairs(headers)]
         await self.send(status, text.encode(), headers=merged)
-
-    async def start(
-        self,
-        status: int = 200,
-        *,
-        headers: Headers | None = None,
-        content_length: int | None = None,
-    ) -> None:
-        """Send the status line and headers; the body follows with ``write``
-        and ``end``.  Without ``content_length`` the body is chunked."""
-        fields = header_pairs(headers)
-        if content_length is not None:
-            fields.append(("content-length", str(content_length)))
-        else:
-            fields.append(("transfer-encoding", "chunked"))
-        self.started = True
-        await self._send(h11.Response(status_code=status, headers=fields))
-
-    async def write(self, data: bytes) -> None:
-        if data:
-            await self._send(h11.Data(data=data))
-
-    async def end(self) -> None:
-        await self._send(h11.EndOfMessage())
-        self.finished = True
 
     async def chunks(
         self,
@@ -166,6 +173,36 @@ class Reply:
             delay=delay,
             end=end,
         )
+
+
+class Reply(BaseReply):
+    """A reply on this server's h11 connection.  Every method sends on the
+    request's connection; after ``drop()`` nothing more can be sent."""
+
+    def __init__(self, stream: anyio.abc.ByteStream, connection: h11.Connection) -> None:
+        self._stream = stream
+        self._h11 = connection
+        self.started = False
+        self.finished = False
+        self.dropped = False
+
+    async def _head(
+        self, status: int, fields: list[tuple[str, str]], content_length: int | None
+    ) -> None:
+        if content_length is not None:
+            fields.append(("content-length", str(content_length)))
+        else:
+            fields.append(("transfer-encoding", "chunked"))
+        self.started = True
+        await self._send(h11.Response(status_code=status, headers=fields))
+
+    async def write(self, data: bytes) -> None:
+        if data:
+            await self._send(h11.Data(data=data))
+
+    async def end(self) -> None:
+        await self._send(h11.EndOfMessage())
+        self.finished = True
 
     async def raw(self, data: bytes) -> None:
         """Bytes on the wire as they are, outside HTTP framing (garbage)."""

@@ -44,26 +44,50 @@ def test_retry_after_prefers_the_retry_after_headers() -> None:
     assert retry_after({"retry-after-ms": "250", "retry-after": "3"}, NOW) == 0.25
 
 
-def test_retry_after_uses_the_exhausted_openai_limit() -> None:
-    headers = {
-        "x-ratelimit-remaining-requests": "0",
-        "x-ratelimit-reset-requests": "1s",
-        "x-ratelimit-remaining-tokens": "5000",
-        "x-ratelimit-reset-tokens": "6m0s",
-    }
-    assert retry_after(headers, NOW) == 1.0
-    headers["x-ratelimit-remaining-tokens"] = "0"
-    assert retry_after(headers, NOW) == 360.0
+OPENAI_LIMITS = {
+    "x-ratelimit-reset-requests": "1s",
+    "x-ratelimit-reset-tokens": "6m0s",
+}
+ANTHROPIC_LIMITS = {
+    "anthropic-ratelimit-requests-reset": "2025-05-01T12:00:05Z",
+    "anthropic-ratelimit-output-tokens-reset": "2025-05-01T12:00:40Z",
+}
 
 
-def test_retry_after_uses_the_exhausted_anthropic_limit() -> None:
-    headers = {
-        "anthropic-ratelimit-requests-remaining": "12",
-        "anthropic-ratelimit-requests-reset": "2025-05-01T12:00:05Z",
-        "anthropic-ratelimit-output-tokens-remaining": "0",
-        "anthropic-ratelimit-output-tokens-reset": "2025-05-01T12:00:40Z",
-    }
-    assert retry_after(headers, NOW) == pytest.approx(40.0)
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        pytest.param(
+            {
+                **OPENAI_LIMITS,
+                "x-ratelimit-remaining-requests": "0",
+                "x-ratelimit-remaining-tokens": "5000",
+            },
+            1.0,
+            id="openai-requests",
+        ),
+        pytest.param(
+            {
+                **OPENAI_LIMITS,
+                "x-ratelimit-remaining-requests": "0",
+                "x-ratelimit-remaining-tokens": "0",
+            },
+            360.0,
+            id="openai-both-the-later",
+        ),
+        pytest.param(
+            {
+                **ANTHROPIC_LIMITS,
+                "anthropic-ratelimit-requests-remaining": "12",
+                "anthropic-ratelimit-output-tokens-remaining": "0",
+            },
+            40.0,
+            id="anthropic-output-tokens",
+        ),
+    ],
+)
+def test_retry_after_waits_for_the_exhausted_limit(headers: dict[str, str], seconds: float) -> None:
+    assert retry_after(headers, NOW) == pytest.approx(seconds)
 
 
 def test_retry_after_takes_the_soonest_reset_when_none_says_exhausted() -> None:

@@ -244,25 +244,6 @@ async def test_an_error_event_is_typed(
     assert caught.value.retryable is retryable
 
 
-async def test_429_reads_anthropic_rate_limit_headers(anyio_backend: Any) -> None:
-    headers = {
-        "anthropic-ratelimit-requests-remaining": "0",
-        "anthropic-ratelimit-requests-reset": "2000-01-01T00:00:00Z",
-        "anthropic-ratelimit-tokens-remaining": "100",
-        "anthropic-ratelimit-tokens-reset": "2999-01-01T00:00:00Z",
-    }
-    error_body = {"type": "error", "error": {"type": "rate_limit_error", "message": "slow"}}
-    llm = AnthropicChat(model="c", transport=replying(error_body, status=429, **headers))
-    with pytest.raises(RateLimited, match="HTTP 429: slow") as caught:
-        await llm.complete(REQUEST)
-    assert caught.value.retry_after == 0.0  # the exhausted limit's reset is past
-    headers["retry-after"] = "12"
-    llm = AnthropicChat(model="c", transport=replying(error_body, status=429, **headers))
-    with pytest.raises(RateLimited) as caught:
-        await llm.complete(REQUEST)
-    assert caught.value.retry_after == 12.0
-
-
 async def test_overloaded_529_is_retryable(anyio_backend: Any) -> None:
     error_body = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
     llm = AnthropicChat(model="c", transport=replying(error_body, status=529))

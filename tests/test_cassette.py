@@ -71,6 +71,13 @@ async def record(path: Path, inner: Any, requests: list[ChatRequest]) -> list[Ch
         recorder.close()
 
 
+async def cancel_half_way(recorder: Recorder, request: ChatRequest) -> None:
+    """Cancel ``request`` half a second into a call that takes one (the recorder's
+    LLM is a ``Numbered(latency=1.0)``): the cassette records it as cancelled."""
+    with anyio.move_on_after(0.5):
+        await recorder.complete(request)
+
+
 # -- record and replay -------------------------------------------------------------------------
 
 
@@ -166,8 +173,7 @@ async def test_cancelled_calls_are_recorded_and_skipped_by_replay(
 ) -> None:
     path = tmp_path / "run.cassette"
     recorder = Recorder(Numbered(latency=1.0), path)
-    with anyio.move_on_after(0.5):
-        await recorder.complete(ask())
+    await cancel_half_way(recorder, ask())
     await recorder.complete(ask())
     recorder.close()
     _, entries = read_cassette(path)
@@ -257,8 +263,7 @@ async def test_a_call_recorded_only_as_cancelled_says_so(
 ) -> None:
     path = tmp_path / "run.cassette"
     recorder = Recorder(Numbered(latency=1.0), path)
-    with anyio.move_on_after(0.5):
-        await recorder.complete(ask("stale plan"))
+    await cancel_half_way(recorder, ask("stale plan"))
     recorder.close()
     with pytest.raises(CassetteMismatch) as info:
         await Replayer(path).complete(ask("stale plan"))
@@ -277,8 +282,7 @@ async def test_a_request_answered_then_cancelled_counts_both(
     path = tmp_path / "run.cassette"
     recorder = Recorder(Numbered(latency=1.0), path)
     await recorder.complete(ask())
-    with anyio.move_on_after(0.5):
-        await recorder.complete(ask())
+    await cancel_half_way(recorder, ask())
     recorder.close()
     replayer = Replayer(path)
     await replayer.complete(ask())

@@ -49,78 +49,75 @@ def test_call_counts_tokens_sums_prompt_and_completion() -> None:
     assert CallCounts(prompt_tokens=7, completion_tokens=5).tokens == 12
 
 
+async def note_scope(seen: list[EpisodeScope]) -> None:
+    """After a checkpoint (so the task really runs after its spawner moved
+    on), record the scope the running task sees."""
+    await anyio.sleep(1)
+    seen.append(current_scope())
+
+
+def episodes(seen: list[EpisodeScope]) -> list[str]:
+    return [scope.episode for scope in seen]
+
+
 @pytest.mark.anyio
 async def test_child_tasks_see_the_scope_they_were_started_in(anyio_backend: Any) -> None:
     seen: list[EpisodeScope] = []
 
-    async def child() -> None:
-        await anyio.sleep(1)
-        seen.append(current_scope())
-
     with episode_scope("ep") as scope:
         async with anyio.create_task_group() as tg:
             for _ in range(3):
-                tg.start_soon(child)
+                tg.start_soon(note_scope, seen)
     assert len(seen) == 3
     assert all(s is scope for s in seen)
 
 
 @pytest.mark.anyio
 async def test_grandchild_tasks_see_the_scope(anyio_backend: Any) -> None:
-    seen: list[str] = []
-
-    async def grandchild() -> None:
-        await anyio.sleep(1)
-        seen.append(current_scope().episode)
+    seen: list[EpisodeScope] = []
 
     async def child() -> None:
         async with anyio.create_task_group() as tg:
-            tg.start_soon(grandchild)
-            tg.start_soon(grandchild)
+            tg.start_soon(note_scope, seen)
+            tg.start_soon(note_scope, seen)
 
     with episode_scope("ep"):
         async with anyio.create_task_group() as tg:
             tg.start_soon(child)
-    assert seen == ["ep", "ep"]
+    assert episodes(seen) == ["ep", "ep"]
 
 
 @pytest.mark.anyio
 async def test_concurrent_episodes_keep_separate_scopes(anyio_backend: Any) -> None:
-    seen: dict[str, list[str]] = {"a": [], "b": []}
-
-    async def worker(name: str) -> None:
-        await anyio.sleep(1)
-        seen[name].append(current_scope().episode)
+    seen: dict[str, list[EpisodeScope]] = {"a": [], "b": []}
 
     async def episode(name: str) -> None:
         with episode_scope(name):
             async with anyio.create_task_group() as tg:
                 for _ in range(2):
-                    tg.start_soon(worker, name)
-            await anyio.sleep(1)
-            seen[name].append(current_scope().episode)
+                    tg.start_soon(note_scope, seen[name])
+            await note_scope(seen[name])
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(episode, "a")
         tg.start_soon(episode, "b")
-    assert seen == {"a": ["a", "a", "a"], "b": ["b", "b", "b"]}
+    assert {name: episodes(scopes) for name, scopes in seen.items()} == {
+        "a": ["a", "a", "a"],
+        "b": ["b", "b", "b"],
+    }
     assert current_scope().episode == "-"
 
 
 @pytest.mark.anyio
 async def test_child_task_sees_nested_scope_of_its_spawner(anyio_backend: Any) -> None:
-    seen: list[str] = []
-
-    async def child() -> None:
-        await anyio.sleep(1)
-        seen.append(current_scope().episode)
+    seen: list[EpisodeScope] = []
 
     with episode_scope("outer"):
         async with anyio.create_task_group() as tg:
             with episode_scope("inner"):
-                tg.start_soon(child)
-            tg.start_soon(child)
-    assert sorted(seen) == ["inner", "outer"]
+                tg.start_soon(note_scope, seen)
+            tg.start_soon(note_scope, seen)
+    assert sorted(episodes(seen)) == ["inner", "outer"]
 
 
 @pytest.mark.anyio

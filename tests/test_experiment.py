@@ -175,17 +175,7 @@ async def test_records_have_the_required_fields(anyio_backend: Any) -> None:
 
 @pytest.mark.anyio
 async def test_solved_record_carries_a_checked_expression(anyio_backend: Any) -> None:
-    perfect = NoiseModel(
-        proposal_quality=1.0,
-        preference_sharpness=1.0,
-        wrong_belief_rate=0.0,
-        value_noise=0.0,
-        arithmetic_error_rate=0.0,
-        malformed_rate=0.0,
-        reflection_quality=1.0,
-    )
-
-    records, summary = await run_benchmark(config(noise=perfect))
+    records, summary = await run_benchmark(config(noise=NoiseModel.perfect()))
 
     assert all(r.solved for r in records)
     assert summary.solved == summary.episodes == 3

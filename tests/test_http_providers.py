@@ -346,6 +346,43 @@ async def test_429_carries_retry_after(anyio_backend: Any, wire: Wire) -> None:
     assert caught.value.retry_after == 7.0
 
 
+RATE_LIMITS = {
+    # Each provider's own rate-limit headers, its requests limit exhausted,
+    # and the wait they say.
+    "openai": (
+        {
+            "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": "1.5s",
+            "x-ratelimit-remaining-tokens": "100",
+            "x-ratelimit-reset-tokens": "6m0s",
+        },
+        1.5,
+    ),
+    "anthropic": (
+        {
+            "anthropic-ratelimit-requests-remaining": "0",
+            "anthropic-ratelimit-requests-reset": "2000-01-01T00:00:00Z",  # past: no wait
+            "anthropic-ratelimit-tokens-remaining": "100",
+            "anthropic-ratelimit-tokens-reset": "2999-01-01T00:00:00Z",
+        },
+        0.0,
+    ),
+}
+
+
+@pytest.mark.parametrize("retry_after", [None, "12"], ids=["limit-headers", "and-retry-after"])
+async def test_429_waits_as_the_providers_rate_limit_headers_say(
+    anyio_backend: Any, wire: Wire, retry_after: str | None
+) -> None:
+    headers, wait = RATE_LIMITS[wire.name]
+    if retry_after is not None:  # Retry-After wins over the limit headers
+        headers, wait = {**headers, "retry-after": retry_after}, float(retry_after)
+    llm = status_llm(wire, 429, encode(error_body("slow", "rate_limit_error")), **headers)
+    with pytest.raises(RateLimited, match=rf"HTTP 429: slow\): retry after {wait:g}s") as caught:
+        await llm.complete(REQUEST)
+    assert caught.value.retry_after == wait
+
+
 async def test_429_without_quota_is_not_retried(anyio_backend: Any, wire: Wire) -> None:
     body = encode({"error": {"message": "You exceeded your quota", "type": "insufficient_quota"}})
     with pytest.raises(ProviderError, match="no quota left") as caught:

@@ -194,20 +194,6 @@ async def test_an_error_chunk_mid_stream_is_typed(
     assert getattr(error, "status", None) == status
 
 
-async def test_429_reads_openai_rate_limit_headers(anyio_backend: Any) -> None:
-    headers = {
-        "x-ratelimit-remaining-requests": "0",
-        "x-ratelimit-reset-requests": "1.5s",
-        "x-ratelimit-remaining-tokens": "100",
-        "x-ratelimit-reset-tokens": "6m0s",
-    }
-    error_body = {"error": {"message": "Rate limit reached for requests", "type": "requests"}}
-    llm = OpenAIChat(model="m", transport=replying(error_body, status=429, **headers))
-    with pytest.raises(RateLimited, match=r"reached for requests.*retry after 1\.5s") as e:
-        await llm.complete(REQUEST)
-    assert e.value.retry_after == 1.5
-
-
 async def test_429_reads_an_http_date_retry_after(anyio_backend: Any) -> None:
     llm = OpenAIChat(
         model="m",

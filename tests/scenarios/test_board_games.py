@@ -47,6 +47,8 @@ class Board:
     """Moves, and a reply the opponent was seen to make there that is no best move."""
     illegal: tuple[tuple[str, ...], str, str]
     """Moves, a move that is not legal after them, and why."""
+    unreachable: tuple[str, str, str]
+    """A fact (player, move, key) whose only fault is that no game reaches its position."""
     not_moves: tuple[tuple[str, ...], str]
     """Actions that name no move of the game, and what the error says."""
     midgame: Callable[[], list[Any]]
@@ -105,6 +107,7 @@ BOARDS = [
         # O's best reply is an edge; O was seen playing a corner.
         seen_reply=(("a1", "b2", "c3"), "c1"),
         illegal=(("b2",), "b2", "b2 is taken by X"),
+        unreachable=("O", "a1", "XX./.../..."),  # two Xs and no O
         not_moves=(("d1", "a4", "B2", "", "center"), r"not a cell \(cells are a1..c3\)"),
         midgame=lambda: random_positions(TTT, 8, lambda s: True),
     ),
@@ -129,6 +132,7 @@ BOARDS = [
         # Y should stop R's column; Y was seen playing the edge.
         seen_reply=(("4", "4", "4"), "7"),
         illegal=(("1", "1", "1", "1", "1", "1"), "1", "column 1 is full"),
+        unreachable=("Y", "2", "R....../......./......./......./......./......."),  # it floats
         not_moves=(("0", "8", "04", "", "four"), r"not a column \(columns are 1..7\)"),
         midgame=lambda: random_positions(C4, 3, lambda s: 4 <= s.moves < 20 and s.moves % 3 == 0),
     ),
@@ -148,6 +152,7 @@ BOARDS = [
         # B's only winning reply takes 1 from heap 1; B was seen emptying heap 3.
         seen_reply=(("1:1",), "3:5"),
         illegal=(("1:3",), "1:1", "heap 1 is empty"),
+        unreachable=("B", "1:1", "2,9,5/B"),  # heap 2 starts with 4
         not_moves=(
             ("0:1", "1:0", "01:1", "2", "", "two"),
             r"not a move \(a move is <heap>:<count>",
@@ -251,6 +256,33 @@ def test_both_players_are_told_the_observed_move(board: Board) -> None:
 
     assert step.feedback == dict.fromkeys(board.players, board.feedback)
     assert board.module.memory_facts([board.feedback]) == {before.key: (board.opening[1],)}
+
+
+def test_memory_facts_keep_repeated_observations_in_order(board: Board) -> None:
+    state = board.play(board.opening[0])
+    legal = state.legal_moves()
+    seen = [legal[-1], legal[0], legal[-1]]
+    lines = [board.module.played_fact(state.to_play, move, state.key) for move in seen]
+
+    assert board.module.memory_facts(lines) == {state.key: tuple(seen)}
+
+
+def forbidden_fact(board: Board, why: str) -> tuple[str, str, str]:
+    """A fact (player, move, key) that the rules contradict, for reason ``why``."""
+    if why == "wrong-player":  # the first player has just moved; the second is to move
+        return board.players[0], board.opening[1], board.play(board.opening[0]).key
+    if why == "illegal-move":
+        moves, move, _ = board.illegal
+        state = board.play(*moves)
+        return state.to_play, move, state.key
+    return board.unreachable
+
+
+@pytest.mark.parametrize("why", ["wrong-player", "illegal-move", "unreachable"])
+def test_memory_facts_ignore_what_the_rules_forbid(board: Board, why: str) -> None:
+    line = board.module.played_fact(*forbidden_fact(board, why))
+
+    assert board.module.memory_facts([line]) == {}
 
 
 def test_observe_shows_the_board_the_player_and_whose_turn_it_is(board: Board) -> None:

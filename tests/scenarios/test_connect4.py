@@ -155,19 +155,6 @@ def test_a_negamax_policy_beats_random_play() -> None:
         assert state.winner == side, seed
 
 
-# -- memory facts ----------------------------------------------------------------------
-
-
-def test_memory_facts_ignore_what_the_rules_forbid() -> None:
-    full_column = play("1", "1", "1", "1", "1", "1")
-    lines = [
-        c4.played_fact("R", "1", full_column.key),
-        c4.played_fact("Y", "2", full_column.key),
-    ]
-
-    assert c4.memory_facts(lines) == {}
-
-
 # -- the sim oracle ------------------------------------------------------------------
 
 

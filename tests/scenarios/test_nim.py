@@ -184,21 +184,3 @@ def test_policies_refuse_to_move_in_a_finished_game() -> None:
     for policy in (nim.PerfectPolicy(), nim.RandomPolicy()):
         with pytest.raises(ValueError, match=r"no move in a finished game \(A won\)"):
             policy.move(end)
-
-
-# -- memory facts ----------------------------------------------------------------------
-
-
-def test_memory_facts_keep_repeated_observations_in_order() -> None:
-    lines = [nim.played_fact("B", "1:1", "2,4,5/B"), nim.played_fact("B", "3:5", "2,4,5/B")]
-
-    assert nim.memory_facts(lines) == {"2,4,5/B": ("1:1", "3:5")}
-
-
-@pytest.mark.parametrize(
-    "line",
-    ["A played 1:1 in 2,4,5/B", "B played 1:3 in 2,4,5/B", "B played 1:1 in 2,9,5/B"],
-    ids=["wrong-player", "too-many", "unreachable"],
-)
-def test_memory_facts_ignore_what_the_rules_forbid(line: str) -> None:
-    assert nim.memory_facts([line]) == {}

@@ -134,21 +134,3 @@ def test_perfect_play_never_loses_to_random_play_in_200_games() -> None:
 def test_policies_refuse_to_move_in_a_finished_game() -> None:
     with pytest.raises(ValueError, match="no move in a finished game"):
         ttt.PerfectPolicy().move(play(*DRAW))
-
-
-# -- memory facts ----------------------------------------------------------------------
-
-
-def test_memory_facts_keep_repeated_observations_in_order() -> None:
-    lines = [ttt.played_fact("O", "a1", ".../.X./..."), ttt.played_fact("O", "c3", ".../.X./...")]
-
-    assert ttt.memory_facts(lines) == {".../.X./...": ("a1", "c3")}
-
-
-@pytest.mark.parametrize(
-    "line",
-    ["X played a1 in .../.X./...", "O played b2 in .../.X./...", "O played a1 in XX./.../..."],
-    ids=["wrong-player", "taken-cell", "unreachable"],
-)
-def test_memory_facts_ignore_what_the_rules_forbid(line: str) -> None:
-    assert ttt.memory_facts([line]) == {}
