@@ -193,6 +193,26 @@ def test_resume_refuses_results_made_with_other_settings(tmp_path: Path) -> None
     assert out.read_bytes() == before
 
 
+def test_resume_takes_results_written_before_a_setting_existed_as_its_default(
+    tmp_path: Path,
+) -> None:
+    """A line that does not record a setting (written by an older rafa) was
+    made with its default: resuming with the default continues it, resuming
+    with another value is refused."""
+    out = tmp_path / "out.jsonl"
+    assert rafa(*RUN, "--out", str(out)).exit_code == 0
+    old = [json.loads(line) for line in out.read_text().splitlines()][:2]
+    for record in old:
+        del record["config"]["learn"]
+    out.write_text("".join(json.dumps(record) + "\n" for record in old))
+
+    assert rafa(*RUN, "--resume", "--out", str(out)).exit_code == 0
+    assert len(lines(out)) == 6
+    out.write_text("".join(json.dumps(record) + "\n" for record in old))
+    refused = rafa(*RUN, "--resume", "--learn", "reflect", "--out", str(out))
+    assert_one_line_error(refused, "learn='raw', not learn='reflect'")
+
+
 def test_resume_refuses_a_file_that_is_not_results_of_this_command(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     out.write_text('{"some": "json"}\n')

@@ -41,19 +41,40 @@ def settings(config: msgspec.Struct, *, ignore: Collection[str]) -> dict[str, An
     return {name: value for name, value in values.items() if name not in ignore}
 
 
+def defaults(config: msgspec.Struct, *, ignore: Collection[str]) -> dict[str, Any]:
+    """The default of every field of ``config`` that has one (but ``ignore``),
+    as JSON values: what a file written before a setting existed was made
+    with (it could not have set it)."""
+    found: dict[str, Any] = {}
+    for field in msgspec.structs.fields(config):
+        if field.name in ignore:
+            continue
+        if field.default is not msgspec.NODEFAULT:
+            found[field.name] = field.default
+        elif field.default_factory is not msgspec.NODEFAULT:
+            found[field.name] = field.default_factory()
+    return dict(msgspec.json.decode(msgspec.json.encode(found)))
+
+
 def stamped(record: msgspec.Struct, config: Mapping[str, Any]) -> bytes:
     """``record`` as one JSON line (no newline) with the settings that made it."""
     return msgspec.json.encode({**msgspec.to_builtins(record), CONFIG: config})
 
 
 def read_results(
-    path: Path, *, key: Callable[[Record], str], config: Mapping[str, Any]
+    path: Path,
+    *,
+    key: Callable[[Record], str],
+    config: Mapping[str, Any],
+    defaults: Mapping[str, Any] | None = None,
 ) -> dict[str, Record]:
     """The latest record of each task in ``path`` (by ``key``), oldest first;
     empty if there is no such file.  One ``error:`` line if the file is not
     results of this command, or holds results made with other settings.  A
     torn last line (a crash mid-write) is not a record: it is left for
     :func:`~rafa_async.cli._outputs.cut_torn_tail` and its task runs again.
+    A setting a line does not record (it was written before the setting
+    existed) counts as its default from ``defaults``.
     """
     if not path.is_file():
         return {}
@@ -70,6 +91,8 @@ def read_results(
                 f"--resume: {path} line {number} is not a result of this command with its "
                 f"settings ({error!r}): use --force to overwrite it, or another --out"
             )
+        if defaults:
+            made_with = {**defaults, **made_with}
         if made_with != config:
             fail(f"--resume: {path} was made with {differences(made_with, config)}")
         latest.pop(task, None)  # re-insert: the order is that of the latest lines

@@ -38,7 +38,15 @@ from rafa_async.cli._options import (
     option_group,
 )
 from rafa_async.cli._outputs import open_outputs, prepare_outputs
-from rafa_async.cli._resume import Record, combined, finished, read_results, settings, stamped
+from rafa_async.cli._resume import (
+    Record,
+    combined,
+    defaults,
+    finished,
+    read_results,
+    settings,
+    stamped,
+)
 
 R = TypeVar("R", bound=msgspec.Struct)
 C = TypeVar("C", bound=Callable[..., Any])
@@ -172,7 +180,9 @@ class Session(Generic[R]):
         self.record_type = record_type
         self.key = key
         self.kept: dict[str, Record] = (
-            read_results(out, key=key, config=self.stamp) if resume and out is not None else {}
+            read_results(out, key=key, config=self.stamp, defaults=defaults(config, ignore=ignore))
+            if resume and out is not None
+            else {}
         )
         self.done_before = {task for task, record in self.kept.items() if finished(record)}
         """What ``--resume`` skips: tasks (matches) whose latest record is final."""
