@@ -18,7 +18,6 @@ from rafa_async.app import (
     MatchRecord,
     PlayConfig,
     SeriesSummary,
-    open_llm,
     play_series,
     summarize_series,
     uses_llm,
@@ -27,7 +26,6 @@ from rafa_async.cli._app import app, fail, out, sim_latency
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
-    llm_caption,
     llm_options,
     print_llm_usage,
     refuse_sim_options,
@@ -183,33 +181,32 @@ def play(
         key=match_key,
     )
 
-    async def main(
-        on_match: Callable[[MatchRecord], None], sinks: Sequence[EventSink | None]
-    ) -> tuple[list[MatchRecord], SeriesSummary, MiddlewareStack]:
-        log_sink, trace_sink = sinks  # in the order Session opens them: --log, --trace
-        trace_recorder = EventRecorder(trace_sink) if trace_sink is not None else None
-        sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
-        async with open_llm(
-            llm, sim=sim, recorder=trace_recorder, seed=seed, uses_llm=resolved.uses_llm
-        ) as shared:
-            records, summary = await play_series(
-                config,
-                log=log_sink,
-                on_match=on_match,
-                trace=trace_recorder,
-                llm=shared,
-                skip=session.done_before,
-            )
-        return records, summary, shared
+    async def series(
+        shared: MiddlewareStack,
+        trace: EventRecorder | None,
+        on_match: Callable[[MatchRecord], None],
+        sinks: Sequence[EventSink | None],
+    ) -> tuple[list[MatchRecord], SeriesSummary]:
+        (log_sink,) = sinks
+        return await play_series(
+            config,
+            log=log_sink,
+            on_match=on_match,
+            trace=trace,
+            llm=shared,
+            skip=session.done_before,
+        )
 
-    records, summary, shared = session.run(
-        main,
-        caption=f"[bold]{game}[/] [dim]({llm_caption(resolved)})[/]",
+    summary, shared = session.run_on_llm(
+        series,
+        resolved,
+        sim=partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency),
+        seed=seed,
+        title=game,
         total=config.train + config.episodes,
         backend=backend.value,
+        summarize=partial(summarize_series, config),
     )
-    wall = summary.wall_s
-    summary = session.whole(records, summary, lambda every: summarize_series(config, every, wall))
     print_series(summary, config)
     if any(uses_llm(kind) for kind in config.seats.values()):
         print_llm_usage(shared, resolved)

@@ -18,7 +18,6 @@ from rafa_async.app import (
     BenchmarkSummary,
     LLMOptions,
     build_llm,
-    open_llm,
     run_benchmark,
     summarize_benchmark,
 )
@@ -26,7 +25,6 @@ from rafa_async.cli._app import app, fail, log, out, sim_latency
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
-    llm_caption,
     llm_options,
     print_llm_usage,
     refuse_sim_options,
@@ -118,35 +116,30 @@ def run(
     )
     log.info("run_started", **msgspec.to_builtins(config, builtin_types=()))
 
-    async def main(
-        write: Callable[[TaskRecord], None], sinks: Sequence[EventSink | None]
-    ) -> tuple[list[TaskRecord], BenchmarkSummary, MiddlewareStack]:
+    async def benchmark(
+        shared: MiddlewareStack,
+        trace: EventRecorder | None,
+        write: Callable[[TaskRecord], None],
+        sinks: Sequence[EventSink | None],
+    ) -> tuple[list[TaskRecord], BenchmarkSummary]:
         def on_result(record: TaskRecord) -> None:
             write(record)
             log.debug("episode_ended", task=record.task_id, solved=record.solved)
 
-        recorder = EventRecorder(sinks[0])
-        sim = partial(build_llm, config)
-        async with open_llm(llm, sim=sim, recorder=recorder, seed=seed) as shared:
-            records, summary = await run_benchmark(
-                config,
-                recorder=recorder,
-                on_result=on_result,
-                llm=shared,
-                skip=session.done_before,
-            )
-        return records, summary, shared
+        return await run_benchmark(
+            config, recorder=trace, on_result=on_result, llm=shared, skip=session.done_before
+        )
 
-    records, summary, shared = session.run(
-        main,
-        caption=f"[bold]{scenario} · {agent}[/] [dim]({llm_caption(resolved)})[/]",
+    summary, shared = session.run_on_llm(
+        benchmark,
+        resolved,
+        sim=partial(build_llm, config),
+        seed=seed,
+        title=f"{scenario} · {agent}",
         total=len(ids),
         backend=backend.value,
+        summarize=partial(summarize_benchmark, config),
         tally=("solved", solved),
-    )
-    wall = summary.wall_s
-    summary = session.whole(
-        records, summary, lambda every: summarize_benchmark(config, every, wall)
     )
     log.info("run_ended", **msgspec.to_builtins(summary))
     print_summary(summary, config, backend.value)
