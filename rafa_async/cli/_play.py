@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
-from rafa_async._events import EventRecorder, EventSink
 from rafa_async._plural import plural
 from rafa_async.app import (
     LLMOptions,
@@ -39,8 +38,8 @@ from rafa_async.cli._options import (
     option,
 )
 from rafa_async.cli._replay import replay_series
-from rafa_async.cli._session import OUTPUTS, Outputs, Session, output_options
-from rafa_async.llm import SIM_LABEL, MiddlewareStack
+from rafa_async.cli._session import OUTPUTS, Outputs, Served, Session, output_options
+from rafa_async.llm import SIM_LABEL
 from rafa_async.scenarios import GAMES, get_game, simulated_llm
 
 SEATS = "Seats"
@@ -181,20 +180,15 @@ def play(
         key=match_key,
     )
 
-    async def series(
-        shared: MiddlewareStack,
-        trace: EventRecorder | None,
-        on_match: Callable[[MatchRecord], None],
-        sinks: Sequence[EventSink | None],
-    ) -> tuple[list[MatchRecord], SeriesSummary]:
-        (log_sink,) = sinks
+    async def series(served: Served[MatchRecord]) -> tuple[list[MatchRecord], SeriesSummary]:
+        (log_sink,) = served.sinks
         return await play_series(
             config,
             log=log_sink,
-            on_match=on_match,
-            trace=trace,
-            llm=shared,
-            skip=session.done_before,
+            on_match=served.on_record,
+            trace=served.trace,
+            llm=served.llm,
+            skip=served.skip,
         )
 
     summary, shared = session.run_on_llm(

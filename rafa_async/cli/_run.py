@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from functools import partial
 from typing import Annotated, Any
 
@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
-from rafa_async._events import EventRecorder, EventSink
 from rafa_async.app import (
     AGENT_KINDS,
     BenchmarkConfig,
@@ -41,8 +40,8 @@ from rafa_async.cli._options import (
     Switching,
     option,
 )
-from rafa_async.cli._session import OUTPUTS, Outputs, Session, output_options
-from rafa_async.llm import SIM_LABEL, MiddlewareStack
+from rafa_async.cli._session import OUTPUTS, Outputs, Served, Session, output_options
+from rafa_async.llm import SIM_LABEL
 from rafa_async.scenarios import SCENARIOS, TaskRecord
 
 AGENT_HELP = ", ".join(f"{name} ({kind.description})" for name, kind in AGENT_KINDS.items())
@@ -116,18 +115,13 @@ def run(
     )
     log.info("run_started", **msgspec.to_builtins(config, builtin_types=()))
 
-    async def benchmark(
-        shared: MiddlewareStack,
-        trace: EventRecorder | None,
-        write: Callable[[TaskRecord], None],
-        sinks: Sequence[EventSink | None],
-    ) -> tuple[list[TaskRecord], BenchmarkSummary]:
+    async def benchmark(served: Served[TaskRecord]) -> tuple[list[TaskRecord], BenchmarkSummary]:
         def on_result(record: TaskRecord) -> None:
-            write(record)
+            served.on_record(record)
             log.debug("episode_ended", task=record.task_id, solved=record.solved)
 
         return await run_benchmark(
-            config, recorder=trace, on_result=on_result, llm=shared, skip=session.done_before
+            config, recorder=served.trace, on_result=on_result, llm=served.llm, skip=served.skip
         )
 
     summary, shared = session.run_on_llm(

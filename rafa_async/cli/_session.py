@@ -49,7 +49,6 @@ C = TypeVar("C", bound=Callable[..., Any])
 S = TypeVar("S")
 T = TypeVar("T")
 W = TypeVar("W", bound="Timed")
-W_co = TypeVar("W_co", bound="Timed", covariant=True)
 Counted = Callable[[Any], bool]
 """Whether a record (or a line of ``--out`` read back) counts in the bar's tally."""
 
@@ -154,20 +153,19 @@ class Timed(Protocol):
     def wall_s(self) -> float: ...
 
 
-class Series(Protocol[R, W_co]):
-    """A command's library call (``run_benchmark``, ``play_series``) on the
-    shared ``llm``: ``trace`` records to ``--trace`` (``None`` without it),
-    ``on_record`` takes each record as it comes, ``sinks`` are the command's
-    own event files (``--log``); it returns the records and their summary."""
+@dataclass(frozen=True, slots=True)
+class Served(Generic[R]):
+    """What :meth:`Session.run_on_llm` gives a command's library call
+    (``run_benchmark``, ``play_series``): the shared ``llm``; ``trace``,
+    recording to ``--trace`` (``None`` without it); ``on_record``, to call
+    with each record as it comes; ``sinks``, the command's own event files
+    (``--log``); ``skip``, what ``--resume`` keeps."""
 
-    def __call__(
-        self,
-        llm: MiddlewareStack,
-        trace: EventRecorder | None,
-        on_record: Callable[[R], None],
-        sinks: Sequence[EventSink | None],
-        /,
-    ) -> Awaitable[tuple[list[R], W_co]]: ...
+    llm: MiddlewareStack
+    trace: EventRecorder | None
+    on_record: Callable[[R], None]
+    sinks: Sequence[EventSink | None]
+    skip: Collection[str]
 
 
 class Session(Generic[R]):
@@ -252,7 +250,7 @@ class Session(Generic[R]):
 
     def run_on_llm(
         self,
-        series: Series[R, W],
+        series: Callable[[Served[R]], Awaitable[tuple[list[R], W]]],
         resolved: ResolvedLLM,
         *,
         sim: Callable[[], LLM],
@@ -278,7 +276,9 @@ class Session(Generic[R]):
             async with open_llm(
                 resolved.options, sim=sim, recorder=trace, seed=seed, uses_llm=resolved.uses_llm
             ) as shared:
-                records, summary = await series(shared, trace, on_record, own)
+                records, summary = await series(
+                    Served(shared, trace, on_record, own, self.done_before)
+                )
             return records, summary, shared
 
         records, summary, shared = self.run(
