@@ -242,14 +242,19 @@ class Subscription:
         elif self._announced and now >= self._quiet_until:
             # Sustained overload: one progress line per interval, not one per drop.
             self._quiet_until = now + LOG_INTERVAL
-            self._budget.warn(
-                "bus_subscriber_still_dropping",
-                pattern=self.pattern,
-                dropped_since_report=self.unreported,
-                dropped_total=self.dropped,
-            )
-            self.unreported = 0
+            self._report_drops("bus_subscriber_still_dropping")
         self.burst_dropped += n
+
+    def _report_drops(self, event: str) -> None:
+        """Log ``event`` with the drops since the last report and in all;
+        the next report counts from here."""
+        self._budget.warn(
+            event,
+            pattern=self.pattern,
+            dropped_since_report=self.unreported,
+            dropped_total=self.dropped,
+        )
+        self.unreported = 0
 
     def _close(self) -> None:
         self._closed = True
@@ -294,13 +299,7 @@ class Subscription:
             self.burst_dropped = 0
             if self._announced:
                 self._announced = False
-                self._budget.warn(
-                    "bus_subscriber_caught_up",
-                    pattern=self.pattern,
-                    dropped_since_report=self.unreported,
-                    dropped_total=self.dropped,
-                )
-                self.unreported = 0
+                self._report_drops("bus_subscriber_caught_up")
         space = self._space
         if space is not None and not self._full():
             self._space = None

@@ -35,7 +35,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Literal, Protocol, TypedDict, TypeVar, Unpack, runtime_checkable
 
 import anyio
 import anyio.lowlevel
@@ -427,56 +427,51 @@ def _first_legal(actions: Sequence[str]) -> str:
     return actions[0]
 
 
+class MatchOptions(TypedDict, total=False):
+    """The keywords :func:`open_match` passes on to :class:`Match` (their
+    defaults are :class:`Match`'s)."""
+
+    match_id: str
+    seed: int
+    bus: EventBus | None
+    recorder: EventRecorder | None
+    clock: Clock
+    move_timeout: float | None
+    tick: float
+    max_turns: int | None
+    meta: Mapping[str, str] | None
+    keep_log: bool
+
+
 @asynccontextmanager
 async def open_match(
     game: Game[S],
     players: Mapping[str, Player],
     *,
-    seed: int = 0,
-    match_id: str = "0",
-    bus: EventBus | None = None,
-    recorder: EventRecorder | None = None,
-    clock: Clock = "turns",
-    move_timeout: float | None = None,
-    tick: float = 1.0,
-    max_turns: int | None = None,
     inbox: int = 4096,
     inbox_overflow: Overflow = "drop_oldest",
-    meta: Mapping[str, str] | None = None,
-    keep_log: bool = True,
+    **options: Unpack[MatchOptions],
 ) -> AsyncIterator[Match[S]]:
     """A match with every player running as a task of its task group::
 
         async with open_match(game, {"X": a, "O": b}, seed=0) as match:
             result = await match.run()
 
-    Each seat is subscribed to ``match.<id>.*`` (``inbox`` events,
-    ``inbox_overflow``) before any player starts, so no player misses the
-    start; a :class:`ReactivePlayer`'s seat gets a listener calling its
-    ``on_event`` instead.  When the block exits, players still running are
-    cancelled.
+    ``options`` are :class:`Match`'s (:class:`MatchOptions`: ``seed``,
+    ``match_id``, ``clock``, ``move_timeout``...).  Each seat is subscribed
+    to ``match.<id>.*`` (``inbox`` events, ``inbox_overflow``) before any
+    player starts, so no player misses the start; a :class:`ReactivePlayer`'s
+    seat gets a listener calling its ``on_event`` instead.  When the block
+    exits, players still running are cancelled.
 
     ``keep_log`` keeps every host event in memory for ``MatchResult.log``;
     a long match of thousands of players should turn it off and log to the
     ``recorder``'s sink (a file) instead.
     """
-    match = Match(
-        game,
-        players,
-        match_id=match_id,
-        seed=seed,
-        bus=bus,
-        recorder=recorder,
-        clock=clock,
-        move_timeout=move_timeout,
-        tick=tick,
-        max_turns=max_turns,
-        meta=meta,
-        keep_log=keep_log,
-    )
+    match = Match(game, players, **options)
     async with AsyncExitStack() as stack:
         seats = []
-        pattern = f"match.{match_id}.*"
+        pattern = f"match.{match.id}.*"
         for name in game.players:
             player = match.players[name]
             if isinstance(player, ReactivePlayer):

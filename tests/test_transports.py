@@ -377,6 +377,14 @@ async def test_stream_left_early_closes_its_connection(kind: str) -> None:
     assert server.connections_opened == 2
 
 
+async def test_stream_read_to_its_end_returns_its_connection_to_the_pool(kind: str) -> None:
+    async with serve(ok) as server, open_transport(kind) as transport:
+        async with transport.stream(get(server.url)) as response:
+            await response.read()
+        assert (await transport.request(get(server.url))).status == 200
+    assert server.connections_opened == 1
+
+
 async def test_pooled_connection_closed_by_the_server_is_replaced_transparently(
     kind: str,
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,14 +11,12 @@ import typer
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
-from rafa_async._events import EventRecorder, EventSink
 from rafa_async._plural import plural
 from rafa_async.app import (
     LLMOptions,
     MatchRecord,
     PlayConfig,
     SeriesSummary,
-    open_llm,
     play_series,
     summarize_series,
     uses_llm,
@@ -27,7 +25,6 @@ from rafa_async.cli._app import app, fail, out, sim_latency
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
-    llm_caption,
     llm_options,
     print_llm_usage,
     refuse_sim_options,
@@ -41,8 +38,8 @@ from rafa_async.cli._options import (
     option,
 )
 from rafa_async.cli._replay import replay_series
-from rafa_async.cli._session import OUTPUTS, Outputs, Session, output_options
-from rafa_async.llm import SIM_LABEL, MiddlewareStack
+from rafa_async.cli._session import OUTPUTS, Outputs, Served, Session, output_options
+from rafa_async.llm import SIM_LABEL
 from rafa_async.scenarios import GAMES, get_game, simulated_llm
 
 SEATS = "Seats"
@@ -183,33 +180,27 @@ def play(
         key=match_key,
     )
 
-    async def main(
-        on_match: Callable[[MatchRecord], None], sinks: Sequence[EventSink | None]
-    ) -> tuple[list[MatchRecord], SeriesSummary, MiddlewareStack]:
-        log_sink, trace_sink = sinks  # in the order Session opens them: --log, --trace
-        trace_recorder = EventRecorder(trace_sink) if trace_sink is not None else None
-        sim = partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency)
-        async with open_llm(
-            llm, sim=sim, recorder=trace_recorder, seed=seed, uses_llm=resolved.uses_llm
-        ) as shared:
-            records, summary = await play_series(
-                config,
-                log=log_sink,
-                on_match=on_match,
-                trace=trace_recorder,
-                llm=shared,
-                skip=session.done_before,
-            )
-        return records, summary, shared
+    async def series(served: Served[MatchRecord]) -> tuple[list[MatchRecord], SeriesSummary]:
+        (log_sink,) = served.sinks
+        return await play_series(
+            config,
+            log=log_sink,
+            on_match=served.on_record,
+            trace=served.trace,
+            llm=served.llm,
+            skip=served.skip,
+        )
 
-    records, summary, shared = session.run(
-        main,
-        caption=f"[bold]{game}[/] [dim]({llm_caption(resolved)})[/]",
+    summary, shared = session.run_on_llm(
+        series,
+        resolved,
+        sim=partial(simulated_llm, seed=config.seed, noise=config.noise, latency=latency),
+        seed=seed,
+        title=game,
         total=config.train + config.episodes,
         backend=backend.value,
+        summarize=partial(summarize_series, config),
     )
-    wall = summary.wall_s
-    summary = session.whole(records, summary, lambda every: summarize_series(config, every, wall))
     print_series(summary, config)
     if any(uses_llm(kind) for kind in config.seats.values()):
         print_llm_usage(shared, resolved)

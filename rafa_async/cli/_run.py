@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from functools import partial
 from typing import Annotated, Any, cast
 
@@ -12,7 +12,6 @@ import typer
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
-from rafa_async._events import EventRecorder, EventSink
 from rafa_async.app import (
     AGENT_KINDS,
     SWITCHING_KINDS,
@@ -23,7 +22,6 @@ from rafa_async.app import (
     LLMOptions,
     SwitchingKind,
     build_llm,
-    open_llm,
     run_benchmark,
     summarize_benchmark,
 )
@@ -31,7 +29,6 @@ from rafa_async.cli._app import app, fail, given, log, out, sim_latency
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
-    llm_caption,
     llm_options,
     print_llm_usage,
     refuse_sim_options,
@@ -47,8 +44,8 @@ from rafa_async.cli._options import (
     LatencyScaleOption,
     option,
 )
-from rafa_async.cli._session import OUTPUTS, Outputs, Session, output_options
-from rafa_async.llm import SIM_LABEL, MiddlewareStack
+from rafa_async.cli._session import OUTPUTS, Outputs, Served, Session, output_options
+from rafa_async.llm import SIM_LABEL
 from rafa_async.scenarios import SCENARIOS, TaskRecord
 
 AGENT_HELP = ", ".join(f"{name} ({kind.description})" for name, kind in AGENT_KINDS.items())
@@ -158,35 +155,25 @@ def run(
     )
     log.info("run_started", **msgspec.to_builtins(config, builtin_types=()))
 
-    async def main(
-        write: Callable[[TaskRecord], None], sinks: Sequence[EventSink | None]
-    ) -> tuple[list[TaskRecord], BenchmarkSummary, MiddlewareStack]:
+    async def benchmark(served: Served[TaskRecord]) -> tuple[list[TaskRecord], BenchmarkSummary]:
         def on_result(record: TaskRecord) -> None:
-            write(record)
+            served.on_record(record)
             log.debug("episode_ended", task=record.task_id, solved=record.solved)
 
-        recorder = EventRecorder(sinks[0])
-        sim = partial(build_llm, config)
-        async with open_llm(llm, sim=sim, recorder=recorder, seed=seed) as shared:
-            records, summary = await run_benchmark(
-                config,
-                recorder=recorder,
-                on_result=on_result,
-                llm=shared,
-                skip=session.done_before,
-            )
-        return records, summary, shared
+        return await run_benchmark(
+            config, recorder=served.trace, on_result=on_result, llm=served.llm, skip=served.skip
+        )
 
-    records, summary, shared = session.run(
-        main,
-        caption=f"[bold]{scenario} · {agent}[/] [dim]({llm_caption(resolved)})[/]",
+    summary, shared = session.run_on_llm(
+        benchmark,
+        resolved,
+        sim=partial(build_llm, config),
+        seed=seed,
+        title=f"{scenario} · {agent}",
         total=len(ids),
         backend=backend.value,
+        summarize=partial(summarize_benchmark, config),
         tally=("solved", solved),
-    )
-    wall = summary.wall_s
-    summary = session.whole(
-        records, summary, lambda every: summarize_benchmark(config, every, wall)
     )
     log.info("run_ended", **msgspec.to_builtins(summary))
     print_summary(summary, config, backend.value)

@@ -2,7 +2,8 @@
 
 Before the run: the output files are checked (:func:`prepare_outputs`) and,
 with ``--resume``, the results already in ``--out`` read back
-(:class:`Session`).  During it: the files are opened at their first write,
+(:class:`Session`).  During it: the LLM is opened around the library call
+(:meth:`Session.run_on_llm`), the files are opened at their first write,
 each record is written as it comes (stamped with the settings), and a
 progress bar counts them (:func:`run_counted`).  Ctrl-C cancels the run and
 says how many were done; afterwards the summary can cover the whole
@@ -16,14 +17,16 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 import msgspec
 from rich.progress import TextColumn
 
-from rafa_async._events import EventSink
+from rafa_async._events import EventRecorder, EventSink
+from rafa_async.app import ResolvedLLM, open_llm
 from rafa_async.cli._app import out as console, progress_bar, start_logging
 from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
+from rafa_async.cli._llm import llm_caption
 from rafa_async.cli._options import (
     OUTPUT,
     Flag,
@@ -47,11 +50,13 @@ from rafa_async.cli._resume import (
     settings,
     stamped,
 )
+from rafa_async.llm import LLM, MiddlewareStack
 
 R = TypeVar("R", bound=msgspec.Struct)
 C = TypeVar("C", bound=Callable[..., Any])
 S = TypeVar("S")
 T = TypeVar("T")
+W = TypeVar("W", bound="Timed")
 Counted = Callable[[Any], bool]
 """Whether a record (or a line of ``--out`` read back) counts in the bar's tally."""
 
@@ -149,6 +154,28 @@ def run_counted(
         return run_until_interrupted(run, backend), done
 
 
+class Timed(Protocol):
+    """A run's summary: it says how long the run took."""
+
+    @property
+    def wall_s(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Served(Generic[R]):
+    """What :meth:`Session.run_on_llm` gives a command's library call
+    (``run_benchmark``, ``play_series``): the shared ``llm``; ``trace``,
+    recording to ``--trace`` (``None`` without it); ``on_record``, to call
+    with each record as it comes; ``sinks``, the command's own event files
+    (``--log``); ``skip``, what ``--resume`` keeps."""
+
+    llm: MiddlewareStack
+    trace: EventRecorder | None
+    on_record: Callable[[R], None]
+    sinks: Sequence[EventSink | None]
+    skip: Collection[str]
+
+
 class Session(Generic[R]):
     """A run's output files and what ``--resume`` keeps of an earlier one.
 
@@ -230,6 +257,49 @@ class Session(Generic[R]):
         if ran is None:
             report_interrupted(len(self.done_before) + done, total, self.out)
         return ran
+
+    def run_on_llm(
+        self,
+        series: Callable[[Served[R]], Awaitable[tuple[list[R], W]]],
+        resolved: ResolvedLLM,
+        *,
+        sim: Callable[[], LLM],
+        seed: int,
+        title: str,
+        total: int,
+        backend: str,
+        summarize: Callable[[list[R], float], W],
+        tally: tuple[str, Counted] | None = None,
+    ) -> tuple[W, MiddlewareStack]:
+        """``series`` under :meth:`run`, on the LLM ``resolved`` names
+        (opened here with :func:`~rafa_async.app.open_llm`, ``sim()`` for
+        the in-process sim; closed when ``series`` ends), the progress bar
+        captioned ``title`` and the LLM.  Returns the summary of the whole
+        ``--out`` (:meth:`whole`; ``summarize(records, wall)`` re-summarises
+        with this run's wall time) and the LLM's stack, for its usage."""
+
+        async def main(
+            on_record: Callable[[R], None], sinks: Sequence[EventSink | None]
+        ) -> tuple[list[R], W, MiddlewareStack]:
+            *own, trace_sink = sinks  # Session opens --trace last
+            trace = EventRecorder(trace_sink) if trace_sink is not None else None
+            async with open_llm(
+                resolved.options, sim=sim, recorder=trace, seed=seed, uses_llm=resolved.uses_llm
+            ) as shared:
+                records, summary = await series(
+                    Served(shared, trace, on_record, own, self.done_before)
+                )
+            return records, summary, shared
+
+        records, summary, shared = self.run(
+            main,
+            caption=f"[bold]{title}[/] [dim]({llm_caption(resolved)})[/]",
+            total=total,
+            backend=backend,
+            tally=tally,
+        )
+        wall = summary.wall_s
+        return self.whole(records, summary, lambda every: summarize(every, wall)), shared
 
     def print_files(self, *notes: str) -> None:
         """Where the results went, ``notes`` on other files, then the trace."""

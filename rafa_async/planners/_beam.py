@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic
+from functools import partial
+from typing import Generic, TypeVar
 
 import anyio
 
 from rafa_async._errors import LLMError
-from rafa_async.llm import LLM
+from rafa_async.llm import LLM, ChatRequest, ChatResponse
 from rafa_async.planners._base import Plan, PlanStats, Proposal, S, ValueSample, WorldModel
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -104,6 +107,25 @@ class BeamPlanner(Generic[S]):
             level += 1
             progress.levels = level
 
+    async def _ask(
+        self,
+        request: ChatRequest,
+        parse: Callable[[ChatResponse], T],
+        progress: _Progress[S],
+    ) -> T | None:
+        """One LLM call of the search, its answer parsed; ``None`` if the call
+        failed or its answer was unusable.  Both count in ``progress``."""
+        progress.calls += 1
+        try:
+            return parse(await self.llm.complete(request))
+        except LLMError:
+            progress.failed += 1
+            return None
+
+    def _value_sample(self, response: ChatResponse) -> ValueSample:
+        """An evaluation's value, with the confidence the provider reported."""
+        return ValueSample(self.world.parse_value(response.text), response.confidence)
+
     async def _expand(
         self,
         frontier: list[_Node[S]],
@@ -115,12 +137,8 @@ class BeamPlanner(Generic[S]):
 
         async def propose(i: int, node: _Node[S], sample: int) -> None:
             request = self.world.propose_request(node.state, memory, sample)
-            progress.calls += 1
-            try:
-                response = await self.llm.complete(request)
-                slots[i] = self.world.parse_proposal(node.state, response.text)
-            except LLMError:
-                progress.failed += 1
+            parse = partial(self.world.parse_proposal, node.state)
+            slots[i] = await self._ask(request, lambda response: parse(response.text), progress)
 
         async with anyio.create_task_group() as tg:
             for n, node in enumerate(frontier):
@@ -149,14 +167,10 @@ class BeamPlanner(Generic[S]):
     ) -> None:
         async def evaluate(node: _Node[S], sample: int) -> None:
             request = self.world.evaluate_request(node.state, memory, sample)
-            progress.calls += 1
-            try:
-                response = await self.llm.complete(request)
-                value = self.world.parse_value(response.text)
-            except LLMError:
-                progress.failed += 1
+            sample_value = await self._ask(request, self._value_sample, progress)
+            if sample_value is None:
                 return
-            node.samples.append(ValueSample(value, response.confidence))
+            node.samples.append(sample_value)
             # fsum is exactly rounded, so the total does not depend on the
             # order in which concurrent evaluations finished (ties stay ties).
             node.value = math.fsum(s.value for s in node.samples)

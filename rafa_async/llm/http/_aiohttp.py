@@ -10,8 +10,8 @@ are translated to the typed errors every transport raises (see ``_pool``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
-from types import TracebackType
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import NoReturn
 
 import aiohttp
@@ -56,8 +56,26 @@ class AiohttpTransport(_pool.PooledTransport):
         except _AIOHTTP_ERRORS as exc:
             self._translate(exc, request)
 
-    def stream(self, request: HttpRequest) -> _StreamContext:
-        return _StreamContext(self, request)
+    @asynccontextmanager
+    async def stream(self, request: HttpRequest) -> AsyncIterator[_AiohttpStream]:
+        """Leaving before the body's end, or by an exception, closes the
+        connection; a body read to its end returns it to the pool."""
+        session = self._client()
+        try:
+            response = await self._send(session, request)
+        except _AIOHTTP_ERRORS as exc:
+            self._translate(exc, request)
+        unwatch = _fail_body_when_cut(response)
+        read_to_end = False
+        try:
+            yield _AiohttpStream(self, request, response)
+            read_to_end = response.content.at_eof()
+        finally:
+            unwatch()
+            if read_to_end:
+                response.release()
+            else:
+                response.close()
 
     async def aclose(self) -> None:
         """Close the session and every connection: an exchange still running,
@@ -182,44 +200,6 @@ def _fail_body_when_cut(response: aiohttp.ClientResponse) -> Callable[[], None]:
         closed.remove_done_callback(fail)
 
     return unwatch
-
-
-class _StreamContext:
-    """Leaving before the body's end, or by an exception, closes the
-    connection; a body read to its end returns it to the pool."""
-
-    __slots__ = ("_request", "_response", "_transport", "_unwatch")
-
-    def __init__(self, transport: AiohttpTransport, request: HttpRequest) -> None:
-        self._transport = transport
-        self._request = request
-        self._response: aiohttp.ClientResponse | None = None
-        self._unwatch = _nothing
-
-    async def __aenter__(self) -> _AiohttpStream:
-        transport, request = self._transport, self._request
-        session = transport._client()
-        try:
-            self._response = await transport._send(session, request)
-        except _AIOHTTP_ERRORS as exc:
-            transport._translate(exc, request)
-        self._unwatch = _fail_body_when_cut(self._response)
-        return _AiohttpStream(transport, request, self._response)
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        response, self._response = self._response, None
-        if response is None:
-            return
-        self._unwatch()
-        if exc_type is None and response.content.at_eof():
-            response.release()
-        else:
-            response.close()
 
 
 class _AiohttpStream:

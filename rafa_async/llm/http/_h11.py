@@ -21,8 +21,8 @@ from __future__ import annotations
 import functools
 import math
 import ssl
-from collections.abc import Mapping
-from types import TracebackType
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -154,8 +154,23 @@ class H11Transport(_pool.PooledTransport):
             exchange.timed_out()
         return HttpResponse(status=exchange.status, headers=exchange.headers, body=body)
 
-    def stream(self, request: HttpRequest) -> _StreamContext:
-        return _StreamContext(self, request)
+    @asynccontextmanager
+    async def stream(self, request: HttpRequest) -> AsyncIterator[_H11Stream]:
+        """``async with transport.stream(request) as response``: leaving early
+        (or by an exception) closes the connection instead of pooling it."""
+        exchange = _Exchange(self, request)
+        with anyio.CancelScope(deadline=exchange.read_deadline()) as exchange.scope:
+            try:
+                await exchange.open()
+            except BaseException:
+                await exchange.finish()
+                raise
+        if exchange.scope.cancelled_caught:
+            exchange.timed_out()
+        try:
+            yield _H11Stream(exchange)
+        finally:
+            await exchange.finish()
 
     async def aclose(self) -> None:
         """Close every connection, idle or busy: an exchange still running, and
@@ -460,37 +475,6 @@ class _Exchange:
 
     def _malformed(self, exc: Exception) -> NoReturn:
         raise _pool.malformed(self._target.origin, self._request, str(exc)) from None
-
-
-class _StreamContext:
-    """``async with transport.stream(request) as response``: leaving early
-    (or by an exception) closes the connection instead of pooling it."""
-
-    __slots__ = ("_exchange", "_request", "_transport")
-
-    def __init__(self, transport: H11Transport, request: HttpRequest) -> None:
-        self._transport = transport
-        self._request = request
-
-    async def __aenter__(self) -> _H11Stream:
-        self._exchange = exchange = _Exchange(self._transport, self._request)
-        with anyio.CancelScope(deadline=exchange.read_deadline()) as exchange.scope:
-            try:
-                await exchange.open()
-            except BaseException:
-                await exchange.finish()
-                raise
-        if exchange.scope.cancelled_caught:
-            exchange.timed_out()
-        return _H11Stream(exchange)
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._exchange.finish()
 
 
 class _H11Stream:
