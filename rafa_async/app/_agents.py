@@ -18,6 +18,7 @@ import msgspec
 from rafa_async._errors import ConfigError
 from rafa_async.agents import (
     Agent,
+    ComputeMatchedToT,
     DirectAgent,
     OpenLoopAgent,
     RafaAgent,
@@ -43,6 +44,9 @@ class AgentOptions(msgspec.Struct, frozen=True, kw_only=True):
     """States kept per level (the paper's b)."""
     switching: SwitchingKind = "every-step"
     """When RAFA replans: every step, or when the environment contradicts its plan."""
+    call_budget: float | None = None
+    """LLM calls per task for the compute-matched ToT (``tot-matched``):
+    RAFA's mean calls per task, to compare the two at equal compute."""
 
 
 AgentFactory = Callable[[AgentOptions, LLM, Benchmark[Any, Any]], Agent[Any]]
@@ -55,6 +59,8 @@ class AgentKind:
 
     factory: AgentFactory
     description: str
+    needs_call_budget: bool = False
+    """Whether it needs :attr:`AgentOptions.call_budget` (``tot-matched``)."""
 
 
 def _planner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> BeamPlanner[Any]:
@@ -74,6 +80,13 @@ def _tot(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Age
     return OpenLoopAgent(_planner(options, llm, world), world)
 
 
+def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
+    if options.call_budget is None:
+        raise ConfigError("agent tot-matched needs a call budget", fields=("call_budget",))
+    world = benchmark.world()
+    return ComputeMatchedToT(_planner(options, llm, world), world, call_budget=options.call_budget)
+
+
 def _reflexion(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     return ReflexionAgent(llm, benchmark.world())
 
@@ -86,6 +99,12 @@ AGENT_KINDS: Mapping[str, AgentKind] = MappingProxyType(
     {
         "rafa": AgentKind(_rafa, "RAFA: plan with a tree search, act, learn, replan"),
         "tot": AgentKind(_tot, "open-loop Tree of Thoughts: plan once, run the whole plan"),
+        "tot-matched": AgentKind(
+            _tot_matched,
+            "ToT given RAFA's LLM-call budget: best-valued of independent ToT searches, "
+            "run open loop",
+            needs_call_budget=True,
+        ),
         "reflexion": AgentKind(_reflexion, "answer, reflect on failure, retry"),
         "direct": AgentKind(_direct, "one call, one answer"),
     }
