@@ -75,8 +75,8 @@ def plot_title(curves: Sequence[AgentCurve]) -> str:
     simulated = " · SIMULATED LLM" if any(c.simulated for c in curves) else ""
     return (
         f"{first.scenario}: success vs environment interactions{simulated}\n"
-        f"LLM: {providers} · {len(first.seeds)} seed(s) · counting: {first.counting} "
-        f"({COUNTINGS[first.counting]})"
+        f"LLM: {providers}\n{len(first.seeds)} seed(s) x tasks {first.tasks} · "
+        f"counting: {first.counting} ({COUNTINGS[first.counting]})"
     )
 
 
@@ -94,20 +94,25 @@ def plot_curves(curves: Sequence[AgentCurve], path: Path) -> Path:
         label = curve.label
         if curve.simulated and "SIMULATED" not in label:
             label += " [SIMULATED]"
-        (line,) = axes.plot(ks, [100 * p.success for p in curve.points], label=label)
+        (line,) = axes.plot(
+            ks, [100 * p.success for p in curve.points], label=label, drawstyle="steps-post"
+        )
         axes.fill_between(
             ks,
             [100 * p.ci_low for p in curve.points],
             [100 * p.ci_high for p in curve.points],
             color=line.get_color(),
-            alpha=0.2,
+            alpha=0.12,
             linewidth=0,
+            step="post",
         )
-    axes.set_xlim(1, max(c.cap for c in curves))
+    cap = max(c.cap for c in curves)
+    axes.set_xlim(1, cap)
+    axes.set_xticks(range(1, cap + 1))
     axes.set_ylim(0, 100)
     axes.set_xlabel(f"environment interactions ({curves[0].counting} counting)")
     axes.set_ylabel("success rate (%) · 95% Wilson band")
-    axes.set_title(plot_title(curves), fontsize=10)
+    axes.set_title(plot_title(curves), fontsize=9)
     axes.grid(alpha=0.3)
     axes.legend(loc="lower right", fontsize=8)
     figure.savefig(path, dpi=120)
