@@ -126,12 +126,12 @@ def test_make_agent_builds_every_agent_kind(kind: str, agent: type) -> None:
 
 
 def test_compute_matched_tot_needs_a_call_budget() -> None:
-    with pytest.raises(ConfigError, match="tot-matched needs a call budget") as caught:
+    with pytest.raises(ConfigError, match="tot-matched needs call_budget") as caught:
         BenchmarkConfig(agent="tot-matched").validate()
     assert caught.value.fields == ("call_budget",)
     with pytest.raises(ConfigError, match="call_budget must be > 0"):
         BenchmarkConfig(agent="tot-matched", call_budget=0).validate()
-    with pytest.raises(ConfigError, match="needs a call budget"):
+    with pytest.raises(ConfigError, match="needs call_budget"):
         make_agent("tot-matched", AgentOptions(), SIM, get_scenario("game24"))
 
 

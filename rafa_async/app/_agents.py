@@ -82,7 +82,9 @@ def _tot(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Age
 
 def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     if options.call_budget is None:
-        raise ConfigError("agent tot-matched needs a call budget", fields=("call_budget",))
+        raise ConfigError(
+            "agent tot-matched needs call_budget (LLM calls per task)", fields=("call_budget",)
+        )
     world = benchmark.world()
     return ComputeMatchedToT(_planner(options, llm, world), world, call_budget=options.call_budget)
 

@@ -66,7 +66,7 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigError("call_budget must be > 0", fields=("call_budget",))
         if kind.needs_call_budget and self.call_budget is None:
             raise ConfigError(
-                f"agent {self.agent} needs a call budget (LLM calls per task)",
+                f"agent {self.agent} needs call_budget (LLM calls per task)",
                 fields=("call_budget",),
             )
         for name in ("n_generate", "n_evaluate", "beam", "concurrency", "max_llm_concurrency"):

@@ -38,11 +38,9 @@ def check_out_dir(path: Path, *, force: bool) -> None:
     """:class:`ConfigError` if ``path`` is a file, or a directory with files
     in it and ``force`` is not set (nothing is overwritten unasked)."""
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"{path} is a file, not a directory", fields=("out",))
+        raise ConfigError(f"--out {path} is a file, not a directory")
     if path.is_dir() and any(path.iterdir()) and not force:
-        raise ConfigError(
-            f"{path} is not empty (use --force to overwrite its files)", fields=("out",)
-        )
+        raise ConfigError(f"--out {path} is not empty (use --force to overwrite its files)")
 
 
 def write_curves(curves: Sequence[AgentCurve], out: Path) -> list[Path]:

@@ -80,6 +80,8 @@ class CurveConfig(msgspec.Struct, frozen=True, kw_only=True):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ConfigError(f"{name} must be >= 1", fields=(name,))
+        if self.call_budget is not None and not self.call_budget > 0:
+            raise ConfigError("call_budget must be > 0", fields=("call_budget",))
         needs_budget = [a for a in self.agents if AGENT_KINDS[a].needs_call_budget]
         if needs_budget and self.call_budget is None and MATCHED_TO not in self.agents:
             raise ConfigError(

@@ -63,6 +63,9 @@ def run(
     n_evaluate: Annotated[int, option("Value samples per candidate state.", AGENT)] = 3,
     beam: Annotated[int, option("States kept per level (the paper's b).", AGENT)] = 1,
     switching: Annotated[Switching, option("When RAFA replans.", AGENT)] = Switching.every_step,
+    call_budget: Annotated[
+        float | None, option("LLM calls per task for tot-matched (compute-matched ToT).", AGENT)
+    ] = None,
     puzzles: Annotated[
         str, option("Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.", TASKS)
     ] = "901-1000",
@@ -97,6 +100,7 @@ def run(
         beam=beam,
         switching=switching.value,
         max_steps=max_steps,
+        call_budget=call_budget,
         concurrency=concurrency,
         max_llm_concurrency=resolved.settings.max_concurrency,
         llm_timeout=resolved.settings.timeout,
