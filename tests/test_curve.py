@@ -143,7 +143,7 @@ def test_an_old_out_line_decodes_and_its_curve_says_what_it_lacks() -> None:
 
 
 def test_a_curve_names_its_provider_and_a_real_one_is_not_called_simulated() -> None:
-    config = CurveConfig(provider="openai:gpt-4o-mini", seeds=1, cap=3)
+    config = CurveConfig(seeds=1, run=BenchmarkConfig(provider="openai:gpt-4o-mini", max_steps=3))
     real = msgspec.structs.replace(
         record(solved=True, calls=[1, 2, 3], accepted=[True] * 3), simulated=False
     )
@@ -152,7 +152,7 @@ def test_a_curve_names_its_provider_and_a_real_one_is_not_called_simulated() -> 
 
     assert (curve.provider, curve.simulated) == ("openai:gpt-4o-mini", False)
     assert "SIMULATED" not in plot_title([curve])
-    sim = agent_curve(CurveConfig(seeds=1, cap=3), "rafa", [real], None)
+    sim = agent_curve(CurveConfig(seeds=1, run=BenchmarkConfig(max_steps=3)), "rafa", [real], None)
     assert (sim.provider, sim.simulated) == (SIM_LABEL, True)
     assert "SIMULATED LLM" in plot_title([sim])
 
@@ -167,11 +167,9 @@ async def test_every_agent_s_curve_is_monotone_and_bounded_by_the_cap(
 ) -> None:
     config = CurveConfig(
         agents=("rafa", "tot", "reflexion", "tot-matched"),
-        tasks=TASKS,
         seeds=2,
-        cap=CAP,
         counting=counting,
-        n_generate=SMALL,
+        run=BenchmarkConfig(tasks=TASKS, max_steps=CAP, n_generate=SMALL),
     )
 
     curves = await run_curves(config)

@@ -24,11 +24,11 @@ import msgspec
 from rafa_async._concurrency import for_each_limited
 from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
-from rafa_async.app._agents import AGENT_KINDS, SwitchingKind, check_agent
+from rafa_async.app._agents import AGENT_KINDS, check_agent
 from rafa_async.app._benchmark import BenchmarkConfig, build_llm, run_benchmark
 from rafa_async.app._curve import COUNTINGS, Counting, CurvePoint, curve_points
 from rafa_async.app._llm import LLMOptions, open_llm
-from rafa_async.llm import SIM_LABEL, LatencyModel, NoiseModel
+from rafa_async.llm import SIM_LABEL
 from rafa_async.scenarios import TaskRecord, get_scenario
 
 MATCHED_TO = "rafa"
@@ -38,32 +38,19 @@ MATCHED_TO = "rafa"
 class CurveConfig(msgspec.Struct, frozen=True, kw_only=True):
     """Everything that determines a plot's curves (with the sim: all of it)."""
 
-    scenario: str = "game24"
     agents: tuple[str, ...] = ("rafa", "tot", "reflexion")
     """Names in :data:`~rafa_async.app.AGENT_KINDS`, each once."""
-    provider: str = "sim"
-    tasks: str = "901-1000"
     seeds: int = 5
     """Runs per agent, seeded 0..seeds-1 (on a real LLM: independent repeats)."""
-    cap: int | None = None
-    """Environment interactions per task: the runs' cap and the curves'
-    last point (default: the scenario's, 20 for game24)."""
     counting: Counting = "ours"
-    n_generate: int = 10
-    n_evaluate: int = 3
-    beam: int = 1
-    switching: SwitchingKind = "every-step"
-    call_budget: float | None = None
-    """LLM calls per task for ``tot-matched``; ``None``: RAFA's mean in this run."""
-    concurrency: int = 25
-    max_llm_concurrency: int = 256
-    llm_timeout: float = 120.0
-    noise: NoiseModel | None = None
-    latency: LatencyModel = LatencyModel()
+    run: BenchmarkConfig = BenchmarkConfig()
+    """What every (agent, seed) run shares -- scenario, tasks, provider,
+    search parameters, the interaction cap (``max_steps``: also the curves'
+    last point), ``call_budget`` for ``tot-matched`` (``None``: RAFA's mean
+    in this run) -- its ``agent`` and ``seed`` replaced by each run's."""
 
     def validate(self) -> None:
         """:class:`ConfigError` naming the first problem."""
-        get_scenario(self.scenario)
         if not self.agents:
             raise ConfigError("agents must name at least one agent", fields=("agents",))
         for agent in self.agents:
@@ -76,50 +63,39 @@ class CurveConfig(msgspec.Struct, frozen=True, kw_only=True):
                 f"unknown counting {self.counting!r} (known: {', '.join(COUNTINGS)})",
                 fields=("counting",),
             )
-        for name in ("seeds", "cap"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise ConfigError(f"{name} must be >= 1", fields=(name,))
-        if self.call_budget is not None and not self.call_budget > 0:
-            raise ConfigError("call_budget must be > 0", fields=("call_budget",))
+        if self.seeds < 1:
+            raise ConfigError("seeds must be >= 1", fields=("seeds",))
+        if self.run.max_steps is not None and self.run.max_steps < 1:
+            raise ConfigError("cap must be >= 1", fields=("cap",))
         needs_budget = [a for a in self.agents if AGENT_KINDS[a].needs_call_budget]
-        if needs_budget and self.call_budget is None and MATCHED_TO not in self.agents:
+        if needs_budget and self.run.call_budget is None and MATCHED_TO not in self.agents:
             raise ConfigError(
                 f"agent {needs_budget[0]} needs a call budget: give call_budget, or run "
                 f"{MATCHED_TO} too (its mean LLM calls per task is the budget)",
                 fields=("call_budget",),
             )
-        self.benchmark(self.agents[0], 0, self.call_budget or 1.0).validate()
+        for agent in self.agents:
+            self.benchmark(agent, 0, self.run.call_budget or 1.0).validate()
 
     @property
-    def max_interactions(self) -> int:
-        return self.cap or get_scenario(self.scenario).max_steps
+    def cap(self) -> int:
+        """Interactions per task: the runs' cap and the curves' last point."""
+        return self.run.max_steps or get_scenario(self.run.scenario).max_steps
 
     def benchmark(self, agent: str, seed: int, call_budget: float | None) -> BenchmarkConfig:
-        """The run of ``agent`` with ``seed``."""
-        return BenchmarkConfig(
-            scenario=self.scenario,
+        """The run of ``agent`` with ``seed`` (and ``call_budget``, if it takes one)."""
+        return msgspec.structs.replace(
+            self.run,
             agent=agent,
-            provider=self.provider,
-            tasks=self.tasks,
             seed=seed,
-            n_generate=self.n_generate,
-            n_evaluate=self.n_evaluate,
-            beam=self.beam,
-            switching=self.switching,
-            max_steps=self.max_interactions,
+            max_steps=self.cap,
             call_budget=call_budget if AGENT_KINDS[agent].needs_call_budget else None,
-            concurrency=self.concurrency,
-            max_llm_concurrency=self.max_llm_concurrency,
-            llm_timeout=self.llm_timeout,
-            noise=self.noise,
-            latency=self.latency,
         )
 
     def run_order(self) -> list[str]:
         """The agents in the order they run: the one ``tot-matched`` is
         matched to first, when its budget comes from this run."""
-        if self.call_budget is not None or MATCHED_TO not in self.agents:
+        if self.run.call_budget is not None or MATCHED_TO not in self.agents:
             return list(self.agents)
         return [MATCHED_TO, *(a for a in self.agents if a != MATCHED_TO)]
 
@@ -158,31 +134,31 @@ def agent_curve(
 ) -> AgentCurve:
     """``agent``'s curve from its ``records`` (every seed's)."""
     n = len(records)
+    run = config.run
     parameters: dict[str, Any] = {
-        "n_generate": config.n_generate,
-        "n_evaluate": config.n_evaluate,
-        "beam": config.beam,
-        "switching": config.switching,
+        "n_generate": run.n_generate,
+        "n_evaluate": run.n_evaluate,
+        "beam": run.beam,
+        "switching": run.switching,
     }
     if AGENT_KINDS[agent].needs_call_budget:
         parameters["call_budget"] = call_budget
-    simulated = config.provider == "sim" or any(r.simulated for r in records)
     return AgentCurve(
-        scenario=config.scenario,
+        scenario=run.scenario,
         agent=agent,
-        provider=SIM_LABEL if config.provider == "sim" else config.provider,
-        simulated=simulated,
+        provider=SIM_LABEL if run.provider == "sim" else run.provider,
+        simulated=run.provider == "sim" or any(r.simulated for r in records),
         counting=config.counting,
         counting_means=COUNTINGS[config.counting],
         seeds=list(range(config.seeds)),
-        tasks=config.tasks,
-        cap=config.max_interactions,
+        tasks=run.tasks,
+        cap=config.cap,
         episodes=n,
         solved=sum(r.solved for r in records),
         errors=sum(r.status == "error" for r in records),
         llm_calls_per_episode=sum(r.llm_calls for r in records) / n if n else 0.0,
         parameters=parameters,
-        points=curve_points(records, config.max_interactions, config.counting),
+        points=curve_points(records, config.cap, config.counting),
     )
 
 
@@ -206,7 +182,7 @@ async def run_curves(
     config.validate()
     options = llm if llm is not None else LLMOptions()
     recorder = recorder if recorder is not None else EventRecorder()
-    budget = config.call_budget
+    budget = config.run.call_budget
     curves: dict[str, AgentCurve] = {}
     for agent in config.run_order():
         records = await _run_seeds(config, agent, budget, options, recorder, on_result)

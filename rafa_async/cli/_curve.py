@@ -18,6 +18,7 @@ from rafa_async.app import (
     COUNTINGS,
     PLOT_EXTRA,
     AgentCurve,
+    BenchmarkConfig,
     CurveConfig,
     LLMOptions,
     can_plot,
@@ -35,12 +36,16 @@ from rafa_async.cli._options import (
     TASKS,
     Backend,
     BackendOption,
+    BeamOption,
     ForceOption,
     LatencyScaleOption,
     LogFormat,
     LogFormatOption,
     LogLevelOption,
+    NEvaluateOption,
+    NGenerateOption,
     ProgressOption,
+    PuzzlesOption,
     Switching,
     option,
 )
@@ -78,11 +83,9 @@ def curve(
     agents: Annotated[
         str, option(f"Comma-separated agents, from: {', '.join(AGENT_KINDS)}.", AGENT)
     ] = "rafa,tot,reflexion",
-    n_generate: Annotated[
-        int, option("Proposals sampled per frontier node and level.", AGENT)
-    ] = 10,
-    n_evaluate: Annotated[int, option("Value samples per candidate state.", AGENT)] = 3,
-    beam: Annotated[int, option("States kept per level (the paper's b).", AGENT)] = 1,
+    n_generate: NGenerateOption = 10,
+    n_evaluate: NEvaluateOption = 3,
+    beam: BeamOption = 1,
     switching: Annotated[Switching, option("When RAFA replans.", AGENT)] = Switching.every_step,
     call_budget: Annotated[
         float | None,
@@ -92,9 +95,7 @@ def curve(
             AGENT,
         ),
     ] = None,
-    puzzles: Annotated[
-        str, option("Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.", TASKS)
-    ] = "901-1000",
+    puzzles: PuzzlesOption = "901-1000",
     seeds: Annotated[
         int, option("Runs per agent, seeded 0..SEEDS-1 (on a real LLM: repeats).", TASKS)
     ] = 5,
@@ -132,24 +133,22 @@ def curve(
     latency = sim_latency(latency_scale)
     resolved = check_llm(llm, backend=backend.value)
     refuse_sim_options(context, resolved)
-    config = CurveConfig(
+    run = BenchmarkConfig(
         scenario=scenario,
-        agents=agent_list(agents),
         provider=resolved.label,
         tasks=puzzles,
-        seeds=seeds,
-        cap=cap,
-        counting=counting.value,
         n_generate=n_generate,
         n_evaluate=n_evaluate,
         beam=beam,
         switching=switching.value,
+        max_steps=cap,
         call_budget=call_budget,
         concurrency=concurrency,
         max_llm_concurrency=resolved.settings.max_concurrency,
         llm_timeout=resolved.settings.timeout,
         latency=latency,
     )
+    config = CurveConfig(agents=agent_list(agents), seeds=seeds, counting=counting.value, run=run)
     try:
         config.validate()
         tasks = len(SCENARIOS[scenario].tasks(puzzles))
@@ -186,12 +185,12 @@ def print_curves(curves: Sequence[AgentCurve], config: CurveConfig) -> None:
     simulated = any(c.simulated for c in curves)
     if simulated:
         out.print(f"[bold yellow]{SIM_LABEL}[/]")
-    cap = config.max_interactions
+    cap = config.cap
     marks = sorted({k for k in (4, 8, 12, cap) if k <= cap})
     providers = ", ".join(
         dict.fromkeys("sim" if c.provider == SIM_LABEL else c.provider for c in curves)
     )
-    title = f"{config.scenario} · success within k interactions · LLM {providers}"
+    title = f"{config.run.scenario} · success within k interactions · LLM {providers}"
     if simulated:
         title += " · [bold yellow]SIMULATED LLM[/]"
     table = Table(title=title, title_justify="left")
@@ -214,7 +213,7 @@ def print_curves(curves: Sequence[AgentCurve], config: CurveConfig) -> None:
     out.print(table)
     out.print(
         f"counting: {config.counting} ({COUNTINGS[config.counting]}) · "
-        f"{config.seeds} seed(s) x tasks {config.tasks} · "
+        f"{config.seeds} seed(s) x tasks {config.run.tasks} · "
         "95% Wilson bands over the pooled episodes",
         highlight=False,
     )

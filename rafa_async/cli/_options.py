@@ -59,6 +59,12 @@ class LogFormat(StrEnum):
     json = "json"
 
 
+NGenerateOption = Annotated[int, option("Proposals sampled per frontier node and level.", AGENT)]
+NEvaluateOption = Annotated[int, option("Value samples per candidate state.", AGENT)]
+BeamOption = Annotated[int, option("States kept per level (the paper's b).", AGENT)]
+PuzzlesOption = Annotated[
+    str, option("Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.", TASKS)
+]
 LogFormatOption = Annotated[LogFormat, option("Log renderer on stderr.", OUTPUT)]
 LogLevelOption = Annotated[str, option("debug, info, warning or error.", OUTPUT)]
 BackendOption = Annotated[Backend, option("Async library to run on.", EXECUTION)]

@@ -39,7 +39,11 @@ from rafa_async.cli._options import (
     AgentName,
     Backend,
     BackendOption,
+    BeamOption,
     LatencyScaleOption,
+    NEvaluateOption,
+    NGenerateOption,
+    PuzzlesOption,
     Switching,
     option,
 )
@@ -57,18 +61,14 @@ def run(
     context: typer.Context,
     scenario: Annotated[str, typer.Argument(help="Benchmark to run (see `rafa scenarios`).")],
     agent: Annotated[AgentName, option(AGENT_HELP, AGENT)] = "rafa",
-    n_generate: Annotated[
-        int, option("Proposals sampled per frontier node and level.", AGENT)
-    ] = 10,
-    n_evaluate: Annotated[int, option("Value samples per candidate state.", AGENT)] = 3,
-    beam: Annotated[int, option("States kept per level (the paper's b).", AGENT)] = 1,
+    n_generate: NGenerateOption = 10,
+    n_evaluate: NEvaluateOption = 3,
+    beam: BeamOption = 1,
     switching: Annotated[Switching, option("When RAFA replans.", AGENT)] = Switching.every_step,
     call_budget: Annotated[
         float | None, option("LLM calls per task for tot-matched (compute-matched ToT).", AGENT)
     ] = None,
-    puzzles: Annotated[
-        str, option("Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.", TASKS)
-    ] = "901-1000",
+    puzzles: PuzzlesOption = "901-1000",
     max_steps: Annotated[
         int | None,
         option(
