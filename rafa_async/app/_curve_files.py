@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,18 +35,20 @@ def can_plot() -> bool:
         return False
 
 
-def check_out_dir(path: Path, *, force: bool) -> None:
+def check_out_dir(path: str | os.PathLike[str], *, force: bool) -> None:
     """:class:`ConfigError` if ``path`` is a file, or a directory with files
     in it and ``force`` is not set (nothing is overwritten unasked)."""
+    path = Path(path)
     if path.exists() and not path.is_dir():
         raise ConfigError(f"--out {path} is a file, not a directory")
     if path.is_dir() and any(path.iterdir()) and not force:
         raise ConfigError(f"--out {path} is not empty (use --force to overwrite its files)")
 
 
-def write_curves(curves: Sequence[AgentCurve], out: Path) -> list[Path]:
+def write_curves(curves: Sequence[AgentCurve], out: str | os.PathLike[str]) -> list[Path]:
     """Every curve's CSV and JSON in ``out`` (created), and the PNG if
     matplotlib is installed; the paths written, in that order."""
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for curve in curves:
@@ -78,7 +81,7 @@ def plot_title(curves: Sequence[AgentCurve]) -> str:
     )
 
 
-def plot_curves(curves: Sequence[AgentCurve], path: Path) -> Path:
+def plot_curves(curves: Sequence[AgentCurve], path: str | os.PathLike[str]) -> Path:
     """Draw every curve (success with its 95% band) into the PNG ``path``.
 
     Needs matplotlib (:func:`can_plot`).  Uses its object API, not pyplot:
@@ -114,4 +117,4 @@ def plot_curves(curves: Sequence[AgentCurve], path: Path) -> Path:
     axes.grid(alpha=0.3)
     axes.legend(loc="lower right", fontsize=8)
     figure.savefig(path, dpi=120)
-    return path
+    return Path(path)

@@ -125,8 +125,11 @@ class AgentCurve(msgspec.Struct, kw_only=True):
 
     @property
     def label(self) -> str:
-        """How a plot's legend names it: the agent and its provider."""
-        return f"{self.agent} · {self.provider}"
+        """How a plot's legend names it: the agent (with its call budget,
+        if it has one) and its provider."""
+        budget = self.parameters.get("call_budget")
+        name = self.agent if budget is None else f"{self.agent} ({budget:.0f} calls/task)"
+        return f"{name} · {self.provider}"
 
 
 def agent_curve(
