@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from support import assert_one_line_error, rafa
+from support import assert_one_line_error, rafa, serving
 
 from rafa_async import ConfigError, EpisodeDriver
 from rafa_async.agents import ComputeMatchedToT
@@ -356,3 +356,21 @@ def test_rafa_run_takes_the_compute_matched_tot_with_a_call_budget() -> None:
         "--latency-scale", "0",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.slow
+def test_rafa_curve_on_an_http_provider_names_it_and_says_its_answers_were_simulated(
+    tmp_path: Path,
+) -> None:
+    with serving("--latency-scale", "0") as server:
+        result = rafa(
+            "curve", "game24", "--agents", "tot", "--puzzles", "901-902", "--seeds", "1",
+            "--cap", "4", "--n-generate", str(SMALL), "--provider", "openai:sim",
+            "--base-url", server.base_url, "--send-intent", "--out", str(tmp_path),
+            "--no-progress",
+        )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "tot.json").read_text())
+    assert (summary["provider"], summary["simulated"]) == ("openai:sim", True)
+    assert "SIMULATED LLM" in result.stdout and "LLM openai:sim" in result.stdout
