@@ -79,6 +79,14 @@ class TaskRecord(msgspec.Struct, kw_only=True):
     cost_usd: float | None = None
     """Dollars by the price table; ``None`` when unknown (a model without a
     price), 0 for the sim."""
+    step_calls: list[int] | None = None
+    """The LLM calls the episode had started by each of its environment
+    interactions (one entry per interaction, cumulative): what a
+    sample-efficiency curve reads as calls spent by interaction k.  ``None``
+    in a line written before it existed."""
+    step_accepted: list[bool] | None = None
+    """Whether the environment accepted each interaction (one entry per
+    interaction); ``None`` in a line written before it existed."""
 
     def __post_init__(self) -> None:
         if self.solved and self.status == "unsolved":

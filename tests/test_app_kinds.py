@@ -11,6 +11,7 @@ from support import rafa
 
 from rafa_async import ConfigError
 from rafa_async.agents import (
+    ComputeMatchedToT,
     DirectAgent,
     DirectPlayer,
     Memory,
@@ -126,12 +127,22 @@ def test_a_series_takes_its_seat_options_from_its_config() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "agent"),
-    [("rafa", RafaAgent), ("tot", OpenLoopAgent), ("reflexion", ReflexionAgent),
-     ("direct", DirectAgent)],
+    [("rafa", RafaAgent), ("tot", OpenLoopAgent), ("tot-matched", ComputeMatchedToT),
+     ("reflexion", ReflexionAgent), ("direct", DirectAgent)],
 )  # fmt: skip
 def test_make_agent_builds_every_agent_kind(kind: str, agent: type) -> None:
-    built = make_agent(kind, AgentOptions(), SIM, get_scenario("game24"))
+    built = make_agent(kind, AgentOptions(call_budget=40), SIM, get_scenario("game24"))
     assert isinstance(built, agent)
+
+
+def test_compute_matched_tot_needs_a_call_budget() -> None:
+    with pytest.raises(ConfigError, match="tot-matched needs call_budget") as caught:
+        BenchmarkConfig(agent="tot-matched").validate()
+    assert caught.value.fields == ("call_budget",)
+    with pytest.raises(ConfigError, match="call_budget must be > 0"):
+        BenchmarkConfig(agent="tot-matched", call_budget=0).validate()
+    with pytest.raises(ConfigError, match="needs call_budget"):
+        make_agent("tot-matched", AgentOptions(), SIM, get_scenario("game24"))
 
 
 @pytest.mark.parametrize(
@@ -184,8 +195,8 @@ def test_a_benchmark_config_refuses_bad_agent_options(
 
 
 def test_a_benchmark_config_validates_its_agent_against_the_table() -> None:
-    for kind in AGENT_KINDS:
-        BenchmarkConfig(agent=kind).validate()
+    for kind, spec in AGENT_KINDS.items():
+        BenchmarkConfig(agent=kind, call_budget=50 if spec.needs_call_budget else None).validate()
     with pytest.raises(ConfigError, match=r"unknown agent 'alphago' \(known: rafa, tot") as caught:
         BenchmarkConfig(agent="alphago").validate()
     assert caught.value.fields == ("agent",)

@@ -58,6 +58,8 @@ RECORD_FIELDS = {
     "wall_s",
     "simulated",
     "cost_usd",
+    "step_calls",
+    "step_accepted",
 }
 
 
@@ -168,6 +170,11 @@ async def test_records_have_the_required_fields(anyio_backend: Any) -> None:
         assert record.numbers == list(task.numbers)
         assert 1 <= record.env_steps <= 20
         assert record.llm_calls > 0
+        assert record.step_calls is not None and record.step_accepted is not None
+        assert len(record.step_calls) == len(record.step_accepted) == record.env_steps
+        assert record.step_calls == sorted(record.step_calls)
+        assert 0 < record.step_calls[-1] <= record.llm_calls
+        assert record.step_accepted[-1] == record.solved
         assert record.tokens > 0
         assert record.wall_s > 0
         assert (record.expression is not None) == record.solved

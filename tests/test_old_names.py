@@ -33,7 +33,17 @@ def test_experiment_names_are_the_apps(old: str, new: str) -> None:
 
 
 def test_experiment_agents_are_the_agent_kinds() -> None:
-    assert experiment.AGENTS == tuple(app.AGENT_KINDS) == ("rafa", "tot", "reflexion", "direct")
+    assert (
+        experiment.AGENTS
+        == tuple(app.AGENT_KINDS)
+        == (
+            "rafa",
+            "tot",
+            "tot-matched",
+            "reflexion",
+            "direct",
+        )
+    )
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from rafa_async.agents._match_player import (
     PlayerStats as PlayerStats,
     RafaPlayer as RafaPlayer,
 )
+from rafa_async.agents._matched import ComputeMatchedToT as ComputeMatchedToT
 from rafa_async.agents._memory import Memory as Memory
 from rafa_async.agents._players import (
     PolicyPlayer as PolicyPlayer,
@@ -43,6 +44,7 @@ from rafa_async.scenarios import AttemptModel as AttemptModel
 __all__ = [
     "Agent",
     "AttemptModel",
+    "ComputeMatchedToT",
     "DirectAgent",
     "DirectPlayer",
     "EvidenceEstimator",

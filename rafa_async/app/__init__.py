@@ -8,6 +8,9 @@ the same parts as the ``rafa`` command line:
 - :func:`play_series` plays a series of shared matches (:class:`PlayConfig`;
   ``rafa play``), :func:`play_match` one match of it, :func:`replay_log`
   re-runs a match log and checks it;
+- :func:`run_curves` runs several agents over several seeds and draws
+  their sample-efficiency curves (:class:`CurveConfig`; ``rafa curve``),
+  :func:`write_curves` writes them (CSV, JSON, PNG);
 - :func:`open_llm` builds the LLM they share from :class:`LLMOptions` (a
   provider spec, its config file and overrides, cache, cassettes);
 - :func:`make_player` builds a seat's player from a kind (:data:`SEAT_KINDS`
@@ -42,6 +45,28 @@ from rafa_async.app._benchmark import (
     run_task as run_task,
     summarize_benchmark as summarize_benchmark,
     task_status as task_status,
+)
+from rafa_async.app._curve import (
+    COUNTINGS as COUNTINGS,
+    CURVE_COLUMNS as CURVE_COLUMNS,
+    Counting as Counting,
+    CurvePoint as CurvePoint,
+    curve_points as curve_points,
+    wilson as wilson,
+)
+from rafa_async.app._curve_files import (
+    PLOT_EXTRA as PLOT_EXTRA,
+    PLOT_FILE as PLOT_FILE,
+    can_plot as can_plot,
+    check_out_dir as check_out_dir,
+    plot_curves as plot_curves,
+    write_curves as write_curves,
+)
+from rafa_async.app._curves import (
+    AgentCurve as AgentCurve,
+    CurveConfig as CurveConfig,
+    agent_curve as agent_curve,
+    run_curves as run_curves,
 )
 from rafa_async.app._llm import (
     LLMOptions as LLMOptions,
@@ -87,17 +112,25 @@ from rafa_async.app._series import (
 
 __all__ = [
     "AGENT_KINDS",
+    "COUNTINGS",
+    "CURVE_COLUMNS",
     "ESTIMATOR_KINDS",
     "LEARN_KINDS",
     "LLM_KINDS",
+    "PLOT_EXTRA",
+    "PLOT_FILE",
     "POLICY_SEED_STRIDE",
     "SEAT_KINDS",
     "SWITCHING_KINDS",
+    "AgentCurve",
     "AgentFactory",
     "AgentKind",
     "AgentOptions",
     "BenchmarkConfig",
     "BenchmarkSummary",
+    "Counting",
+    "CurveConfig",
+    "CurvePoint",
     "EstimatorKind",
     "LLMOptions",
     "LearnKind",
@@ -115,10 +148,14 @@ __all__ = [
     "SeatSummary",
     "SeriesSummary",
     "SwitchingKind",
+    "agent_curve",
     "build_agent",
     "build_llm",
+    "can_plot",
     "check_agent",
     "check_agent_options",
+    "check_out_dir",
+    "curve_points",
     "llm_label",
     "make_agent",
     "make_player",
@@ -128,11 +165,13 @@ __all__ = [
     "open_llm",
     "play_match",
     "play_series",
+    "plot_curves",
     "read_match_log",
     "replay_log",
     "replay_matches",
     "resolve_llm",
     "run_benchmark",
+    "run_curves",
     "run_task",
     "seat_kinds",
     "seating",
@@ -140,4 +179,6 @@ __all__ = [
     "summarize_series",
     "task_status",
     "uses_llm",
+    "wilson",
+    "write_curves",
 ]

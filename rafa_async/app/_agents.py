@@ -19,6 +19,7 @@ import msgspec
 from rafa_async._errors import ConfigError
 from rafa_async.agents import (
     Agent,
+    ComputeMatchedToT,
     DirectAgent,
     Learner,
     ModelConfidence,
@@ -60,6 +61,9 @@ class AgentOptions(msgspec.Struct, frozen=True, kw_only=True):
     """``info-gain``: how P_model(outcome) is estimated (:data:`ESTIMATOR_KINDS`)."""
     learn: LearnKind = "raw"
     """What RAFA stores per step: the raw feedback, or also a lesson the LLM draws from it."""
+    call_budget: float | None = None
+    """LLM calls per task for the compute-matched ToT (``tot-matched``):
+    RAFA's mean calls per task, to compare the two at equal compute."""
 
 
 AgentFactory = Callable[[AgentOptions, LLM, Benchmark[Any, Any]], Agent[Any]]
@@ -72,6 +76,8 @@ class AgentKind:
 
     factory: AgentFactory
     description: str
+    needs_call_budget: bool = False
+    """Whether it needs :attr:`AgentOptions.call_budget` (``tot-matched``)."""
 
 
 def _planner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> BeamPlanner[Any]:
@@ -151,6 +157,15 @@ def _tot(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Age
     return OpenLoopAgent(_planner(options, llm, world), world)
 
 
+def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
+    if options.call_budget is None:
+        raise ConfigError(
+            "agent tot-matched needs call_budget (LLM calls per task)", fields=("call_budget",)
+        )
+    world = benchmark.world()
+    return ComputeMatchedToT(_planner(options, llm, world), world, call_budget=options.call_budget)
+
+
 def _reflexion(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     return ReflexionAgent(llm, benchmark.world())
 
@@ -163,6 +178,12 @@ AGENT_KINDS: Mapping[str, AgentKind] = MappingProxyType(
     {
         "rafa": AgentKind(_rafa, "RAFA: plan with a tree search, act, learn, replan"),
         "tot": AgentKind(_tot, "open-loop Tree of Thoughts: plan once, run the whole plan"),
+        "tot-matched": AgentKind(
+            _tot_matched,
+            "ToT given RAFA's LLM-call budget: best-valued of independent ToT searches, "
+            "run open loop",
+            needs_call_budget=True,
+        ),
         "reflexion": AgentKind(_reflexion, "answer, reflect on failure, retry"),
         "direct": AgentKind(_direct, "one call, one answer"),
     }

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import msgspec
 
 from rafa_async._concurrency import first_leaf, for_each_limited
 from rafa_async._context import CallCounts, episode_scope
-from rafa_async._env import EpisodeDriver
+from rafa_async._env import Environment, EpisodeDriver, Outcome
 from rafa_async._errors import ConfigError, ProviderUnavailable
 from rafa_async._events import EpisodeEnded, EpisodeStarted, EventRecorder
 from rafa_async.agents import Agent
@@ -42,6 +42,8 @@ from rafa_async.app._agents import (
 from rafa_async.app._llm import LLMOptions, run_llm
 from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM, total_cost
 from rafa_async.scenarios import Task, TaskRecord, TaskStatus, get_scenario, simulated_llm
+
+S = TypeVar("S")
 
 
 class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,6 +63,8 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
     info_estimator: EstimatorKind = "confidence"
     learn: LearnKind = "raw"
     max_steps: int | None = None
+    call_budget: float | None = None
+    """LLM calls per task for ``tot-matched`` (:attr:`AgentOptions.call_budget`)."""
     concurrency: int = 25
     max_llm_concurrency: int = 256
     llm_timeout: float = 120.0
@@ -69,8 +73,15 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     def validate(self) -> None:
         get_scenario(self.scenario)
-        check_agent(self.agent)
+        kind = check_agent(self.agent)
         check_agent_options(self.agent_options)
+        if self.call_budget is not None and not self.call_budget > 0:
+            raise ConfigError("call_budget must be > 0", fields=("call_budget",))
+        if kind.needs_call_budget and self.call_budget is None:
+            raise ConfigError(
+                f"agent {self.agent} needs call_budget (LLM calls per task)",
+                fields=("call_budget",),
+            )
         for name in ("n_generate", "n_evaluate", "beam", "concurrency", "max_llm_concurrency"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1", fields=(name,))
@@ -88,6 +99,7 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
             info_threshold=self.info_threshold,
             info_estimator=self.info_estimator,
             learn=self.learn,
+            call_budget=self.call_budget,
         )
 
 
@@ -111,6 +123,33 @@ class BenchmarkSummary(msgspec.Struct, kw_only=True):
     wall_s: float
 
 
+class MeteredDriver(EpisodeDriver[S]):
+    """An episode driver that notes, at each interaction, the LLM calls its
+    episode had started (``calls``: the episode scope's counts) and whether
+    the environment accepted it: a record's ``step_calls`` and
+    ``step_accepted``, from which sample-efficiency curves are read."""
+
+    def __init__(
+        self,
+        env: Environment[S],
+        *,
+        episode: str,
+        max_steps: int,
+        recorder: EventRecorder,
+        calls: CallCounts,
+    ) -> None:
+        super().__init__(env, episode=episode, max_steps=max_steps, recorder=recorder)
+        self._calls = calls
+        self.step_calls: list[int] = []
+        self.step_accepted: list[bool] = []
+
+    def act(self, action: str) -> Outcome[S]:
+        outcome = super().act(action)
+        self.step_calls.append(self._calls.started)
+        self.step_accepted.append(outcome.accepted)
+        return outcome
+
+
 def build_llm(config: BenchmarkConfig) -> SimLLM:
     return simulated_llm(seed=config.seed, noise=config.noise, latency=config.latency)
 
@@ -132,8 +171,12 @@ async def run_task(
     max_steps = config.max_steps or scenario.max_steps
     stopped: ProviderUnavailable | None = None
     with episode_scope(episode) as scope:
-        driver = EpisodeDriver(
-            scenario.make_env(task), episode=episode, max_steps=max_steps, recorder=recorder
+        driver = MeteredDriver(
+            scenario.make_env(task),
+            episode=episode,
+            max_steps=max_steps,
+            recorder=recorder,
+            calls=scope.calls,
         )
         agent = build_agent(config, llm)
         recorder.emit(
@@ -174,6 +217,8 @@ async def run_task(
         wall_s=round(wall, 4),
         simulated=config.provider == "sim" or calls.simulated > 0,
         cost_usd=calls.cost,
+        step_calls=driver.step_calls,
+        step_accepted=driver.step_accepted,
     )
     return scenario.record(task, result, answer), stopped
 

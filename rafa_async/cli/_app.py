@@ -31,7 +31,7 @@ from rafa_async.cli._console import (  # out, err: the commands' consoles
     print_error,
 )
 from rafa_async.cli._fields import in_options
-from rafa_async.cli._options import LogFormat
+from rafa_async.cli._options import INFO_GAIN_OPTIONS, LogFormat
 from rafa_async.llm import LatencyModel
 from rafa_async.scenarios import GAMES, SCENARIOS, get_game
 
@@ -77,6 +77,15 @@ def given(context: typer.Context, name: str) -> bool:
     """Whether the command line set the parameter ``name`` (not its default)."""
     source = context.get_parameter_source(name)
     return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def refuse_info_gain_options(context: typer.Context, switching: str) -> None:
+    """One ``error:`` line if an option only ``--switching info-gain`` reads
+    was given with another rule (it would be silently ignored)."""
+    if switching != "info-gain":
+        for name in INFO_GAIN_OPTIONS:
+            if given(context, name):
+                fail(f"--{name.replace('_', '-')} applies only to --switching info-gain")
 
 
 def start_logging(fmt: LogFormat, level: str) -> None:

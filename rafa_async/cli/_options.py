@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, ParamSpec, TypeVar
 
 import typer
 
-from rafa_async.app import AGENT_KINDS
+from rafa_async.app import AGENT_KINDS, SWITCHING_KINDS, EstimatorKind, LearnKind
 
 AGENT = "Agent and search"
 TASKS = "Tasks"
@@ -54,6 +55,42 @@ class LogFormat(StrEnum):
     json = "json"
 
 
+NGenerateOption = Annotated[int, option("Proposals sampled per frontier node and level.", AGENT)]
+NEvaluateOption = Annotated[int, option("Value samples per candidate state.", AGENT)]
+BeamOption = Annotated[int, option("States kept per level (the paper's b).", AGENT)]
+PuzzlesOption = Annotated[
+    str, option("Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.", TASKS)
+]
+SWITCHING_HELP = (
+    f"When RAFA refreshes the memory snapshot it plans from: {', '.join(SWITCHING_KINDS)}. "
+    "every-step is the paper's; commit-plan (our extension) keeps executing a plan while it "
+    "holds and replans with the full memory when it fails or runs out."
+)
+SwitchingOption = Annotated[str, option(SWITCHING_HELP, AGENT)]
+InfoThresholdOption = Annotated[
+    float,
+    option("info-gain: switch once the evidence since the last switch exceeds this (nats).", AGENT),
+]
+InfoEstimatorOption = Annotated[
+    EstimatorKind,
+    option(
+        "info-gain: P(outcome) from the model's reported confidence (the sim's belief; "
+        "else the proxy), or the proxy alone: the agreement of the evaluation samples.",
+        AGENT,
+    ),
+]
+LearnOption = Annotated[
+    LearnKind,
+    option(
+        "What RAFA stores per step: the raw feedback, or also a lesson the LLM draws from it "
+        "(one reflect call per step).",
+        AGENT,
+    ),
+]
+INFO_THRESHOLD = math.log(2)
+"""``--info-threshold``'s default: the theory's log 2 nats."""
+INFO_GAIN_OPTIONS = ("info_threshold", "info_estimator")
+"""Options only ``--switching info-gain`` reads."""
 LogFormatOption = Annotated[LogFormat, option("Log renderer on stderr.", OUTPUT)]
 LogLevelOption = Annotated[str, option("debug, info, warning or error.", OUTPUT)]
 BackendOption = Annotated[Backend, option("Async library to run on.", EXECUTION)]

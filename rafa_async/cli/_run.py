@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from functools import partial
 from typing import Annotated, Any, cast
@@ -14,18 +13,15 @@ from rich.table import Table
 from rafa_async._errors import ConfigError
 from rafa_async.app import (
     AGENT_KINDS,
-    SWITCHING_KINDS,
     BenchmarkConfig,
     BenchmarkSummary,
-    EstimatorKind,
-    LearnKind,
     LLMOptions,
     SwitchingKind,
     build_llm,
     run_benchmark,
     summarize_benchmark,
 )
-from rafa_async.cli._app import app, fail, given, log, out, sim_latency
+from rafa_async.cli._app import app, fail, log, out, refuse_info_gain_options, sim_latency
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
@@ -36,12 +32,21 @@ from rafa_async.cli._llm import (
 from rafa_async.cli._options import (
     AGENT,
     EXECUTION,
+    INFO_THRESHOLD,
     SIM,
     TASKS,
     AgentName,
     Backend,
     BackendOption,
+    BeamOption,
+    InfoEstimatorOption,
+    InfoThresholdOption,
     LatencyScaleOption,
+    LearnOption,
+    NEvaluateOption,
+    NGenerateOption,
+    PuzzlesOption,
+    SwitchingOption,
     option,
 )
 from rafa_async.cli._session import OUTPUTS, Outputs, Served, Session, output_options
@@ -49,13 +54,6 @@ from rafa_async.llm import SIM_LABEL
 from rafa_async.scenarios import SCENARIOS, TaskRecord
 
 AGENT_HELP = ", ".join(f"{name} ({kind.description})" for name, kind in AGENT_KINDS.items())
-SWITCHING_HELP = (
-    f"When RAFA refreshes the memory snapshot it plans from: {', '.join(SWITCHING_KINDS)}. "
-    "every-step is the paper's; commit-plan (our extension) keeps executing a plan while it "
-    "holds and replans with the full memory when it fails or runs out."
-)
-INFO_GAIN_OPTIONS = ("info_threshold", "info_estimator")
-"""Options only ``--switching info-gain`` reads."""
 
 
 @app.command()
@@ -65,37 +63,17 @@ def run(
     context: typer.Context,
     scenario: Annotated[str, typer.Argument(help="Benchmark to run (see `rafa scenarios`).")],
     agent: Annotated[AgentName, option(AGENT_HELP, AGENT)] = "rafa",
-    n_generate: Annotated[
-        int, option("Proposals sampled per frontier node and level.", AGENT)
-    ] = 10,
-    n_evaluate: Annotated[int, option("Value samples per candidate state.", AGENT)] = 3,
-    beam: Annotated[int, option("States kept per level (the paper's b).", AGENT)] = 1,
-    switching: Annotated[str, option(SWITCHING_HELP, AGENT)] = "every-step",
-    info_threshold: Annotated[
-        float,
-        option(
-            "info-gain: switch once the evidence since the last switch exceeds this (nats).", AGENT
-        ),
-    ] = math.log(2),
-    info_estimator: Annotated[
-        EstimatorKind,
-        option(
-            "info-gain: P(outcome) from the model's reported confidence (the sim's belief; "
-            "else the proxy), or the proxy alone: the agreement of the evaluation samples.",
-            AGENT,
-        ),
-    ] = "confidence",
-    learn: Annotated[
-        LearnKind,
-        option(
-            "What RAFA stores per step: the raw feedback, or also a lesson the LLM draws from it "
-            "(one reflect call per step).",
-            AGENT,
-        ),
-    ] = "raw",
-    puzzles: Annotated[
-        str, option("Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.", TASKS)
-    ] = "901-1000",
+    n_generate: NGenerateOption = 10,
+    n_evaluate: NEvaluateOption = 3,
+    beam: BeamOption = 1,
+    switching: SwitchingOption = "every-step",
+    info_threshold: InfoThresholdOption = INFO_THRESHOLD,
+    info_estimator: InfoEstimatorOption = "confidence",
+    learn: LearnOption = "raw",
+    call_budget: Annotated[
+        float | None, option("LLM calls per task for tot-matched (compute-matched ToT).", AGENT)
+    ] = None,
+    puzzles: PuzzlesOption = "901-1000",
     max_steps: Annotated[
         int | None,
         option(
@@ -116,10 +94,7 @@ def run(
     latency = sim_latency(latency_scale)
     resolved = check_llm(llm, backend=backend.value)
     refuse_sim_options(context, resolved)
-    if switching != "info-gain":
-        for name in INFO_GAIN_OPTIONS:
-            if given(context, name):
-                fail(f"--{name.replace('_', '-')} applies only to --switching info-gain")
+    refuse_info_gain_options(context, switching)
     config = BenchmarkConfig(
         scenario=scenario,
         agent=agent,
@@ -134,6 +109,7 @@ def run(
         info_estimator=info_estimator,
         learn=learn,
         max_steps=max_steps,
+        call_budget=call_budget,
         concurrency=concurrency,
         max_llm_concurrency=resolved.settings.max_concurrency,
         llm_timeout=resolved.settings.timeout,

@@ -149,13 +149,23 @@ def test_an_intent_the_oracle_does_not_answer_is_a_provider_error(
         bench.oracle().respond(context("predict", bench.name, state))
 
 
+def budget(agent: str) -> float | None:
+    """A call budget for the agents that need one (``tot-matched``)."""
+    return 50.0 if AGENT_KINDS[agent].needs_call_budget else None
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("agent", AGENT_KINDS)
 async def test_every_agent_s_episode_becomes_the_benchmarks_record(
     anyio_backend: Any, bench: Benchmark[Any, Any], agent: Any
 ) -> None:
     task = first_task(bench)
-    config = BenchmarkConfig(scenario=bench.name, agent=agent, latency=LatencyModel(scale=0.0))
+    config = BenchmarkConfig(
+        scenario=bench.name,
+        agent=agent,
+        call_budget=budget(agent),
+        latency=LatencyModel(scale=0.0),
+    )
     llm = MiddlewareStack(simulated_llm(noise=PERFECT, latency=config.latency))
 
     record, stopped = await run_task(config, llm, task, EventRecorder())
@@ -303,7 +313,9 @@ async def test_a_registered_toy_benchmark_runs_with_every_agent(
     anyio_backend: Any, monkeypatch: pytest.MonkeyPatch, agent: Any
 ) -> None:
     monkeypatch.setitem(SCENARIOS, "echo", EchoBenchmark())
-    config = BenchmarkConfig(scenario="echo", agent=agent, tasks="hello,world", n_generate=1)
+    config = BenchmarkConfig(
+        scenario="echo", agent=agent, tasks="hello,world", n_generate=1, call_budget=budget(agent)
+    )
 
     records, summary = await run_benchmark(config)
 
