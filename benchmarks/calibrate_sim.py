@@ -169,7 +169,9 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact at the ends
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
 
 
 def usable_knobs(knobs: Mapping[str, tuple[float, float]]) -> tuple[dict[str, Any], list[str]]:
@@ -241,14 +243,22 @@ def rafa_range(per_setting: Sequence[AgentResult]) -> dict[str, Any]:
     """RAFA's spread over the consistent set: point estimates and the CIs' hull."""
     if not per_setting:
         return {"low": None, "high": None, "ci_low": None, "ci_high": None, "per_setting": []}
-    summaries = [r.summary() for r in per_setting]
-    return {
-        "low": min(s["success"] for s in summaries),
-        "high": max(s["success"] for s in summaries),
-        "ci_low": min(s["ci_low"] for s in summaries),
-        "ci_high": max(s["ci_high"] for s in summaries),
-        "per_setting": summaries,
+    intervals = [r.interval for r in per_setting]
+    return {  # rounded outward, so the range still covers every setting
+        "low": _down(min(r.success for r in per_setting)),
+        "high": _up(max(r.success for r in per_setting)),
+        "ci_low": _down(min(low for low, _ in intervals)),
+        "ci_high": _up(max(high for _, high in intervals)),
+        "per_setting": [r.summary() for r in per_setting],
     }
+
+
+def _down(x: float) -> float:
+    return math.floor(x * 1e4) / 1e4
+
+
+def _up(x: float) -> float:
+    return math.ceil(x * 1e4) / 1e4
 
 
 # -- running the agents --------------------------------------------------------
