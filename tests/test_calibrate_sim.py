@@ -30,7 +30,7 @@ def calib() -> ModuleType:
 
 
 SETTING_KEYS = {"noise", "baselines", "early_stop", "consistent"}
-RESULT_KEYS = {"success", "ci_low", "ci_high", "llm_calls_per_task", "solved", "trials"}
+RESULT_KEYS = {"success", "ci_low", "ci_high", "llm_calls_per_task", "solved", "trials", "per_seed"}
 RANGE_KEYS = {"low", "high", "ci_low", "ci_high", "per_setting"}
 
 
@@ -60,6 +60,7 @@ def test_a_tiny_real_run_writes_the_schema(
         for result in setting["baselines"].values():
             assert set(result) == RESULT_KEYS
             assert result["trials"] == 3
+            assert result["per_seed"] == [result["success"]]  # one seed
             assert result["ci_low"] <= result["success"] <= result["ci_high"]
     assert report["consistent"] == [0, 1]
     assert set(report["rafa"]) == {"b1", "b2"}
