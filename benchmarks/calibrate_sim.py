@@ -21,9 +21,13 @@ Targets (Game of 24, ranks 901-1000, GPT-4, the same 100 puzzles):
   github.com/agentification/RAFA_code).  The values are read off the plot
   (gridlines every 20 points), so each is good to about +-1 point; RAFA's own
   curves in that figure end near 0.88 (b=1) and 0.91 (b=2) -- for comparison
-  only, never a target.  The paper's ToT is labelled "20 trials": the official
-  code runs ToT without feedback for up to 20 environment steps, while
-  ``tot`` here plans once and runs the plan (3 steps).
+  only, never a target.  CAVEAT: the paper's ToT is labelled "20 trials" --
+  the official code (Game24/run.py, env/game24.py without ``--feedback``)
+  reruns the whole ToT plan, fresh samples and no feedback, up to 20 times
+  until one answer is right -- while ``tot`` here plans once (one trial).
+  Asking a one-trial ToT to reach a 20-trial figure asks the sim to be
+  stronger than GPT-4 was; until a 20-trial ToT baseline exists, these two
+  targets pull the sim (and so RAFA) up.
 - ``direct`` 0.073: not in the RAFA paper.  Yao et al., "Tree of Thoughts"
   (NeurIPS 2023, arXiv 2305.10601), Table 2, "IO prompt" with GPT-4 on the
   same ranks 901-1000 (success averaged over 100 samples per puzzle).  The
