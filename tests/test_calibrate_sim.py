@@ -164,7 +164,7 @@ def test_rafa_results_change_neither_the_set_nor_the_default(
             if agent == "rafa":
                 return _result(calib, rafa_solved, 3)
             # Consistent exactly when proposal_quality is high.
-            hit = {"direct": 0, "reflexion": 1, "tot": 2 + (beam == 2)}[agent]
+            hit = {"direct": 0, "reflexion": 1, "tot-trials": 2 + (beam == 2)}[agent]
             return _result(calib, hit if noise["proposal_quality"] > 0.3 else 3 - hit, 3)
 
         monkeypatch.setattr(calib, "run_agent", fake)

@@ -39,6 +39,7 @@ def test_experiment_agents_are_the_agent_kinds() -> None:
         == (
             "rafa",
             "tot",
+            "tot-trials",
             "tot-matched",
             "reflexion",
             "direct",

@@ -39,6 +39,7 @@ from rafa_async.agents._switching import (
     SwitchOnInfoGain as SwitchOnInfoGain,
     SwitchOnMisprediction as SwitchOnMisprediction,
 )
+from rafa_async.agents._trials import TrialsToT as TrialsToT
 from rafa_async.scenarios import AttemptModel as AttemptModel
 
 __all__ = [
@@ -70,4 +71,5 @@ __all__ = [
     "SwitchOnInfoGain",
     "SwitchOnMisprediction",
     "SwitchingCondition",
+    "TrialsToT",
 ]

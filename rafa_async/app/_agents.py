@@ -34,6 +34,7 @@ from rafa_async.agents import (
     SwitchingCondition,
     SwitchOnInfoGain,
     SwitchOnMisprediction,
+    TrialsToT,
 )
 from rafa_async.llm import LLM
 from rafa_async.planners import BeamPlanner
@@ -157,6 +158,11 @@ def _tot(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Age
     return OpenLoopAgent(_planner(options, llm, world), world)
 
 
+def _tot_trials(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
+    world = benchmark.world()
+    return TrialsToT(_planner(options, llm, world), world)
+
+
 def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     if options.call_budget is None:
         raise ConfigError(
@@ -178,6 +184,11 @@ AGENT_KINDS: Mapping[str, AgentKind] = MappingProxyType(
     {
         "rafa": AgentKind(_rafa, "RAFA: plan with a tree search, act, learn, replan"),
         "tot": AgentKind(_tot, "open-loop Tree of Thoughts: plan once, run the whole plan"),
+        "tot-trials": AgentKind(
+            _tot_trials,
+            "ToT as the paper's code runs it: a whole new ToT plan per interaction, "
+            "from the start, no feedback kept",
+        ),
         "tot-matched": AgentKind(
             _tot_matched,
             "ToT given RAFA's LLM-call budget: best-valued of independent ToT searches, "
