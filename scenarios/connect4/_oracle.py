@@ -26,7 +26,8 @@ from __future__ import annotations
 from functools import lru_cache
 from types import MappingProxyType
 
-from rafa_async.llm import NoiseModel, SimContext
+from rafa_async.llm import SimContext
+from rafa_async.scenarios._noise import provisional_noise
 
 from .._board import BoardOracle, Facts, habit
 from ._facts import memory_facts
@@ -48,7 +49,7 @@ class ConnectFourOracle(BoardOracle[ConnectFourState]):
     chatter = _CHATTER
     # Provisional, not yet calibrated against the paper's baselines: game24's
     # calibrated proposal quality (0.1) makes board-game proposals near random.
-    default_noise = NoiseModel(proposal_quality=0.6)
+    default_noise = provisional_noise(proposal_quality=0.6)
 
     def __init__(self, depth: int = DEPTH) -> None:
         if depth < 2:

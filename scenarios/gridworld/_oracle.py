@@ -31,7 +31,8 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from rafa_async import ProviderError
-from rafa_async.llm import NoiseModel, SimContext
+from rafa_async.llm import SimContext
+from rafa_async.scenarios._noise import provisional_noise
 
 from ._facts import observed_moves
 from ._state import DELTAS, MOVES
@@ -53,7 +54,7 @@ class ForagingOracle:
     # Provisional and NOT calibrated: no paper baseline exists for this
     # scenario.  Chosen so that a single sample is usually sensible and the
     # noise paths (confused axes, wrong transitions, garbled text) all occur.
-    default_noise = NoiseModel(
+    default_noise = provisional_noise(
         proposal_quality=0.7,
         wrong_belief_rate=0.05,
         value_noise=0.1,

@@ -35,7 +35,8 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from rafa_async import ProviderError
-from rafa_async.llm import NoiseModel, SimContext
+from rafa_async.llm import SimContext
+from rafa_async.scenarios._noise import provisional_noise
 
 from ._beliefs import BY_NAME, PRIOR, Beliefs, infer, move_values, respond
 from ._facts import Fact, memory_facts, played_fact
@@ -61,7 +62,7 @@ class PrisonersDilemmaOracle:
     scenario = "ipd"
     # Provisional, not calibrated (no paper baseline for this game): the
     # board games' proposal quality, the library defaults for the rest.
-    default_noise = NoiseModel(proposal_quality=0.6)
+    default_noise = provisional_noise(proposal_quality=0.6)
 
     def respond(self, ctx: SimContext) -> str:
         kind = ctx.intent.kind

@@ -17,7 +17,8 @@ from __future__ import annotations
 from functools import lru_cache
 from types import MappingProxyType
 
-from rafa_async.llm import NoiseModel, SimContext
+from rafa_async.llm import SimContext
+from rafa_async.scenarios._noise import provisional_noise
 
 from .._board import BoardOracle, Facts, habit
 from ._facts import memory_facts
@@ -38,7 +39,7 @@ class NimOracle(BoardOracle[NimState]):
     players = PLAYERS
     chatter = _CHATTER
     # Provisional, as for the other board games: not calibrated.
-    default_noise = NoiseModel(proposal_quality=0.6)
+    default_noise = provisional_noise(proposal_quality=0.6)
 
     def _state_from_key(self, key: str) -> NimState:
         return state_from_key(key)
