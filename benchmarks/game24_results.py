@@ -121,6 +121,7 @@ async def _pooled(
 ) -> dict[str, Any]:
     solved = episodes = calls = steps = 0
     per_seed = []
+    summaries = []
     noise = NoiseModel(**changes.pop("noise", {}))
     for seed in seeds:
         config = BenchmarkConfig(
@@ -139,6 +140,7 @@ async def _pooled(
         calls += summary.llm_calls
         steps += round(summary.mean_env_steps * summary.episodes)
         per_seed.append(summary.success_rate)
+        summaries.append(msgspec.to_builtins(summary))
     low, high = wilson(solved, episodes)
     return {
         "success": solved / episodes,
@@ -148,6 +150,7 @@ async def _pooled(
         "llm_calls_per_task": calls / episodes,
         "env_steps_per_task": steps / episodes,
         "episodes": episodes,
+        "summaries": summaries,
     }
 
 
