@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -18,10 +18,8 @@ from rafa_async.app import (
     COUNTINGS,
     PLOT_EXTRA,
     AgentCurve,
-    BenchmarkConfig,
     CurveConfig,
     LLMOptions,
-    SwitchingKind,
     can_plot,
     check_out_dir,
     run_curves,
@@ -31,12 +29,10 @@ from rafa_async.cli._app import (
     app,
     fail,
     out,
-    refuse_info_gain_options,
-    sim_latency,
     start_logging,
 )
 from rafa_async.cli._console import interrupted
-from rafa_async.cli._llm import LLM_OPTIONS, check_llm, llm_caption, llm_options, refuse_sim_options
+from rafa_async.cli._llm import LLM_OPTIONS, llm_caption, llm_options
 from rafa_async.cli._options import (
     AGENT,
     EXECUTION,
@@ -61,6 +57,7 @@ from rafa_async.cli._options import (
     SwitchingOption,
     option,
 )
+from rafa_async.cli._run import benchmark_config
 from rafa_async.cli._session import run_counted
 from rafa_async.llm import SIM_LABEL
 from rafa_async.scenarios import SCENARIOS, TaskRecord
@@ -145,27 +142,23 @@ def curve(
     --out curves/
     """
     start_logging(log_format, log_level)
-    latency = sim_latency(latency_scale)
-    resolved = check_llm(llm, backend=backend.value)
-    refuse_sim_options(context, resolved)
-    refuse_info_gain_options(context, switching)
-    run = BenchmarkConfig(
+    run, resolved = benchmark_config(
+        context,
+        llm,
+        backend,
+        latency_scale,
         scenario=scenario,
-        provider=resolved.label,
         tasks=puzzles,
         n_generate=n_generate,
         n_evaluate=n_evaluate,
         beam=beam,
-        switching=cast(SwitchingKind, switching),
+        switching=switching,
         info_threshold=info_threshold,
         info_estimator=info_estimator,
         learn=learn,
         max_steps=cap,
         call_budget=call_budget,
         concurrency=concurrency,
-        max_llm_concurrency=resolved.settings.max_concurrency,
-        llm_timeout=resolved.settings.timeout,
-        latency=latency,
     )
     config = CurveConfig(agents=agent_list(agents), seeds=seeds, counting=counting.value, run=run)
     try:

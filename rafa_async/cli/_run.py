@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import msgspec
 import typer
@@ -16,7 +16,7 @@ from rafa_async.app import (
     BenchmarkConfig,
     BenchmarkSummary,
     LLMOptions,
-    SwitchingKind,
+    ResolvedLLM,
     build_llm,
     run_benchmark,
     summarize_benchmark,
@@ -91,29 +91,25 @@ def run(
 
     Example: rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
     """
-    latency = sim_latency(latency_scale)
-    resolved = check_llm(llm, backend=backend.value)
-    refuse_sim_options(context, resolved)
-    refuse_info_gain_options(context, switching)
-    config = BenchmarkConfig(
+    config, resolved = benchmark_config(
+        context,
+        llm,
+        backend,
+        latency_scale,
         scenario=scenario,
         agent=agent,
-        provider=resolved.label,
         tasks=puzzles,
         seed=seed,
         n_generate=n_generate,
         n_evaluate=n_evaluate,
         beam=beam,
-        switching=cast(SwitchingKind, switching),
+        switching=switching,
         info_threshold=info_threshold,
         info_estimator=info_estimator,
         learn=learn,
         max_steps=max_steps,
         call_budget=call_budget,
         concurrency=concurrency,
-        max_llm_concurrency=resolved.settings.max_concurrency,
-        llm_timeout=resolved.settings.timeout,
-        latency=latency,
     )
     try:
         config.validate()
@@ -177,6 +173,32 @@ def _success(summary: BenchmarkSummary) -> str:
 def solved(record: TaskRecord | Mapping[str, Any]) -> bool:
     """Whether a task was solved (a record, or a line of ``--out`` read back)."""
     return bool(record.get("solved") if isinstance(record, Mapping) else record.solved)
+
+
+def benchmark_config(
+    context: typer.Context,
+    llm: LLMOptions,
+    backend: Backend,
+    latency_scale: float,
+    **fields: Any,
+) -> tuple[BenchmarkConfig, ResolvedLLM]:
+    """The run a benchmark command's options describe (``fields``: the
+    config's own), with the provider's label and limits, after the checks
+    every such command makes: the LLM options, options only the in-process
+    sim reads, options only ``--switching info-gain`` reads.  One ``error:``
+    line on a failed check."""
+    latency = sim_latency(latency_scale)
+    resolved = check_llm(llm, backend=backend.value)
+    refuse_sim_options(context, resolved)
+    refuse_info_gain_options(context, fields["switching"])
+    config = BenchmarkConfig(
+        provider=resolved.label,
+        max_llm_concurrency=resolved.settings.max_concurrency,
+        llm_timeout=resolved.settings.timeout,
+        latency=latency,
+        **fields,
+    )
+    return config, resolved
 
 
 NOT_RESULTS = ("concurrency", "max_llm_concurrency", "llm_timeout", "latency")
