@@ -127,7 +127,7 @@ def test_ctrl_c_stops_keeps_the_finished_records_and_says_so(
     out, trace = tmp_path / "out.jsonl", tmp_path / "trace.jsonl"
     process = subprocess.Popen(
         [sys.executable, "-c", "from rafa_async.cli import main; main()", *args,
-         "--backend", backend, "--concurrency", "2", "--latency-scale", "0.2",
+         "--backend", backend, "--concurrency", "2", "--latency-scale", "0.05",
          "--out", str(out), "--trace", str(trace)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
