@@ -21,8 +21,20 @@ from rafa_async import read_events
 from rafa_async.cli._interrupt import Interrupted, report_interrupted, until_interrupted
 
 
+@pytest.fixture
+def sigint_default() -> Iterator[None]:
+    """SIGINT as a terminal delivers it, whatever the suite inherited (a run
+    started in the background, under nohup, ignores it -- and the run would
+    then rightly wait for ever)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.anyio
-async def test_sigint_cancels_the_run_and_its_cleanup_runs(anyio_backend: Any) -> None:
+async def test_sigint_cancels_the_run_and_its_cleanup_runs(
+    anyio_backend: Any, sigint_default: None
+) -> None:
     cleaned_up = False
 
     async def run() -> None:
