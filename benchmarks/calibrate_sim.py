@@ -77,14 +77,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from statistics import NormalDist
 from typing import Any, TypeVar
 
 import anyio
 import msgspec
 
 from rafa_async import ConfigError
-from rafa_async.app import BenchmarkConfig, run_benchmark
+from rafa_async.app import BenchmarkConfig, run_benchmark, wilson
 from rafa_async.llm import SIM_LABEL, LatencyModel, NoiseModel
 from rafa_async.scenarios import get_scenario
 
@@ -130,7 +129,6 @@ KNOBS: dict[str, tuple[float, float]] = {
 }
 """The design's ranges.  Data, not code: a knob NoiseModel lacks is skipped."""
 
-Z95 = NormalDist().inv_cdf(0.975)
 T = TypeVar("T")
 
 
@@ -169,19 +167,6 @@ class AgentResult:
 NOT_RUN: dict[str, None] = dict.fromkeys(
     ("success", "ci_low", "ci_high", "llm_calls_per_task", "solved", "trials", "per_seed")
 )
-
-
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval: sensible at 0 and n, unlike the normal one."""
-    if n <= 0:
-        raise ValueError("wilson interval needs n >= 1")
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact at the ends
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return low, high
 
 
 def usable_knobs(knobs: Mapping[str, tuple[float, float]]) -> tuple[dict[str, Any], list[str]]:

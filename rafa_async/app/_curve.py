@@ -77,14 +77,17 @@ CURVE_COLUMNS = tuple(CurvePoint.__struct_fields__)
 
 def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
     """The Wilson score interval of ``successes`` out of ``trials`` (``(0, 1)``
-    when there are none)."""
+    when there are none); exactly 0 below no successes and 1 above all of them,
+    where the formula's rounding would leave a hair's breadth."""
     if trials <= 0:
         return 0.0, 1.0
     p = successes / trials
     z2 = z * z
     centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
     half = z / (1 + z2 / trials) * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return low, high
 
 
 def _steps(record: TaskRecord) -> tuple[list[int], list[bool]]:
