@@ -26,6 +26,7 @@ The ablations ask where RAFA's edge comes from.  Each changes one thing:
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,7 +38,6 @@ import anyio
 import msgspec
 from _report import write_report
 
-from rafa_async import EpisodeDriver
 from rafa_async.agents import Agent, Memory, RafaAgent
 from rafa_async.app import (
     BenchmarkConfig,
@@ -47,7 +47,6 @@ from rafa_async.app import (
     wilson,
 )
 from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel
-from rafa_async.planners import Plan
 
 PAPER = {
     "rafa b=1": 0.88,
@@ -74,14 +73,6 @@ RUNS: list[tuple[str, str, int]] = [
 ]
 
 
-class _SameSamples(RafaAgent[Any]):
-    """RAFA whose every replan reuses the first plan's samples (salt 0)."""
-
-    async def _plan(self, driver: EpisodeDriver[Any], memory: Sequence[str]) -> Plan[Any]:
-        self._plan_ids = iter([0] * (1 << 20))  # every plan salted 0
-        return await super()._plan(driver, memory)
-
-
 def _memory_off(config: BenchmarkConfig, llm: LLM) -> Agent[Any]:
     agent = build_agent(config, llm)
     assert isinstance(agent, RafaAgent)
@@ -92,7 +83,7 @@ def _memory_off(config: BenchmarkConfig, llm: LLM) -> Agent[Any]:
 def _memory_off_same_samples(config: BenchmarkConfig, llm: LLM) -> Agent[Any]:
     agent = _memory_off(config, llm)
     assert isinstance(agent, RafaAgent)
-    agent.__class__ = _SameSamples
+    agent._plan_ids = itertools.repeat(0)  # every plan salted 0: the same samples
     return agent
 
 

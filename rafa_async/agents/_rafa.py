@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Generic
 
 import anyio
@@ -60,7 +60,7 @@ class RafaAgent(Generic[S]):
         self.plans_made = 0
         self.switches = 0
         """How many times the snapshot was refreshed (the paper's k)."""
-        self._plan_ids = itertools.count()
+        self._plan_ids: Iterator[int] = itertools.count()
 
     async def run(self, driver: EpisodeDriver[S]) -> None:
         snapshot = self.memory.lines()
