@@ -65,17 +65,11 @@ class RafaAgent(Generic[S]):
     async def run(self, driver: EpisodeDriver[S]) -> None:
         snapshot = self.memory.lines()
         plan: Plan[S] | None = None
-        empty = 0
         while not driver.over:
             if plan is None:
-                plan = await self._plan(driver, snapshot)
-                if not plan.steps:
-                    empty += 1
-                    if empty >= self.max_empty_plans:
-                        return
-                    plan = None
-                    continue
-                empty = 0
+                plan = await self._usable_plan(driver, snapshot)
+                if plan is None:
+                    return
             step = plan.steps[0]
             before = driver.state
             outcome = driver.act(step.action)
@@ -105,6 +99,16 @@ class RafaAgent(Generic[S]):
             return
         for line in await self.learner.lessons(state, action, outcome, driver.steps):
             self.memory.add(line)
+
+    async def _usable_plan(self, driver: EpisodeDriver[S], memory: Sequence[str]) -> Plan[S] | None:
+        """A plan with at least one step, or ``None`` once ``max_empty_plans``
+        plans in a row had none (the episode is given up).  An empty plan
+        spends no interaction; each retry draws fresh samples."""
+        for _ in range(max(1, self.max_empty_plans)):
+            plan = await self._plan(driver, memory)
+            if plan.steps:
+                return plan
+        return None
 
     async def _plan(self, driver: EpisodeDriver[S], memory: Sequence[str]) -> Plan[S]:
         plan_id = next(self._plan_ids)

@@ -28,14 +28,9 @@ class TrialsToT(OpenLoopAgent[S]):
     name = "tot-trials"
 
     async def run(self, driver: EpisodeDriver[S]) -> None:
-        empty = 0
         while not driver.over:
             driver.restart()
-            plan = await self._plan(driver, ())
-            if not plan.steps:
-                empty += 1
-                if empty >= self.max_empty_plans:
-                    return
-                continue
-            empty = 0
+            plan = await self._usable_plan(driver, ())
+            if plan is None:
+                return
             driver.act("\n".join(plan.actions))
