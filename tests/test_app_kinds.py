@@ -207,3 +207,21 @@ def test_the_cli_offers_the_agent_kinds_of_the_table() -> None:
     assert result.exit_code == 2
     assert f"<{'|'.join(AGENT_KINDS)}>" in rafa("run", "--help").stdout
     assert all(kind in result.stderr for kind in AGENT_KINDS)
+
+
+@pytest.mark.parametrize("kind", list(AGENT_KINDS))
+def test_rafa_run_runs_every_agent_kind_of_the_table(tmp_path: Any, kind: str) -> None:
+    """The table's contract with `rafa run`: every kind it lists (given the
+    call budget it says it needs) runs a puzzle to a record, through the CLI."""
+    out = tmp_path / "out.jsonl"
+    budget = ["--call-budget", "20"] if AGENT_KINDS[kind].needs_call_budget else []
+    result = rafa(
+        "run", "game24", "--agent", kind, *budget, "--puzzles", "901", "--n-generate", "2",
+        "--n-evaluate", "1", "--max-steps", "3", "--latency-scale", "0", "--no-progress",
+        "--out", str(out),
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    [record] = [line for line in out.read_text().splitlines() if line.strip()]
+    assert f'"agent":"{kind}"' in record
+    assert "SIMULATED LLM" in result.stdout
