@@ -14,7 +14,9 @@ crowd of late players does not flood every other seat.
 Clocks:
 
 ``turns``     a turn ends as soon as every mover has acted, or at
-              ``move_timeout`` (if set); a late mover gets the fallback action.
+              ``move_timeout`` (if set; ``move_timeouts`` sets it per seat,
+              e.g. a tournament's per-participant deadline); a late mover
+              gets the fallback action.
 ``realtime``  fixed ticks of ``tick`` seconds on absolute deadlines: the world
               advances at each tick boundary whatever the players do; a mover
               who has not acted gets :data:`~rafa_async.NOOP` (counted as late).
@@ -31,6 +33,7 @@ on trio and asyncio.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -104,6 +107,8 @@ class MatchResult:
     log: list[Event] = field(repr=False, default_factory=list)
     calls: dict[str, CallCounts] = field(repr=False, default_factory=dict)
     """Each seat's LLM calls (tokens, cost), counted in the seat's own scope."""
+    decisions: dict[str, list[float]] = field(repr=False, default_factory=dict)
+    """Each seat's decision times in seconds (see :attr:`Match.decisions`)."""
 
 
 class Seat(Generic[S]):
@@ -169,6 +174,7 @@ class Match(Generic[S]):
         recorder: EventRecorder | None = None,
         clock: Clock = "turns",
         move_timeout: float | None = None,
+        move_timeouts: Mapping[str, float | None] | None = None,
         tick: float = 1.0,
         max_turns: int | None = None,
         fallback: Callable[[Sequence[str]], str] | None = None,
@@ -194,6 +200,10 @@ class Match(Generic[S]):
         self.recorder = recorder if recorder is not None else EventRecorder()
         self.clock: Clock = clock
         self.move_timeout = move_timeout
+        self.move_timeouts = dict(move_timeouts or {})
+        unknown = sorted(set(self.move_timeouts) - set(game.players))
+        if unknown:
+            raise ConfigError(f"move_timeouts for unknown seats {unknown} of {game.name}")
         self.tick = tick
         self.max_turns = max_turns
         self.fallback = fallback if fallback is not None else _first_legal
@@ -208,6 +218,11 @@ class Match(Generic[S]):
         self.rejected = dict.fromkeys(game.players, 0)
         self.overruns = 0
         self.max_lag = 0.0
+        self.decisions: dict[str, list[float]] = {p: [] for p in game.players}
+        """Each seat's decision times (seconds from its turn's start to its
+        accepted action; a late mover's, to the deadline it missed)."""
+        self._turn_started = 0.0
+        self._own_deadlines: dict[str, float] = {}
         self._actions: dict[str, str] = {}
         self._all_in = anyio.Event()
         self._topic = f"match.{match_id}"
@@ -226,7 +241,8 @@ class Match(Generic[S]):
             )
             return Verdict(False, reason)
         self._actions[player] = action
-        if self.clock == "turns" and self.movers <= self._actions.keys():
+        self.decisions[player].append(anyio.current_time() - self._turn_started)
+        if self.clock == "turns" and self._turn_complete():
             self._all_in.set()
         return Verdict(True)
 
@@ -237,6 +253,9 @@ class Match(Generic[S]):
             return f"not {player}'s turn"
         if player in self._actions:
             return f"{player} already acted this turn"
+        own = self._own_deadlines.get(player)
+        if own is not None and anyio.current_time() > own:
+            return f"too late: {player}'s move timeout has passed"
         legal = self.game.legal_actions(self.state, player)
         if action not in legal:
             shown = ", ".join(legal[:12]) + (", ..." if len(legal) > 12 else "")
@@ -312,7 +331,8 @@ class Match(Generic[S]):
             self.movers = frozenset(movers)
             self._actions = {}
             self._all_in = anyio.Event()
-            deadline = self._deadline(next_tick)
+            self._turn_started = anyio.current_time()
+            deadline = self._deadline(next_tick, movers)
             await self._emit(
                 "turn",
                 TurnStarted(
@@ -326,8 +346,10 @@ class Match(Generic[S]):
             await self._collect(deadline)
             late = [p for p in movers if p not in self._actions]
             actions = {p: self._actions.get(p) or self._fallback_for(p) for p in movers}
+            waited = anyio.current_time() - self._turn_started
             for player in late:
                 self.late[player] += 1
+                self.decisions[player].append(waited)
             self.movers = frozenset()
             step = self.game.step(self.state, actions)
             self.state = step.state
@@ -371,14 +393,21 @@ class Match(Generic[S]):
             max_lag=self.max_lag,
             log=self.log,
             calls={p: seat.calls for p, seat in self.seats.items()},
+            decisions={p: list(times) for p, times in self.decisions.items()},
         )
 
-    def _deadline(self, tick_start: float) -> float | None:
+    def _deadline(self, tick_start: float, movers: Sequence[str]) -> float | None:
+        """When the host stops waiting for this turn's ``movers``: the tick's
+        end, else the latest of the movers' own move timeouts (``None`` if
+        one of them has none)."""
         if self.clock == "realtime":
             return tick_start + self.tick
-        if self.move_timeout is not None:
-            return anyio.current_time() + self.move_timeout
-        return None
+        now = anyio.current_time()
+        timeouts = {p: self.move_timeouts.get(p, self.move_timeout) for p in movers}
+        self._own_deadlines = {p: now + t for p, t in timeouts.items() if t is not None}
+        if not timeouts or len(self._own_deadlines) < len(timeouts):
+            return None
+        return max(self._own_deadlines.values())
 
     def _next_tick(self, tick_start: float) -> float:
         """Start of the next tick: where this one's deadline was.
@@ -404,8 +433,29 @@ class Match(Generic[S]):
         if deadline is None:
             await self._all_in.wait()
             return
-        with anyio.move_on_after(max(0.0, deadline - anyio.current_time())):
-            await self._all_in.wait()
+        # Wake at each mover's own deadline: once every mover has acted or
+        # missed its deadline, the turn is over.
+        while not self._turn_complete():
+            now = anyio.current_time()
+            wake = min(self._waiting_for(now), default=deadline)
+            with anyio.move_on_after(max(0.0, wake - now)):
+                await self._all_in.wait()
+
+    def _waiting_for(self, now: float) -> list[float]:
+        """The deadlines of the movers yet to act that have not passed."""
+        return [
+            d
+            for p in self.movers
+            if p not in self._actions and (d := self._own_deadlines.get(p, math.inf)) > now
+        ]
+
+    def _turn_complete(self) -> bool:
+        """Every mover has acted or missed its own deadline."""
+        if self.movers <= self._actions.keys():
+            return True
+        if not self._own_deadlines:
+            return False
+        return not self._waiting_for(anyio.current_time())
 
     def _fallback_for(self, player: str) -> str:
         if self.clock == "realtime":
@@ -437,6 +487,7 @@ class MatchOptions(TypedDict, total=False):
     recorder: EventRecorder | None
     clock: Clock
     move_timeout: float | None
+    move_timeouts: Mapping[str, float | None] | None
     tick: float
     max_turns: int | None
     meta: Mapping[str, str] | None

@@ -26,6 +26,7 @@ from rafa_async import (
     log_digest,
     open_match,
 )
+from rafa_async._match import Match
 from rafa_async.agents import PolicyPlayer, RandomPlayer, ScriptedPlayer
 from rafa_async.testing import backend_options
 
@@ -191,6 +192,38 @@ async def test_slow_player_gets_the_fallback_after_the_move_timeout(anyio_backen
     assert result.late["A"] >= 1
     # The host never waited for the slow player beyond the deadline.
     assert anyio.current_time() - started < 10.0
+
+
+@pytest.mark.anyio
+async def test_move_timeouts_give_each_seat_its_own_deadline(anyio_backend: Any) -> None:
+    # Simultaneous movers: A may think 5 s, B only 1 s; both think 2 s.
+    game = RaceGame(simultaneous=True, goal=2)
+    players = {"A": always("run", think=2.0), "B": always("run", think=2.0)}
+    started = anyio.current_time()
+    async with open_match(game, players, move_timeouts={"A": 5.0, "B": 1.0}) as match:
+        result = await match.run()
+    first = next(e for e in result.log if isinstance(e, MatchTransition))
+    assert first.late == ["B"]  # B's answer came after its own deadline
+    assert result.rejected["B"] >= 1
+    assert result.late.get("A", 0) == 0
+    # The turn ended when A acted (2 s), not at A's deadline (5 s).
+    assert anyio.current_time() - started == pytest.approx(2.0 * result.turns)
+
+
+def test_move_timeouts_for_an_unknown_seat_are_refused() -> None:
+    with pytest.raises(ConfigError, match=r"unknown seats \['Z'\]"):
+        Match(RaceGame(), {"A": always("run"), "B": always("run")}, move_timeouts={"Z": 1.0})
+
+
+@pytest.mark.anyio
+async def test_decisions_time_each_seat_from_its_turn_to_its_action(anyio_backend: Any) -> None:
+    players = {"A": always("run", think=0.5), "B": always("run", think=2.0)}
+    async with open_match(RaceGame(goal=4), players, move_timeout=1.0) as match:
+        result = await match.run()
+    assert result.decisions["A"] == pytest.approx([0.5] * len(result.decisions["A"]))
+    # B is late every time: its decision takes the whole deadline it missed.
+    assert result.decisions["B"] == pytest.approx([1.0] * len(result.decisions["B"]))
+    assert len(result.decisions["A"]) + len(result.decisions["B"]) == result.turns
 
 
 @pytest.mark.anyio
