@@ -19,6 +19,7 @@ from rafa_async._context import (
     EpisodeScope as EpisodeScope,
     current_scope as current_scope,
     episode_scope as episode_scope,
+    sampling_seed as sampling_seed,
 )
 from rafa_async._env import (
     Environment as Environment,
@@ -148,4 +149,5 @@ __all__ = [
     "open_match",
     "open_sink",
     "read_events",
+    "sampling_seed",
 ]

@@ -130,3 +130,29 @@ def episode_scope(episode: str) -> Iterator[EpisodeScope]:
         yield scope
     finally:
         _current.reset(token)
+
+
+_sampling_seed: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "rafa_sampling_seed", default=None
+)
+
+
+def current_sampling_seed() -> int | None:
+    """The sampling seed of the calling task's calls (``None``: none set)."""
+    return _sampling_seed.get()
+
+
+@contextmanager
+def sampling_seed(seed: int) -> Iterator[None]:
+    """Seed the sampling of the LLM calls made beneath (this task and its
+    children), like a chat API's ``seed`` parameter: the simulated LLM draws
+    a request's answer from its seed, its content *and* this seed, so two
+    matches of a tournament that reach the same position are sampled
+    independently instead of replaying each other's answers.  The response
+    cache and cassettes key on it too.  Outside any, calls are sampled as
+    before (no sampling seed)."""
+    token = _sampling_seed.set(seed)
+    try:
+        yield
+    finally:
+        _sampling_seed.reset(token)

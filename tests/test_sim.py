@@ -12,7 +12,7 @@ import anyio
 import msgspec
 import pytest
 
-from rafa_async import LLMTimeout, MalformedResponse, ProviderError, RateLimited
+from rafa_async import LLMTimeout, MalformedResponse, ProviderError, RateLimited, sampling_seed
 from rafa_async.llm import (
     SIM_LABEL,
     ChatRequest,
@@ -26,6 +26,7 @@ from rafa_async.llm import (
     Timeout,
     estimate_tokens,
 )
+from rafa_async.llm._keys import request_key
 from rafa_async.scenarios.game24 import Game24Oracle, Game24State, Game24World
 from rafa_async.testing import backend_options
 
@@ -131,6 +132,33 @@ async def test_different_seeds_give_different_responses(anyio_backend: Any) -> N
     a = await complete_in_order(sim(seed=1, latency=INSTANT), requests, order)
     b = await complete_in_order(sim(seed=2, latency=INSTANT), requests, order)
     assert a != b
+
+
+@pytest.mark.anyio
+async def test_a_sampling_seed_draws_other_answers_and_repeats_them(anyio_backend: Any) -> None:
+    requests = game24_requests()
+    order = list(range(len(requests)))
+    unseeded = await complete_in_order(sim(seed=1, latency=INSTANT), requests, order)
+    with sampling_seed(7):
+        seven = await complete_in_order(sim(seed=1, latency=INSTANT), requests, order)
+        again = await complete_in_order(sim(seed=1, latency=INSTANT), requests, order[::-1])
+    with sampling_seed(8):
+        eight = await complete_in_order(sim(seed=1, latency=INSTANT), requests, order)
+    assert seven == again  # a sampling seed is as deterministic as the sim's seed
+    assert seven != unseeded
+    assert seven != eight
+    # Outside the scope, calls are sampled as before.
+    assert await complete_in_order(sim(seed=1, latency=INSTANT), requests, order) == unseeded
+
+
+def test_a_sampling_seed_is_another_cache_key() -> None:
+    plain = request_key(PLAIN, "p")
+    with sampling_seed(3):
+        three = request_key(PLAIN, "p")
+    with sampling_seed(4):
+        four = request_key(PLAIN, "p")
+    assert len({plain, three, four}) == 3
+    assert request_key(PLAIN, "p") == plain
 
 
 @pytest.mark.anyio

@@ -6,6 +6,7 @@ import hashlib
 
 import msgspec
 
+from rafa_async._context import current_sampling_seed
 from rafa_async.llm._types import ChatRequest
 
 KEY_VERSION = 1
@@ -15,12 +16,16 @@ _canonical = msgspec.json.Encoder(order="sorted")
 
 
 def request_key(request: ChatRequest, provider: str = "") -> str:
-    """A stable hex digest of ``request`` (every field, in sorted order) and of
+    """A stable hex digest of ``request`` (every field, in sorted order), of
     the ``provider`` identity it goes to (the same request to another model or
-    server is another question)."""
+    server is another question) and of the caller's sampling seed, if it set
+    one (:func:`~rafa_async.sampling_seed`: another sample)."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"rafa-request/{KEY_VERSION}\x00{provider}\x00".encode())
     h.update(_canonical.encode(request))
+    sampling = current_sampling_seed()
+    if sampling is not None:  # another sample of the same request
+        h.update(f"\x00sampling={sampling}".encode())
     return h.hexdigest()
 
 

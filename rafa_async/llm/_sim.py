@@ -32,6 +32,7 @@ import anyio
 import anyio.lowlevel
 import msgspec
 
+from rafa_async._context import current_sampling_seed
 from rafa_async._errors import ProviderError, RateLimited
 from rafa_async.llm._types import (
     ChatRequest,
@@ -324,10 +325,15 @@ class SimLLM:
         return f"sim:{self.model}:seed={self.seed}:{digest}"
 
     def request_key(self, request: ChatRequest) -> int:
-        """What seeds a request's answer, latency and faults: the seed and the
-        request's content (its intent, else its messages), never arrival order."""
+        """What seeds a request's answer, latency and faults: the seed, the
+        request's content (its intent, else its messages) and the caller's
+        sampling seed if it set one (:func:`~rafa_async.sampling_seed`),
+        never arrival order."""
         h = hashlib.blake2b(digest_size=8)
         h.update(str(self.seed).encode())
+        sampling = current_sampling_seed()
+        if sampling is not None:
+            h.update(f"\x00sampling={sampling}".encode())
         if request.intent is not None:
             h.update(self._encoder.encode(request.intent))
         else:
