@@ -9,6 +9,70 @@ and writes each to a SQLite database the moment it ends; ratings, reports
 and exports are recomputed from that database at any time.
 """
 
+from rafa_async.tournament._config import (
+    FORMATS as FORMATS,
+    Format as Format,
+    Limits as Limits,
+    Participant as Participant,
+    TournamentConfig as TournamentConfig,
+    load_tournament as load_tournament,
+    parse_tournament as parse_tournament,
+)
+from rafa_async.tournament._db import Counts as Counts, TournamentDB as TournamentDB
+from rafa_async.tournament._outcome import (
+    CallOutcome as CallOutcome,
+    MatchOutcome as MatchOutcome,
+    MatchState as MatchState,
+    SeatOutcome as SeatOutcome,
+)
+from rafa_async.tournament._plan import (
+    PlannedMatch as PlannedMatch,
+    gauntlet as gauntlet,
+    pairing_name as pairing_name,
+    planned_matches as planned_matches,
+    round_robin as round_robin,
+    swiss_pairs as swiss_pairs,
+    swiss_round as swiss_round,
+)
+from rafa_async.tournament._play import (
+    CallRouter as CallRouter,
+    Executor as Executor,
+    LocalExecutor as LocalExecutor,
+    play_planned as play_planned,
+    tournament_llms as tournament_llms,
+)
 from rafa_async.tournament._results import GameResult as GameResult
+from rafa_async.tournament._runner import Progress as Progress, run_tournament as run_tournament
+from rafa_async.tournament._sprt import SprtConfig as SprtConfig
 
-__all__ = ["GameResult"]
+__all__ = [
+    "FORMATS",
+    "CallOutcome",
+    "CallRouter",
+    "Counts",
+    "Executor",
+    "Format",
+    "GameResult",
+    "Limits",
+    "LocalExecutor",
+    "MatchOutcome",
+    "MatchState",
+    "Participant",
+    "PlannedMatch",
+    "Progress",
+    "SeatOutcome",
+    "SprtConfig",
+    "TournamentConfig",
+    "TournamentDB",
+    "gauntlet",
+    "load_tournament",
+    "pairing_name",
+    "parse_tournament",
+    "planned_matches",
+    "play_planned",
+    "round_robin",
+    "run_tournament",
+    "swiss_pairs",
+    "swiss_round",
+    "tournament_llms",
+]
