@@ -38,6 +38,10 @@ re-exported here, grouped by what you are adding:
 
 **Where events go**: an :class:`EventSink` (``emit(event)``).
 
+**Where a tournament's matches are played** (another cluster, a process
+    pool): an :class:`Executor`, an async context manager with
+    ``async play(PlannedMatch) -> MatchOutcome``.
+
 Every method that can block says in its own docstring what cancels it.
 """
 
@@ -74,6 +78,7 @@ from rafa_async.scenarios import (
     Task as Task,
     WorldModel as WorldModel,
 )
+from rafa_async.tournament import Executor as Executor
 
 __all__ = [
     "LLM",
@@ -86,6 +91,7 @@ __all__ = [
     "Environment",
     "EventSink",
     "EvidenceEstimator",
+    "Executor",
     "Game",
     "GameModel",
     "GamePlanner",
