@@ -41,12 +41,18 @@ from rafa_async.tournament._play import (
     play_planned as play_planned,
     tournament_llms as tournament_llms,
 )
+from rafa_async.tournament._ray import (
+    RAY_EXTRA as RAY_EXTRA,
+    RayExecutor as RayExecutor,
+    worker_shares as worker_shares,
+)
 from rafa_async.tournament._results import GameResult as GameResult
 from rafa_async.tournament._runner import Progress as Progress, run_tournament as run_tournament
 from rafa_async.tournament._sprt import SprtConfig as SprtConfig
 
 __all__ = [
     "FORMATS",
+    "RAY_EXTRA",
     "CallOutcome",
     "CallRouter",
     "Counts",
@@ -60,6 +66,7 @@ __all__ = [
     "Participant",
     "PlannedMatch",
     "Progress",
+    "RayExecutor",
     "SeatOutcome",
     "SprtConfig",
     "TournamentConfig",
@@ -75,4 +82,5 @@ __all__ = [
     "swiss_pairs",
     "swiss_round",
     "tournament_llms",
+    "worker_shares",
 ]
