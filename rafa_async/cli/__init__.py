@@ -6,5 +6,6 @@ from rafa_async.cli import (
     _providers as _providers,  # registers `rafa providers`
     _run as _run,  # registers `rafa run`
     _serve as _serve,  # registers `rafa sim-serve`
+    _tournament as _tournament,  # registers `rafa tournament ...`
 )
 from rafa_async.cli._app import app as app, main as main
