@@ -274,6 +274,8 @@ def _path(where: str) -> list[str | int]:
 
 def _located(text: str, source: str, path: Sequence[str | int], message: str) -> str:
     dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    if path and str(path[-1]) and message.startswith(f"{path[-1]} "):
+        message = message[len(str(path[-1])) + 1 :]  # "concurrency: must be >= 1"
     line = _line_of(text, path)
     where = f"{source}:{line}" if line else source
     return f"{where}: {dotted}: {message}" if dotted else f"{where}: {message}"
