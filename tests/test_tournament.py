@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import itertools
 import json
+import signal
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import msgspec
 import pytest
 from support import assert_one_line_error, rafa
@@ -346,3 +354,97 @@ def test_cli_names_the_line_of_a_bad_config(tiny: Path, tmp_path: Path) -> None:
     result = rafa("tournament", "run", str(tiny), "--db", str(tmp_path / "r.db"))
     assert_one_line_error(result, f"{tiny}:4: concurrency: must be >= 1")
     assert not (tmp_path / "r.db").exists()
+
+
+# -- failures and crashes ------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.mark.anyio
+async def test_a_match_whose_provider_is_down_is_stored_as_failed_and_retried(
+    anyio_backend: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOWN_KEY", "sk-test")
+    providers = tmp_path / "rafa.toml"
+    providers.write_text(
+        f'[providers.down]\nkind = "openai"\nbase_url = "http://127.0.0.1:{closed_port()}/v1"\n'
+        'api_key_env = "DOWN_KEY"\n'
+    )
+    text = TINY.replace('kind = "direct"', 'kind = "direct"\nprovider = "down:gpt-test"')
+    text += f'\n[limits]\nconfig = "{providers}"\n'
+    cfg = parse_tournament(text)
+    path = tmp_path / "t.db"
+    progress = await play(cfg, path)
+    assert progress.failed == 4  # direct's matches; perfect against random still count
+    assert progress.finished == 2
+    with TournamentDB.open(path) as db:
+        failures = db.failures()
+        assert len(failures) == 4
+        assert all("could not connect" in error for _, error in failures)
+        assert db.counts().failed == 4
+        assert db.requeue("failed") == 4
+        again = await run_tournament(cfg, db)
+        assert again.played == 4 and again.failed == 4  # still down: failed again
+        assert len(db.failures()) == 4
+    with sqlite3.connect(path) as raw:
+        attempts = dict(raw.execute("SELECT match_id, attempts FROM matches").fetchall())
+    assert sorted(Counter(attempts.values()).items()) == [(1, 2), (2, 4)]
+
+
+def rafa_process(*args: str) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-c", "from rafa_async.cli import main; main()", *args]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finished(path: Path) -> int:
+    try:
+        with sqlite3.connect(path, timeout=5.0) as db:
+            return int(
+                db.execute("SELECT COUNT(*) FROM matches WHERE status = 'finished'").fetchone()[0]
+            )
+    except sqlite3.OperationalError:  # not made yet
+        return 0
+
+
+def run_and_kill_9(config_file: Path, path: Path, *, after: int) -> None:
+    """``rafa tournament run`` in a process, SIGKILLed once ``after`` matches are written."""
+    runner = rafa_process("tournament", "run", str(config_file), "--db", str(path), "--no-live")
+    deadline = time.monotonic() + 60
+    while finished(path) < after and runner.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runner.send_signal(signal.SIGKILL)
+    runner.communicate()
+    assert runner.returncode == -signal.SIGKILL
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_kill_9_then_resume_loses_and_duplicates_nothing(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    # Real sim latency in the killed process, so it dies with matches in flight.
+    text = (
+        TINY.replace("latency_scale = 0.0", "latency_scale = 0.3")
+        .replace("games_per_pairing = 2", "games_per_pairing = 4")
+        .replace("concurrency = 4", "concurrency = 2")
+    )
+    (tmp_path / "t.toml").write_text(text)
+    cfg = parse_tournament(text)
+    path = tmp_path / "killed.db"
+    await anyio.to_thread.run_sync(partial(run_and_kill_9, tmp_path / "t.toml", path, after=3))
+    with sqlite3.connect(path) as db:
+        states = Counter(s for (s,) in db.execute("SELECT status FROM matches"))
+    assert states["finished"] >= 3 and states["running"] >= 1  # killed mid-tournament
+    await play(cfg, path, resume=True)
+    await play(cfg, tmp_path / "whole.db")
+    # Every planned match exactly once, with the results of a run never killed.
+    assert rows(path) == rows(tmp_path / "whole.db")
+    with sqlite3.connect(path) as db:
+        seats = db.execute("SELECT match_id, COUNT(*) FROM seats GROUP BY match_id").fetchall()
+    assert sorted(seats) == sorted((m, 2) for m in rows(path))
