@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import JustifyMethod
 from rich.table import Table
 from typer._click.core import Context
 from typer.core import TyperGroup
@@ -108,8 +109,9 @@ def list_scripts(scripts: dict[str, Script], directory: Path) -> None:
 
 def outcome_table(outcomes: list[Outcome]) -> Table:
     table = Table(title="rafa bench", title_justify="left")
-    for column, justify in (("benchmark", "left"), ("result", "left"), ("seconds", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for column in ("benchmark", "result"):
+        table.add_column(column)
+    table.add_column("seconds", justify="right")
     table.add_column("LLM")
     for o in outcomes:
         result = "ok" if o.ok else f"[red]FAILED[/] ({o.problem})"
@@ -248,8 +250,8 @@ def print_comparison(result: Comparison, a: Path, b: Path) -> None:
         title=f"{len(result.figures)} figures in both (ratio = b / a)", title_justify="left"
     )
     for column in ("figure", "a", "b", "b / a", "better", "reading"):
-        justify = "left" if column in ("figure", "better") else "right"
-        figures.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        justify: JustifyMethod = "left" if column in ("figure", "better") else "right"
+        figures.add_column(column, justify=justify, overflow="fold")
     for f in result.figures:
         colour = {"b better": "green", "b worse": "red"}.get(f.verdict, "")
         reading = f"[{colour}]{f.verdict}[/]" if colour else f.verdict
