@@ -1,6 +1,7 @@
 """The ``rafa`` command line."""
 
 from rafa_async.cli import (
+    _bench as _bench,  # registers `rafa bench`
     _curve as _curve,  # registers `rafa curve`
     _play as _play,  # registers `rafa play`
     _providers as _providers,  # registers `rafa providers`
