@@ -6,9 +6,60 @@ robin, gauntlet against an anchor, Swiss), the games per pairing (played in
 colour-swapped pairs), seeds, match concurrency, the LLM limits every match
 shares, and an optional SPRT.  The runner plays the matches concurrently
 and writes each to a SQLite database the moment it ends; ratings, reports
-and exports are recomputed from that database at any time.
+and exports are recomputed from that database at any time:
+
+- :func:`standings`: openskill ratings and Elo with 95% intervals per
+  participant, and each pairing head to head (:class:`Standings`);
+- :func:`score_matrix`: the pairwise win/draw/loss and score matrix;
+- :func:`sprt`: whether a pairing's SPRT (:class:`SprtConfig`) is decided.
 """
 
+from rafa_async.tournament._elo import (
+    EloEstimate as EloEstimate,
+    elo_difference as elo_difference,
+    elo_estimate as elo_estimate,
+    expected_score as expected_score,
+)
+from rafa_async.tournament._games import pairing_name as pairing_name
+from rafa_async.tournament._ratings import (
+    HeadToHead as HeadToHead,
+    Rating as Rating,
+    Standings as Standings,
+    openskill_ratings as openskill_ratings,
+    standings as standings,
+)
 from rafa_async.tournament._results import GameResult as GameResult
+from rafa_async.tournament._sprt import (
+    Decision as Decision,
+    SprtConfig as SprtConfig,
+    SprtResult as SprtResult,
+    log_likelihood_ratio as log_likelihood_ratio,
+    sprt as sprt,
+)
+from rafa_async.tournament._table import (
+    WDL as WDL,
+    ScoreMatrix as ScoreMatrix,
+    score_matrix as score_matrix,
+)
 
-__all__ = ["GameResult"]
+__all__ = [
+    "WDL",
+    "Decision",
+    "EloEstimate",
+    "GameResult",
+    "HeadToHead",
+    "Rating",
+    "ScoreMatrix",
+    "SprtConfig",
+    "SprtResult",
+    "Standings",
+    "elo_difference",
+    "elo_estimate",
+    "expected_score",
+    "log_likelihood_ratio",
+    "openskill_ratings",
+    "pairing_name",
+    "score_matrix",
+    "sprt",
+    "standings",
+]
