@@ -36,7 +36,7 @@ from rafa_async.tournament._outcome import MatchOutcome
 from rafa_async.tournament._plan import PlannedMatch, planned_matches, swiss_round
 from rafa_async.tournament._play import Executor, LocalExecutor
 from rafa_async.tournament._results import GameResult
-from rafa_async.tournament._sprt import sprt_decision
+from rafa_async.tournament._sprt import sprt
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -140,7 +140,11 @@ class _Run:
     def check_sprt(self, pairing: str) -> str | None:
         if self.config.sprt is None or pairing in self.progress.decided:
             return self.progress.decided.get(pairing)
-        decision = sprt_decision(self.config.sprt, self.by_pairing.get(pairing, []))
+        games = self.by_pairing.get(pairing, [])
+        if not games:
+            return None
+        player, opponent = sorted((games[0].first, games[0].second))
+        decision = sprt(games, self.config.sprt, player=player, opponent=opponent).decision
         if decision is not None:
             self.progress.decided[pairing] = decision
             log.info("sprt_decided", pairing=pairing, decision=decision)
