@@ -30,6 +30,7 @@ from rafa_async.tournament import (
     parse_tournament,
     round_robin,
     run_tournament,
+    standings,
     swiss_pairs,
     swiss_round,
 )
@@ -448,3 +449,80 @@ async def test_kill_9_then_resume_loses_and_duplicates_nothing(
     with sqlite3.connect(path) as db:
         seats = db.execute("SELECT match_id, COUNT(*) FROM seats GROUP BY match_id").fetchall()
     assert sorted(seats) == sorted((m, 2) for m in rows(path))
+
+
+# -- SPRT and ratings ----------------------------------------------------------------------
+
+SPRT = """\
+name = "sprt"
+games = ["tictactoe"]
+games_per_pairing = 20
+concurrency = 1
+latency_scale = 0.0
+
+[sprt]
+elo0 = -100
+elo1 = 100
+
+[[participants]]
+name = "perfect"
+kind = "perfect"
+
+[[participants]]
+name = "random"
+kind = "random"
+
+[[participants]]
+name = "random2"
+kind = "random"
+"""
+
+
+@pytest.mark.anyio
+async def test_sprt_stops_a_decided_pairing_and_not_an_undecided_one(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    cfg = parse_tournament(SPRT)
+    progress = await play(cfg, tmp_path / "t.db")
+    # perfect never loses to random: H1 (perfect is >= 100 Elo stronger) early.
+    assert progress.decided == {"perfect vs random": "H1", "perfect vs random2": "H1"}
+    table = rows(tmp_path / "t.db")
+    for pairing in ("perfect:random:", "perfect:random2:"):
+        states = Counter(s for m, (s, *_) in table.items() if m.startswith(f"tictactoe:{pairing}"))
+        assert states["skipped"] > 0 and states["finished"] < 20
+        assert states["finished"] + states["skipped"] == 20
+    # Two random players are even: -100 and +100 Elo are equally far, so 20
+    # games decide nothing and every one is played.
+    evens = [s for m, (s, *_) in table.items() if m.startswith("tictactoe:random:random2:")]
+    assert evens == ["finished"] * 20
+    with TournamentDB.open(tmp_path / "t.db") as db:
+        counts = db.counts()
+        assert counts.planned == counts.finished == 60 - db.skipped()
+
+
+@pytest.mark.anyio
+async def test_a_resumed_tournament_keeps_its_sprt_decisions(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    cfg = parse_tournament(SPRT)
+    whole = await play(cfg, tmp_path / "t.db")
+    again = await play(cfg, tmp_path / "t.db", resume=True)
+    assert again.decided == whole.decided
+    assert again.played == 0
+
+
+@pytest.mark.anyio
+async def test_ratings_order_a_strong_seat_above_random(anyio_backend: Any, tmp_path: Path) -> None:
+    # On the sim, RAFA against random, 20 tic-tac-toe games.
+    text = TINY.replace('name = "perfect"\nkind = "perfect"\n\n[[participants]]\n', "")
+    text = text.replace('name = "direct"\nkind = "direct"', 'name = "rafa"\nkind = "rafa"')
+    cfg = config(text, games_per_pairing=20)
+    await play(cfg, tmp_path / "t.db")
+    with TournamentDB.open(tmp_path / "t.db") as db:
+        table = standings(db.results())
+    assert [row.name for row in table.rows] == ["rafa", "random"]
+    rafa_row, random = table.rows
+    assert rafa_row.games == random.games == 20
+    assert rafa_row.ordinal > random.ordinal
+    lower = rafa_row.elo.lower
+    assert lower is not None and lower > 0  # the 95% interval excludes "no stronger"

@@ -9,6 +9,7 @@ a database; ``report`` writes the Markdown/HTML report.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -39,10 +40,12 @@ from rafa_async.cli._options import (
 from rafa_async.llm import SIM_LABEL
 from rafa_async.tournament import (
     Progress,
+    Standings,
     TournamentConfig,
     TournamentDB,
     load_tournament,
     run_tournament,
+    standings,
 )
 
 tournament = typer.Typer(
@@ -143,9 +146,46 @@ def _play(
     _summary(config, db, finished)
 
 
+def elo_text(value: float | None) -> str:
+    """An Elo figure for a table: ``+inf``/``-inf`` spelled out, ``-`` for none."""
+    if value is None:
+        return "-"
+    if value in (math.inf, -math.inf):
+        return "+inf" if value > 0 else "-inf"
+    return f"{value:+.0f}"
+
+
+def ratings_table(ratings: Standings, simulated: bool) -> Table:
+    """The standings: openskill (ranked by its ordinal) and Elo with its 95% interval."""
+    table = Table(
+        title=f"ratings ({_label(simulated)})", title_justify="left", caption_justify="left"
+    )
+    for column in ("#", "participant", "games", "W-D-L", "score", "Elo", "95% CI", "mu", "sigma"):
+        table.add_column(column, justify="left" if column == "participant" else "right")
+    for rank, row in enumerate(ratings.rows, start=1):
+        elo = row.elo
+        table.add_row(
+            str(rank),
+            row.name,
+            str(row.games),
+            f"{row.wins}-{row.draws}-{row.losses}",
+            "-" if elo.score is None else f"{elo.score:.3f}",
+            elo_text(elo.elo),
+            f"[{elo_text(elo.lower)}, {elo_text(elo.upper)}]",
+            f"{row.mu:.2f}",
+            f"{row.sigma:.2f}",
+        )
+    table.caption = (
+        "Ranked by openskill's ordinal (mu - 3 sigma); Elo: performance against the field "
+        "(logistic), 95% intervals over colour-swapped pairs (pentanomial)."
+    )
+    return table
+
+
 def _summary(config: TournamentConfig, db: TournamentDB, progress: Progress) -> None:
     counts = db.counts()
-    out.print(standings_table(progress))
+    names = [p.name for p in config.participants]
+    out.print(ratings_table(standings(db.results(), names), config.simulated))
     out.print(
         f"{counts.finished} of {counts.planned} matches finished, {counts.failed} failed"
         + (f", {db.skipped()} skipped (SPRT)" if db.skipped() else "")
