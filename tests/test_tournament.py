@@ -526,3 +526,40 @@ async def test_ratings_order_a_strong_seat_above_random(anyio_backend: Any, tmp_
     assert rafa_row.ordinal > random.ordinal
     lower = rafa_row.elo.lower
     assert lower is not None and lower > 0  # the 95% interval excludes "no stronger"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["trio", "asyncio"])
+def test_ctrl_c_stops_at_once_with_one_line_and_the_database_resumes(
+    tmp_path: Path, backend: str
+) -> None:
+    text = TINY.replace("latency_scale = 0.0", "latency_scale = 0.3").replace(
+        "games_per_pairing = 2", "games_per_pairing = 4"
+    )
+    (tmp_path / "t.toml").write_text(text)
+    path = tmp_path / "t.db"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from rafa_async.cli import main; main()", "tournament", "run",
+         str(tmp_path / "t.toml"), "--db", str(path), "--backend", backend, "--no-live"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while finished(path) < 1 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    stdout, stderr = process.communicate(timeout=60.0)
+    assert time.monotonic() - sent < 10.0
+    assert process.returncode == 130
+    done = finished(path)
+    assert stderr.splitlines() == [
+        f"interrupted: {done} of 12 matches done, results in {path} "
+        f"(go on with: rafa tournament run CONFIG --db {path} --resume)"
+    ]
+    assert stdout == ""
+    resumed = rafa("tournament", "run", str(tmp_path / "t.toml"), "--db", str(path), "--resume")
+    assert resumed.exit_code == 0
+    assert "12 of 12 matches finished" in resumed.stdout
