@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 import msgspec
 import pytest
+from support import assert_one_line_error, rafa
 
 from rafa_async._errors import ConfigError
 from rafa_async.tournament import (
@@ -178,3 +179,60 @@ def test_importing_tournaments_does_not_import_ray() -> None:
     code = "import sys, rafa_async.tournament; print('ray' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# -- the CLI: rafa tournament run --executor ray ------------------------------------------
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tournament.toml"
+    path.write_text(CONFIG)
+    return path
+
+
+def test_cli_runs_a_tournament_on_ray(ray_cluster: None, config_file: Path, tmp_path: Path) -> None:
+    on_ray, local = tmp_path / "ray.db", tmp_path / "local.db"
+    result = rafa("tournament", "run", str(config_file), "--db", str(on_ray), "--executor", "ray")
+    assert result.exit_code == 0, result.output
+    assert "6 of 6 matches finished" in result.stdout
+    assert rafa("tournament", "run", str(config_file), "--db", str(local)).exit_code == 0
+    with TournamentDB.open(on_ray) as a, TournamentDB.open(local) as b:
+        assert _played(a) == _played(b)
+
+
+def test_cli_without_ray_names_the_extra(
+    config_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)
+    db = tmp_path / "r.db"
+    result = rafa("tournament", "run", str(config_file), "--db", str(db), "--executor", "ray")
+    assert_one_line_error(result, "--executor ray needs Ray", "pip install 'rafa-async[ray]'")
+    assert not db.exists()
+
+
+def test_cli_ray_address_needs_the_ray_executor(config_file: Path, tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    result = rafa("tournament", "run", str(config_file), "--db", str(db), "--ray-address", "auto")
+    assert_one_line_error(result, "--ray-address needs --executor ray")
+    assert not db.exists()
+
+
+def test_cli_no_ray_cluster_is_one_line(
+    config_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_cluster(**options: Any) -> None:
+        raise ConnectionError(
+            "Could not find any running Ray instance. Please specify the one to connect to."
+        )
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", no_cluster)
+    db = tmp_path / "r.db"
+    args = ("--db", str(db), "--executor", "ray", "--ray-address", "auto", "--no-live")
+    result = rafa("tournament", "run", str(config_file), *args)
+    assert_one_line_error(
+        result, "cannot join Ray at auto: Could not find any running Ray instance"
+    )
+    with TournamentDB.open(db) as left:
+        assert left.counts().running == 0  # nothing was started

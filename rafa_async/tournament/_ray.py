@@ -151,7 +151,8 @@ class RayExecutor:
     async def __aenter__(self) -> RayExecutor:
         ray = self.ray
         if not ray.is_initialized():
-            await anyio.to_thread.run_sync(self._init)
+            # Abandoned on cancel: Ray retries an unreachable address for minutes.
+            await anyio.to_thread.run_sync(self._init, abandon_on_cancel=True)
             self._started = True
         try:
             await self._start_workers()
@@ -170,7 +171,11 @@ class RayExecutor:
         options: dict[str, Any] = {"address": self.address}
         if self.address is None:
             options.update(num_cpus=self.num_cpus, include_dashboard=False)
-        self.ray.init(**options)
+        try:
+            self.ray.init(**options)
+        except ConnectionError as error:
+            reason = str(error).split(". ")[0]
+            raise ConfigError(f"cannot join Ray at {self.address}: {reason}") from None
 
     async def _start_workers(self) -> None:
         ray = self.ray
