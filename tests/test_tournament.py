@@ -27,6 +27,7 @@ from rafa_async.tournament import (
     TournamentConfig,
     TournamentDB,
     gauntlet,
+    load_tournament,
     parse_tournament,
     round_robin,
     run_tournament,
@@ -563,3 +564,28 @@ def test_ctrl_c_stops_at_once_with_one_line_and_the_database_resumes(
     resumed = rafa("tournament", "run", str(tmp_path / "t.toml"), "--db", str(path), "--resume")
     assert resumed.exit_code == 0
     assert "12 of 12 matches finished" in resumed.stdout
+
+
+def test_the_example_config_is_a_valid_tournament() -> None:
+    example = load_tournament(Path(__file__).parent.parent / "tournament.example.toml")
+    assert len(round_robin(example)) == 6 * 2 * 4
+    assert example.simulated
+
+
+def test_force_replaces_a_tournament_database_and_nothing_else(tiny: Path, tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    assert rafa("tournament", "run", str(tiny), "--db", str(db)).exit_code == 0
+    again = rafa("tournament", "run", str(tiny), "--db", str(db), "--force")
+    assert again.exit_code == 0
+    assert "6 of 6 matches finished" in again.stdout
+    with sqlite3.connect(db) as raw:  # a new tournament: every match played once
+        assert raw.execute("SELECT MAX(attempts) FROM matches").fetchone() == (1,)
+    assert_one_line_error(
+        rafa("tournament", "run", str(tiny), "--db", str(tiny), "--force"),
+        "not a usable SQLite database",
+    )
+    assert tiny.exists()
+    assert_one_line_error(
+        rafa("tournament", "run", str(tiny), "--db", str(db), "--force", "--resume"),
+        "exclude each other",
+    )

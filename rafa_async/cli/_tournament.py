@@ -69,6 +69,16 @@ class ExportFormat(StrEnum):
     jsonl = "jsonl"
 
 
+def remove_database(path: Path) -> None:
+    """Delete a database and its WAL files (``--force``); a file that is not a
+    tournament database is refused rather than deleted."""
+    if not path.exists():
+        return
+    TournamentDB.open(path).close()  # ConfigError unless it is one
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def _open(path: Path) -> TournamentDB:
     try:
         return TournamentDB.open(path)
@@ -161,7 +171,9 @@ def ratings_table(ratings: Standings, simulated: bool) -> Table:
         title=f"ratings ({_label(simulated)})", title_justify="left", caption_justify="left"
     )
     for column in ("#", "participant", "games", "W-D-L", "score", "Elo", "95% CI", "mu", "sigma"):
-        table.add_column(column, justify="left" if column == "participant" else "right")
+        table.add_column(
+            column, justify="left" if column == "participant" else "right", no_wrap=True
+        )
     for rank, row in enumerate(ratings.rows, start=1):
         elo = row.elo
         table.add_row(
@@ -227,6 +239,9 @@ def run_command(
             EXECUTION,
         ),
     ] = False,
+    force: Annotated[
+        bool, option("Replace an existing --db with a new tournament.", OUTPUT, "--force")
+    ] = False,
     backend: BackendOption = Backend.trio,
     live: ShowLiveOption = True,
     log_format: LogFormatOption = LogFormat.console,
@@ -235,8 +250,12 @@ def run_command(
     """Play a tournament: every match its config plans, many at once, each
     written to --db the moment it ends."""
     start_logging(log_format, log_level)
+    if force and resume:
+        fail("--force and --resume exclude each other: start afresh, or go on")
     try:
         config = load_tournament(config_file)
+        if force:
+            remove_database(db)
         database = TournamentDB.create(db, config, resume=resume)
     except ConfigError as error:
         fail(error)
