@@ -86,8 +86,8 @@ def _open(path: Path) -> TournamentDB:
         fail(error)
 
 
-def _label(simulated: bool) -> str:
-    return SIM_LABEL if simulated else "real LLM provider(s)"
+def _providers(config: TournamentConfig) -> str:
+    return "providers: " + (", ".join(config.providers) or "none (no LLM seat)")
 
 
 def live_view(config: TournamentConfig, progress: Progress) -> Group:
@@ -95,7 +95,7 @@ def live_view(config: TournamentConfig, progress: Progress) -> Group:
     head = Table.grid(padding=(0, 2))
     eta = progress.eta_s
     head.add_row(
-        f"[bold]{config.name}[/] ({config.format}, {_label(config.simulated)})",
+        f"[bold]{config.name}[/] ({config.format}; {_providers(config)})",
         f"done {progress.done}/{progress.planned}",
         f"running {progress.running}",
         f"failed {progress.failed}",
@@ -165,11 +165,10 @@ def elo_text(value: float | None) -> str:
     return f"{value:+.0f}"
 
 
-def ratings_table(ratings: Standings, simulated: bool) -> Table:
-    """The standings: openskill (ranked by its ordinal) and Elo with its 95% interval."""
-    table = Table(
-        title=f"ratings ({_label(simulated)})", title_justify="left", caption_justify="left"
-    )
+def ratings_table(ratings: Standings, label: str) -> Table:
+    """The standings: openskill (ranked by its ordinal) and Elo with its 95%
+    interval; ``label`` says where the results came from (``TournamentDB.label``)."""
+    table = Table(title=f"ratings ({label})", title_justify="left", caption_justify="left")
     for column in ("#", "participant", "games", "W-D-L", "score", "Elo", "95% CI", "mu", "sigma"):
         table.add_column(
             column, justify="left" if column == "participant" else "right", no_wrap=True
@@ -197,19 +196,20 @@ def ratings_table(ratings: Standings, simulated: bool) -> Table:
 def _summary(config: TournamentConfig, db: TournamentDB, progress: Progress) -> None:
     counts = db.counts()
     names = [p.name for p in config.participants]
-    out.print(ratings_table(standings(db.results(), names), config.simulated))
+    label = db.label()
+    out.print(ratings_table(standings(db.results(), names), label))
     out.print(
         f"{counts.finished} of {counts.planned} matches finished, {counts.failed} failed"
         + (f", {db.skipped()} skipped (SPRT)" if db.skipped() else "")
         + f" in {progress.elapsed:.1f} s ({progress.calls_per_s:.1f} LLM calls/s); "
-        f"results in {db.path}; {_label(config.simulated)}",
+        f"results in {db.path}; {label}",
         highlight=False,
         soft_wrap=True,
     )
-    if config.simulated:
+    if label != "real LLM provider(s)":
         out.print(
-            f"[{SIM_LABEL}] every LLM call was answered by the embedded simulated LLM: "
-            "these results are a simulation, not a measurement of any real model.",
+            f"[{SIM_LABEL}] LLM calls answered by the simulated LLM make these results a "
+            "simulation, not a measurement of any real model.",
             highlight=False,
             soft_wrap=True,
         )
@@ -299,7 +299,7 @@ def status(
             return
         config = database.config
         out.print(
-            f"[bold]{config.name}[/] ({config.format}; {_label(config.simulated)}): "
+            f"[bold]{config.name}[/] ({config.format}; {database.label()}): "
             f"{counts.finished} finished, {counts.failed} failed, {counts.running} running, "
             f"{counts.planned - counts.finished - counts.failed - counts.running} to play, "
             f"of {counts.planned} planned; {database.skipped()} skipped by the SPRT",
