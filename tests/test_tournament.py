@@ -23,6 +23,7 @@ from support import assert_one_line_error, rafa
 
 from rafa_async import ConfigError
 from rafa_async.tournament import (
+    GameResult,
     Progress,
     TournamentConfig,
     TournamentDB,
@@ -589,3 +590,42 @@ def test_force_replaces_a_tournament_database_and_nothing_else(tiny: Path, tmp_p
         rafa("tournament", "run", str(tiny), "--db", str(db), "--force", "--resume"),
         "exclude each other",
     )
+
+
+def test_the_live_display_shows_progress_pace_and_standings() -> None:
+    from rich.console import Console
+
+    from rafa_async.cli._tournament import live_view
+
+    progress = Progress(planned=10, finished=3, failed=1, running=2, skipped=1, played=4)
+    progress.llm_calls = 120
+    progress.started -= 2.0  # two seconds in
+    for result in (("perfect", "random", 1.0), ("perfect", "direct", 0.5)):
+        first, second, score = result
+        progress.count(
+            GameResult(
+                match_id=f"tictactoe:{first}:{second}:0",
+                game="tictactoe",
+                first=first,
+                second=second,
+                score=score,
+                pairing=" vs ".join(sorted((first, second))),
+            )
+        )
+    console = Console(record=True, width=160)
+    console.print(live_view(config(), progress))
+    text = console.export_text()
+    for fragment in (
+        "done 4/10",
+        "running 2",
+        "failed 1",
+        "skipped 1",
+        "ETA 3 s",
+        "providers: sim",
+    ):
+        assert fragment in text
+    assert "LLM calls/s 6" in text  # 120 calls in about 2 s
+    standings_rows = [
+        line.split("│")[1].strip() for line in text.splitlines() if line.count("│") > 3
+    ]
+    assert standings_rows[:3] == ["perfect", "direct", "random"]
