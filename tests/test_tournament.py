@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import signal
 import socket
 import sqlite3
@@ -624,7 +625,7 @@ def test_the_live_display_shows_progress_pace_and_standings() -> None:
         "providers: sim",
     ):
         assert fragment in text
-    assert "LLM calls/s 6" in text  # 120 calls in about 2 s
+    assert re.search(r"LLM calls/s (59|60)\.\d", text)  # 120 calls in about 2 s
     standings_rows = [
         line.split("│")[1].strip() for line in text.splitlines() if line.count("│") > 3
     ]
