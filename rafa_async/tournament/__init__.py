@@ -41,6 +41,7 @@ from rafa_async.tournament._play import (
     play_planned as play_planned,
     tournament_llms as tournament_llms,
 )
+from rafa_async.tournament._report import ReportFiles as ReportFiles, write_report as write_report
 from rafa_async.tournament._results import GameResult as GameResult
 from rafa_async.tournament._runner import Progress as Progress, run_tournament as run_tournament
 from rafa_async.tournament._sprt import SprtConfig as SprtConfig
@@ -60,6 +61,7 @@ __all__ = [
     "Participant",
     "PlannedMatch",
     "Progress",
+    "ReportFiles",
     "SeatOutcome",
     "SprtConfig",
     "TournamentConfig",
@@ -75,4 +77,5 @@ __all__ = [
     "swiss_pairs",
     "swiss_round",
     "tournament_llms",
+    "write_report",
 ]
