@@ -554,7 +554,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--subscribers", default=f"1,{FANOUT}", help="comma-separated fan-outs")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/bus_throughput.json"))
     parser.add_argument("--no-autogen", action="store_true", help="skip autogen-core")
-    args = parser.parse_args(argv)
+    args = _report.parse_args(
+        parser, argv, min_time=0.05, repeats=1, subscribers="1", no_autogen=True
+    )
     if (args.events is not None and args.events < 1) or args.repeats < 1 or args.min_time <= 0:
         parser.error("--events and --repeats must be >= 1, --min-time > 0")
     backends: tuple[Backend, ...] = (
@@ -595,7 +597,7 @@ def main() -> None:
     console.print(results_table(results))
     console.print(goals_table(summary))
 
-    out = Path(settings.out)
+    out = _report.destination(Path(settings.out)) or Path(settings.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "label": "real wall-clock throughput; no LLM involved, nothing simulated",

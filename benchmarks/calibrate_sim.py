@@ -63,6 +63,7 @@ outside its target the rest of that setting is skipped (recorded as null,
 Writes benchmarks/results/calibrate_sim.json (``--out``).
 """
 
+# rafa bench: not in the default suite (a calibration design of hours, not a measurement)
 from __future__ import annotations
 
 import argparse
@@ -81,6 +82,7 @@ from typing import Any, TypeVar
 
 import anyio
 import msgspec
+from _report import destination, parse_args
 
 from rafa_async import ConfigError
 from rafa_async.app import BenchmarkConfig, run_benchmark, wilson
@@ -381,7 +383,8 @@ def _row(index: int, noise: Mapping[str, float], baselines: Mapping[str, Any], o
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parse_args(_parser(), argv, points=2, seeds=1, puzzles="901-902")
+    args.out = destination(args.out)
     try:
         labels = _check_args(args)
     except ConfigError as exc:

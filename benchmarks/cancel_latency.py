@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from _report import write_report
+from _report import parse_args, write_report
 
 from rafa_async import open_match
 from rafa_async.agents import PolicyPlayer, RafaPlayer
@@ -137,7 +137,7 @@ def main() -> None:
     )
     parser.add_argument("--backend", choices=("trio", "asyncio", "both"), default="both")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/cancel_latency.json"))
-    args = parser.parse_args()
+    args = parse_args(parser, matches=4, backend="trio")
     backends = ("trio", "asyncio") if args.backend == "both" else (args.backend,)
     rows = {}
     print(SIM_LABEL)

@@ -36,7 +36,7 @@ from unittest import mock
 
 import anyio
 import msgspec
-from _report import write_report
+from _report import parse_args, write_report
 
 from rafa_async.agents import Agent, Memory, RafaAgent
 from rafa_async.app import (
@@ -160,7 +160,7 @@ async def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1, pooled")
     parser.add_argument("--tasks", default="901-1000")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/game24_results.json"))
-    args = parser.parse_args()
+    args = parse_args(parser, seeds=1, tasks="901-903")
     seeds = list(range(args.seeds))
     header = (
         f"{'run':<26} {'success':>8} {'95% CI':>11} {'paper':>6} {'calls/task':>9} "

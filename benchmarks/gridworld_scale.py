@@ -32,6 +32,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from _report import destination, parse_args
+
 from rafa_async.llm import Intent, SimContext
 from rafa_async.scenarios.gridworld import (
     MOVES,
@@ -148,7 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ticks", type=int, default=20)
     parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
+    args = parse_args(parser, ticks=2)
     results = [bench(n, side, food, args.ticks) for n, side, food in SIZES]
     report = {
         "command": " ".join(sys.argv),
@@ -158,8 +160,9 @@ def main() -> None:
     }
     text = json.dumps(report, indent=2)
     print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
+    out = destination(args.json)
+    if out is not None:
+        out.write_text(text + "\n")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ from typing import Any, Literal
 
 import anyio
 import msgspec
-from _report import write_report
+from _report import parse_args as parse_with_quick, write_report
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -704,7 +704,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parse_with_quick(
+        parser,
+        argv,
+        requests=200,
+        concurrency=[16],
+        rounds=1,
+        clients=["a", "b", "c"],
+        no_layers=True,
+    )
     if min(args.requests, args.rounds, *args.concurrency) < 1:
         parser.error("--requests, --rounds and --concurrency must be >= 1")
     return args

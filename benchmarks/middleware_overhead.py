@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from _report import write_report
+from _report import parse_args, write_report
 
 from rafa_async.llm import (
     DEFAULT_PRICES,
@@ -153,7 +153,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
-    args = parser.parse_args()
+    args = parse_args(parser, calls=500, rounds=1)
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in ("trio", "asyncio"):

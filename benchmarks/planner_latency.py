@@ -727,7 +727,15 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     )
     parser.add_argument("--sequential-repeats", type=int, default=1)
     parser.add_argument("--overhead-rounds", type=int, default=10, help="zero-latency rounds")
-    args = parser.parse_args(argv)
+    args = _report.parse_args(
+        parser,
+        argv,
+        latency=0.01,
+        repeats=1,
+        backend="trio",
+        ranks="901",
+        overhead_rounds=1,
+    )
     if args.latency <= 0 or min(args.repeats, args.sequential_repeats, args.overhead_rounds) < 1:
         parser.error("--latency must be > 0 and the repeat counts >= 1")
     backends: tuple[Backend, ...] = (
@@ -767,7 +775,7 @@ def main() -> None:
     console.print(LEGEND, highlight=False)
     console.print(f"[bold]{SIM_LABEL}[/]", highlight=False)
 
-    out = Path(settings.out)
+    out = _report.destination(Path(settings.out)) or Path(settings.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     profile_path = out.with_name(f"{out.stem}_profile.txt")
     profile_path.write_text("\n".join(r.profile for r in results.values()))

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from _report import write_report
+from _report import parse_args, write_report
 
 from rafa_async import EventBus, open_match
 from rafa_async.agents import RafaPlayer
@@ -189,7 +189,9 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/scale_gridworld.json"))
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parse_args(
+        parser, agents=[100], ticks=2, tick=0.2, latency=0.02, backend=["trio"], gc="default"
+    )
     if args.one is not None:
         child(args)
         return

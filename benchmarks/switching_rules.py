@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import anyio
 import msgspec
-from _report import write_report
+from _report import parse_args, write_report
 
 from rafa_async.app import (
     LEARN_KINDS,
@@ -38,7 +38,7 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tasks", default="901-1000")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/switching_rules.json"))
-    args = parser.parse_args()
+    args = parse_args(parser, tasks="901-903")
     print(f"{SIM_LABEL}\nGame of 24, ranks {args.tasks}, seed {args.seed}, RAFA b=1")
     header = (
         f"{'switching':<17} {'learn':<8} {'success':>8} {'LLM calls/puzzle':>17} "

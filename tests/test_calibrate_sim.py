@@ -25,6 +25,8 @@ def calib() -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["calibrate_sim"] = module  # dataclasses look their module up
+    if str(SCRIPT.parent) not in sys.path:  # as when run: its helper _report is beside it
+        sys.path.insert(0, str(SCRIPT.parent))
     spec.loader.exec_module(module)
     return module
 

@@ -49,6 +49,7 @@ from rafa_async.app._benchmark import (
 from rafa_async.app._curve import (
     COUNTINGS as COUNTINGS,
     CURVE_COLUMNS as CURVE_COLUMNS,
+    Z95 as Z95,
     Counting as Counting,
     CurvePoint as CurvePoint,
     curve_points as curve_points,
@@ -122,6 +123,7 @@ __all__ = [
     "POLICY_SEED_STRIDE",
     "SEAT_KINDS",
     "SWITCHING_KINDS",
+    "Z95",
     "AgentCurve",
     "AgentFactory",
     "AgentKind",

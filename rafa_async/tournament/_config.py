@@ -259,11 +259,6 @@ def _problem(config: TournamentConfig) -> tuple[list[str | int], str] | None:
             return ["rounds"], "rounds must be >= 1"
     elif config.rounds is not None:
         return ["rounds"], f"rounds is for the swiss format, not {config.format}"
-    if config.sprt is not None:
-        try:
-            config.sprt.check()
-        except ConfigError as exc:
-            return ["sprt", *exc.fields[:1]], str(exc)
     return None
 
 
@@ -274,6 +269,8 @@ def _path(where: str) -> list[str | int]:
 
 def _located(text: str, source: str, path: Sequence[str | int], message: str) -> str:
     dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    if path and str(path[-1]) and message.startswith(f"{path[-1]} "):
+        message = message[len(str(path[-1])) + 1 :]  # "concurrency: must be >= 1"
     line = _line_of(text, path)
     where = f"{source}:{line}" if line else source
     return f"{where}: {dotted}: {message}" if dotted else f"{where}: {message}"
@@ -299,10 +296,12 @@ def _line_of(text: str, path: Sequence[str | int]) -> int | None:
         want_table = (keys[0], index)
         want_key = keys[1] if len(keys) > 1 else ""
     header_line = None
+    first_header: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
             name = header.group(2)
+            first_header.setdefault(name, number)
             if header.group(1) == "[[":
                 counts[name] = counts.get(name, -1) + 1
                 table = (name, counts[name])
@@ -316,7 +315,9 @@ def _line_of(text: str, path: Sequence[str | int]) -> int | None:
             return number
     if header_line is not None:
         return header_line
-    return None if want_table == ("", 0) else _line_of(text, [want_table[0]])
+    if want_table == ("", 0):  # a whole table ([sprt]) rather than a key
+        return first_header.get(want_key)
+    return _line_of(text, [want_table[0]])
 
 
 def config_json(config: TournamentConfig) -> str:

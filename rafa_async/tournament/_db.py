@@ -9,8 +9,8 @@ in flight ``running``: ``--resume`` sets those back to ``planned`` and
 plays them again.  WAL lets ``rafa tournament status`` read while the
 runner writes.
 
-The connection is used from one thread at a time (the runner serialises
-its writes); ``synchronous=NORMAL`` is durable against a crash of the
+The connection is used from one thread at a time (the runner writes from
+its event loop); ``synchronous=NORMAL`` is durable against a crash of the
 process, which is what resuming needs (a power cut may lose the last
 matches, never corrupt the file).
 """

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import msgspec
 
 from rafa_async.tournament._config import TournamentConfig
+from rafa_async.tournament._games import pairing_name
 
 
 class PlannedMatch(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,11 +41,6 @@ class PlannedMatch(msgspec.Struct, frozen=True, kw_only=True):
     seed: int
     round: int = 0
     """Swiss: the round (from 1); 0 for the other formats."""
-
-
-def pairing_name(a: str, b: str) -> str:
-    """The pairing of ``a`` and ``b``, the same whoever is first."""
-    return " vs ".join(sorted((a, b)))
 
 
 def pair_seed(seed: int, game: str, pair: int | None, index: int) -> int:
