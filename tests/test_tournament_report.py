@@ -187,7 +187,14 @@ def test_report_writes_markdown_html_and_plots(db_path: Path, tmp_path: Path) ->
     with TournamentDB.open(db_path) as db:
         files = write_report(db, out)
     names = sorted(p.name for p in files.plots)
-    assert names == ["call_latency.png", "cost.png", "decision_latency.png", "timeline.png"]
+    assert names == [
+        "call_latency.png",
+        "cost.png",
+        "decision_latency.png",
+        "ratings.png",
+        "scores.png",
+        "timeline.png",
+    ]
     for path in files.plots:
         assert path.read_bytes().startswith(b"\x89PNG")
     md = files.markdown.read_text()
@@ -213,6 +220,18 @@ def test_latency_tables_quote_the_percentiles(db_path: Path, tmp_path: Path) -> 
     # cost per game: 84 tokens, 7 calls a game; dice calls no LLM
     assert "| thinker | sim (SIMULATED) | 1 | 0.0000 | 84.0 | 70.0 | 14.0 | 7.00 |" in md
     assert "| dice | - (no LLM) | 1 |" in md
+
+
+def test_ratings_and_pairwise_scores(tmp_path: Path) -> None:
+    md, _ = report(make_db(tmp_path / "two.db", finished=2), tmp_path / "r")
+    ratings = md.split("## Ratings")[1].split("## ")[0]
+    assert "| 1 | thinker | sim (SIMULATED) | 2 | 2-0-0 | 1.000 | +inf | - |" in ratings
+    assert "| 2 | dice | - (no LLM) | 2 | 0-0-2 | 0.000 | -inf | - |" in ratings
+    head = md.split("## Head to head")[1].split("## ")[0]
+    assert "| dice vs thinker | 2 | 0-0-2 | 1 0 0 0 0 | -inf | - |" in head
+    scores = md.split("## Pairwise scores")[1].split("## ")[0]
+    assert "| thinker | - | 1.00 (2-0-0) |" in scores
+    assert "| dice | 0.00 (0-0-2) | - |" in scores
 
 
 def test_every_table_says_the_results_are_simulated(db_path: Path, tmp_path: Path) -> None:

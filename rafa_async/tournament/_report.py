@@ -26,7 +26,7 @@ from pathlib import Path
 import msgspec
 
 from rafa_async._errors import ConfigError
-from rafa_async.app import PLOT_EXTRA, can_plot
+from rafa_async.app import can_plot
 from rafa_async.tournament._db import TournamentDB
 from rafa_async.tournament._latency import (
     PERCENTILES,
@@ -45,20 +45,19 @@ from rafa_async.tournament._report_data import (
 from rafa_async.tournament._report_plots import cost_png, distribution_png, gantt_png
 from rafa_async.tournament._report_ratings import rating_sections
 from rafa_async.tournament._report_render import (
+    NO_PLOTS,
     Document,
+    Plots,
     Section,
     Table,
     html_page,
     markdown,
     number,
+    with_plot,
 )
 
 MARKDOWN_FILE = "report.md"
 HTML_FILE = "report.html"
-NO_PLOTS = f"No plots: they need matplotlib ({PLOT_EXTRA})."
-
-Plots = dict[str, bytes] | None
-"""The PNGs drawn so far by file name; ``None`` when matplotlib is missing."""
 
 
 class ReportFiles(msgspec.Struct, frozen=True, kw_only=True):
@@ -164,22 +163,6 @@ def _matches(data: ReportData) -> Section:
     )
 
 
-def _plotted(section: Section, plots: Plots, name: str, draw: Callable[[], bytes]) -> Section:
-    """``section`` with the plot ``name`` drawn by ``draw``, or saying why there is none."""
-    if plots is None:
-        return msgspec.structs.replace(section, notes=(*section.notes, NO_PLOTS))
-    plots[name] = draw()
-    return msgspec.structs.replace(section, plot=name)
-
-
-def _sim_title(data: ReportData, title: str) -> str:
-    if data.simulated:
-        return f"{title} · SIMULATED LLM"
-    if data.simulated_matches:
-        return f"{title} · partly SIMULATED LLM"
-    return title
-
-
 def _latency_section(
     data: ReportData,
     plots: Plots,
@@ -228,11 +211,11 @@ def _latency_section(
     )
     if not series:
         return msgspec.structs.replace(section, notes=(*section.notes, "None recorded."))
-    return _plotted(
+    return with_plot(
         section,
         plots,
         file,
-        lambda: distribution_png(_sim_title(data, title), series, "seconds"),
+        lambda: distribution_png(data.titled(title), series, "seconds"),
     )
 
 
@@ -304,8 +287,8 @@ def _cost(data: ReportData, plots: Plots) -> Section:
             rows=tuple(rows),
         ),
     )
-    return _plotted(
-        section, plots, "cost.png", lambda: cost_png(_sim_title(data, "Cost per game"), bars)
+    return with_plot(
+        section, plots, "cost.png", lambda: cost_png(data.titled("Cost per game"), bars)
     )
 
 
@@ -382,9 +365,9 @@ def _timeline(
             rows=rows,
         ),
     )
-    return _plotted(
+    return with_plot(
         section,
         plots,
         "timeline.png",
-        lambda: gantt_png(_sim_title(data, f"Decision {chosen}"), calls, path, origin, turn_end),
+        lambda: gantt_png(data.titled(f"Decision {chosen}"), calls, path, origin, turn_end),
     )

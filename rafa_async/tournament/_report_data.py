@@ -118,6 +118,14 @@ class ReportData(msgspec.Struct, kw_only=True):
             f"{SIM_LABEL}; each row names its provider."
         )
 
+    def titled(self, title: str) -> str:
+        """A plot's title, saying SIMULATED LLM when the results came from it."""
+        if self.simulated:
+            return f"{title} · SIMULATED LLM"
+        if self.simulated_matches:
+            return f"{title} · partly SIMULATED LLM"
+        return title
+
     def participant(self, key: DecisionKey) -> SeatOutcome:
         return self.seats[key.match_id, key.seat]
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from rafa_async.tournament._latency import PERCENTILES, end, percentiles, permille
 from rafa_async.tournament._outcome import CallOutcome
+from rafa_async.tournament._ratings import Rating
+from rafa_async.tournament._table import ScoreMatrix
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -139,4 +141,85 @@ def gantt_png(
         fontsize=9,
     )
     axes.grid(axis="x", alpha=0.3)
+    return _png(figure)
+
+
+def ratings_png(title: str, rows: Sequence[Rating]) -> bytes:
+    """Two panels, best first: each participant's Elo against the field with
+    its 95% interval (an infinite end drawn at the panel's edge as an arrow
+    head), and its openskill mu with mu ± 3 sigma."""
+    figure = _figure(11, 1.5 + 0.45 * len(rows))
+    elo_axes, skill_axes = figure.subplots(1, 2, sharey=True)
+    ys = range(len(rows))
+    finite = [
+        v
+        for row in rows
+        for v in (row.elo.elo, row.elo.lower, row.elo.upper)
+        if v is not None and math.isfinite(v)
+    ]
+    edge = max((abs(v) for v in finite), default=200.0) * 1.2 + 50.0
+    for y, row in zip(ys, rows, strict=True):
+        elo = row.elo
+        if elo.elo is None:
+            continue
+        point = max(-edge, min(edge, elo.elo))
+        lower = point if elo.lower is None else max(-edge, elo.lower)
+        upper = point if elo.upper is None else min(edge, elo.upper)
+        elo_axes.plot([lower, upper], [y, y], color="C0", linewidth=2)
+        marker = "o" if math.isfinite(elo.elo) else (">" if elo.elo > 0 else "<")
+        elo_axes.plot([point], [y], marker, color="C0")
+        for end_, head in ((elo.lower, "<"), (elo.upper, ">")):
+            if end_ is not None and math.isinf(end_):
+                elo_axes.plot([math.copysign(edge, end_)], [y], head, color="C0")
+    elo_axes.axvline(0, color="grey", linewidth=0.8)
+    elo_axes.set_xlim(-edge * 1.05, edge * 1.05)
+    elo_axes.set_xlabel("Elo vs the field (95% interval; arrow: infinite)")
+    skill_axes.errorbar(
+        [row.mu for row in rows],
+        list(ys),
+        xerr=[3 * row.sigma for row in rows],
+        fmt="o",
+        color="C1",
+        capsize=3,
+    )
+    skill_axes.set_xlabel("openskill mu ± 3 sigma")
+    elo_axes.set_yticks(list(ys))
+    elo_axes.set_yticklabels([row.name for row in rows])
+    elo_axes.invert_yaxis()
+    for axes in (elo_axes, skill_axes):
+        axes.grid(axis="x", alpha=0.3)
+    figure.suptitle(title, fontsize=9)
+    return _png(figure)
+
+
+def heatmap_png(title: str, matrix: ScoreMatrix) -> bytes:
+    """The pairwise score matrix as a heatmap (red 0 to green 1), each cell
+    annotated with its score and W-D-L; grey where they have not played."""
+    names = matrix.participants
+    size = 2.5 + 0.9 * len(names)
+    figure = _figure(size + 1.5, size)
+    axes = figure.add_subplot()
+    cells = [[math.nan if s is None else s for s in row] for row in matrix.score]
+    from matplotlib import colormaps
+
+    colours = colormaps["RdYlGn"].with_extremes(bad="lightgrey")
+    image = axes.imshow(cells, cmap=colours, vmin=0.0, vmax=1.0)
+    for i, row in enumerate(matrix.wdl):
+        for j, wdl in enumerate(row):
+            score = matrix.score[i][j]
+            if score is not None:
+                axes.text(
+                    j,
+                    i,
+                    f"{score:.2f}\n{wdl.wins}-{wdl.draws}-{wdl.losses}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                )
+    axes.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    axes.set_yticks(range(len(names)), names)
+    axes.set_xlabel("opponent")
+    axes.set_ylabel("participant (row's score)")
+    figure.colorbar(image, ax=axes, label="score fraction")
+    axes.set_title(title, fontsize=9)
     return _png(figure)

@@ -11,9 +11,16 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
+
+from rafa_async.app import PLOT_EXTRA
+
+NO_PLOTS = f"No plots: they need matplotlib ({PLOT_EXTRA})."
+
+Plots = dict[str, bytes] | None
+"""The PNGs drawn so far by file name; ``None`` when matplotlib is missing."""
 
 
 class Table(msgspec.Struct, frozen=True, kw_only=True):
@@ -30,6 +37,15 @@ class Section(msgspec.Struct, frozen=True, kw_only=True):
     notes: tuple[str, ...] = ()
     table: Table | None = None
     plot: str | None = None
+
+
+def with_plot(section: Section, plots: Plots, name: str, draw: Callable[[], bytes]) -> Section:
+    """``section`` with the plot ``name`` drawn by ``draw`` into ``plots``,
+    or (``plots`` is ``None``) saying why it has none."""
+    if plots is None:
+        return msgspec.structs.replace(section, notes=(*section.notes, NO_PLOTS))
+    plots[name] = draw()
+    return msgspec.structs.replace(section, plot=name)
 
 
 class Document(msgspec.Struct, frozen=True, kw_only=True):
