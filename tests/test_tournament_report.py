@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
+from support import assert_one_line_error, rafa
 
 from rafa_async import ConfigError
 from rafa_async.llm import SIM_LABEL
@@ -331,3 +333,72 @@ async def test_report_of_a_tournament_played_on_the_sim(tmp_path: Path) -> None:
     md = files.markdown.read_text()
     assert "| thinker | sim (SIMULATED) | 2 |" in md  # cost per game
     assert f"{SIM_LABEL}, in all 2 finished matches" in md
+
+
+# -- the command line ----------------------------------------------------------------
+
+
+def test_cli_writes_the_report(db_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = rafa("tournament", "report", str(db_path), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out / 'report.html'}" in result.stdout
+    assert (out / "report.md").is_file() and (out / "timeline.png").is_file()
+
+
+def test_cli_decision_option(db_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = rafa(
+        "tournament", "report", str(db_path), "--out", str(out), "--decision", f"{MATCH}:O:2"
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Decision {MATCH}:O:2 (chosen with --decision)" in (out / "report.md").read_text()
+
+
+def test_cli_without_matplotlib_says_so_on_one_stderr_line(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = rafa("tournament", "report", str(db_path), "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    expected = "no plots: they need matplotlib (pip install 'rafa-async[plot]')"
+    assert result.stderr.strip() == expected
+
+
+def test_cli_reports_an_empty_tournament(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "empty.db", finished=0)
+    result = rafa("tournament", "report", str(db), "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert "No finished matches yet" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_cli_errors(db_path: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "r")
+    missing = tmp_path / "missing.db"
+    assert_one_line_error(
+        rafa("tournament", "report", str(missing), "--out", out), str(missing), "no such"
+    )
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    assert_one_line_error(
+        rafa("tournament", "report", str(other), "--out", out), "not a rafa tournament database"
+    )
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database at all, just some text that is long enough\n" * 20)
+    assert_one_line_error(rafa("tournament", "report", str(text), "--out", out), str(text))
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert_one_line_error(
+        rafa("tournament", "report", str(db_path), "--out", str(blocker / "r")),
+        "--out",
+        "cannot write",
+    )
+    assert_one_line_error(
+        rafa("tournament", "report", str(db_path), "--out", out, "--decision", f"{MATCH}:X:2"),
+        "--decision",
+        "seat 'X' made no move at turn 2",
+    )
+    assert_one_line_error(
+        rafa("tournament", "report", str(db_path), "--out", out, "--decision", "x:SEAT:y"),
+        "--decision 'x:SEAT:y': expected MATCH_ID:SEAT:TURN",
+    )
