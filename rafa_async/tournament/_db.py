@@ -17,6 +17,7 @@ matches, never corrupt the file).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -117,14 +118,16 @@ class TournamentDB:
     """A tournament's results file.  Create it with :meth:`create` (a new
     tournament) or :meth:`open` (an existing one); close it when done."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
-        self.path = path
+    def __init__(self, path: str | os.PathLike[str], connection: sqlite3.Connection) -> None:
+        self.path = Path(path)
         self._db = connection
 
     # -- opening -----------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | Path, config: TournamentConfig, *, resume: bool) -> TournamentDB:
+    def create(
+        cls, path: str | os.PathLike[str], config: TournamentConfig, *, resume: bool
+    ) -> TournamentDB:
         """The database of ``config`` at ``path``.  A new file is set up; an
         existing one is taken only with ``resume`` and only if it was made by
         the same config.  :class:`ConfigError` naming the problem otherwise."""
@@ -155,7 +158,7 @@ class TournamentDB:
         return db
 
     @classmethod
-    def open(cls, path: str | Path) -> TournamentDB:
+    def open(cls, path: str | os.PathLike[str]) -> TournamentDB:
         """An existing tournament database (to read, resume or retry)."""
         path = Path(path)
         if not path.is_file():
