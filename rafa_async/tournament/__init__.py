@@ -59,6 +59,7 @@ from rafa_async.tournament._ratings import (
     openskill_ratings as openskill_ratings,
     standings as standings,
 )
+from rafa_async.tournament._report import ReportFiles as ReportFiles, write_report as write_report
 from rafa_async.tournament._results import GameResult as GameResult
 from rafa_async.tournament._runner import Progress as Progress, run_tournament as run_tournament
 from rafa_async.tournament._sprt import (
@@ -94,6 +95,7 @@ __all__ = [
     "PlannedMatch",
     "Progress",
     "Rating",
+    "ReportFiles",
     "ScoreMatrix",
     "SeatOutcome",
     "SprtConfig",
@@ -120,4 +122,5 @@ __all__ = [
     "swiss_pairs",
     "swiss_round",
     "tournament_llms",
+    "write_report",
 ]
