@@ -630,3 +630,23 @@ def test_the_live_display_shows_progress_pace_and_standings() -> None:
         line.split("│")[1].strip() for line in text.splitlines() if line.count("│") > 3
     ]
     assert standings_rows[:3] == ["perfect", "direct", "random"]
+
+
+@pytest.mark.anyio
+async def test_calls_are_timed_on_the_match_clock_inside_their_match(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    # The sim's latency on the virtual clock: every call starts after its
+    # match's first turn and ends before the match does.
+    cfg = config(latency_scale=1.0)
+    await play(cfg, tmp_path / "t.db")
+    with TournamentDB.open(tmp_path / "t.db") as db:
+        walls = {row["match_id"]: row["wall_s"] for row in db.finished()}
+        calls = db.calls()
+        assert calls
+        for match_id, call in calls:
+            first_turn = db.turn_starts(match_id)[0]
+            assert first_turn <= call.start
+            assert call.start + call.latency <= walls[match_id] + 1e-6
+            if call.outcome == "ok":
+                assert call.latency >= 0.2  # the sim's latency, not the CPU's
