@@ -6,7 +6,6 @@ import itertools
 import json
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import anyio
 import anyio.to_thread
 import msgspec
 import pytest
-from support import assert_one_line_error, rafa
+from support import assert_one_line_error, closed_port, rafa
 
 from rafa_async import ConfigError
 from rafa_async.tournament import (
@@ -361,13 +360,6 @@ def test_cli_names_the_line_of_a_bad_config(tiny: Path, tmp_path: Path) -> None:
 
 
 # -- failures and crashes ------------------------------------------------------------------
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @pytest.mark.anyio
