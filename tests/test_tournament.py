@@ -333,6 +333,7 @@ def test_cli_runs_a_tournament_and_reports_its_state(tiny: Path, tmp_path: Path)
         (["status", "{missing}"], ["no such tournament database"]),
         (["export", "{tiny}"], ["not a usable SQLite database"]),
         (["export", "{db}", "--format", "csv"], ["'csv' is not one of 'jsonl'"]),
+        (["run", "{tiny}", "--db", "{missing}/r.db"], ["cannot create", "no such folder"]),
     ],
 )
 def test_cli_errors_are_one_line(

@@ -247,8 +247,7 @@ def run_command(
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
 ) -> None:
-    """Play a tournament: every match its config plans, many at once, each
-    written to --db the moment it ends."""
+    """Play a tournament: its matches many at once, each written to --db as it ends."""
     start_logging(log_format, log_level)
     if force and resume:
         fail("--force and --resume exclude each other: start afresh, or go on")
@@ -320,8 +319,7 @@ def export(
         Path | None, option("Write here instead of stdout.", OUTPUT, "--out")
     ] = None,
 ) -> None:
-    """Every finished match, one JSON line each: match_id, pairing, seats,
-    result, moves and each seat's calls and cost."""
+    """Every finished match as one JSON line: id, pairing, seats, result, moves, calls, cost."""
     with _open(db) as database:
         lines = (_export_line(row) for row in database.finished())
         if out_file is None:

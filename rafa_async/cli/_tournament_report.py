@@ -42,9 +42,11 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Write a tournament's report: ratings with intervals, pairwise scores,
-    decision and LLM-call latency percentiles, cost per game, and one
-    decision's LLM calls on a timeline with their critical path."""
+    """Write a tournament's report (Markdown and HTML): ratings, scores, latency, cost.
+
+    Ratings with intervals, pairwise scores, decision and LLM-call latency
+    percentiles, cost per game, and one decision's LLM calls on a timeline
+    with their critical path."""
     try:
         with TournamentDB.open(db) as database:
             files = write_report(database, out_dir, decision=decision)

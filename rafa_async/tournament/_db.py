@@ -28,6 +28,7 @@ from typing import Any
 import msgspec
 
 from rafa_async._errors import ConfigError
+from rafa_async._paths import unwritable
 from rafa_async.llm import SIM_LABEL
 from rafa_async.tournament._config import TournamentConfig, config_from_json, config_json
 from rafa_async.tournament._outcome import CallOutcome, MatchOutcome, MatchState, SeatOutcome
@@ -140,6 +141,9 @@ class TournamentDB:
                 "or give another --db",
                 fields=("db",),
             )
+        problem = "" if exists else unwritable(path)
+        if problem:
+            raise ConfigError(f"cannot create {path}: {problem}", fields=("db",))
         db = cls._connect(path)
         try:
             stored = db._meta("config")
