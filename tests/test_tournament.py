@@ -430,6 +430,8 @@ async def test_kill_9_then_resume_loses_and_duplicates_nothing(
         TINY.replace("latency_scale = 0.0", "latency_scale = 0.3")
         .replace("games_per_pairing = 2", "games_per_pairing = 4")
         .replace("concurrency = 4", "concurrency = 2")
+        # A deadline never reached: the digests must not read the clock.
+        .replace('kind = "direct"', 'kind = "direct"\nmove_timeout = 60')
     )
     (tmp_path / "t.toml").write_text(text)
     cfg = parse_tournament(text)
