@@ -1,6 +1,7 @@
 # Two commands for a fresh machine with only Python 3.11 and make:
 #   make demo   set up, then run RAFA on Game of 24 (ranks 901-1000) on the simulated LLM
-#   make test   set up, then lint, type-check and run the whole test suite (what CI runs)
+#   make test   set up, then lint, type-check and run the whole test suite (what CI runs),
+#               on every core (pytest-xdist; a test file stays on one worker)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 # The real interpreter (not a pyenv shim), so uv sees the same one every time
 # and keeps the environment instead of rebuilding it.
@@ -38,7 +39,7 @@ test: sync
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy
 	$(UV) run --locked lint-imports
-	$(UV) run --locked pytest -q
+	$(UV) run --locked pytest -q -n auto --dist loadfile
 
 lint: sync
 	$(UV) run --locked ruff check .

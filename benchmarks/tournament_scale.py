@@ -162,11 +162,14 @@ def main() -> None:
     parser.add_argument("--latency-scale", type=float, default=0.1)
     parser.add_argument("--games-per-pairing", type=int, default=10)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32])
+    parser.add_argument("--backend", choices=["trio", "asyncio"], default="trio")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.child is not None:
-        figures = anyio.run(child, args.child, args.latency_scale, args.games_per_pairing)
+        figures = anyio.run(
+            child, args.child, args.latency_scale, args.games_per_pairing, backend=args.backend
+        )
         print(json.dumps(figures))
         return
     runs = []
@@ -180,13 +183,17 @@ def main() -> None:
             str(args.latency_scale),
             "--games-per-pairing",
             str(args.games_per_pairing),
+            "--backend",
+            args.backend,
         ]
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     base = runs[0]
     same = all(r["digests"] == base["digests"] for r in runs)
-    console = Console()
-    table = Table(title=f"200-match round robin [{SIM_LABEL}], latency x{args.latency_scale}")
+    console = Console(width=120)
+    table = Table(
+        title=f"round robin on {args.backend} [{SIM_LABEL}], latency x{args.latency_scale}"
+    )
     for column in (
         "concurrency",
         "matches",
@@ -222,6 +229,7 @@ def main() -> None:
             "simulated": True,
             "label": SIM_LABEL,
             "latency_scale": args.latency_scale,
+            "backend": args.backend,
             "games_per_pairing": args.games_per_pairing,
             "identical_results": same,
             "speedup": round(base["wall_s"] / runs[-1]["wall_s"], 2),

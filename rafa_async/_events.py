@@ -191,9 +191,9 @@ def decode_event(data: bytes | str) -> AnyEvent:
     return _decoder.decode(data)
 
 
-# Fields that measure wall-clock time; asyncio's clock is real, so they are
-# left out of a log's digest.
-_TIMING_FIELDS = frozenset({"ts", "latency", "elapsed", "ttft"})
+# Fields that measure or read the clock (durations, and a turn's absolute
+# deadline); asyncio's clock is real, so they are left out of a log's digest.
+_TIMING_FIELDS = frozenset({"ts", "latency", "elapsed", "ttft", "deadline"})
 
 
 def log_digest(events: Iterable[Event]) -> str:

@@ -8,6 +8,7 @@ timeouts, backoffs and simulated LLM latency cost no real time on either.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,12 @@ import pytest
 import structlog
 
 from rafa_async.testing import backend_options
+
+# rich fixes a console's width when the console is made (at the import of
+# rafa_async.cli, by the test modules after this file): the same width in
+# every pytest process (pytest-xdist's workers too), wide enough that tables
+# and summary lines never wrap.
+os.environ["COLUMNS"] = "200"
 
 
 @pytest.fixture(params=["trio", "asyncio"])

@@ -6,6 +6,7 @@ import os
 import re
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -34,6 +35,14 @@ def game24_sim(**overrides: float) -> SimLLM:
         noise=NoiseModel.perfect(**overrides),
         latency=LatencyModel.fixed(CALL_SECONDS),
     )
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (a provider that is down)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
 
 
 def rafa(*args: str) -> Result:

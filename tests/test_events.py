@@ -183,7 +183,7 @@ def test_log_digest_ignores_timing_fields() -> None:
         msgspec.structs.replace(
             e,
             ts=e.ts + 100.0,
-            **{f: 9.75 for f in ("latency", "elapsed") if f in e.__struct_fields__},
+            **{f: 9.75 for f in ("latency", "elapsed", "deadline") if f in e.__struct_fields__},
         )
         for e in events
     ]

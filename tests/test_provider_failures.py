@@ -3,7 +3,6 @@ ends the run with one clear error instead of failing every call quietly."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,7 +11,7 @@ import anyio
 import pytest
 from fake_providers import FAKE_KEY, OK, FakeOpenAI, Fault, FaultPlan
 from http_server import serve
-from support import EchoLLM
+from support import EchoLLM, closed_port
 
 from rafa_async import ConnectFailed, ProviderError, ProviderUnavailable, RateLimited
 from rafa_async.adapters.openai import OpenAIChat
@@ -57,13 +56,6 @@ async def test_a_non_fatal_error_stays_an_llm_error_for_the_planner(anyio_backen
     stack = MiddlewareStack(EchoLLM(ProviderError("bad request", status=400)))
     with pytest.raises(ProviderError, match="bad request"):
         await stack.complete(REQUEST)
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @pytest.mark.anyio

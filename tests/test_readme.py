@@ -271,12 +271,17 @@ def test_the_demo_output_block_has_the_recorded_benchmarks_numbers() -> None:
 # -- options and record fields ---------------------------------------------------------
 
 
+def commands_of(group: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """(path, command) of ``group`` and of every command beneath it, sub-groups too."""
+    yield path, group
+    for name, command in getattr(group, "commands", {}).items():
+        yield from commands_of(command, f"{path} {name}")
+
+
 def options() -> Iterator[tuple[str, list[str]]]:
     """(command, the spellings of one option) for every option of every command."""
-    for name, params in [("rafa", CLI.params)] + [
-        (name, command.params) for name, command in CLI.commands.items()
-    ]:
-        for param in params:
+    for name, command in commands_of(CLI, "rafa"):
+        for param in command.params:
             if param.param_type_name == "option" and param.name != "help":
                 yield name, [*param.opts, *getattr(param, "secondary_opts", [])]
 

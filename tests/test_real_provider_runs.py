@@ -269,3 +269,34 @@ def test_without_the_breaker_the_table_counts_the_tasks_that_failed(tmp_path: Pa
         result.stdout
     )
     assert [r["status"] for r in records(out)] == ["error"] * 3
+
+
+def test_a_tournament_seats_participants_on_their_own_providers(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "remote" plays through the OpenAI protocol (rafa sim-serve on loopback),
+    # "direct" through the in-process sim: one shared stack per provider.
+    providers = tmp_path / "rafa.toml"
+    providers.write_text(
+        f'[providers.local]\nkind = "openai"\nbase_url = "{server.base_url}"\n'
+        'api_key_env = "RAFA_TEST_KEY"\nmodel = "sim"\nsend_intent = true\n'
+    )
+    monkeypatch.setenv("RAFA_TEST_KEY", "sk-test")
+    config = tmp_path / "tournament.toml"
+    config.write_text(
+        'games = ["tictactoe"]\ngames_per_pairing = 2\nlatency_scale = 0\n'
+        f'[limits]\nconfig = "{providers}"\n'
+        '[[participants]]\nname = "remote"\nkind = "direct"\nprovider = "local"\n'
+        '[[participants]]\nname = "direct"\nkind = "direct"\n'
+        '[[participants]]\nname = "random"\nkind = "random"\n'
+    )
+    db = tmp_path / "t.db"
+    result = rafa("tournament", "run", str(config), "--db", str(db))
+    assert result.exit_code == 0, result.output
+    assert "6 of 6 matches finished" in result.stdout
+    assert "SIMULATED" in result.stdout  # sim-serve's answers are simulated too
+    lines = rafa("tournament", "export", str(db)).stdout.splitlines()
+    seats = [s for line in lines for s in json.loads(line)["per_seat"].values()]
+    providers_of = {(s["participant"], s["provider"]) for s in seats}
+    assert providers_of == {("remote", "local"), ("direct", "sim"), ("random", "-")}
+    assert all(s["llm_calls"] > 0 for s in seats if s["participant"] != "random")

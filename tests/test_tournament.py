@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,14 +19,16 @@ import anyio
 import anyio.to_thread
 import msgspec
 import pytest
-from support import assert_one_line_error, rafa
+from support import assert_one_line_error, closed_port, rafa
 
 from rafa_async import ConfigError
 from rafa_async.tournament import (
+    GameResult,
     Progress,
     TournamentConfig,
     TournamentDB,
     gauntlet,
+    load_tournament,
     parse_tournament,
     round_robin,
     run_tournament,
@@ -331,6 +333,7 @@ def test_cli_runs_a_tournament_and_reports_its_state(tiny: Path, tmp_path: Path)
         (["status", "{missing}"], ["no such tournament database"]),
         (["export", "{tiny}"], ["not a usable SQLite database"]),
         (["export", "{db}", "--format", "csv"], ["'csv' is not one of 'jsonl'"]),
+        (["run", "{tiny}", "--db", "{missing}/r.db"], ["cannot create", "no such folder"]),
     ],
 )
 def test_cli_errors_are_one_line(
@@ -358,13 +361,6 @@ def test_cli_names_the_line_of_a_bad_config(tiny: Path, tmp_path: Path) -> None:
 
 
 # -- failures and crashes ------------------------------------------------------------------
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @pytest.mark.anyio
@@ -434,6 +430,8 @@ async def test_kill_9_then_resume_loses_and_duplicates_nothing(
         TINY.replace("latency_scale = 0.0", "latency_scale = 0.3")
         .replace("games_per_pairing = 2", "games_per_pairing = 4")
         .replace("concurrency = 4", "concurrency = 2")
+        # A deadline never reached: the digests must not read the clock.
+        .replace('kind = "direct"', 'kind = "direct"\nmove_timeout = 60')
     )
     (tmp_path / "t.toml").write_text(text)
     cfg = parse_tournament(text)
@@ -563,3 +561,87 @@ def test_ctrl_c_stops_at_once_with_one_line_and_the_database_resumes(
     resumed = rafa("tournament", "run", str(tmp_path / "t.toml"), "--db", str(path), "--resume")
     assert resumed.exit_code == 0
     assert "12 of 12 matches finished" in resumed.stdout
+
+
+def test_the_example_config_is_a_valid_tournament() -> None:
+    example = load_tournament(Path(__file__).parent.parent / "tournament.example.toml")
+    assert len(round_robin(example)) == 6 * 2 * 4
+    assert example.simulated
+
+
+def test_force_replaces_a_tournament_database_and_nothing_else(tiny: Path, tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    assert rafa("tournament", "run", str(tiny), "--db", str(db)).exit_code == 0
+    again = rafa("tournament", "run", str(tiny), "--db", str(db), "--force")
+    assert again.exit_code == 0
+    assert "6 of 6 matches finished" in again.stdout
+    with sqlite3.connect(db) as raw:  # a new tournament: every match played once
+        assert raw.execute("SELECT MAX(attempts) FROM matches").fetchone() == (1,)
+    assert_one_line_error(
+        rafa("tournament", "run", str(tiny), "--db", str(tiny), "--force"),
+        "not a usable SQLite database",
+    )
+    assert tiny.exists()
+    assert_one_line_error(
+        rafa("tournament", "run", str(tiny), "--db", str(db), "--force", "--resume"),
+        "exclude each other",
+    )
+
+
+def test_the_live_display_shows_progress_pace_and_standings() -> None:
+    from rich.console import Console
+
+    from rafa_async.cli._tournament import live_view
+
+    progress = Progress(planned=10, finished=3, failed=1, running=2, skipped=1, played=4)
+    progress.llm_calls = 120
+    progress.started -= 2.0  # two seconds in
+    for result in (("perfect", "random", 1.0), ("perfect", "direct", 0.5)):
+        first, second, score = result
+        progress.count(
+            GameResult(
+                match_id=f"tictactoe:{first}:{second}:0",
+                game="tictactoe",
+                first=first,
+                second=second,
+                score=score,
+                pairing=" vs ".join(sorted((first, second))),
+            )
+        )
+    console = Console(record=True, width=160)
+    console.print(live_view(config(), progress))
+    text = console.export_text()
+    for fragment in (
+        "done 4/10",
+        "running 2",
+        "failed 1",
+        "skipped 1",
+        "ETA 3 s",
+        "providers: sim",
+    ):
+        assert fragment in text
+    assert re.search(r"LLM calls/s (59|60)\.\d", text)  # 120 calls in about 2 s
+    standings_rows = [
+        line.split("│")[1].strip() for line in text.splitlines() if line.count("│") > 3
+    ]
+    assert standings_rows[:3] == ["perfect", "direct", "random"]
+
+
+@pytest.mark.anyio
+async def test_calls_are_timed_on_the_match_clock_inside_their_match(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    # The sim's latency on the virtual clock: every call starts after its
+    # match's first turn and ends before the match does.
+    cfg = config(latency_scale=1.0)
+    await play(cfg, tmp_path / "t.db")
+    with TournamentDB.open(tmp_path / "t.db") as db:
+        walls = {row["match_id"]: row["wall_s"] for row in db.finished()}
+        calls = db.calls()
+        assert calls
+        for match_id, call in calls:
+            first_turn = db.turn_starts(match_id)[0]
+            assert first_turn <= call.start
+            assert call.start + call.latency <= walls[match_id] + 1e-6
+            if call.outcome == "ok":
+                assert call.latency >= 0.2  # the sim's latency, not the CPU's

@@ -8,5 +8,6 @@ from rafa_async.cli import (
     _run as _run,  # registers `rafa run`
     _serve as _serve,  # registers `rafa sim-serve`
     _tournament as _tournament,  # registers `rafa tournament ...`
+    _tournament_report as _tournament_report,  # registers `rafa tournament report`
 )
 from rafa_async.cli._app import app as app, main as main

@@ -42,7 +42,11 @@ def text_to_stderr() -> None:
 
 def print_error(message: str) -> None:
     """``error: MESSAGE`` on one line of stderr (never wrapped)."""
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    # emoji=False: an error quoting ``MATCH:SEAT:TURN`` (or any ``:name:``)
+    # shows it as typed, not with rich's emoji for ``:seat:``.
+    err.print(
+        f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True, emoji=False
+    )
 
 
 def interrupted(line: str = "interrupted") -> NoReturn:

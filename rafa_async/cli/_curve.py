@@ -135,8 +135,10 @@ def curve(
     log_level: LogLevelOption = "warning",
     progress: ProgressOption = True,
 ) -> None:
-    """Success rate against environment interactions (k = 1..cap) per agent,
-    over several seeds, with 95% bands: a CSV and a JSON per agent and a PNG.
+    """Success rate against environment interactions per agent, with 95% bands.
+
+    Success within k = 1..cap interactions over several seeds, with 95%
+    bands: a CSV and a JSON per agent and a PNG.
 
     Example: rafa curve game24 --agents rafa,tot,reflexion --seeds 5 --puzzles 901-1000
     --out curves/

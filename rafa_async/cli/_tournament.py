@@ -108,6 +108,16 @@ def _executor(config: TournamentConfig, kind: ExecutorKind, address: str | None)
         fail(error)
 
 
+def remove_database(path: Path) -> None:
+    """Delete a database and its WAL files (``--force``); a file that is not a
+    tournament database is refused rather than deleted."""
+    if not path.exists():
+        return
+    TournamentDB.open(path).close()  # ConfigError unless it is one
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def _open(path: Path) -> TournamentDB:
     try:
         return TournamentDB.open(path)
@@ -115,8 +125,8 @@ def _open(path: Path) -> TournamentDB:
         fail(error)
 
 
-def _label(simulated: bool) -> str:
-    return SIM_LABEL if simulated else "real LLM provider(s)"
+def _providers(config: TournamentConfig) -> str:
+    return "providers: " + (", ".join(config.providers) or "none (no LLM seat)")
 
 
 def live_view(config: TournamentConfig, progress: Progress) -> Group:
@@ -124,7 +134,7 @@ def live_view(config: TournamentConfig, progress: Progress) -> Group:
     head = Table.grid(padding=(0, 2))
     eta = progress.eta_s
     head.add_row(
-        f"[bold]{config.name}[/] ({config.format}, {_label(config.simulated)})",
+        f"[bold]{config.name}[/] ({config.format}; {_providers(config)})",
         f"done {progress.done}/{progress.planned}",
         f"running {progress.running}",
         f"failed {progress.failed}",
@@ -197,13 +207,14 @@ def elo_text(value: float | None) -> str:
     return f"{value:+.0f}"
 
 
-def ratings_table(ratings: Standings, simulated: bool) -> Table:
-    """The standings: openskill (ranked by its ordinal) and Elo with its 95% interval."""
-    table = Table(
-        title=f"ratings ({_label(simulated)})", title_justify="left", caption_justify="left"
-    )
+def ratings_table(ratings: Standings, label: str) -> Table:
+    """The standings: openskill (ranked by its ordinal) and Elo with its 95%
+    interval; ``label`` says where the results came from (``TournamentDB.label``)."""
+    table = Table(title=f"ratings ({label})", title_justify="left", caption_justify="left")
     for column in ("#", "participant", "games", "W-D-L", "score", "Elo", "95% CI", "mu", "sigma"):
-        table.add_column(column, justify="left" if column == "participant" else "right")
+        table.add_column(
+            column, justify="left" if column == "participant" else "right", no_wrap=True
+        )
     for rank, row in enumerate(ratings.rows, start=1):
         elo = row.elo
         table.add_row(
@@ -227,19 +238,20 @@ def ratings_table(ratings: Standings, simulated: bool) -> Table:
 def _summary(config: TournamentConfig, db: TournamentDB, progress: Progress) -> None:
     counts = db.counts()
     names = [p.name for p in config.participants]
-    out.print(ratings_table(standings(db.results(), names), config.simulated))
+    label = db.label()
+    out.print(ratings_table(standings(db.results(), names), label))
     out.print(
         f"{counts.finished} of {counts.planned} matches finished, {counts.failed} failed"
         + (f", {db.skipped()} skipped (SPRT)" if db.skipped() else "")
         + f" in {progress.elapsed:.1f} s ({progress.calls_per_s:.1f} LLM calls/s); "
-        f"results in {db.path}; {_label(config.simulated)}",
+        f"results in {db.path}; {label}",
         highlight=False,
         soft_wrap=True,
     )
-    if config.simulated:
+    if label != "real LLM provider(s)":
         out.print(
-            f"[{SIM_LABEL}] every LLM call was answered by the embedded simulated LLM: "
-            "these results are a simulation, not a measurement of any real model.",
+            f"[{SIM_LABEL}] LLM calls answered by the simulated LLM make these results a "
+            "simulation, not a measurement of any real model.",
             highlight=False,
             soft_wrap=True,
         )
@@ -269,6 +281,9 @@ def run_command(
             EXECUTION,
         ),
     ] = False,
+    force: Annotated[
+        bool, option("Replace an existing --db with a new tournament.", OUTPUT, "--force")
+    ] = False,
     backend: BackendOption = Backend.trio,
     executor: ExecutorOption = ExecutorKind.local,
     ray_address: RayAddressOption = None,
@@ -276,15 +291,18 @@ def run_command(
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
 ) -> None:
-    """Play a tournament: every match its config plans, many at once, each
-    written to --db the moment it ends."""
+    """Play a tournament: its matches many at once, each written to --db as it ends."""
     start_logging(log_format, log_level)
+    if force and resume:
+        fail("--force and --resume exclude each other: start afresh, or go on")
     try:
         config = load_tournament(config_file)
     except ConfigError as error:
         fail(error)
     where = _executor(config, executor, ray_address)
     try:
+        if force:
+            remove_database(db)
         database = TournamentDB.create(db, config, resume=resume)
     except ConfigError as error:
         fail(error)
@@ -331,7 +349,7 @@ def status(
             return
         config = database.config
         out.print(
-            f"[bold]{config.name}[/] ({config.format}; {_label(config.simulated)}): "
+            f"[bold]{config.name}[/] ({config.format}; {database.label()}): "
             f"{counts.finished} finished, {counts.failed} failed, {counts.running} running, "
             f"{counts.planned - counts.finished - counts.failed - counts.running} to play, "
             f"of {counts.planned} planned; {database.skipped()} skipped by the SPRT",
@@ -352,8 +370,7 @@ def export(
         Path | None, option("Write here instead of stdout.", OUTPUT, "--out")
     ] = None,
 ) -> None:
-    """Every finished match, one JSON line each: match_id, pairing, seats,
-    result, moves and each seat's calls and cost."""
+    """Every finished match as one JSON line: id, pairing, seats, result, moves, calls, cost."""
     with _open(db) as database:
         lines = (_export_line(row) for row in database.finished())
         if out_file is None:

@@ -64,6 +64,7 @@ from rafa_async.tournament._ray import (
     RayExecutor as RayExecutor,
     worker_shares as worker_shares,
 )
+from rafa_async.tournament._report import ReportFiles as ReportFiles, write_report as write_report
 from rafa_async.tournament._results import GameResult as GameResult
 from rafa_async.tournament._runner import Progress as Progress, run_tournament as run_tournament
 from rafa_async.tournament._sprt import (
@@ -101,6 +102,7 @@ __all__ = [
     "Progress",
     "Rating",
     "RayExecutor",
+    "ReportFiles",
     "ScoreMatrix",
     "SeatOutcome",
     "SprtConfig",
@@ -128,4 +130,5 @@ __all__ = [
     "swiss_round",
     "tournament_llms",
     "worker_shares",
+    "write_report",
 ]

@@ -34,6 +34,7 @@ A tournament config is a TOML file decoded by msgspec into
 from __future__ import annotations
 
 import math
+import os
 import re
 import tomllib
 from collections.abc import Sequence
@@ -158,7 +159,7 @@ class TournamentConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
         return self.rounds if self.rounds is not None else max(1, math.ceil(math.log2(n)))
 
 
-def load_tournament(path: str | Path) -> TournamentConfig:
+def load_tournament(path: str | os.PathLike[str]) -> TournamentConfig:
     """Read and check ``path``: :class:`ConfigError` naming the file, line and
     key of the first problem (``tournament.toml:12: participants[1].kind: ...``)."""
     path = Path(path)

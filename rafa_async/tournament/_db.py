@@ -17,6 +17,7 @@ matches, never corrupt the file).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,6 +28,8 @@ from typing import Any
 import msgspec
 
 from rafa_async._errors import ConfigError
+from rafa_async._paths import unwritable
+from rafa_async.llm import SIM_LABEL
 from rafa_async.tournament._config import TournamentConfig, config_from_json, config_json
 from rafa_async.tournament._outcome import CallOutcome, MatchOutcome, MatchState, SeatOutcome
 from rafa_async.tournament._plan import PlannedMatch
@@ -89,7 +92,7 @@ CREATE TABLE IF NOT EXISTS calls (
     latency REAL NOT NULL,
     prompt_tokens INTEGER NOT NULL,
     completion_tokens INTEGER NOT NULL,
-    PRIMARY KEY (match_id, call)
+    PRIMARY KEY (match_id, seat, call)
 );
 CREATE TABLE IF NOT EXISTS turns (
     match_id TEXT NOT NULL REFERENCES matches (match_id),
@@ -117,14 +120,16 @@ class TournamentDB:
     """A tournament's results file.  Create it with :meth:`create` (a new
     tournament) or :meth:`open` (an existing one); close it when done."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
-        self.path = path
+    def __init__(self, path: str | os.PathLike[str], connection: sqlite3.Connection) -> None:
+        self.path = Path(path)
         self._db = connection
 
     # -- opening -----------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | Path, config: TournamentConfig, *, resume: bool) -> TournamentDB:
+    def create(
+        cls, path: str | os.PathLike[str], config: TournamentConfig, *, resume: bool
+    ) -> TournamentDB:
         """The database of ``config`` at ``path``.  A new file is set up; an
         existing one is taken only with ``resume`` and only if it was made by
         the same config.  :class:`ConfigError` naming the problem otherwise."""
@@ -136,6 +141,9 @@ class TournamentDB:
                 "or give another --db",
                 fields=("db",),
             )
+        problem = "" if exists else unwritable(path)
+        if problem:
+            raise ConfigError(f"cannot create {path}: {problem}", fields=("db",))
         db = cls._connect(path)
         try:
             stored = db._meta("config")
@@ -155,7 +163,7 @@ class TournamentDB:
         return db
 
     @classmethod
-    def open(cls, path: str | Path) -> TournamentDB:
+    def open(cls, path: str | os.PathLike[str]) -> TournamentDB:
         """An existing tournament database (to read, resume or retry)."""
         path = Path(path)
         if not path.is_file():
@@ -451,7 +459,7 @@ class TournamentDB:
             (row[0], CallOutcome(*row[1:]))
             for row in self._db.execute(
                 f"SELECT c.* FROM calls c JOIN matches m USING (match_id) WHERE {where} "
-                "ORDER BY c.match_id, c.call",
+                "ORDER BY c.match_id, c.start, c.seat, c.call",
                 params,
             )
         ]
@@ -464,10 +472,28 @@ class TournamentDB:
 
     def simulated(self) -> bool:
         """Whether the finished matches' LLM calls all came from the simulated LLM."""
+        finished, simulated = self._simulated_share()
+        return finished == simulated
+
+    def _simulated_share(self) -> tuple[int, int]:
         row = self._db.execute(
             "SELECT COUNT(*), COALESCE(SUM(simulated), 0) FROM matches WHERE status = 'finished'"
         ).fetchone()
-        return bool(row[0] == row[1])
+        return int(row[0]), int(row[1])
+
+    def label(self) -> str:
+        """Where the results came from, for every table: the SIMULATED LLM
+        (whether in process or over HTTP: the answers say so), real
+        providers, or a mix (how many matches were simulated).  Before any
+        match has finished, what the config's providers say."""
+        finished, simulated = self._simulated_share()
+        if not finished:
+            return SIM_LABEL if self.config.simulated else "real LLM provider(s)"
+        if simulated == finished:
+            return SIM_LABEL
+        if not simulated:
+            return "real LLM provider(s)"
+        return f"MIXED: {simulated} of {finished} matches used the {SIM_LABEL}"
 
 
 def _planned(row: Sequence[Any]) -> PlannedMatch:

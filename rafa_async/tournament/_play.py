@@ -33,6 +33,7 @@ from rafa_async._events import (
     Event,
     EventRecorder,
     LLMCallEnded,
+    LLMCallStarted,
     MatchTransition,
     TurnStarted,
     log_digest,
@@ -62,24 +63,42 @@ class Executor(Protocol):
         ...
 
 
-class CallRouter:
-    """The trace sink of the shared stacks: hands each match the
-    :class:`~rafa_async.LLMCallEnded` events of its own seats (a call's
-    ``episode`` is ``MATCH_ID:SEAT``, its seat's scope)."""
+class _Calls:
+    """One match's calls: when each started (event-loop clock) and how it ended."""
 
     def __init__(self) -> None:
-        self._matches: dict[str, list[LLMCallEnded]] = {}
+        self.started: dict[tuple[str, int], float] = {}
+        self.ended: list[tuple[float, LLMCallEnded]] = []
+
+
+class CallRouter:
+    """The trace sink of the shared stacks: hands each match the calls of its
+    own seats (a call's ``episode`` is ``MATCH_ID:SEAT``, its seat's scope).
+
+    A call is timed by its two events' stamps, both on the event loop's
+    clock (the match's clock too, virtual in tests): its start is its
+    :class:`~rafa_async.LLMCallStarted`'s, its end its
+    :class:`~rafa_async.LLMCallEnded`'s -- a failed or cancelled call
+    included, whose own ``latency`` field is 0."""
+
+    def __init__(self) -> None:
+        self._matches: dict[str, _Calls] = {}
 
     def emit(self, event: Event) -> None:
-        if isinstance(event, LLMCallEnded):
+        if isinstance(event, LLMCallStarted | LLMCallEnded):
             match, _, _ = event.episode.rpartition(":")
             calls = self._matches.get(match)
-            if calls is not None:
-                calls.append(event)
+            if calls is None:
+                return
+            if isinstance(event, LLMCallStarted):
+                calls.started[event.episode, event.call] = event.ts
+            else:
+                start = calls.started.pop((event.episode, event.call), event.ts - event.latency)
+                calls.ended.append((start, event))
 
     @contextmanager
-    def collect(self, match_id: str) -> Iterator[list[LLMCallEnded]]:
-        calls: list[LLMCallEnded] = []
+    def collect(self, match_id: str) -> Iterator[_Calls]:
+        calls = _Calls()
         self._matches[match_id] = calls
         try:
             yield calls
@@ -189,12 +208,12 @@ async def play_planned(
                 call=call.call,
                 intent=call.intent,
                 outcome=call.outcome,
-                start=round(call.ts - call.latency - begin, 6),
-                latency=round(call.latency, 6),
+                start=round(start - begin, 6),
+                latency=round(call.ts - start, 6),
                 prompt_tokens=call.prompt_tokens,
                 completion_tokens=call.completion_tokens,
             )
-            for call in traced
+            for start, call in traced.ended
         ],
         turn_starts=[round(t - begin, 6) for t in host.turn_starts],
     )
