@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import ray
 from _report import parse_args, write_report
 from rich.console import Console
 from rich.table import Table
@@ -39,7 +38,9 @@ from rafa_async.tournament import (
     parse_tournament,
     run_tournament,
 )
+from rafa_async.tournament._ray import import_ray
 
+ray = import_ray()  # as the executor imports it (Ray's `uv run` propagation off)
 RESULTS = Path(__file__).parent / "results" / "tournament_ray.json"
 RAY_CPUS = 2
 

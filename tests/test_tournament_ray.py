@@ -9,6 +9,7 @@ does not notice.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -32,8 +33,11 @@ from rafa_async.tournament import (
     run_tournament,
     worker_shares,
 )
+from rafa_async.tournament._ray import import_ray
 
-ray = pytest.importorskip("ray", reason="the Ray executor's tests need the `ray` extra")
+if importlib.util.find_spec("ray") is None:
+    pytest.skip("the Ray executor's tests need the `ray` extra", allow_module_level=True)
+ray = import_ray()  # as the executor imports it (Ray's `uv run` propagation off)
 
 pytestmark = pytest.mark.slow
 
@@ -236,3 +240,21 @@ def test_cli_no_ray_cluster_is_one_line(
     )
     with TournamentDB.open(db) as left:
         assert left.counts().running == 0  # nothing was started
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "False"), ("1", "True")])
+def test_rays_uv_run_propagation_is_off_unless_asked_for(
+    given: str | None, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under `uv run` (as `make test`), Ray would start the workers with the
+    driver's `uv run` line in a copy of the working directory, where they die."""
+    monkeypatch.delenv("RAY_ENABLE_UV_RUN_RUNTIME_ENV", raising=False)
+    if given is not None:
+        monkeypatch.setenv("RAY_ENABLE_UV_RUN_RUNTIME_ENV", given)
+    code = (
+        "from rafa_async.tournament._ray import import_ray; import_ray()\n"
+        "from ray._private import ray_constants\n"
+        "print(ray_constants.RAY_ENABLE_UV_RUN_RUNTIME_ENV)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected

@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import math
+import os
 from contextlib import AbstractContextManager, ExitStack
 from types import ModuleType, TracebackType
 from typing import Any
@@ -63,8 +64,21 @@ RAY_EXTRA = "pip install 'rafa-async[ray]'"
 """How to get Ray: the ``ray`` extra."""
 
 
+UV_RUN_PROPAGATION = "RAY_ENABLE_UV_RUN_RUNTIME_ENV"
+"""Ray's switch for copying a ``uv run`` driver's environment to its workers."""
+
+
 def import_ray() -> ModuleType:
-    """The ``ray`` module; :class:`ConfigError` naming the extra without it."""
+    """The ``ray`` module; :class:`ConfigError` naming the extra without it.
+
+    Ray's ``uv run`` propagation is turned off (unless the environment sets
+    :data:`UV_RUN_PROPAGATION`; Ray reads it at import): under ``uv run``,
+    Ray would zip the working directory into every worker and start it with
+    the driver's ``uv run`` command line there -- a relative ``uv`` path
+    (``make test``'s) then fails in the copy, and the workers die at start.
+    The workers need the installed ``rafa_async``, not the driver's folder.
+    """
+    os.environ.setdefault(UV_RUN_PROPAGATION, "0")
     try:
         return importlib.import_module("ray")
     except ImportError:
