@@ -39,7 +39,10 @@ from rafa_async.cli._options import (
 )
 from rafa_async.llm import SIM_LABEL
 from rafa_async.tournament import (
+    RAY_EXTRA,
+    Executor,
     Progress,
+    RayExecutor,
     Standings,
     TournamentConfig,
     TournamentDB,
@@ -67,6 +70,42 @@ ShowLiveOption = Annotated[
 
 class ExportFormat(StrEnum):
     jsonl = "jsonl"
+
+
+class ExecutorKind(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+ExecutorOption = Annotated[
+    ExecutorKind,
+    option(
+        "Where the matches are played: in this process, or as tasks on a Ray cluster "
+        f"(results still written here; needs {RAY_EXTRA}).",
+        EXECUTION,
+    ),
+]
+RayAddressOption = Annotated[
+    str | None,
+    option(
+        "With --executor ray: the cluster to join ('auto': the one this machine belongs to; "
+        "ray://HOST:10001). Default: start a local Ray instance.",
+        EXECUTION,
+        "--ray-address",
+    ),
+]
+
+
+def _executor(config: TournamentConfig, kind: ExecutorKind, address: str | None) -> Executor | None:
+    """The executor the options name (``None``: the local one, the default)."""
+    if kind is ExecutorKind.local:
+        if address is not None:
+            fail("--ray-address needs --executor ray")
+        return None
+    try:
+        return RayExecutor(config, address=address)
+    except ConfigError as error:
+        fail(error)
 
 
 def remove_database(path: Path) -> None:
@@ -123,6 +162,7 @@ def _play(
     backend: Backend,
     live: bool,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> None:
     """Play ``db``'s planned matches with a live display; the summary after.
     Ctrl-C: one line, exit 130 (the run can be resumed)."""
@@ -141,7 +181,9 @@ def _play(
             screen.update(live_view(config, p))
 
     async def main() -> Progress:
-        return await run_tournament(config, db, on_update=update, progress=progress)
+        return await run_tournament(
+            config, db, executor=executor, on_update=update, progress=progress
+        )
 
     with display:
         finished = run_until_interrupted(main, backend.value)
@@ -243,6 +285,8 @@ def run_command(
         bool, option("Replace an existing --db with a new tournament.", OUTPUT, "--force")
     ] = False,
     backend: BackendOption = Backend.trio,
+    executor: ExecutorOption = ExecutorKind.local,
+    ray_address: RayAddressOption = None,
     live: ShowLiveOption = True,
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
@@ -253,19 +297,25 @@ def run_command(
         fail("--force and --resume exclude each other: start afresh, or go on")
     try:
         config = load_tournament(config_file)
+    except ConfigError as error:
+        fail(error)
+    where = _executor(config, executor, ray_address)
+    try:
         if force:
             remove_database(db)
         database = TournamentDB.create(db, config, resume=resume)
     except ConfigError as error:
         fail(error)
     with database:
-        _play(config, database, backend, live)
+        _play(config, database, backend, live, executor=where)
 
 
 @tournament.command("retry-failed")
 def retry_failed(
     db: DbArgument,
     backend: BackendOption = Backend.trio,
+    executor: ExecutorOption = ExecutorKind.local,
+    ray_address: RayAddressOption = None,
     live: ShowLiveOption = True,
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
@@ -273,9 +323,10 @@ def retry_failed(
     """Play the failed matches of a tournament again (and anything left to play)."""
     start_logging(log_format, log_level)
     with _open(db) as database:
+        where = _executor(database.config, executor, ray_address)
         again = database.requeue("failed")
         err.print(f"retrying {again} failed match{'es' if again != 1 else ''}", highlight=False)
-        _play(database.config, database, backend, live)
+        _play(database.config, database, backend, live, executor=where)
 
 
 @tournament.command("status")

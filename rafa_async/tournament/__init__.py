@@ -59,6 +59,11 @@ from rafa_async.tournament._ratings import (
     openskill_ratings as openskill_ratings,
     standings as standings,
 )
+from rafa_async.tournament._ray import (
+    RAY_EXTRA as RAY_EXTRA,
+    RayExecutor as RayExecutor,
+    worker_shares as worker_shares,
+)
 from rafa_async.tournament._report import ReportFiles as ReportFiles, write_report as write_report
 from rafa_async.tournament._results import GameResult as GameResult
 from rafa_async.tournament._runner import Progress as Progress, run_tournament as run_tournament
@@ -77,6 +82,7 @@ from rafa_async.tournament._table import (
 
 __all__ = [
     "FORMATS",
+    "RAY_EXTRA",
     "WDL",
     "CallOutcome",
     "CallRouter",
@@ -95,6 +101,7 @@ __all__ = [
     "PlannedMatch",
     "Progress",
     "Rating",
+    "RayExecutor",
     "ReportFiles",
     "ScoreMatrix",
     "SeatOutcome",
@@ -122,5 +129,6 @@ __all__ = [
     "swiss_pairs",
     "swiss_round",
     "tournament_llms",
+    "worker_shares",
     "write_report",
 ]
