@@ -645,3 +645,27 @@ async def test_calls_are_timed_on_the_match_clock_inside_their_match(
             assert call.start + call.latency <= walls[match_id] + 1e-6
             if call.outcome == "ok":
                 assert call.latency >= 0.2  # the sim's latency, not the CPU's
+
+
+def test_swiss_gives_the_bye_to_someone_who_has_not_had_one() -> None:
+    # c is last, but has had a bye: b (next lowest, none yet) gets this one.
+    pairs, bye = swiss_pairs(["a", "b", "c"], {"a": 2, "b": 1, "c": 0}, met=[], byes=["c"])
+    assert bye == "b"
+    assert pairs == [("a", "c")]
+
+
+@pytest.mark.anyio
+async def test_a_swiss_tournament_plays_its_rounds_with_byes_in_turn(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    cfg = config(format="swiss", rounds=3)  # three players: one bye a round
+    progress = await play(cfg, tmp_path / "t.db")
+    with TournamentDB.open(tmp_path / "t.db") as db:
+        byes = db.byes()
+        matches = db.matches()
+    assert sorted(byes) == [1, 2, 3]
+    assert sorted(byes.values()) == ["direct", "perfect", "random"]  # each sat out once
+    pairings = [{m.first, m.second} for m in matches if m.index == 0]
+    assert len(pairings) == 3 and all(pairings.count(p) == 1 for p in pairings)  # no rematch
+    assert [m.round for m in matches] == [1, 1, 2, 2, 3, 3]
+    assert progress.finished == 6

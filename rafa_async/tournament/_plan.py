@@ -100,7 +100,10 @@ def gauntlet(config: TournamentConfig) -> list[PlannedMatch]:
 
 
 def swiss_pairs(
-    names: Sequence[str], points: Mapping[str, float], met: Iterable[tuple[str, str]]
+    names: Sequence[str],
+    points: Mapping[str, float],
+    met: Iterable[tuple[str, str]],
+    byes: Iterable[str] = (),
 ) -> tuple[list[tuple[str, str]], str | None]:
     """One Swiss round: pairs of participants close in points who have not
     met, and the one left out (a bye) if their number is odd.
@@ -110,26 +113,32 @@ def swiss_pairs(
     a depth-first search backs up when a choice would force a rematch later,
     so a rematch happens only when every pairing of the round needs one
     (then one with the fewest rematches).  The bye goes to the
-    lowest-ranked participant the search can leave out.
+    lowest-ranked participant the search can leave out who has not had one
+    (``byes``: who has), else to the lowest-ranked it can leave out.
     """
     ranked = sorted(names, key=lambda n: (-points.get(n, 0.0), n))
     played = {frozenset(p) for p in met}
+    had_bye = set(byes)
     for allowed_rematches in range(len(ranked) // 2 + 1):
-        found = _pair_up(ranked, played, allowed_rematches)
+        found = _pair_up(ranked, played, allowed_rematches, had_bye)
         if found is not None:
             return found
     raise AssertionError("unreachable: any pairing is allowed with enough rematches")
 
 
 def _pair_up(
-    ranked: list[str], played: set[frozenset[str]], rematches: int
+    ranked: list[str],
+    played: set[frozenset[str]],
+    rematches: int,
+    had_bye: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[list[tuple[str, str]], str | None] | None:
     if not ranked:
         return [], None
-    if len(ranked) % 2 == 1:  # the bye: try the lowest ranked first
-        for i in reversed(range(len(ranked))):
+    if len(ranked) % 2 == 1:  # the bye: the lowest ranked first, a second bye last
+        order = sorted(reversed(range(len(ranked))), key=lambda i: ranked[i] in had_bye)
+        for i in order:
             rest = ranked[:i] + ranked[i + 1 :]
-            found = _pair_up(rest, played, rematches)
+            found = _pair_up(rest, played, rematches, had_bye)
             if found is not None:
                 return found[0], ranked[i]
         return None
@@ -149,11 +158,12 @@ def swiss_round(
     round: int,
     points: Mapping[str, float],
     met: Iterable[tuple[str, str]],
+    byes: Iterable[str] = (),
 ) -> tuple[list[PlannedMatch], str | None]:
-    """Round ``round``'s matches given the points so far and who has met whom,
-    and the participant with the bye (``None`` if none)."""
+    """Round ``round``'s matches given the points so far, who has met whom
+    and who has had a bye, and the participant with the bye (``None`` if none)."""
     names = [p.name for p in config.participants]
-    pairs, bye = swiss_pairs(names, points, met)
+    pairs, bye = swiss_pairs(names, points, met, byes)
     matches = [m for a, b in pairs for m in pairing_matches(config, a, b, round=round)]
     return matches, bye
 

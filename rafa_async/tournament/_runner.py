@@ -202,7 +202,8 @@ class _Run:
         for round in range(1, self.config.swiss_rounds + 1):
             if round > self.db.rounds():
                 points, met = self.swiss_standing()
-                matches, bye = swiss_round(self.config, round, points, met)
+                byes = self.db.byes().values()
+                matches, bye = swiss_round(self.config, round, points, met, byes)
                 await self.call(self.db.plan, matches)
                 if bye is not None:
                     await self.call(self.db.set_bye, round, bye)
