@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from _report import write_report
+from _report import parse_args, write_report
 from rich.console import Console
 from rich.table import Table
 
@@ -165,7 +165,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["trio", "asyncio"], default="trio")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
+    args = parse_args(parser, games_per_pairing=1, latency_scale=0.0, concurrency=[1, 8])
     if args.child is not None:
         figures = anyio.run(
             child, args.child, args.latency_scale, args.games_per_pairing, backend=args.backend

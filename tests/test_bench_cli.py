@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,17 @@ def test_list_names_every_benchmark_and_which_run_only_when_named() -> None:
     assert "_report" not in result.stdout  # a helper, not a benchmark
     assert "only when named" in lines["calibrate_sim"]
     assert "yes" in lines["provider_latency"]
+
+
+@pytest.mark.parametrize(
+    "script", sorted(p.name for p in SUITE.glob("*.py") if not p.name.startswith("_"))
+)
+def test_every_benchmark_takes_quick(script: str) -> None:
+    # rafa bench --quick passes --quick to every script of the suite.
+    shown = subprocess.run(
+        [sys.executable, str(SUITE / script), "--help"], capture_output=True, text=True, check=True
+    )
+    assert "--quick" in shown.stdout
 
 
 def test_an_unknown_name_is_one_error_listing_the_known_ones() -> None:
