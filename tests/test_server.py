@@ -129,18 +129,36 @@ async def test_a_client_that_never_reads_does_not_delay_the_match() -> None:
 
 async def test_a_client_that_goes_away_is_unsubscribed_at_once() -> None:
     async with server() as client:
-        match_id = await start(client)
+        # A slow sim: the match's next event is many (virtual) seconds away.
+        match_id = await start(client, {**GAME, "latency_scale": 100.0})
         async with client.ws_connect(f"/matches/{match_id}/events") as ws:
             await ws.receive_json()
             assert manager(client).watchers == 1
             metrics = await (await client.get("/metrics")).text()
-        await anyio.sleep(0.01)
+            closing = anyio.current_time()
+        await anyio.sleep(0.001)
         watchers = manager(client).watchers
+        took = anyio.current_time() - closing
         status = manager(client).get(match_id).status
 
     assert "rafa_websocket_clients 1" in metrics
     assert watchers == 0
+    assert took < 0.1  # at once, not when the match's next event would have come
     assert status == "running"  # the match goes on without its watcher
+
+
+async def test_shutting_down_closes_the_clients_and_cancels_the_matches() -> None:
+    async with server() as client:
+        match_id = await start(client, {**GAME, "latency_scale": 100.0})
+        ws = await client.ws_connect(f"/matches/{match_id}/events")
+        await ws.receive_json()
+        running = manager(client)
+    # The client's socket was closed by the server on its way down.
+    closing = await ws.receive()
+
+    assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    assert running.get(match_id).status == "cancelled"
+    assert running.watchers == 0
 
 
 @pytest.mark.parametrize(

@@ -163,7 +163,10 @@ async def watch_match(request: web.Request) -> web.WebSocketResponse:
 
             async def forward() -> None:
                 async for message in watch:
-                    await ws.send_str(msgspec.json.encode(message).decode())
+                    try:
+                        await ws.send_str(msgspec.json.encode(message).decode())
+                    except ConnectionResetError:  # the client went away mid-send
+                        break
                 tg.cancel_scope.cancel()
 
             tg.start_soon(forward)
