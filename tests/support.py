@@ -110,9 +110,15 @@ class Server:
 
 def start_sim_serve(*options: str) -> Server:
     """``rafa sim-serve`` on a free port; waits (20 s at most) for its banner."""
-    command = [sys.executable, "-c", "from rafa_async.cli import main; main()", "sim-serve"]
+    return start_server("sim-serve", URL, *options)
+
+
+def start_server(command: str, url: re.Pattern[bytes], *options: str) -> Server:
+    """``rafa COMMAND`` (a server) on a free port; waits (20 s at most) for
+    its banner, which ends with "Ctrl-C to stop", and finds ``url`` in it."""
+    argv = [sys.executable, "-c", "from rafa_async.cli import main; main()", command]
     process = subprocess.Popen(
-        [*command, "--port", "0", *options],
+        [*argv, "--port", "0", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env={**os.environ, "COLUMNS": "200"},
@@ -128,9 +134,9 @@ def start_sim_serve(*options: str) -> Server:
             if not chunk:
                 process.kill()
                 process.communicate()
-                pytest.fail(f"rafa sim-serve did not start: {banner.decode()}")
+                pytest.fail(f"rafa {command} did not start: {banner.decode()}")
             banner += chunk
-    found = URL.search(banner)
+    found = url.search(banner)
     assert found is not None, banner
     return Server(process, found.group(1).decode(), banner)
 

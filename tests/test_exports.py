@@ -46,6 +46,7 @@ PUBLIC = (
     "rafa_async.llm.middleware",
     "rafa_async.planners",
     "rafa_async.scenarios",
+    "rafa_async.server",
     "rafa_async.tournament",
     *_registered_scenario_packages(),
 )

@@ -310,6 +310,7 @@ async def play_match(
     memories: Mapping[str, Memory] | None = None,
     log: EventSink | None = None,
     trace: EventSink | EventRecorder | None = None,
+    name: str | None = None,
 ) -> MatchRecord:
     """Match ``episode`` of the series ``config``, by itself: the players,
     seating and seeds it has in the series, built by
@@ -318,14 +319,17 @@ async def play_match(
     ``memories``: each LLM player's memory, by its declared seat (default:
     new ones); a ``"train"`` match adds what it learns to them, an
     ``"eval"`` match plays from copies.  ``llm``, ``log`` and ``trace`` as
-    for :func:`play_series`.  A provider error is in the record (status
-    ``"error"``, its message in ``error``), not raised.  Cancellable.
+    for :func:`play_series`.  ``name``: the match's id (default
+    :func:`match_id`), for a host running many matches of one config at once
+    (``rafa serve``): the id names its events and its seats' LLM call scopes
+    (``NAME:SEAT``).  A provider error is in the record (status ``"error"``,
+    its message in ``error``), not raised.  Cancellable.
     """
     spec = config.validate()
     recorder = _recorder(trace)
     async with series_llm(config, llm, recorder) as shared:
         series = _Series(config, spec, shared, recorder, memories)
-        record, _ = await _play_one(series, episode, phase, log)
+        record, _ = await _play_one(series, episode, phase, log, name=name)
     return record
 
 
@@ -381,11 +385,11 @@ def seating(config: PlayConfig, episode: int) -> dict[str, str]:
 
 
 async def _play_one(
-    series: _Series, episode: int, phase: Phase, log: EventSink | None
+    series: _Series, episode: int, phase: Phase, log: EventSink | None, *, name: str | None = None
 ) -> tuple[MatchRecord, ProviderUnavailable | None]:
     """One match's record, and the error that stopped it, if one did."""
     config, spec = series.config, series.spec
-    this_match = match_id(config, episode)
+    this_match = name if name is not None else match_id(config, episode)
     players = series.players(episode, phase)
     events: list[Event] = []
     sink = _Tee(events, log)

@@ -6,8 +6,9 @@ import errno
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import anyio
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 SERVER = "Server"
 FAULTS = "Faults (all off by default)"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+T = TypeVar("T")
 
 
 def fault_model(
@@ -91,7 +93,18 @@ def print_banner(server: SimServer, sim: SimLLM) -> None:
 
 
 async def serve_until_signal(sim: SimLLM, host: str, port: int, models: list[str]) -> int:
-    """Serve until SIGINT or SIGTERM, then shut down gracefully; returns the signal.
+    """Serve ``sim`` until SIGINT or SIGTERM (see :func:`until_signal`)."""
+    from rafa_async.app.sim_server import running_sim_server
+
+    server = running_sim_server(sim, host=host, port=port, models=models)
+    return await until_signal(server, lambda running: print_banner(running, sim), "sim-serve")
+
+
+async def until_signal(
+    server: AbstractAsyncContextManager[T], banner: Callable[[T], None], command: str
+) -> int:
+    """Run ``server`` until SIGINT or SIGTERM, then shut down gracefully;
+    returns the signal.
 
     The graceful shutdown gives requests in flight a few seconds (a hanging
     one, up to ten) and is shielded from cancellation; a second signal
@@ -100,15 +113,13 @@ async def serve_until_signal(sim: SimLLM, host: str, port: int, models: list[str
     wakes the event loop whichever thread the signal lands on (a plain
     ``signal.signal`` handler waits until the main thread wakes up).
     """
-    from rafa_async.app.sim_server import running_sim_server
-
     async with anyio.create_task_group() as tg:
         with anyio.open_signal_receiver(*STOP_SIGNALS) as signals:
-            async with running_sim_server(sim, host=host, port=port, models=models) as server:
-                print_banner(server, sim)
+            async with server as running:
+                banner(running)
                 signum = await anext(aiter(signals))
                 out.print(
-                    f"rafa sim-serve: stopping ({signal.Signals(signum).name}); "
+                    f"rafa {command}: stopping ({signal.Signals(signum).name}); "
                     "Ctrl-C again to stop at once",
                     highlight=False,
                 )
@@ -126,6 +137,21 @@ async def stop_at_once(signals: AsyncIterator[int]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(INTERRUPTED)
+
+
+def cannot_listen(raised: BaseException, host: str, port: int) -> NoReturn:
+    """One error line if ``raised`` is the server's failure to listen (e.g.
+    the port is in use); anything else is re-raised."""
+    error = lone_os_error(raised)
+    if error is None:
+        raise raised
+    hint = (
+        " (another server is using it: pick another --port, or --port 0 for a free one)"
+        if error.errno == errno.EADDRINUSE
+        else ""
+    )
+    reason = error.strerror or str(error)
+    fail(f"cannot listen on {host}:{port}: {reason}{hint}")
 
 
 def lone_os_error(error: BaseException) -> OSError | None:
@@ -178,14 +204,5 @@ def sim_serve(
     try:
         signum = anyio.run(serve_until_signal, sim, host, port, model or [], backend="asyncio")
     except (OSError, BaseExceptionGroup) as raised:
-        error = lone_os_error(raised)
-        if error is None:
-            raise
-        hint = (
-            " (another server is using it: pick another --port, or --port 0 for a free one)"
-            if error.errno == errno.EADDRINUSE
-            else ""
-        )
-        reason = error.strerror or str(error)
-        fail(f"cannot listen on {host}:{port}: {reason}{hint}")
+        cannot_listen(raised, host, port)
     out.print(f"rafa sim-serve: stopped ({signal.Signals(signum).name})", highlight=False)

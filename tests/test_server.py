@@ -1,0 +1,315 @@
+"""``rafa serve``'s app (``create_app``): REST and WebSocket end to end.
+
+aiohttp.web runs on asyncio only, so these tests do too; each runs the app
+in the test's own loop (aiohttp's TestServer/TestClient on 127.0.0.1) under
+the virtual clock, so the sim's latency costs no real time.  (The
+:class:`MatchManager` under it runs on trio too: test_server_manager.py.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import anyio
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from jsonschema import Draft202012Validator
+
+from rafa_async import ConfigError
+from rafa_async.server import MatchManager, ServerConfig, create_app
+from rafa_async.server._app import MANAGER
+
+pytestmark = pytest.mark.anyio
+
+GAME = {"game": "tictactoe", "seats": {"X": "rafa", "O": "random"}, "seed": 1}
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture
+def anyio_backend(anyio_backend: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    if anyio_backend[0] == "trio":
+        pytest.skip("aiohttp.web (the match server) runs on asyncio only")
+    return anyio_backend
+
+
+@asynccontextmanager
+async def server(**options: Any) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(create_app(ServerConfig(**options)))) as client:
+        yield client
+
+
+def manager(client: TestClient) -> MatchManager:
+    return client.server.app[MANAGER]
+
+
+async def start(client: TestClient, body: Any = GAME, **headers: str) -> str:
+    response = await client.post("/matches", json=body, headers=headers)
+    assert response.status == 201, await response.text()
+    created = await response.json()
+    assert created["simulated"] is True
+    return str(created["id"])
+
+
+async def messages(ws: aiohttp.ClientWebSocketResponse) -> list[dict[str, Any]]:
+    return [json.loads(m.data) async for m in ws if m.type == aiohttp.WSMsgType.TEXT]
+
+
+async def test_create_watch_to_the_end_then_read_the_result() -> None:
+    async with server() as client:
+        match_id = await start(client)
+        running = await (await client.get(f"/matches/{match_id}")).json()
+        async with client.ws_connect(f"/matches/{match_id}/events") as ws:
+            seen = await messages(ws)
+        finished = await (await client.get(f"/matches/{match_id}")).json()
+
+    assert running["status"] == "running"
+    assert running["simulated"] is True
+    assert seen[0]["type"] == "Snapshot"
+    assert seen[0]["match"]["id"] == match_id
+    assert [m["type"] for m in seen[-2:]] == ["MatchEnded", "MatchClosed"]
+    assert seen[-1]["status"] == "finished"
+    assert finished["status"] == "finished"
+    assert finished["simulated"] is True
+    assert finished["result"]["simulated"] is True
+    assert finished["result"]["scores"] == seen[-2]["scores"]
+    assert len(finished["moves"]) == finished["result"]["turns"]
+
+
+async def test_delete_cancels_and_the_watcher_hears_of_it() -> None:
+    async with server() as client:
+        match_id = await start(client)
+        async with client.ws_connect(f"/matches/{match_id}/events") as ws:
+            snapshot = await ws.receive_json()
+            cancelled = await client.delete(f"/matches/{match_id}")
+            rest = await messages(ws)
+        view = await cancelled.json()
+        again = await client.delete("/matches/nope")
+
+    assert snapshot["type"] == "Snapshot"
+    assert cancelled.status == 200
+    assert view["status"] == "cancelled"
+    assert rest[-1] == rest[-1] | {"type": "MatchClosed", "status": "cancelled"}
+    assert again.status == 404
+
+
+async def test_a_late_joiner_gets_the_snapshot_of_the_match_so_far() -> None:
+    async with server() as client:
+        match_id = await start(client)
+        async with client.ws_connect(f"/matches/{match_id}/events") as first:
+            moves = 0
+            while moves < 2:
+                moves += (await first.receive_json())["type"] == "MatchTransition"
+            async with client.ws_connect(f"/matches/{match_id}/events") as late:
+                snapshot = await late.receive_json()
+
+    assert snapshot["type"] == "Snapshot"
+    assert snapshot["match"]["status"] == "running"
+    assert len(snapshot["match"]["moves"]) >= 2
+    assert snapshot["match"]["board"]
+
+
+async def test_a_client_that_never_reads_does_not_delay_the_match() -> None:
+    async def wall_s(stalled: bool) -> float:
+        async with server() as client:
+            match_id = await start(client)
+            if stalled:
+                async with client.ws_connect(f"/matches/{match_id}/events"):  # never read
+                    view = await manager(client).wait(match_id)
+            else:
+                view = await manager(client).wait(match_id)
+        assert view.status == "finished" and view.result is not None
+        return view.result.wall_s
+
+    assert await wall_s(stalled=True) == await wall_s(stalled=False)
+
+
+async def test_a_client_that_goes_away_is_unsubscribed_at_once() -> None:
+    async with server() as client:
+        # A slow sim: the match's next event is many (virtual) seconds away.
+        match_id = await start(client, {**GAME, "latency_scale": 100.0})
+        async with client.ws_connect(f"/matches/{match_id}/events") as ws:
+            await ws.receive_json()
+            assert manager(client).watchers == 1
+            metrics = await (await client.get("/metrics")).text()
+            closing = anyio.current_time()
+        await anyio.sleep(0.001)
+        watchers = manager(client).watchers
+        took = anyio.current_time() - closing
+        status = manager(client).get(match_id).status
+
+    assert "rafa_websocket_clients 1" in metrics
+    assert watchers == 0
+    assert took < 0.1  # at once, not when the match's next event would have come
+    assert status == "running"  # the match goes on without its watcher
+
+
+async def test_shutting_down_closes_the_clients_and_cancels_the_matches() -> None:
+    async with server() as client:
+        match_id = await start(client, {**GAME, "latency_scale": 100.0})
+        ws = await client.ws_connect(f"/matches/{match_id}/events")
+        await ws.receive_json()
+        running = manager(client)
+    # The client's socket was closed by the server on its way down.
+    closing = await ws.receive()
+
+    assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    assert running.get(match_id).status == "cancelled"
+    assert running.watchers == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**GAME, "game": 7}, "game"),
+        ({"game": "tictactoe"}, "seats"),
+        ({**GAME, "seed": -1}, "seed"),
+        ({**GAME, "n_candidates": 0}, "n_candidates"),
+        ({**GAME, "latency_scale": "fast"}, "latency_scale"),
+        ({**GAME, "colour": "red"}, "colour"),
+        ({**GAME, "game": "chess"}, "game"),
+        ({**GAME, "seats": {"X": "rafa"}}, "seats"),
+        ({**GAME, "seats": {"X": "rafa", "O": "grandmaster"}}, "seats"),
+    ],
+)
+async def test_a_bad_body_gets_a_400_naming_the_field(body: Any, field: str) -> None:
+    async with server() as client:
+        response = await client.post("/matches", json=body)
+        error = await response.json()
+
+    assert response.status == 400
+    assert error["field"] == field
+    assert field in error["error"]
+
+
+async def test_a_body_that_is_not_json_or_too_large_is_refused() -> None:
+    async with server(max_body=1024) as client:
+        garbled = await client.post("/matches", data=b"{nope", headers={"Content-Type": "x"})
+        not_json = await garbled.json()
+        bad_page = await client.get("/matches", params={"limit": "0"})
+        page_error = await bad_page.json()
+        huge = await client.post("/matches", json={**GAME, "pad": "x" * 4096})
+
+    assert garbled.status == 400
+    assert "not JSON" in not_json["error"]
+    assert bad_page.status == 400
+    assert page_error["field"] == "limit"
+    assert huge.status == 413
+
+
+async def test_matches_are_listed_a_page_at_a_time() -> None:
+    async with server() as client:
+        ids = [await start(client, {**GAME, "seed": seed}) for seed in range(5)]
+        page = await (await client.get("/matches", params={"offset": "1", "limit": "3"})).json()
+
+    assert page["total"] == 5
+    assert (page["offset"], page["limit"]) == (1, 3)
+    assert [m["id"] for m in page["matches"]] == ids[1:4]
+    assert all(m["simulated"] for m in page["matches"])
+
+
+async def test_the_limits_answer_429_with_retry_after() -> None:
+    async with server(max_matches=1, max_ws_clients=1, retry_after=3) as client:
+        match_id = await start(client)
+        refused = await client.post("/matches", json=GAME)
+        async with client.ws_connect(f"/matches/{match_id}/events") as ws:
+            await ws.receive_json()
+            with pytest.raises(aiohttp.WSServerHandshakeError) as second:
+                await client.ws_connect(f"/matches/{match_id}/events")
+
+    assert refused.status == 429
+    assert refused.headers["Retry-After"] == "3"
+    assert second.value.status == 429
+
+
+def test_off_loopback_without_a_token_is_refused_when_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RAFA_SERVER_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="token") as raised:
+        ServerConfig(host="0.0.0.0")
+    assert raised.value.fields == ("token",)
+    assert ServerConfig(host="::1").token is None  # loopback needs none
+    monkeypatch.setenv("RAFA_SERVER_TOKEN", TOKEN)
+    assert ServerConfig(host="0.0.0.0").token == TOKEN
+
+
+async def test_with_a_token_every_request_without_it_gets_401() -> None:
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    async with server(host="0.0.0.0", token=TOKEN) as client:
+        match_id = await start(client, **bearer)
+        anonymous = [
+            await client.post("/matches", json=GAME),
+            await client.get(f"/matches/{match_id}"),
+            await client.get("/matches"),
+            await client.delete(f"/matches/{match_id}"),
+            await client.get("/metrics"),
+            await client.get("/openapi.json"),
+            await client.get(f"/matches/{match_id}", headers={"Authorization": "Bearer wrong"}),
+        ]
+        with pytest.raises(aiohttp.WSServerHandshakeError) as ws_refused:
+            await client.ws_connect(f"/matches/{match_id}/events")
+        allowed = await client.get(f"/matches/{match_id}", headers=bearer)
+        async with client.ws_connect(f"/matches/{match_id}/events", params={"token": TOKEN}) as ws:
+            snapshot = await ws.receive_json()
+
+    assert [r.status for r in anonymous] == [401] * len(anonymous)
+    assert ws_refused.value.status == 401
+    assert allowed.status == 200
+    assert snapshot["type"] == "Snapshot"
+
+
+async def test_openapi_describes_exactly_the_routes_served() -> None:
+    async with server() as client:
+        document = await (await client.get("/openapi.json")).json()
+        served = {
+            (route.method.lower(), route.resource.canonical)
+            for route in client.server.app.router.routes()
+            if route.resource is not None
+        }
+
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"]
+    documented = {(m, path) for path, ops in document["paths"].items() for m in ops}
+    assert documented == served
+    schemas = document["components"]["schemas"]
+    for schema in schemas.values():
+        Draft202012Validator.check_schema(schema)
+    refs = {
+        ref.rsplit("/", 1)[1] for ref in _refs(document) if ref.startswith("#/components/schemas/")
+    }
+    assert refs <= set(schemas)
+    create = document["paths"]["/matches"]["post"]
+    body = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/MatchRequest")
+    assert {"game", "seats"} <= set(schemas["MatchRequest"]["required"])
+    for ops in document["paths"].values():
+        for op in ops.values():
+            assert op["responses"] and "401" in op["responses"]
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+async def test_metrics_count_matches_llm_calls_and_drops() -> None:
+    async with server() as client:
+        match_id = await start(client)
+        await manager(client).wait(match_id)
+        text = await (await client.get("/metrics")).text()
+
+    lines = set(text.splitlines())
+    assert 'rafa_matches{status="finished"} 1' in lines
+    assert "rafa_simulated 1" in lines
+    assert "# TYPE rafa_llm_calls_total counter" in lines
+    assert any(line.startswith('rafa_llm_calls_total{outcome="ok"} ') for line in lines)
+    assert any(line.startswith("rafa_bus_dropped_events_total ") for line in lines)
+    assert "rafa_websocket_clients 0" in lines
