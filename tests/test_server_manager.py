@@ -46,6 +46,22 @@ async def test_a_watcher_gets_the_snapshot_then_every_turn_then_the_close() -> N
     assert manager.llm_calls["ok"] == view.result.llm_calls
 
 
+async def test_a_watcher_that_keeps_up_sees_every_llm_call_start_and_end() -> None:
+    # RAFA starts its candidates' calls in one tick: each call has its own
+    # topic, so conflation (the slow watcher's policy) never hides one.
+    async with MatchManager() as manager:
+        match_id = manager.start(TICTACTOE)
+        messages = await watch_all(manager, match_id)
+        view = manager.get(match_id)
+        drops = manager.drops
+
+    assert view.result is not None
+    started = [m for m in messages if m["type"] == "LLMCallStarted"]
+    ended = [m for m in messages if m["type"] == "LLMCallEnded"]
+    assert len(started) == len(ended) == view.result.llm_calls > 0
+    assert drops == 0
+
+
 async def test_a_late_joiner_gets_the_state_so_far_in_its_snapshot() -> None:
     async with MatchManager() as manager:
         match_id = manager.start(TICTACTOE)

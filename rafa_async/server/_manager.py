@@ -13,9 +13,10 @@ Each match runs in the manager's own task group, under its own cancel scope
 (:meth:`MatchManager.cancel`), with one LLM stack shared by all of them
 (the SIMULATED LLM: the server's limits are global).  Its events go to an
 :class:`~rafa_async.EventBus`; every watcher subscribes with the ``latest``
-policy (per topic, only the newest undelivered event is kept), so a slow
-watcher loses intermediate events -- counted in :attr:`MatchManager.drops`
--- and never stalls the match.  Leaving the ``async with`` cancels every
+policy (per topic -- a host event kind, an LLM call, a plan -- only the
+newest undelivered event is kept), so a slow watcher loses intermediate
+events -- counted in :attr:`MatchManager.drops` -- and never stalls the
+match, while one that keeps up gets every LLM call.  Leaving the ``async with`` cancels every
 match still running and waits for them: no task outlives the manager.
 """
 
@@ -125,6 +126,25 @@ class _Match:
             error=self.error,
             result=self.result,
         )
+
+
+def _topic(match_id: str, event: Event) -> str:
+    """Where ``event`` is published: what a watcher's ``latest`` policy
+    conflates is one topic's undelivered events.  Each LLM call and each
+    plan has a topic of its own (a slow watcher gets a call's newest state,
+    its end superseding its start; no call hides another), the host's
+    events one per kind (a slow watcher gets the newest board)."""
+    kind = type(event).__name__
+    episode = getattr(event, "episode", "")
+    if ":" not in episode:
+        return f"match.{match_id}.{kind}"
+    seat = _seat(episode)
+    if isinstance(event, LLMCallStarted | LLMCallEnded):
+        return f"match.{match_id}.call.{seat}.{event.call}"
+    plan = getattr(event, "plan", None)
+    if isinstance(plan, int):
+        return f"match.{match_id}.plan.{seat}.{plan}"
+    return f"match.{match_id}.{kind}.{seat}"
 
 
 def _seat(episode: str) -> str:
@@ -322,11 +342,7 @@ class MatchManager:
         if isinstance(event, LLMCallEnded):
             self.llm_calls[event.outcome] = self.llm_calls.get(event.outcome, 0) + 1
             self.llm_latency_sum += event.latency
-        episode = getattr(event, "episode", "")
-        topic = f"match.{match.id}.{type(event).__name__}"
-        if ":" in episode:
-            topic += f".{_seat(episode)}"
-        self.bus.publish_nowait(topic, event)
+        self.bus.publish_nowait(_topic(match.id, event), event)
 
     def _forget_old(self) -> None:
         finished = [m for m in self._matches.values() if m.status in TERMINAL]
