@@ -11,14 +11,16 @@ Each tournament is :func:`~rafa_async.tournament.run_tournament` in the
 manager's task group, under its own cancel scope (:meth:`cancel`), writing
 to its own database ``DATA_DIR/ID.sqlite``: a cancelled one leaves its
 matches in flight ``running`` there, so ``rafa tournament run CONFIG --db
-DATA_DIR/ID.sqlite --resume`` can finish it.  ``data_dir=None`` makes a temporary directory on entry and
-removes it on exit.  Only the simulated LLM is played (the server holds no
-provider keys for its clients).  Leaving the ``async with`` cancels every
-tournament still running and waits for them.
+DATA_DIR/ID.sqlite --resume`` can finish it.  ``data_dir=None`` makes a
+temporary directory on entry and removes it on exit.  Only the simulated
+LLM is played (the server holds no provider keys for its clients).
+Leaving the ``async with`` cancels every tournament still running and
+waits for them.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -140,7 +142,11 @@ class TournamentManager:
     databases stay in ``data_dir``)."""
 
     def __init__(
-        self, *, data_dir: str | Path | None = None, max_tournaments: int = 2, history: int = 100
+        self,
+        *,
+        data_dir: str | os.PathLike[str] | None = None,
+        max_tournaments: int = 2,
+        history: int = 100,
     ) -> None:
         for name, value in (("max_tournaments", max_tournaments), ("history", history)):
             if value < 1:
