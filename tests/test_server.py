@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -313,3 +314,116 @@ async def test_metrics_count_matches_llm_calls_and_drops() -> None:
     assert any(line.startswith('rafa_llm_calls_total{outcome="ok"} ') for line in lines)
     assert any(line.startswith("rafa_bus_dropped_events_total ") for line in lines)
     assert "rafa_websocket_clients 0" in lines
+
+
+# -- tournaments --------------------------------------------------------------------------
+
+TOURNAMENT = """\
+name = "tiny"
+games = ["tictactoe"]
+games_per_pairing = 2
+latency_scale = 0.0
+
+[[participants]]
+name = "random"
+kind = "random"
+
+[[participants]]
+name = "perfect"
+kind = "perfect"
+"""
+SLOW_TOURNAMENT = (
+    TOURNAMENT.replace("latency_scale = 0.0", "latency_scale = 100.0")
+    + '\n[[participants]]\nname = "direct"\nkind = "direct"\n'
+)
+
+
+async def start_tournament(client: TestClient, text: str = TOURNAMENT, **headers: str) -> str:
+    response = await client.post("/tournaments", json={"config": text}, headers=headers)
+    assert response.status == 201, await response.text()
+    created = await response.json()
+    assert created["simulated"] is True
+    assert response.headers["Location"] == f"/tournaments/{created['id']}"
+    return str(created["id"])
+
+
+async def test_a_tournament_posted_is_polled_to_its_final_standings(tmp_path: Path) -> None:
+    async with server(data_dir=str(tmp_path)) as client:
+        tournament_id = await start_tournament(client)
+        polls = []
+        while not polls or polls[-1]["status"] == "running":
+            polls.append(await (await client.get(f"/tournaments/{tournament_id}")).json())
+            await anyio.sleep(0.01)
+        listed = await (await client.get("/tournaments")).json()
+
+    final = polls[-1]
+    assert final["status"] == "finished"
+    assert final["simulated"] is True
+    assert final["counts"] == {"planned": 2, "finished": 2, "failed": 0, "running": 0, "skipped": 0}
+    assert final["eta_s"] is None
+    assert [row["participant"] for row in final["standings"]] == ["perfect", "random"]
+    best = final["standings"][0]
+    assert (best["games"], best["points"]) == (2, 2.0)
+    assert best["score"] == 1.0 and best["elo"] is None  # a clean sweep: +inf, as null
+    assert best["mu"] > final["standings"][1]["mu"]
+    assert best["sigma"] > 0
+    assert [t["id"] for t in listed["tournaments"]] == [tournament_id]
+    assert (tmp_path / f"{tournament_id}.sqlite").is_file()
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"config": TOURNAMENT.replace('kind = "random"', 'kind = "nobody"')},
+         "tournament.toml:8: participants[0].kind"),
+        ({"config": TOURNAMENT.replace("games_per_pairing = 2", "games_per_pairing = -1")},
+         "games_per_pairing"),
+        ({"config": 7}, "config"),
+        ({}, "config"),
+    ],
+)  # fmt: skip
+async def test_a_bad_tournament_config_gets_a_400_naming_the_line(body: Any, fragment: str) -> None:
+    async with server() as client:
+        response = await client.post("/tournaments", json=body)
+        error = await response.json()
+
+    assert response.status == 400
+    assert error["field"] == "config"
+    assert fragment in error["error"]
+
+
+async def test_delete_cancels_a_tournament_and_the_limit_answers_429() -> None:
+    async with server(max_tournaments=1, retry_after=5) as client:
+        tournament_id = await start_tournament(client, SLOW_TOURNAMENT)
+        refused = await client.post("/tournaments", json={"config": TOURNAMENT})
+        refusal = await refused.json()
+        await anyio.sleep(1)
+        cancelled = await client.delete(f"/tournaments/{tournament_id}")
+        view = await cancelled.json()
+        again = await client.post("/tournaments", json={"config": TOURNAMENT})
+        unknown = await client.delete("/tournaments/nope")
+
+    assert refused.status == 429
+    assert refused.headers["Retry-After"] == "5"
+    assert "1 tournaments" in refusal["error"]
+    assert cancelled.status == 200
+    assert view["status"] == "cancelled"
+    assert view["counts"]["finished"] < view["counts"]["planned"]
+    assert again.status == 201  # room again once it is over
+    assert unknown.status == 404
+
+
+async def test_with_a_token_the_tournament_routes_without_it_get_401() -> None:
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    async with server(host="0.0.0.0", token=TOKEN) as client:
+        tournament_id = await start_tournament(client, **bearer)
+        anonymous = [
+            await client.post("/tournaments", json={"config": TOURNAMENT}),
+            await client.get("/tournaments"),
+            await client.get(f"/tournaments/{tournament_id}"),
+            await client.delete(f"/tournaments/{tournament_id}"),
+        ]
+        allowed = await client.get(f"/tournaments/{tournament_id}", headers=bearer)
+
+    assert [r.status for r in anonymous] == [401] * len(anonymous)
+    assert allowed.status == 200

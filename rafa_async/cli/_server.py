@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import anyio
@@ -32,7 +33,8 @@ def print_banner(running: RunningServer, config: ServerConfig) -> None:
         f"rafa serve: matches at [bold]{running.url}[/] "
         f"(token {'required' if config.token else 'off: loopback only'})\n"
         "  POST /matches, GET /matches, GET /matches/ID, DELETE /matches/ID, "
-        f"WebSocket /matches/ID/events, GET /openapi.json, GET /metrics\n"
+        "WebSocket /matches/ID/events, GET /openapi.json, GET /metrics\n"
+        "  POST /tournaments, GET /tournaments, GET /tournaments/ID, DELETE /tournaments/ID\n"
         f"  at most {config.max_matches} matches and {config.max_ws_clients} WebSocket "
         f"clients at once · sim latency x{config.latency_scale:g}\n"
         "  Ctrl-C to stop",
@@ -69,6 +71,17 @@ def serve(
     max_ws_clients: Annotated[
         int, option("WebSocket clients at once (then 429 with Retry-After).", LIMITS, min=1)
     ] = 100,
+    max_tournaments: Annotated[
+        int, option("Tournaments running at once (then 429 with Retry-After).", LIMITS, min=1)
+    ] = 2,
+    data_dir: Annotated[
+        str | None,
+        option(
+            "Directory for the tournaments' databases (ID.sqlite, kept: a cancelled one can be "
+            "resumed); default: a temporary one, removed when the server stops.",
+            SERVER,
+        ),
+    ] = None,
     seed: Annotated[int, option("Seed of the simulated LLM the matches share.", SIM)] = 0,
     latency_scale: LatencyScaleOption = 1.0,
     log_format: LogFormatOption = LogFormat.console,
@@ -79,6 +92,8 @@ def serve(
     POST /matches {"game": "tictactoe", "seats": {"X": "rafa", "O": "random"}, "seed": 1}
     returns an id; GET /matches/ID its status and result; DELETE /matches/ID cancels it;
     WebSocket /matches/ID/events streams a snapshot, then its events as JSON.
+    POST /tournaments {"config": "<tournament.toml text>"} runs a tournament;
+    GET /tournaments/ID gives its progress and standings.
     The API is described at /openapi.json; metrics at /metrics.
 
     Example: rafa serve --port 8080 --latency-scale 0.5
@@ -93,11 +108,18 @@ def serve(
             token=token,
             max_matches=max_matches,
             max_ws_clients=max_ws_clients,
+            max_tournaments=max_tournaments,
+            data_dir=data_dir,
             seed=seed,
             latency_scale=sim_latency(latency_scale).scale,
         )
     except ConfigError as error:
         fail(error)
+    if data_dir is not None:
+        try:  # here, so that a bad one is one line before the server starts
+            Path(data_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            fail(f"--data-dir {data_dir}: cannot create it ({error.strerror or error})")
     try:
         signum = anyio.run(_serve, config, backend="asyncio")
     except (OSError, BaseExceptionGroup) as raised:

@@ -1,8 +1,9 @@
 """Matches on request, watched live: the library core of ``rafa serve``.
 
 :class:`MatchManager` (anyio-only) runs matches inside any running event
-loop; :func:`create_app` puts it behind REST and WebSocket routes
-(aiohttp.web, asyncio only) and :func:`running_server` serves that app.
+loop, and :class:`TournamentManager` tournaments; :func:`create_app` puts
+them behind REST and WebSocket routes (aiohttp.web, asyncio only) and
+:func:`running_server` serves that app.
 """
 
 from rafa_async.server._app import (
@@ -17,11 +18,19 @@ from rafa_async.server._manager import (
     UnknownMatch as UnknownMatch,
     Watch as Watch,
 )
+from rafa_async.server._tournaments import (
+    TournamentLimitReached as TournamentLimitReached,
+    TournamentManager as TournamentManager,
+    UnknownTournament as UnknownTournament,
+)
 from rafa_async.server._types import (
     MatchClosed as MatchClosed,
     MatchRequest as MatchRequest,
     MatchView as MatchView,
     Snapshot as Snapshot,
+    StandingRow as StandingRow,
+    TournamentRequest as TournamentRequest,
+    TournamentView as TournamentView,
 )
 
 __all__ = [
@@ -34,7 +43,13 @@ __all__ = [
     "RunningServer",
     "ServerConfig",
     "Snapshot",
+    "StandingRow",
+    "TournamentLimitReached",
+    "TournamentManager",
+    "TournamentRequest",
+    "TournamentView",
     "UnknownMatch",
+    "UnknownTournament",
     "Watch",
     "create_app",
     "running_server",

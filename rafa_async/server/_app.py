@@ -1,7 +1,8 @@
 """``create_app``: the :class:`MatchManager` behind REST and WebSocket routes.
 
 aiohttp.web, so asyncio only (the manager itself is anyio-only).  The
-manager starts and stops with the app (``cleanup_ctx``); on shutdown the
+managers (matches, and tournaments: :class:`TournamentManager`) start and
+stop with the app (``cleanup_ctx``); on shutdown the
 WebSocket clients are told the server is going away, then every match still
 running is cancelled.  Routes (also in ``GET /openapi.json``, generated from
 the same table):
@@ -11,6 +12,10 @@ the same table):
 ``GET /matches/{id}``            status, state and result
 ``DELETE /matches/{id}``         cancel
 ``GET /matches/{id}/events``     WebSocket: snapshot, then the events as JSON
+``POST /tournaments``            start a tournament (its ``tournament.toml`` text) -> its id
+``GET /tournaments``             the tournaments
+``GET /tournaments/{id}``        status, counts, ETA, LLM calls/s and standings
+``DELETE /tournaments/{id}``     cancel (its matches in flight stay resumable in its database)
 ``GET /openapi.json``, ``GET /metrics``
 """
 
@@ -20,6 +25,7 @@ import hmac
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import anyio
 import msgspec
@@ -33,15 +39,32 @@ from rafa_async.server._config import ServerConfig
 from rafa_async.server._manager import MatchLimitReached, MatchManager, UnknownMatch
 from rafa_async.server._metrics import prometheus_text
 from rafa_async.server._openapi import Route, openapi_document
-from rafa_async.server._types import ErrorBody, MatchCreated, MatchPage, MatchRequest, MatchView
+from rafa_async.server._tournaments import (
+    TournamentLimitReached,
+    TournamentManager,
+    UnknownTournament,
+)
+from rafa_async.server._types import (
+    ErrorBody,
+    MatchCreated,
+    MatchPage,
+    MatchRequest,
+    MatchView,
+    TournamentCreated,
+    TournamentList,
+    TournamentRequest,
+    TournamentView,
+)
 
 _log = structlog.get_logger("rafa_async.server")
 
 CONFIG = web.AppKey("config", ServerConfig)
 MANAGER = web.AppKey("manager", MatchManager)
+TOURNAMENTS = web.AppKey("tournaments", TournamentManager)
 CLIENTS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("clients")
 MAX_PAGE = 200
 _NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `(?P<field>[^`]+)`")
+Body = TypeVar("Body", bound=msgspec.Struct)
 
 
 class ApiError(Exception):
@@ -82,14 +105,16 @@ def _match_id(request: web.Request) -> str:
     return match_id
 
 
-async def create_match(request: web.Request) -> web.Response:
+async def _body(request: web.Request, kind: type[Body]) -> Body:
+    """The request's JSON body as ``kind``: 413 beyond the size limit, 400
+    naming the field for a body that does not fit."""
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[CONFIG].max_body
         raise ApiError(413, f"the request body is larger than {limit} bytes") from None
     try:
-        body = msgspec.json.decode(raw, type=MatchRequest)
+        return msgspec.json.decode(raw, type=kind)
     except msgspec.ValidationError as error:
         what, field = split_validation_error(error)
         named = _NAMED_FIELD.search(what)
@@ -98,11 +123,19 @@ async def create_match(request: web.Request) -> web.Response:
         raise ApiError(400, what if field is None else f"{field}: {what}", field) from None
     except msgspec.DecodeError as error:
         raise ApiError(400, f"the body is not JSON: {error}") from None
+
+
+def _bad_config(error: ConfigError) -> ApiError:
+    field = error.fields[0] if error.fields else None
+    return ApiError(400, str(error) if field is None else f"{field}: {error}", field)
+
+
+async def create_match(request: web.Request) -> web.Response:
+    body = await _body(request, MatchRequest)
     try:
         match_id = _manager(request).start(body)
     except ConfigError as error:
-        field = error.fields[0] if error.fields else None
-        raise ApiError(400, str(error) if field is None else f"{field}: {error}", field) from None
+        raise _bad_config(error) from None
     except MatchLimitReached as error:
         raise ApiError(429, str(error), retry_after=request.app[CONFIG].retry_after) from None
     response = _json(MatchCreated(id=match_id, status="running", simulated=True), 201)
@@ -179,6 +212,51 @@ async def watch_match(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
+def _tournaments(request: web.Request) -> TournamentManager:
+    return request.app[TOURNAMENTS]
+
+
+def _tournament_id(request: web.Request) -> str:
+    tournament_id = request.match_info["id"]
+    try:
+        _tournaments(request).get(tournament_id)
+    except UnknownTournament as error:
+        raise ApiError(404, str(error)) from None
+    return tournament_id
+
+
+async def create_tournament(request: web.Request) -> web.Response:
+    body = await _body(request, TournamentRequest)
+    try:
+        tournament_id = _tournaments(request).start(body.config)
+    except ConfigError as error:
+        raise _bad_config(error) from None
+    except TournamentLimitReached as error:
+        raise ApiError(429, str(error), retry_after=request.app[CONFIG].retry_after) from None
+    view = _tournaments(request).get(tournament_id)
+    response = _json(
+        TournamentCreated(id=tournament_id, status=view.status, simulated=view.simulated), 201
+    )
+    response.headers["Location"] = f"/tournaments/{tournament_id}"
+    return response
+
+
+async def list_tournaments(request: web.Request) -> web.Response:
+    return _json(TournamentList(tournaments=_tournaments(request).list()))
+
+
+async def get_tournament(request: web.Request) -> web.Response:
+    return _json(_tournaments(request).get(_tournament_id(request)))
+
+
+async def cancel_tournament(request: web.Request) -> web.Response:
+    """Cancel; answers once the tournament has unwound (its status final)."""
+    tournaments = _tournaments(request)
+    tournament_id = _tournament_id(request)
+    tournaments.cancel(tournament_id)
+    return _json(await tournaments.wait(tournament_id))
+
+
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document(ROUTES, title="rafa serve", version="1"))
 
@@ -199,6 +277,12 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/matches/{id}/events",
           "WebSocket: the match's snapshot, then its events as JSON", None, 101,
           errors=(404, 429)),
+    Route("POST", "/tournaments", "Start a tournament from its tournament.toml text",
+          TournamentCreated, 201, TournamentRequest, errors=(400, 413, 429)),
+    Route("GET", "/tournaments", "The tournaments, oldest first", TournamentList),
+    Route("GET", "/tournaments/{id}", "A tournament's progress and standings", TournamentView,
+          errors=(404,)),
+    Route("DELETE", "/tournaments/{id}", "Cancel a tournament", TournamentView, errors=(404,)),
     Route("GET", "/openapi.json", "This document", None),
     Route("GET", "/metrics", "Prometheus metrics", None, content="text/plain"),
 )  # fmt: skip
@@ -208,6 +292,10 @@ _HANDLERS: dict[tuple[str, str], Callable[[web.Request], Awaitable[web.StreamRes
     ("GET", "/matches/{id}"): get_match,
     ("DELETE", "/matches/{id}"): cancel_match,
     ("GET", "/matches/{id}/events"): watch_match,
+    ("POST", "/tournaments"): create_tournament,
+    ("GET", "/tournaments"): list_tournaments,
+    ("GET", "/tournaments/{id}"): get_tournament,
+    ("DELETE", "/tournaments/{id}"): cancel_tournament,
     ("GET", "/openapi.json"): openapi,
     ("GET", "/metrics"): metrics,
 }
@@ -243,12 +331,16 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def create_app(
-    config: ServerConfig | None = None, *, manager: MatchManager | None = None
+    config: ServerConfig | None = None,
+    *,
+    manager: MatchManager | None = None,
+    tournaments: TournamentManager | None = None,
 ) -> web.Application:
-    """The aiohttp application serving matches (see the module doc).
+    """The aiohttp application serving matches and tournaments (see the module doc).
 
-    ``manager``: a running :class:`MatchManager` to serve (its owner closes
-    it).  By default the app runs its own while it runs (``cleanup_ctx``),
+    ``manager``, ``tournaments``: a running :class:`MatchManager` and
+    :class:`TournamentManager` to serve (their owner closes them).  By
+    default the app runs its own while it runs (``cleanup_ctx``),
     entered at startup and left at cleanup: the host must do both in one
     task, outside any cancel scope it opens in between (``web.run_app`` and
     aiohttp's test server do; :func:`running_server` passes its own)."""
@@ -263,6 +355,10 @@ def create_app(
         app[MANAGER] = manager
     else:
         app.cleanup_ctx.append(_run_manager)
+    if tournaments is not None:
+        app[TOURNAMENTS] = tournaments
+    else:
+        app.cleanup_ctx.append(_run_tournaments)
     app.on_shutdown.append(_close_clients)
     return app
 
@@ -276,6 +372,16 @@ def _manager_for(config: ServerConfig) -> MatchManager:
 async def _run_manager(app: web.Application) -> AsyncIterator[None]:
     async with _manager_for(app[CONFIG]) as manager:
         app[MANAGER] = manager
+        yield
+
+
+def _tournaments_for(config: ServerConfig) -> TournamentManager:
+    return TournamentManager(data_dir=config.data_dir, max_tournaments=config.max_tournaments)
+
+
+async def _run_tournaments(app: web.Application) -> AsyncIterator[None]:
+    async with _tournaments_for(app[CONFIG]) as tournaments:
+        app[TOURNAMENTS] = tournaments
         yield
 
 
@@ -306,10 +412,10 @@ async def running_server(
     :class:`OSError` if the address cannot be bound.  Leaving (shielded, so
     it completes even when cancelled) closes the WebSocket clients, gives
     requests in flight ``shutdown_timeout`` seconds and cancels every
-    match.  asyncio only, and entered and left in one task."""
-    async with _manager_for(config) as manager:
+    match and tournament.  asyncio only, and entered and left in one task."""
+    async with _manager_for(config) as manager, _tournaments_for(config) as tournaments:
         runner = web.AppRunner(
-            create_app(config, manager=manager),
+            create_app(config, manager=manager, tournaments=tournaments),
             access_log=None,
             handler_cancellation=True,
             shutdown_timeout=shutdown_timeout,

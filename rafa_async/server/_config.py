@@ -45,6 +45,12 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True):
     """The shared sim's seed."""
     retry_after: int = 1
     """Seconds a 429 tells the client to wait."""
+    max_tournaments: int = 2
+    """Tournaments running at once; beyond, 429 with Retry-After."""
+    data_dir: str | None = None
+    """Where each tournament's database goes (``ID.sqlite``; kept, so a
+    cancelled one can be resumed); ``None``: a temporary directory made at
+    startup and removed at shutdown."""
 
     def __post_init__(self) -> None:
         if self.token is None and os.environ.get(TOKEN_ENV):
@@ -59,7 +65,13 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True):
             )
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port must be in 0..65535, got {self.port}", fields=("port",))
-        for name in ("max_matches", "max_ws_clients", "max_body", "retry_after"):
+        for name in (
+            "max_matches",
+            "max_ws_clients",
+            "max_body",
+            "retry_after",
+            "max_tournaments",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1", fields=(name,))
         if not self.latency_scale >= 0:

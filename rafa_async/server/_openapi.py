@@ -97,7 +97,7 @@ def _slug(path: str) -> str:
 _REASONS = {
     400: "Bad request: the body or a parameter is wrong (field names which)",
     401: "No token, or a wrong one",
-    404: "No such match",
+    404: "No such match or tournament",
     413: "Request body too large",
-    429: "Too many matches or WebSocket clients; see Retry-After",
+    429: "Too many matches, tournaments or WebSocket clients; see Retry-After",
 }

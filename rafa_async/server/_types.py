@@ -88,3 +88,70 @@ class MatchClosed(msgspec.Struct, kw_only=True, tag=True):
     status: MatchStatus
     error: str | None = None
     result: MatchRecord | None = None
+
+
+TournamentStatus = Literal["running", "finished", "cancelled", "failed"]
+
+
+class TournamentRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``POST /tournaments``: a ``tournament.toml``'s text (on the simulated
+    LLM: every participant's provider is ``sim``)."""
+
+    config: Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class TournamentCounts(msgspec.Struct, kw_only=True):
+    """Matches by state; ``planned`` counts every match the tournament will
+    play (those an SPRT decision made unnecessary are ``skipped`` instead)."""
+
+    planned: int
+    finished: int
+    failed: int
+    running: int
+    skipped: int
+
+
+class StandingRow(msgspec.Struct, kw_only=True):
+    """One participant, best first.  Once a game has finished: its openskill
+    ``mu`` and ``sigma``, and its Elo against the field with the 95%
+    interval (``null`` where infinite, as after a clean sweep, or where the
+    games cannot bound it; ``score``, its score fraction, tells which)."""
+
+    participant: str
+    games: int
+    points: float
+    score: float | None = None
+    elo: float | None = None
+    elo_lower: float | None = None
+    elo_upper: float | None = None
+    mu: float | None = None
+    sigma: float | None = None
+
+
+class TournamentView(msgspec.Struct, kw_only=True):
+    """A tournament as ``GET /tournaments/{id}`` shows it.  ``simulated``:
+    its results came from the simulated LLM (``label`` says so in words)."""
+
+    id: str
+    name: str
+    status: TournamentStatus
+    simulated: bool
+    label: str
+    counts: TournamentCounts
+    eta_s: float | None
+    """Seconds left at this run's pace (``null`` before a match ends and once it is over)."""
+    llm_calls_per_s: float
+    standings: list[StandingRow]
+    error: str | None = None
+
+
+class TournamentCreated(msgspec.Struct, kw_only=True):
+    id: str
+    status: TournamentStatus
+    simulated: bool
+
+
+class TournamentList(msgspec.Struct, kw_only=True):
+    """``GET /tournaments``: every tournament remembered, oldest first."""
+
+    tournaments: list[TournamentView]
