@@ -57,3 +57,22 @@ def test_the_example_plays_the_matches_rafa_play_plays(
 
     assert play_table("tictactoe", "--x", "rafa", "--o", "direct") == by_game["tictactoe"]
     assert play_table("connect4", "--seat", "R=rafa", "--seat", "Y=direct") == by_game["connect4"]
+
+
+TRIO_WATCH = EXAMPLE.parent / "trio_watch.py"
+
+
+def test_the_trio_program_plays_two_matches_and_watches_them_to_the_end(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", [str(TRIO_WATCH), "--latency-scale", "0"])
+    runpy.run_path(str(TRIO_WATCH), run_name="__main__")
+    out = capsys.readouterr().out.splitlines()
+    assert SIM_LABEL in out  # printed after the matches (the logs come before)
+    lines = out[out.index(SIM_LABEL) :]
+    closed = [line for line in lines if line.endswith((" finished", " cancelled", " failed"))]
+    assert len(closed) == 2 and all(line.endswith("finished") for line in closed)
+    assert any(" turn 1: " in line for line in lines)  # moves seen live
+    assert any(" plan [" in line for line in lines)  # and RAFA's plans
+    results = [line for line in lines if " in " in line and "scores" in line]
+    assert [line.split(":")[0] for line in results] == ["tictactoe", "nim"]
