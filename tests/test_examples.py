@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import runpy
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from support import rafa
 
 from rafa_async.llm import SIM_LABEL
@@ -76,3 +79,34 @@ def test_the_trio_program_plays_two_matches_and_watches_them_to_the_end(
     assert any(" plan [" in line for line in lines)  # and RAFA's plans
     results = [line for line in lines if " in " in line and "scores" in line]
     assert [line.split(":")[0] for line in results] == ["tictactoe", "nim"]
+
+
+@pytest.mark.anyio
+async def test_the_aiohttp_app_plays_a_match_streams_it_and_shuts_down_clean(
+    anyio_backend: tuple[str, dict[str, Any]],
+) -> None:
+    if anyio_backend[0] != "asyncio":
+        pytest.skip("aiohttp.web runs on asyncio only")
+    example = runpy.run_path(str(EXAMPLE.parent / "aiohttp_app.py"))
+    app = example["make_app"](latency_scale=0.0)
+    async with TestClient(TestServer(app)) as client:
+        bad = await client.post("/play", json={"game": "chess", "seats": {}})
+        assert bad.status == 400
+        assert "chess" in (await bad.json())["error"]
+        started = await client.post(
+            "/play", json={"game": "tictactoe", "seats": {"X": "rafa", "O": "random"}}
+        )
+        match_id = (await started.json())["id"]
+        streamed = await client.get(f"/watch/{match_id}")
+        events = [json.loads(line) for line in (await streamed.text()).splitlines()]
+        assert events[0]["type"] == "Snapshot"
+        assert [e["type"] for e in events][-2:] == ["MatchEnded", "MatchClosed"]
+        assert events[-1]["status"] == "finished"
+        # A long match left running: shutting the app down cancels it.
+        running = await client.post(
+            "/play", json={"game": "connect4", "seats": {"R": "rafa", "Y": "rafa"}}
+        )
+        left = (await running.json())["id"]
+        manager = app[example["MANAGER"]]
+        assert manager.get(left).status == "running"
+    assert manager.get(left).status == "cancelled"
