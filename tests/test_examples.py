@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+import anyio
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from support import rafa
@@ -110,3 +112,44 @@ async def test_the_aiohttp_app_plays_a_match_streams_it_and_shuts_down_clean(
         manager = app[example["MANAGER"]]
         assert manager.get(left).status == "running"
     assert manager.get(left).status == "cancelled"
+
+
+@pytest.mark.anyio
+async def test_the_starlette_app_under_uvicorn_plays_streams_and_shuts_down_clean(
+    anyio_backend: tuple[str, dict[str, Any]],
+) -> None:
+    if anyio_backend[0] != "asyncio":
+        pytest.skip("uvicorn serves on asyncio only")
+    import uvicorn
+
+    example = runpy.run_path(str(EXAMPLE.parent / "starlette_app.py"))
+    app = example["make_app"](latency_scale=0.0)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, ws="wsproto", log_level="warning")
+    server = uvicorn.Server(config)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(server.serve)
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
+            await anyio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as http:
+            bad = await http.post(f"{base}/play", json={"game": "chess", "seats": {}})
+            assert bad.status == 400
+            started = await http.post(
+                f"{base}/play", json={"game": "tictactoe", "seats": {"X": "rafa", "O": "random"}}
+            )
+            match_id = (await started.json())["id"]
+            async with http.ws_connect(f"{base}/watch/{match_id}") as ws:
+                events = [json.loads(m.data) async for m in ws]
+            long_match = {  # with the sim's latency: still playing at shutdown
+                "game": "connect4",
+                "seats": {"R": "rafa", "Y": "rafa"},
+                "latency_scale": 1.0,
+            }
+            left = (await (await http.post(f"{base}/play", json=long_match)).json())["id"]
+        manager = app.state.manager
+        assert manager.get(left).status == "running"
+        server.should_exit = True
+    assert events[0]["type"] == "Snapshot"
+    assert [e["type"] for e in events][-2:] == ["MatchEnded", "MatchClosed"]
+    assert manager.get(left).status == "cancelled"  # the lifespan's exit cancelled it
