@@ -21,13 +21,17 @@ $(UV):
 sync: $(UV)
 	$(UV) sync --locked --quiet
 
-# The lock: uv.lock (what uv installs from) and pylock.toml, the same pins in
-# the standard PEP 751 format (with hashes) for pip and other tools.
-# `make test` fails if pylock.toml does not match uv.lock.
-PYLOCK_ARGS := --format pylock.toml --all-extras --all-groups --no-emit-project --no-header --quiet
+# The lock: uv.lock (what uv installs from), and the same pins exported for
+# other tools: pylock.toml (PEP 751) and requirements.lock (pip's hashed
+# requirements format: pip install --require-hashes -r requirements.lock).
+# `make test` fails if either export does not match uv.lock.
+EXPORT_ARGS := --all-extras --all-groups --no-emit-project --no-header --quiet
+PYLOCK_ARGS := --format pylock.toml $(EXPORT_ARGS)
+REQLOCK_ARGS := --format requirements.txt $(EXPORT_ARGS)
 lock: $(UV)
 	$(UV) lock
 	$(UV) export --locked $(PYLOCK_ARGS) -o pylock.toml
+	$(UV) export --locked $(REQLOCK_ARGS) -o requirements.lock
 
 demo: sync
 	$(UV) run --locked rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl --force
@@ -35,6 +39,8 @@ demo: sync
 test: sync
 	$(UV) export --locked $(PYLOCK_ARGS) | diff -q - pylock.toml > /dev/null \
 	  || { echo "pylock.toml is stale: run make lock"; exit 1; }
+	$(UV) export --locked $(REQLOCK_ARGS) | diff -q - requirements.lock > /dev/null \
+	  || { echo "requirements.lock is stale: run make lock"; exit 1; }
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy
