@@ -37,6 +37,29 @@ def game24_sim(**overrides: float) -> SimLLM:
     )
 
 
+TINY_TOURNAMENT = """\
+name = "tiny"
+games = ["tictactoe"]
+games_per_pairing = 2
+concurrency = 4
+latency_scale = 0.0
+
+[[participants]]
+name = "direct"
+kind = "direct"
+
+[[participants]]
+name = "perfect"
+kind = "perfect"
+
+[[participants]]
+name = "random"
+kind = "random"
+"""
+"""A tournament.toml of six instant tic-tac-toe matches: the direct LLM
+player, a perfect policy and a random one, in a round robin."""
+
+
 def closed_port() -> int:
     """A loopback port nothing listens on (a provider that is down)."""
     with socket.socket() as sock:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from support import TINY_TOURNAMENT
 
 from rafa_async import ConfigError
 from rafa_async.server import TournamentLimitReached, TournamentManager, UnknownTournament
@@ -14,25 +15,7 @@ from rafa_async.tournament import TournamentDB
 
 pytestmark = pytest.mark.anyio
 
-TINY = """\
-name = "tiny"
-games = ["tictactoe"]
-games_per_pairing = 2
-concurrency = 4
-latency_scale = 0.0
-
-[[participants]]
-name = "direct"
-kind = "direct"
-
-[[participants]]
-name = "perfect"
-kind = "perfect"
-
-[[participants]]
-name = "random"
-kind = "random"
-"""
+TINY = TINY_TOURNAMENT
 SLOW = TINY.replace("latency_scale = 0.0", "latency_scale = 100.0")
 
 

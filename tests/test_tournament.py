@@ -19,7 +19,7 @@ import anyio
 import anyio.to_thread
 import msgspec
 import pytest
-from support import assert_one_line_error, closed_port, rafa
+from support import TINY_TOURNAMENT, assert_one_line_error, closed_port, rafa
 
 from rafa_async import ConfigError
 from rafa_async.tournament import (
@@ -37,25 +37,7 @@ from rafa_async.tournament import (
     swiss_round,
 )
 
-TINY = """\
-name = "tiny"
-games = ["tictactoe"]
-games_per_pairing = 2
-concurrency = 4
-latency_scale = 0.0
-
-[[participants]]
-name = "direct"
-kind = "direct"
-
-[[participants]]
-name = "perfect"
-kind = "perfect"
-
-[[participants]]
-name = "random"
-kind = "random"
-"""
+TINY = TINY_TOURNAMENT
 
 
 def config(text: str = TINY, **top: Any) -> TournamentConfig:
