@@ -236,13 +236,13 @@ def ratings_table(ratings: Standings, label: str) -> Table:
 
 
 def _summary(config: TournamentConfig, db: TournamentDB, progress: Progress) -> None:
-    counts = db.counts()
+    counts, skipped = db.counts(), db.skipped()
     names = [p.name for p in config.participants]
     label = db.label()
     out.print(ratings_table(standings(db.results(), names), label))
     out.print(
         f"{counts.finished} of {counts.planned} matches finished, {counts.failed} failed"
-        + (f", {db.skipped()} skipped (SPRT)" if db.skipped() else "")
+        + (f", {skipped} skipped (SPRT)" if skipped else "")
         + f" in {progress.elapsed:.1f} s ({progress.calls_per_s:.1f} LLM calls/s); "
         f"results in {db.path}; {label}",
         highlight=False,
