@@ -1,6 +1,7 @@
 """Scenarios: environments, prompts, parsers and oracles, registered by name.
 
-``SCENARIOS``: single-agent benchmarks for ``rafa run`` (Game of 24), each a
+``SCENARIOS``: single-agent benchmarks for ``rafa run`` (Game of 24, the
+household), each a
 :class:`Benchmark`.  ``GAMES``: shared-match games for ``rafa play``
 (Tic-Tac-Toe, Connect Four, ...), each built as a :class:`GameSpec` by
 :func:`get_game`.  The protocols a scenario's world model implements
@@ -31,8 +32,12 @@ from rafa_async.scenarios._world_models import (
     WorldModel,
 )
 from rafa_async.scenarios.game24 import Game24Benchmark
+from rafa_async.scenarios.household import HouseholdBenchmark
 
-SCENARIOS: Mapping[str, Benchmark[Any, Any]] = {"game24": Game24Benchmark()}
+SCENARIOS: Mapping[str, Benchmark[Any, Any]] = {
+    "game24": Game24Benchmark(),
+    "household": HouseholdBenchmark(),
+}
 """Every benchmark scenario ``rafa run`` knows, by name."""
 
 

@@ -81,9 +81,16 @@ class AgentKind:
     """Whether it needs :attr:`AgentOptions.call_budget` (``tot-matched``)."""
 
 
-def _planner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> BeamPlanner[Any]:
+def _planner(
+    options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any], benchmark: Benchmark[Any, Any]
+) -> BeamPlanner[Any]:
     return BeamPlanner(
-        llm, world, n_generate=options.n_generate, n_evaluate=options.n_evaluate, beam=options.beam
+        llm,
+        world,
+        n_generate=options.n_generate,
+        n_evaluate=options.n_evaluate,
+        beam=options.beam,
+        depth=benchmark.plan_depth,
     )
 
 
@@ -146,7 +153,7 @@ def _learner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> Lea
 def _rafa(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
     return RafaAgent(
-        _planner(options, llm, world),
+        _planner(options, llm, world, benchmark),
         world,
         switching=SWITCHING_KINDS[options.switching](options),
         learner=_learner(options, llm, world),
@@ -155,12 +162,12 @@ def _rafa(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Ag
 
 def _tot(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
-    return OpenLoopAgent(_planner(options, llm, world), world)
+    return OpenLoopAgent(_planner(options, llm, world, benchmark), world)
 
 
 def _tot_trials(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
-    return TrialsToT(_planner(options, llm, world), world)
+    return TrialsToT(_planner(options, llm, world, benchmark), world)
 
 
 def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
@@ -169,7 +176,9 @@ def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]
             "agent tot-matched needs call_budget (LLM calls per task)", fields=("call_budget",)
         )
     world = benchmark.world()
-    return ComputeMatchedToT(_planner(options, llm, world), world, call_budget=options.call_budget)
+    return ComputeMatchedToT(
+        _planner(options, llm, world, benchmark), world, call_budget=options.call_budget
+    )
 
 
 def _reflexion(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:

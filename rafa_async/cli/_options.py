@@ -61,6 +61,24 @@ BeamOption = Annotated[int, option("States kept per level (the paper's b).", AGE
 PuzzlesOption = Annotated[
     str, option("Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.", TASKS)
 ]
+RunPuzzlesOption = Annotated[
+    str | None,
+    option(
+        "Game of 24 puzzle ranks: 901-1000 (the paper's test split; the default), 5, or 1-3,10.",
+        TASKS,
+    ),
+]
+HouseholdTasksOption = Annotated[
+    str | None,
+    option(
+        "Household tasks (comma-separated): all (the default), a task type "
+        "(pick_and_place, pick_clean_then_place, pick_heat_then_place, pick_cool_then_place, "
+        "look_at_obj_in_light, pick_two_obj_and_place), a task id (pick_and_place-3), "
+        "or ranks (1-60).",
+        TASKS,
+        "--tasks",
+    ),
+]
 SWITCHING_HELP = (
     f"When RAFA refreshes the memory snapshot it plans from: {', '.join(SWITCHING_KINDS)}. "
     "every-step is the paper's; commit-plan (our extension) keeps executing a plan while it "

@@ -39,19 +39,20 @@ from rafa_async.cli._options import (
     Backend,
     BackendOption,
     BeamOption,
+    HouseholdTasksOption,
     InfoEstimatorOption,
     InfoThresholdOption,
     LatencyScaleOption,
     LearnOption,
     NEvaluateOption,
     NGenerateOption,
-    PuzzlesOption,
+    RunPuzzlesOption,
     SwitchingOption,
     option,
 )
 from rafa_async.cli._session import OUTPUTS, Outputs, Served, Session, output_options
 from rafa_async.llm import SIM_LABEL
-from rafa_async.scenarios import SCENARIOS, TaskRecord
+from rafa_async.scenarios import SCENARIOS, TaskRecord, get_scenario
 
 AGENT_HELP = ", ".join(f"{name} ({kind.description})" for name, kind in AGENT_KINDS.items())
 
@@ -73,7 +74,8 @@ def run(
     call_budget: Annotated[
         float | None, option("LLM calls per task for tot-matched (compute-matched ToT).", AGENT)
     ] = None,
-    puzzles: PuzzlesOption = "901-1000",
+    puzzles: RunPuzzlesOption = None,
+    household_tasks: HouseholdTasksOption = None,
     max_steps: Annotated[
         int | None,
         option(
@@ -90,7 +92,13 @@ def run(
     """Run an agent on a benchmark and print a summary table.
 
     Example: rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
+
+    Example: rafa run household --agent rafa --tasks pick_and_place --out results.jsonl
     """
+    try:
+        spec = task_spec(scenario, puzzles=puzzles, household_tasks=household_tasks)
+    except ConfigError as error:
+        fail(error)
     config, resolved = benchmark_config(
         context,
         llm,
@@ -98,7 +106,7 @@ def run(
         latency_scale,
         scenario=scenario,
         agent=agent,
-        tasks=puzzles,
+        tasks=spec,
         seed=seed,
         n_generate=n_generate,
         n_evaluate=n_evaluate,
@@ -114,7 +122,7 @@ def run(
     try:
         config.validate()
         bench = SCENARIOS[scenario]
-        ids = [task.id for task in bench.tasks(puzzles)]
+        ids = [task.id for task in bench.tasks(spec)]
     except ConfigError as error:
         fail(error)
     session = Session(
@@ -153,10 +161,36 @@ def run(
     print_llm_usage(shared, resolved)
 
 
+TASK_OPTIONS = {"--tasks": ("household",)}
+"""The task selectors that only some scenarios read, and which; every other
+scenario reads ``--puzzles`` (Game of 24's ranks, the first selector)."""
+
+
+def task_spec(scenario: str, *, puzzles: str | None, household_tasks: str | None) -> str:
+    """The task spec of a ``rafa run``: the selector ``scenario`` reads, else its
+    default; :class:`ConfigError` naming a selector given to a scenario that
+    does not read it."""
+    bench = get_scenario(scenario)
+    given = {"--puzzles": puzzles, "--tasks": household_tasks}
+    mine = next((opt for opt, names in TASK_OPTIONS.items() if scenario in names), "--puzzles")
+    for opt, value in given.items():
+        if value is not None and opt != mine:
+            raise ConfigError(f"{opt} does not apply to {scenario}; select its tasks with {mine}")
+    value = given[mine]
+    return bench.default_tasks if value is None else value
+
+
 def _errored(summary: BenchmarkSummary) -> str:
     if not summary.errors:
         return "0"
     return f"{summary.errors} (status error: not the model's failure)"
+
+
+def _selection(config: BenchmarkConfig) -> str:
+    """The tasks a run selected, as the summary names them (Game of 24: ranks)."""
+    if any(config.scenario in names for names in TASK_OPTIONS.values()):
+        return f"tasks {config.tasks}"
+    return f"ranks {config.tasks}"
 
 
 def _success(summary: BenchmarkSummary) -> str:
@@ -227,7 +261,7 @@ def print_summary(
     for column in ("metric", "value"):
         table.add_column(column)
     rows = [
-        ("tasks", f"{summary.episodes} (ranks {config.tasks})"),
+        ("tasks", f"{summary.episodes} ({_selection(config)})"),
         ("solved", f"{summary.solved}"),
         ("failed: provider error", _errored(summary)),
         ("success rate", _success(summary)),
