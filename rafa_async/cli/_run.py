@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
+from rafa_async.adapters.alfworld import ALFWorldUnavailable, require_alfworld
 from rafa_async.app import (
     AGENT_KINDS,
     BenchmarkConfig,
@@ -95,6 +96,8 @@ def run(
 
     Example: rafa run household --agent rafa --tasks pick_and_place --out results.jsonl
     """
+    if scenario == "alfworld":
+        fail(alfworld_refusal())
     try:
         spec = task_spec(scenario, puzzles=puzzles, household_tasks=household_tasks)
     except ConfigError as error:
@@ -159,6 +162,20 @@ def run(
     print_summary(summary, config, backend.value)
     session.print_files()
     print_llm_usage(shared, resolved)
+
+
+def alfworld_refusal() -> str:
+    """Why ``rafa run alfworld`` does not run: ALFWorld or its data set is
+    missing (the usual case: this project cannot download it), or -- with
+    both installed -- that the real ALFWorld runs from Python for now."""
+    try:
+        require_alfworld()
+    except ALFWorldUnavailable as error:
+        return str(error)
+    return (
+        "rafa run does not run the real ALFWorld yet; run its games from Python with "
+        "rafa_async.adapters.alfworld (see docs/architecture.md)"
+    )
 
 
 TASK_OPTIONS = {"--tasks": ("household",)}

@@ -9,7 +9,19 @@ from ._benchmark import (
 from ._commands import Command as Command, parse_command as parse_command
 from ._env import DEFAULT_MAX_STEPS as DEFAULT_MAX_STEPS, HouseholdEnv as HouseholdEnv
 from ._oracle import HouseholdOracle as HouseholdOracle
-from ._parsers import memory_facts as memory_facts
+from ._parsers import (
+    memory_facts as memory_facts,
+    parse_action as parse_action,
+    parse_reflection as parse_reflection,
+    parse_solution as parse_solution,
+    parse_steps_left as parse_steps_left,
+)
+from ._prompts import (
+    propose_prompt as propose_prompt,
+    reflect_prompt as reflect_prompt,
+    solve_prompt as solve_prompt,
+    value_prompt as value_prompt,
+)
 from ._planner import distance as distance, plan as plan
 from ._rules import Refusal as Refusal, admissible as admissible, apply as apply
 from ._state import (
@@ -28,7 +40,7 @@ from ._tasks import (
     generate_all as generate_all,
     select as select,
 )
-from ._world import HouseholdWorld as HouseholdWorld
+from ._world import HouseholdWorld as HouseholdWorld, value_of as value_of
 
 __all__ = [
     "DEFAULT_MAX_STEPS",
@@ -51,10 +63,19 @@ __all__ = [
     "distance",
     "generate_all",
     "memory_facts",
+    "parse_action",
     "parse_command",
+    "parse_reflection",
+    "parse_solution",
     "parse_state",
+    "parse_steps_left",
     "plan",
+    "propose_prompt",
+    "reflect_prompt",
     "satisfied",
     "select",
+    "solve_prompt",
     "unmet",
+    "value_of",
+    "value_prompt",
 ]
