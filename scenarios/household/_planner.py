@@ -7,7 +7,9 @@ plan's length: a shortest plan never closes anything, never takes an object
 of another type than the goal's (hands hold one thing; nothing blocks a
 receptacle), never puts the goal's object anywhere but a goal receptacle
 (there is no need to set it down elsewhere), never visits a receptacle that
-holds nothing it needs, and never examines or looks (those change nothing).
+holds nothing it needs, and never examines or looks (those change nothing) --
+except that an object of another type already in hand (a noisy agent took
+it) must first be set down, where the search then may go and put anything.
 """
 
 from __future__ import annotations
@@ -37,15 +39,17 @@ def _relevant(state: HouseState, goal: Goal) -> frozenset[str]:
 
 def _useful(state: HouseState, goal: Goal, relevant: frozenset[str]) -> Iterator[Command]:
     held = state.holding
+    # An object of another type in hand must be set down first, anywhere.
+    stray = held is not None and held.kind != goal.obj
     for command in admissible(state):
         verb, first, second = command.verb, command.first, command.second
         if verb == "close":
             continue
-        if verb == "go" and first not in relevant:
+        if verb == "go" and first not in relevant and not stray:
             continue
         if verb == "take" and kind_of(first) != goal.obj:
             continue
-        if verb == "put" and kind_of(second) != goal.recep:
+        if verb == "put" and kind_of(second) != goal.recep and not stray:
             continue
         if verb in ("clean", "heat", "cool"):
             mark = {"clean": "clean", "heat": "hot", "cool": "cool"}[verb]

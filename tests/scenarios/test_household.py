@@ -304,3 +304,19 @@ def test_a_proposed_command_that_cannot_be_done_here_is_malformed() -> None:
         HouseholdWorld().parse_proposal(state, "Action: take apple 1 from fridge 1")
     with pytest.raises(Refusal):
         apply(state, parse_command("open fridge 1"))
+
+
+@pytest.mark.parametrize("task", TASKS[::5], ids=lambda t: t.id)
+def test_the_planner_reaches_the_goal_from_wherever_random_commands_lead(
+    task: HouseholdTask,
+) -> None:
+    rng = random.Random(task.rank)
+    for walk in range(5):
+        state = task.start
+        for step in range(25):
+            state, _ = apply(state, rng.choice(list(admissible(state))))
+            found = plan(state)
+            assert found is not None, state.text
+            if (walk, step) == (0, 11) and found and task.task_type != "pick_two_obj_and_place":
+                # as short as a full search's (pick two: too many states to search fully)
+                assert len(found) == shortest_by_brute_force(state), state.text
