@@ -35,6 +35,7 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from rafa_async import ConfigError, Outcome
+from rafa_async.scenarios import check_lines
 from rafa_async.scenarios.household import TaskType
 
 NOT_INSTALLED = (
@@ -170,16 +171,7 @@ class ALFWorldEnv:
         commands = [c for c in (_command(line) for line in action.splitlines()) if c]
         if len(commands) <= 1:
             return self._one(state, commands[0] if commands else _command(action))
-        verdicts = []
-        for command in commands:
-            outcome = self._one(state, command)
-            verdicts.append(outcome.feedback)
-            state = outcome.state
-            if not outcome.accepted or outcome.done:
-                break
-        return Outcome(
-            state, outcome.accepted, "\n".join(verdicts), reward=outcome.reward, done=outcome.done
-        )
+        return check_lines(state, commands, self._one)
 
     def _one(self, state: ALFWorldState, command: str) -> Outcome[ALFWorldState]:
         self._go_to(state)

@@ -12,22 +12,10 @@ are for real providers.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rafa_async import MalformedResponse
-from rafa_async.llm import ChatRequest, Intent, IntentKind, Message
-from rafa_async.scenarios.household import (
-    parse_action,
-    parse_reflection,
-    parse_solution,
-    parse_steps_left,
-    propose_prompt,
-    reflect_prompt,
-    solve_prompt,
-    value_of,
-    value_prompt,
-)
+from rafa_async.scenarios.household import CommandWorld, parse_action, parse_solution
 
 from .alfworld import ALFWorldState
 
@@ -65,66 +53,23 @@ class ALFWorldProposal:
     predicted: ALFWorldState
 
 
-class ALFWorldWorld:
+class ALFWorldWorld(CommandWorld[ALFWorldState]):
     """The world model (``rafa``, ``tot``) and attempt model (``reflexion``,
-    ``direct``) for ALFWorld games."""
+    ``direct``) for ALFWorld games: the household's requests over the game text."""
 
-    def __init__(self, *, model: str = "default") -> None:
-        self.model = model
+    scenario = SCENARIO
 
-    def _ask(
-        self,
-        kind: IntentKind,
-        prompt: str,
-        state: ALFWorldState,
-        memory: Sequence[str],
-        sample: int,
-        detail: str = "",
-    ) -> ChatRequest:
-        intent = Intent(
-            kind=kind, scenario=SCENARIO, state=state.text, memory=tuple(memory), sample=sample,
-            detail=detail,
-        )  # fmt: skip
-        return ChatRequest(messages=(Message("user", prompt),), model=self.model, intent=intent)
-
-    def key(self, state: ALFWorldState) -> str:
+    def text(self, state: ALFWorldState) -> str:
         return state.text
 
     def is_terminal(self, state: ALFWorldState) -> bool:
         return state.won
-
-    def propose_request(
-        self, state: ALFWorldState, memory: Sequence[str], sample: int
-    ) -> ChatRequest:
-        return self._ask("propose", propose_prompt(state.text, memory), state, memory, sample)
 
     def parse_proposal(self, state: ALFWorldState, text: str) -> ALFWorldProposal:
         command = _as_written(text)
         predicted = replace(state, history=(*state.history, (command, UNSEEN)))
         return ALFWorldProposal(command, predicted)
 
-    def evaluate_request(
-        self, state: ALFWorldState, memory: Sequence[str], sample: int
-    ) -> ChatRequest:
-        return self._ask("evaluate", value_prompt(state.text, memory), state, memory, sample)
-
-    def parse_value(self, text: str) -> float:
-        return value_of(parse_steps_left(text))
-
-    def solve_request(
-        self, state: ALFWorldState, memory: Sequence[str], sample: int
-    ) -> ChatRequest:
-        return self._ask("solve", solve_prompt(state.text, memory), state, memory, sample)
-
     def parse_solution(self, text: str) -> str:
         parse_solution(text)  # malformed without a command
         return "\n".join(c for c in (_command_line(line) for line in text.splitlines()) if c)
-
-    def reflect_request(
-        self, state: ALFWorldState, attempt: str, feedback: str, sample: int
-    ) -> ChatRequest:
-        prompt = reflect_prompt(state.text, attempt, feedback)
-        return self._ask("reflect", prompt, state, (feedback,), sample, detail=attempt)
-
-    def parse_reflection(self, text: str) -> str:
-        return parse_reflection(text)

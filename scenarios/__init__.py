@@ -16,6 +16,7 @@ from typing import Any
 
 from rafa_async._errors import ConfigError
 from rafa_async.llm import FaultModel, LatencyModel, NoiseModel, Oracle, SimLLM
+from rafa_async.scenarios._attempts import check_lines
 from rafa_async.scenarios._benchmark import (
     Benchmark,
     BenchmarkWorld,
@@ -85,6 +86,7 @@ __all__ = [
     "TaskStatus",
     "WorldModel",
     "all_oracles",
+    "check_lines",
     "get_game",
     "get_scenario",
     "simulated_llm",

@@ -16,13 +16,13 @@ from ._parsers import (
     parse_solution as parse_solution,
     parse_steps_left as parse_steps_left,
 )
+from ._planner import distance as distance, plan as plan
 from ._prompts import (
     propose_prompt as propose_prompt,
     reflect_prompt as reflect_prompt,
     solve_prompt as solve_prompt,
     value_prompt as value_prompt,
 )
-from ._planner import distance as distance, plan as plan
 from ._rules import Refusal as Refusal, admissible as admissible, apply as apply
 from ._state import (
     TASK_TYPES as TASK_TYPES,
@@ -40,12 +40,17 @@ from ._tasks import (
     generate_all as generate_all,
     select as select,
 )
-from ._world import HouseholdWorld as HouseholdWorld, value_of as value_of
+from ._world import (
+    CommandWorld as CommandWorld,
+    HouseholdWorld as HouseholdWorld,
+    value_of as value_of,
+)
 
 __all__ = [
     "DEFAULT_MAX_STEPS",
     "TASK_TYPES",
     "Command",
+    "CommandWorld",
     "Goal",
     "HouseState",
     "HouseholdBenchmark",

@@ -3,8 +3,11 @@ every refusal explained."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rafa_async import Outcome
 
+from .._attempts import check_lines
 from ._commands import Command, parse_command
 from ._rules import Refusal, apply
 from ._state import HouseState, satisfied, unmet
@@ -57,18 +60,11 @@ class HouseholdEnv:
         lines = attempt_lines(action)
         if len(lines) <= 1:
             return self._line(state, lines[0] if lines else action)
-        verdicts: list[str] = []
-        for line in lines:
-            outcome = self._line(state, line)
-            verdicts.append(outcome.feedback)
-            state = outcome.state
-            if not outcome.accepted or outcome.done:
-                break
+        outcome = check_lines(state, lines, self._line)
         if outcome.accepted and not outcome.done:
-            verdicts.append("After these commands the task is not done.")
-        return Outcome(
-            state, outcome.accepted, "\n".join(verdicts), reward=outcome.reward, done=outcome.done
-        )
+            feedback = f"{outcome.feedback}\nAfter these commands the task is not done."
+            return replace(outcome, feedback=feedback)
+        return outcome
 
     def _line(self, state: HouseState, action: str) -> Outcome[HouseState]:
         try:

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from rafa_async import ProviderError
 from rafa_async.llm import NoiseModel, SimContext
 
+from .._garble import garbled
 from .._noise import provisional_noise
 from ._commands import Command
 from ._parsers import memory_facts
@@ -69,12 +70,7 @@ class HouseholdOracle:
         return self._solve(ctx, state, goal)
 
     def garble(self, text: str, rng: random.Random) -> str:
-        choice = rng.randrange(3)
-        if choice == 0:
-            return rng.choice(_CHATTER) + "..."
-        if choice == 1:
-            return text[: max(1, len(text) // 3)]
-        return "".join(ch for ch in text if not ch.isdigit())
+        return garbled(text, rng, _CHATTER)
 
     def _choose(self, ctx: SimContext, state: HouseState, goal: Goal) -> Command:
         options = list(admissible(state))
