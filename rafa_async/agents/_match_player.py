@@ -44,7 +44,6 @@ from rafa_async._events import (
     MatchStarted,
     MatchTransition,
     PlanCancelled,
-    PlanCompleted,
     PlanStarted,
     TurnStarted,
 )
@@ -52,7 +51,7 @@ from rafa_async._match import Seat
 from rafa_async.agents._memory import Memory
 from rafa_async.llm import LLM
 from rafa_async.planners import ActorModel, GreedyPlanner, Plan, Proposal
-from rafa_async.planners._base import S
+from rafa_async.planners._base import S, plan_completed
 
 
 def stable_salt(key: str) -> int:
@@ -288,17 +287,8 @@ class RafaPlayer(Generic[S]):
         inflight.result = plan
         self.stats.completed += 1
         if self.recorder.enabled:
-            emit(
-                PlanCompleted(
-                    episode=episode,
-                    plan=inflight.plan_id,
-                    actions=plan.actions,
-                    value=plan.value,
-                    complete=plan.complete,
-                    llm_calls=plan.stats.llm_calls,
-                    elapsed=anyio.current_time() - started,
-                )
-            )
+            elapsed = anyio.current_time() - started
+            emit(plan_completed(plan, episode=episode, plan_id=inflight.plan_id, elapsed=elapsed))
         if inflight.turn is not None:
             self._submit(seat, inflight)
 

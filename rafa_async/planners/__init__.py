@@ -1,6 +1,7 @@
 """Planners: concurrent search over an LLM world model."""
 
 from rafa_async.planners._base import (
+    Alternative as Alternative,
     Plan as Plan,
     Planner as Planner,
     PlanStats as PlanStats,
@@ -15,6 +16,7 @@ from rafa_async.scenarios import ActorModel as ActorModel, GameModel as GameMode
 
 __all__ = [
     "ActorModel",
+    "Alternative",
     "BeamPlanner",
     "GameModel",
     "GreedyPlanner",
