@@ -9,6 +9,7 @@ the virtual clock, so the sim's latency costs no real time.  (The
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from jsonschema import Draft202012Validator
 
 from rafa_async import ConfigError
+from rafa_async.scenarios import GAMES, get_game
 from rafa_async.server import MatchManager, ServerConfig, create_app
 from rafa_async.server._app import MANAGER
 
@@ -102,8 +104,10 @@ async def test_a_late_joiner_gets_the_snapshot_of_the_match_so_far() -> None:
         match_id = await start(client)
         async with client.ws_connect(f"/matches/{match_id}/events") as first:
             moves = 0
+            seen: list[dict[str, Any]] = []
             while moves < 2:
-                moves += (await first.receive_json())["type"] == "MatchTransition"
+                seen.append(await first.receive_json())
+                moves += seen[-1]["type"] == "MatchTransition"
             async with client.ws_connect(f"/matches/{match_id}/events") as late:
                 snapshot = await late.receive_json()
 
@@ -111,6 +115,16 @@ async def test_a_late_joiner_gets_the_snapshot_of_the_match_so_far() -> None:
     assert snapshot["match"]["status"] == "running"
     assert len(snapshot["match"]["moves"]) >= 2
     assert snapshot["match"]["board"]
+    assert snapshot["match"]["grid"] == snapshot["match"]["board"].split("/")
+    # Its timeline: every call so far, the ended ones with their outcome.
+    started = {m["call"] for m in seen if m["type"] == "LLMCallStarted"}
+    ended = {m["call"]: m for m in seen if m["type"] == "LLMCallEnded"}
+    calls = {c["call"]: c for c in snapshot["calls"]}
+    assert started and started <= set(calls)
+    for number, call in ended.items():
+        assert calls[number]["outcome"] == call["outcome"]
+        assert calls[number]["end"] == call["ts"]
+    assert all(c["seat"] == "X" and c["start"] <= (c["end"] or c["start"]) for c in calls.values())
 
 
 async def test_a_client_that_never_reads_does_not_delay_the_match() -> None:
@@ -249,8 +263,12 @@ async def test_with_a_token_every_request_without_it_gets_401() -> None:
             await client.delete(f"/matches/{match_id}"),
             await client.get("/metrics"),
             await client.get("/openapi.json"),
+            await client.get("/games"),
             await client.get(f"/matches/{match_id}", headers={"Authorization": "Bearer wrong"}),
         ]
+        # The live page's files hold no data: they are served to anyone (the
+        # page passes its ?token= on to the API).
+        page = [await client.get("/"), await client.get("/static/live.js")]
         with pytest.raises(aiohttp.WSServerHandshakeError) as ws_refused:
             await client.ws_connect(f"/matches/{match_id}/events")
         allowed = await client.get(f"/matches/{match_id}", headers=bearer)
@@ -258,6 +276,7 @@ async def test_with_a_token_every_request_without_it_gets_401() -> None:
             snapshot = await ws.receive_json()
 
     assert [r.status for r in anonymous] == [401] * len(anonymous)
+    assert [r.status for r in page] == [200, 200]
     assert ws_refused.value.status == 401
     assert allowed.status == 200
     assert snapshot["type"] == "Snapshot"
@@ -287,9 +306,65 @@ async def test_openapi_describes_exactly_the_routes_served() -> None:
     body = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/MatchRequest")
     assert {"game", "seats"} <= set(schemas["MatchRequest"]["required"])
-    for ops in document["paths"].values():
-        for op in ops.values():
-            assert op["responses"] and "401" in op["responses"]
+    public = {("get", "/"), ("get", "/static/{name}")}
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            assert op["responses"]
+            assert ("401" in op["responses"]) == ((method, path) not in public)
+    page = document["paths"]["/static/{name}"]["get"]["responses"]["200"]["content"]
+    assert set(page) == {"text/html", "text/javascript", "text/css"}
+
+
+async def test_the_live_page_and_every_file_it_loads_are_served() -> None:
+    async with server() as client:
+        page = await client.get("/")
+        html = await page.text()
+        files = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+        loaded = {name: await client.get(name) for name in files}
+        missing = [
+            await client.get(path)
+            for path in ("/static/nothing.js", "/static/..%2Fpy.typed", "/static/_app.py")
+        ]
+        errors = [(await r.json())["error"] for r in missing]
+
+    assert page.status == 200 and page.content_type == "text/html"
+    assert "SIMULATED" in html
+    assert sorted(files) == ["/static/live.css", "/static/live.js"]
+    assert {n: r.content_type for n, r in loaded.items()} == {
+        "/static/live.css": "text/css",
+        "/static/live.js": "text/javascript",
+    }
+    assert [r.status for r in missing] == [404, 404, 404]
+    assert all(errors)
+
+
+async def test_games_lists_each_game_with_its_seats_and_kinds() -> None:
+    async with server() as client:
+        games = (await (await client.get("/games")).json())["games"]
+
+    by_name = {g["name"]: g for g in games}
+    assert list(by_name) == list(GAMES)
+    for name, game in by_name.items():
+        spec = get_game(name)
+        assert game["seats"] == list(spec.seats)
+        assert set(game["default_seats"]) == set(spec.seats)
+        assert set(game["default_seats"].values()) <= set(game["kinds"])
+    assert {"rafa", "random", "perfect"} <= set(by_name["tictactoe"]["kinds"])
+
+
+async def test_board_events_carry_the_board_drawn_on_its_grid() -> None:
+    async with server() as client:
+        match_id = await start(client)
+        async with client.ws_connect(f"/matches/{match_id}/events") as ws:
+            stream = await messages(ws)
+        view = await (await client.get(f"/matches/{match_id}")).json()
+
+    boards = [m for m in stream if m["type"] in ("TurnStarted", "MatchTransition")]
+    assert boards
+    for message in boards:
+        assert message["grid"] == message["state"].split("/")
+    assert view["grid"] == view["board"].split("/") == boards[-1]["grid"]
+    assert len(view["grid"]) == 3 and all(len(row) == 3 for row in view["grid"])
 
 
 def _refs(node: Any) -> list[str]:

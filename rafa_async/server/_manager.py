@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from types import TracebackType
 from typing import Any
@@ -52,7 +52,9 @@ from rafa_async.app import LLMOptions, MatchRecord, PlayConfig, open_llm, play_m
 from rafa_async.llm import LLM, LatencyModel
 from rafa_async.scenarios import get_game, simulated_llm
 from rafa_async.server._types import (
+    RECENT_CALLS,
     TERMINAL,
+    CallView,
     MatchClosed,
     MatchRequest,
     MatchStatus,
@@ -86,15 +88,26 @@ class UnknownMatch(RafaError, KeyError):
 class _Match:
     """One match's state: what a late watcher's snapshot shows."""
 
-    def __init__(self, match_id: str, request: MatchRequest, config: PlayConfig) -> None:
+    def __init__(
+        self,
+        match_id: str,
+        request: MatchRequest,
+        config: PlayConfig,
+        draw: Callable[[str], list[str] | None] | None = None,
+    ) -> None:
         self.id = match_id
         self.request = request
         self.config = config
+        self.draw = draw
+        """The game's board drawing (``GameSpec.grid``), if it has one."""
+        self._drawn: tuple[str | None, list[str] | None] = (None, None)
         self.status: MatchStatus = "running"
         self.turn = 0
         self.board: str | None = None
         self.moves: list[dict[str, str]] = []
         self.plans: dict[str, dict[str, Any]] = {}
+        self.calls: OrderedDict[tuple[str, int], CallView] = OrderedDict()
+        """The newest LLM calls (at most ``RECENT_CALLS``), for snapshots."""
         self.error: str | None = None
         self.result: MatchRecord | None = None
         self.scope = anyio.CancelScope()
@@ -110,6 +123,33 @@ class _Match:
             self.moves.append(dict(event.actions))
         elif isinstance(event, PlanStarted | PlanCompleted | PlanCancelled):
             self.plans[_seat(event.episode)] = msgspec.to_builtins(event)
+        elif isinstance(event, LLMCallStarted):
+            seat = _seat(event.episode)
+            self.calls[seat, event.call] = CallView(
+                seat=seat, call=event.call, intent=event.intent, start=event.ts
+            )
+            if len(self.calls) > RECENT_CALLS:
+                self.calls.popitem(last=False)
+        elif isinstance(event, LLMCallEnded):
+            call = self.calls.get((_seat(event.episode), event.call))
+            if call is not None:
+                call.end, call.outcome = event.ts, event.outcome
+
+    def grid_of(self, state: str | None) -> list[str] | None:
+        """The board ``state`` shows, drawn (the last one is kept: every
+        watcher asks for the same board in turn)."""
+        if state is None or self.draw is None:
+            return None
+        if self._drawn[0] != state:
+            self._drawn = (state, self.draw(state))
+        return self._drawn[1]
+
+    def message(self, event: Event) -> dict[str, Any]:
+        """``event`` as a watcher gets it: JSON-able, a board change with its ``grid``."""
+        message: dict[str, Any] = msgspec.to_builtins(event)
+        if isinstance(event, TurnStarted | MatchTransition):
+            message["grid"] = self.grid_of(event.state)
+        return message
 
     def view(self, *, detail: bool = True) -> MatchView:
         return MatchView(
@@ -121,6 +161,7 @@ class _Match:
             simulated=True,
             turn=self.turn,
             board=self.board,
+            grid=self.grid_of(self.board),
             moves=list(self.moves) if detail else [],
             plans=dict(self.plans) if detail else {},
             error=self.error,
@@ -159,7 +200,9 @@ class Watch:
 
     def __init__(self, match: _Match, subscription: Subscription) -> None:
         self._match = match
-        self._snapshot: MatchView | None = match.view()
+        self._snapshot: Snapshot | None = Snapshot(
+            match=match.view(), calls=[msgspec.structs.replace(c) for c in match.calls.values()]
+        )
         self._subscription = subscription
         self._over = False
 
@@ -174,8 +217,8 @@ class Watch:
     async def __anext__(self) -> dict[str, Any]:
         if self._snapshot is not None:
             snapshot, self._snapshot = self._snapshot, None
-            self._over = snapshot.status in TERMINAL  # nothing more will come
-            return msgspec.to_builtins(Snapshot(match=snapshot))  # type: ignore[no-any-return]
+            self._over = snapshot.match.status in TERMINAL  # nothing more will come
+            return msgspec.to_builtins(snapshot)  # type: ignore[no-any-return]
         if self._over:
             raise StopAsyncIteration
         subscription, match = self._subscription, self._match
@@ -190,7 +233,7 @@ class Watch:
                 finally:
                     match.waiting.discard(waiting)
         if delivery is not None:
-            return msgspec.to_builtins(delivery[1])  # type: ignore[no-any-return]
+            return match.message(delivery[1])
         self._over = True
         closed = MatchClosed(
             match=match.id, status=match.status, error=match.error, result=match.result
@@ -305,7 +348,7 @@ class MatchManager:
         config = _play_config(request)
         if self.running >= self.max_matches:
             raise MatchLimitReached(self.max_matches)
-        match = _Match(uuid.uuid4().hex[:12], request, config)
+        match = _Match(uuid.uuid4().hex[:12], request, config, get_game(request.game).grid)
         self._matches[match.id] = match
         self._forget_old()
         self._tg.start_soon(self._run, match, name=f"match {match.id}")
