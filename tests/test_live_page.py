@@ -136,6 +136,8 @@ def test_the_live_page_starts_a_match_and_shows_it_to_the_end(
         match_id = page.url.rsplit("/", 1)[1]
         # While it runs: plans and LLM calls appear as they happen.
         page.wait_for_selector(f'#plans .plan[data-seat="{next(iter(seats))}"]', timeout=FINISH_MS)
+        page.wait_for_selector("#timeline rect", timeout=FINISH_MS)
+        page.screenshot(path=str(tmp_path / f"live-page-{game}-running.png"), full_page=True)
         page.wait_for_selector("#match[data-status=finished]", timeout=FINISH_MS)
         page.wait_for_selector(f'#matches a[data-match="{match_id}"]')
         shot = tmp_path / f"live-page-{game}.png"
