@@ -116,3 +116,30 @@ async def test_closing_cancels_every_tournament_and_removes_its_temporary_dir() 
     assert not data_dir.exists()
     with pytest.raises(RuntimeError, match="not running"):
         tournaments.start(TINY)
+
+
+async def test_beyond_its_history_the_oldest_finished_tournament_is_forgotten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[Path] = []
+    close = TournamentDB.close
+
+    def recording_close(db: TournamentDB) -> None:
+        closed.append(db.path)
+        close(db)
+
+    monkeypatch.setattr(TournamentDB, "close", recording_close)
+    async with TournamentManager(data_dir=tmp_path, history=1) as tournaments:
+        first = tournaments.start(TINY)
+        await tournaments.wait(first)
+        second = tournaments.start(SLOW)
+        with pytest.raises(UnknownTournament, match=first):
+            tournaments.get(first)
+        closed_then = list(closed)
+        third = tournaments.start(SLOW)  # the second is running: it stays
+        listed = [t.id for t in tournaments.list()]
+
+    assert closed_then == [tmp_path / f"{first}.sqlite"]  # forgotten: its database closed
+    assert listed == [second, third]
+    with TournamentDB.open(tmp_path / f"{first}.sqlite") as db:  # and kept in data_dir
+        assert db.counts().finished == 6
