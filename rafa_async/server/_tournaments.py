@@ -27,9 +27,11 @@ import uuid
 from contextlib import AsyncExitStack
 from pathlib import Path
 from types import TracebackType
+from typing import get_args
 
 import anyio
 import anyio.abc
+import msgspec
 import structlog
 
 from rafa_async._errors import ConfigError
@@ -91,18 +93,16 @@ class _Tournament:
             status=self.status,
             simulated=self.db.label() == SIM_LABEL,
             label=self.db.label(),
-            counts=TournamentCounts(
-                planned=progress.planned,
-                finished=progress.finished,
-                failed=progress.failed,
-                running=progress.running,
-                skipped=progress.skipped,
-            ),
+            counts=self.counts(),
             eta_s=None if over else progress.eta_s,
             llm_calls_per_s=progress.calls_per_s,
             standings=self.standings(),
             error=self.error,
         )
+
+    def counts(self) -> TournamentCounts:
+        """Its matches by state (its progress: final once it is over)."""
+        return msgspec.convert(self.progress, TournamentCounts, from_attributes=True)
 
     def standings(self) -> list[StandingRow]:
         names = [p.name for p in self.config.participants]
@@ -262,3 +262,16 @@ class TournamentManager:
     @property
     def running(self) -> int:
         return self._tournaments.running
+
+    def counts(self) -> dict[TournamentStatus, int]:
+        """Tournaments remembered, by status."""
+        return self._tournaments.counts(get_args(TournamentStatus))
+
+    def match_counts(self) -> TournamentCounts:
+        """The matches of every tournament remembered (running or over), by
+        state, summed."""
+        totals = dict.fromkeys(TournamentCounts.__struct_fields__, 0)
+        for tournament in self._tournaments:
+            for state, n in msgspec.structs.asdict(tournament.counts()).items():
+                totals[state] += n
+        return TournamentCounts(**totals)
