@@ -20,11 +20,12 @@ import anyio
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from jsonschema import Draft202012Validator
+from support import TINY_TOURNAMENT
 
 from rafa_async import ConfigError
 from rafa_async.scenarios import GAMES, get_game
-from rafa_async.server import MatchManager, ServerConfig, create_app
-from rafa_async.server._app import MANAGER
+from rafa_async.server import MatchManager, ServerConfig, TournamentManager, create_app
+from rafa_async.server._app import MANAGER, TOURNAMENTS
 
 pytestmark = pytest.mark.anyio
 
@@ -47,6 +48,10 @@ async def server(**options: Any) -> AsyncIterator[TestClient]:
 
 def manager(client: TestClient) -> MatchManager:
     return client.server.app[MANAGER]
+
+
+def tournaments(client: TestClient) -> TournamentManager:
+    return client.server.app[TOURNAMENTS]
 
 
 async def start(client: TestClient, body: Any = GAME, **headers: str) -> str:
@@ -376,19 +381,87 @@ def _refs(node: Any) -> list[str]:
     return []
 
 
+_SAMPLE = re.compile(
+    r'(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?P<labels>\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"'
+    r'(?:,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")*\})? (?P<value>\S+)'
+)
+_KINDS = {"counter", "gauge", "summary", "histogram", "untyped"}
+
+
+def prometheus(text: str) -> tuple[dict[str, str], dict[str, float]]:
+    """The metric families (name -> type) and samples (name and labels ->
+    value) of a Prometheus text exposition, checked as they are read: each
+    family has one HELP and one TYPE, then its samples together (a summary's
+    as NAME_sum and NAME_count); no sample twice; the text ends with a newline."""
+    assert text.endswith("\n")
+    kinds: dict[str, str] = {}
+    helped: list[str] = []
+    samples: dict[str, float] = {}
+    for line in text.splitlines():
+        words = line.split(" ", 3)
+        if line.startswith("# HELP "):
+            assert words[2] not in helped, line
+            helped.append(words[2])
+        elif line.startswith("# TYPE "):
+            assert helped[-1:] == [words[2]] and words[2] not in kinds, line
+            assert words[3] in _KINDS, line
+            kinds[words[2]] = words[3]
+        else:
+            sample = _SAMPLE.fullmatch(line)
+            assert sample is not None, line
+            family = next(reversed(kinds))  # the family declared last
+            suffixes = ("_sum", "_count") if kinds[family] == "summary" else ("",)
+            assert sample["name"] in {family + s for s in suffixes}, line
+            key = sample["name"] + (sample["labels"] or "")
+            assert key not in samples, line
+            samples[key] = float(sample["value"])
+    assert list(kinds) == helped
+    return kinds, samples
+
+
 async def test_metrics_count_matches_llm_calls_and_drops() -> None:
     async with server() as client:
         match_id = await start(client)
         await manager(client).wait(match_id)
         text = await (await client.get("/metrics")).text()
 
-    lines = set(text.splitlines())
-    assert 'rafa_matches{status="finished"} 1' in lines
-    assert "rafa_simulated 1" in lines
-    assert "# TYPE rafa_llm_calls_total counter" in lines
-    assert any(line.startswith('rafa_llm_calls_total{outcome="ok"} ') for line in lines)
-    assert any(line.startswith("rafa_bus_dropped_events_total ") for line in lines)
-    assert "rafa_websocket_clients 0" in lines
+    kinds, samples = prometheus(text)
+    assert samples['rafa_matches{status="finished"}'] == 1
+    assert samples["rafa_simulated"] == 1
+    assert kinds["rafa_llm_calls_total"] == "counter"
+    assert samples['rafa_llm_calls_total{outcome="ok"}'] > 0
+    assert samples["rafa_llm_call_latency_seconds_count"] > 0
+    assert "rafa_bus_dropped_events_total" in samples
+    assert samples["rafa_websocket_clients"] == 0
+
+
+async def test_metrics_count_the_tournaments_and_their_matches() -> None:
+    slow = TINY_TOURNAMENT.replace("latency_scale = 0.0", "latency_scale = 100.0")
+    async with server() as client:
+        before = prometheus(await (await client.get("/metrics")).text())[1]
+        finished = await start_tournament(client, TINY_TOURNAMENT)
+        await tournaments(client).wait(finished)
+        await start_tournament(client, slow)
+        await anyio.sleep(1)  # its direct player's matches wait on the slow sim
+        kinds, samples = prometheus(await (await client.get("/metrics")).text())
+        views = (await (await client.get("/tournaments")).json())["tournaments"]
+
+    states = ("planned", "finished", "failed", "running", "skipped")
+    assert kinds["rafa_tournaments"] == kinds["rafa_tournament_matches"] == "gauge"
+    assert {k: v for k, v in before.items() if "tournament" in k} == {
+        'rafa_tournaments{status="running"}': 0,
+        'rafa_tournaments{status="finished"}': 0,
+        'rafa_tournaments{status="cancelled"}': 0,
+        'rafa_tournaments{status="failed"}': 0,
+        **{f'rafa_tournament_matches{{state="{state}"}}': 0 for state in states},
+    }
+    assert samples['rafa_tournaments{status="finished"}'] == 1
+    assert samples['rafa_tournaments{status="running"}'] == 1
+    matches = {s: samples[f'rafa_tournament_matches{{state="{s}"}}'] for s in states}
+    assert matches == {s: sum(view["counts"][s] for view in views) for s in states}
+    assert matches["planned"] == 12  # six each
+    assert 6 <= matches["finished"] < 12
+    assert matches["running"] > 0
 
 
 # -- tournaments --------------------------------------------------------------------------

@@ -324,7 +324,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    text = prometheus_text(_manager(request), len(request.app[CLIENTS]))
+    text = prometheus_text(_manager(request), _tournaments(request), len(request.app[CLIENTS]))
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, get_args
 
 import anyio
 import anyio.abc
@@ -36,7 +36,7 @@ import structlog
 
 from rafa_async._bus import EventBus, Subscription
 from rafa_async._context import sampling_seed
-from rafa_async._errors import ConfigError, RafaError
+from rafa_async._errors import ConfigError
 from rafa_async._events import (
     Event,
     EventRecorder,
@@ -51,6 +51,7 @@ from rafa_async._events import (
 from rafa_async.app import LLMOptions, MatchRecord, PlayConfig, open_llm, play_match
 from rafa_async.llm import LLM, LatencyModel
 from rafa_async.scenarios import get_game, simulated_llm
+from rafa_async.server._registry import LimitReached, Registry, UnknownId
 from rafa_async.server._types import (
     RECENT_CALLS,
     TERMINAL,
@@ -68,21 +69,17 @@ LLM_TIMEOUT = 120.0
 """Seconds per attempt of the shared LLM stack's calls."""
 
 
-class MatchLimitReached(RafaError):
+class MatchLimitReached(LimitReached):
     """As many matches are running as the manager allows; try again later
     (``retry_after`` seconds is a hint).  HTTP: 429 with ``Retry-After``."""
 
-    def __init__(self, limit: int, retry_after: float = 1.0) -> None:
-        super().__init__(f"{limit} matches are running, the most this server plays at once")
-        self.limit = limit
-        self.retry_after = retry_after
+    kinds = "matches"
 
 
-class UnknownMatch(RafaError, KeyError):
+class UnknownMatch(UnknownId):
     """No match has this id (or it was forgotten: see ``history``).  HTTP: 404."""
 
-    def __str__(self) -> str:
-        return f"no match {self.args[0]!r}"
+    kind = "match"
 
 
 class _Match:
@@ -250,7 +247,7 @@ class _Router:
 
     def emit(self, event: Event) -> None:
         if isinstance(event, LLMCallStarted | LLMCallEnded):
-            match = self.manager._matches.get(event.episode.rpartition(":")[0])
+            match = self.manager._matches.find(event.episode.rpartition(":")[0])
             if match is not None:
                 self.manager._publish(match, event)
 
@@ -300,7 +297,9 @@ class MatchManager:
         self.buffer = buffer
         self.history = history
         self.bus = EventBus()
-        self._matches: OrderedDict[str, _Match] = OrderedDict()
+        self._matches: Registry[_Match] = Registry(
+            limit=max_matches, history=history, unknown=UnknownMatch, full=MatchLimitReached
+        )
         self._stack = AsyncExitStack()
         self._tg: anyio.abc.TaskGroup | None = None
         self._llm: LLM | None = None
@@ -346,11 +345,9 @@ class MatchManager:
         if self._tg is None:
             raise RuntimeError("the MatchManager is not running (use it in 'async with')")
         config = _play_config(request)
-        if self.running >= self.max_matches:
-            raise MatchLimitReached(self.max_matches)
+        self._matches.ensure_room()
         match = _Match(uuid.uuid4().hex[:12], request, config, get_game(request.game).grid)
-        self._matches[match.id] = match
-        self._forget_old()
+        self._matches.add(match)
         self._tg.start_soon(self._run, match, name=f"match {match.id}")
         _log.info("match_started", match=match.id, game=request.game, seats=request.seats)
         return match.id
@@ -387,52 +384,33 @@ class MatchManager:
             self.llm_latency_sum += event.latency
         self.bus.publish_nowait(_topic(match.id, event), event)
 
-    def _forget_old(self) -> None:
-        finished = [m for m in self._matches.values() if m.status in TERMINAL]
-        for match in finished[: max(0, len(self._matches) - self.history)]:
-            del self._matches[match.id]
-
-    def _get(self, match_id: str) -> _Match:
-        match = self._matches.get(match_id)
-        if match is None:
-            raise UnknownMatch(match_id)
-        return match
-
     def get(self, match_id: str) -> MatchView:
-        """The match's status, state and (once over) result."""
-        return self._get(match_id).view()
+        """The match's status, state and (once over) result;
+        :class:`UnknownMatch` if there is none."""
+        return self._matches.get(match_id).view()
 
     async def wait(self, match_id: str) -> MatchView:
         """Wait (cancellable) until the match is over; its view."""
-        match = self._get(match_id)
-        await match.done.wait()
-        return match.view()
+        return (await self._matches.wait(match_id)).view()
 
     def cancel(self, match_id: str) -> MatchView:
         """Cancel the match (nothing happens to one already over); its view.
         It is ``cancelled`` once its task has unwound (see :meth:`wait`)."""
-        match = self._get(match_id)
-        match.scope.cancel()
-        return match.view()
+        return self._matches.cancel(match_id).view()
 
     def list(self, offset: int = 0, limit: int = 50) -> tuple[int, list[MatchView]]:
         """``(total, views)``: the matches ``offset .. offset + limit``, oldest
         first, without their moves and plans (see :meth:`get`)."""
-        matches = list(self._matches.values())[offset : offset + limit]
+        matches = list(self._matches)[offset : offset + limit]
         return len(self._matches), [m.view(detail=False) for m in matches]
 
     @property
     def running(self) -> int:
-        return sum(m.status == "running" for m in self._matches.values())
+        return self._matches.running
 
     def counts(self) -> dict[MatchStatus, int]:
         """Matches remembered, by status."""
-        counts: dict[MatchStatus, int] = dict.fromkeys(
-            ("running", "finished", "cancelled", "failed"), 0
-        )
-        for match in self._matches.values():
-            counts[match.status] += 1
-        return counts
+        return self._matches.counts(get_args(MatchStatus))
 
     @property
     def drops(self) -> int:
@@ -447,7 +425,7 @@ class MatchManager:
     async def subscribe(self, match_id: str) -> AsyncIterator[Watch]:
         """Watch a match (:class:`Watch`) for the body of the ``async with``;
         :class:`UnknownMatch` if there is none.  Leaving unsubscribes at once."""
-        match = self._get(match_id)
+        match = self._matches.get(match_id)
         async with self.bus.subscribe(
             f"match.{match_id}.**", buffer=self.buffer, overflow="latest"
         ) as subscription:
