@@ -22,9 +22,15 @@ import msgspec
 from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
 from rafa_async._match import Player
-from rafa_async.agents import DirectPlayer, Memory, PolicyPlayer, RafaPlayer
+from rafa_async.agents import (
+    DirectPlayer,
+    Memory,
+    PolicyPlayer,
+    RafaPlayer,
+    SearchToEndPlayer,
+)
 from rafa_async.llm import LLM
-from rafa_async.planners import MPCPlanner
+from rafa_async.planners import MPCPlanner, SearchToEndPlanner
 from rafa_async.scenarios import GameModel, GameSpec
 
 
@@ -91,6 +97,23 @@ def _direct(options: SeatOptions, context: SeatContext) -> Player:
     return DirectPlayer(context.llm, context.world, memory=context.memory)
 
 
+def _llm_fixed(options: SeatOptions, context: SeatContext) -> Player:
+    return DirectPlayer(context.llm, context.world, memory=context.memory, learn=False)
+
+
+def _rafa_search(options: SeatOptions, context: SeatContext) -> Player:
+    world: Any = context.world
+    if not hasattr(world, "transition_request"):
+        raise ConfigError(
+            f"rafa-search needs a game with learned board and winner models "
+            f"(tictactoe); {context.spec.name} has none"
+        )
+    planner: SearchToEndPlanner[Any] = SearchToEndPlanner(
+        context.llm, world, b=options.n_candidates
+    )
+    return SearchToEndPlayer(planner, world, memory=context.memory)
+
+
 SEAT_KINDS: Mapping[str, SeatKind] = MappingProxyType(
     {
         "rafa": SeatKind(
@@ -99,6 +122,17 @@ SEAT_KINDS: Mapping[str, SeatKind] = MappingProxyType(
             description="MPC look-ahead, the LLM as actor, opponent model and critic",
         ),
         "direct": SeatKind(uses_llm=True, factory=_direct, description="one LLM call per move"),
+        "llm-fixed": SeatKind(
+            uses_llm=True,
+            factory=_llm_fixed,
+            description="one LLM call per move, never learning (the paper's fixed X)",
+        ),
+        "rafa-search": SeatKind(
+            uses_llm=True,
+            factory=_rafa_search,
+            description="search to the game's end with learned models, learning on "
+            "mispredictions (the paper's Tic-Tac-Toe RAFA; tictactoe only)",
+        ),
     }
 )
 """The kinds every game's seats take, by name (read-only); each game adds
