@@ -110,6 +110,14 @@ from rafa_async.app._series import (
     seating as seating,
     summarize_series as summarize_series,
 )
+from rafa_async.app._ttt_protocol import (
+    BCurve as BCurve,
+    LearningCurve as LearningCurve,
+    LearningPoint as LearningPoint,
+    ProtocolGame as ProtocolGame,
+    TTTProtocolConfig as TTTProtocolConfig,
+    run_ttt_protocol as run_ttt_protocol,
+)
 
 __all__ = [
     "AGENT_KINDS",
@@ -128,6 +136,7 @@ __all__ = [
     "AgentFactory",
     "AgentKind",
     "AgentOptions",
+    "BCurve",
     "BenchmarkConfig",
     "BenchmarkSummary",
     "Counting",
@@ -136,10 +145,13 @@ __all__ = [
     "EstimatorKind",
     "LLMOptions",
     "LearnKind",
+    "LearningCurve",
+    "LearningPoint",
     "MatchRecord",
     "MatchStatus",
     "Phase",
     "PlayConfig",
+    "ProtocolGame",
     "ReplayCheck",
     "ReplayStatus",
     "ResolvedLLM",
@@ -150,6 +162,7 @@ __all__ = [
     "SeatSummary",
     "SeriesSummary",
     "SwitchingKind",
+    "TTTProtocolConfig",
     "agent_curve",
     "build_agent",
     "build_llm",
@@ -175,6 +188,7 @@ __all__ = [
     "run_benchmark",
     "run_curves",
     "run_task",
+    "run_ttt_protocol",
     "seat_kinds",
     "seating",
     "summarize_benchmark",
