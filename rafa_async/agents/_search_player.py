@@ -55,7 +55,8 @@ class ExampleModel(LearnedGameModel[S], Protocol[S]):
 @dataclass(slots=True)
 class LearningStats:
     """Per model: how many real moves it was checked on, and how many times it
-    learnt (a switch: an example added, the memo dropped)."""
+    learnt (a switch: its example added to memory -- which keeps a line once --
+    and, if memory grew, the memo dropped)."""
 
     checked: dict[str, int]
     learnt: dict[str, int]
@@ -90,6 +91,7 @@ class SearchToEndPlayer(Generic[S]):
         self.name = name
         self.stats = PlayerStats()
         self.learning = LearningStats.empty()
+        self._playing: anyio.Event | None = None
 
     def frozen(self) -> SearchToEndPlayer[S]:
         """A non-learning twin for an evaluation game: copies of the memory and
@@ -106,6 +108,24 @@ class SearchToEndPlayer(Generic[S]):
     async def play(self, seat: Seat[Any]) -> None:
         """Plan on this player's turns and learn from every move, until the
         match ends (or the match cancels it)."""
+        self._playing = playing = anyio.Event()
+        try:
+            await self._play(seat)
+        finally:
+            playing.set()
+
+    async def settled(self) -> None:
+        """Return once :meth:`play` has returned: the match's last move learnt.
+
+        The host cancels its players when its ``open_match`` block exits, and
+        the last move is checked after the match has ended, so a host that
+        wants it learnt (as the paper's loop does) awaits this inside the
+        block.  Cancellable; returns at once when no match is being played.
+        """
+        if self._playing is not None:
+            await self._playing.wait()
+
+    async def _play(self, seat: Seat[Any]) -> None:
         before: S = seat.state
         async for _, event in seat.events:
             if isinstance(event, MatchEnded):
@@ -160,10 +180,11 @@ class SearchToEndPlayer(Generic[S]):
                 tg.start_soon(opponent)
             tg.start_soon(dynamics)
             tg.start_soon(winner)
+        known = len(self.memory)
         for name, example in sorted(examples):  # one order whatever the timing
             self.memory.add(example)
             self.learning.learnt[name] += 1
-        if examples:
+        if len(self.memory) > known:  # a prompt changed (memory keeps a line once)
             planner.invalidate()
 
 

@@ -110,6 +110,12 @@ from rafa_async.app._series import (
     seating as seating,
     summarize_series as summarize_series,
 )
+from rafa_async.app._ttt_files import (
+    CURVE_JSON as CURVE_JSON,
+    CURVE_PNG as CURVE_PNG,
+    plot_learning_curve as plot_learning_curve,
+    write_learning_curve as write_learning_curve,
+)
 from rafa_async.app._ttt_protocol import (
     BCurve as BCurve,
     LearningCurve as LearningCurve,
@@ -123,6 +129,8 @@ __all__ = [
     "AGENT_KINDS",
     "COUNTINGS",
     "CURVE_COLUMNS",
+    "CURVE_JSON",
+    "CURVE_PNG",
     "ESTIMATOR_KINDS",
     "LEARN_KINDS",
     "LLM_KINDS",
@@ -181,6 +189,7 @@ __all__ = [
     "play_match",
     "play_series",
     "plot_curves",
+    "plot_learning_curve",
     "read_match_log",
     "replay_log",
     "replay_matches",
@@ -197,4 +206,5 @@ __all__ = [
     "uses_llm",
     "wilson",
     "write_curves",
+    "write_learning_curve",
 ]

@@ -31,7 +31,7 @@ import msgspec
 from rafa_async._concurrency import for_each_limited
 from rafa_async._context import episode_scope, sampling_seed
 from rafa_async._errors import ConfigError
-from rafa_async._events import EventRecorder
+from rafa_async._events import EventRecorder, ListSink, MatchTransition
 from rafa_async._match import open_match
 from rafa_async.agents import DirectPlayer, SearchToEndPlayer
 from rafa_async.app._llm import LLMOptions, open_llm
@@ -100,6 +100,8 @@ class ProtocolGame(msgspec.Struct, frozen=True, kw_only=True):
     episode: int
     game: int
     score: int
+    moves: str
+    """The game's moves in order, e.g. ``"b2 a1 c3"`` (X first)."""
     llm_calls: int
     examples: int
     """Examples in RAFA's memory after the game (what it has learnt so far)."""
@@ -218,7 +220,7 @@ async def _run(
         player: SearchToEndPlayer[TicTacToeState], phase: ProtocolPhase, episode: int, game: int
     ) -> None:
         nonlocal saw_sim
-        score, calls, simulated = await _game(llm, player, seed, phase, episode, game, b)
+        score, moves, calls, simulated = await _game(llm, player, seed, phase, episode, game, b)
         saw_sim = saw_sim or simulated
         record = ProtocolGame(
             b=b,
@@ -227,6 +229,7 @@ async def _run(
             episode=episode,
             game=game,
             score=score,
+            moves=moves,
             llm_calls=calls,
             examples=len(learner.memory),
         )
@@ -256,23 +259,31 @@ async def _game(
     episode: int,
     game: int,
     b: int,
-) -> tuple[int, int, bool]:
+) -> tuple[int, str, int, bool]:
     """One game, RAFA as O against a fresh fixed LLM X: RAFA's score (-1/0/1),
-    the game's LLM calls, and whether any answer was simulated."""
+    the moves, the game's LLM calls, and whether any answer was simulated."""
     spec = get_game(GAME)
     fixed = DirectPlayer(llm, spec.world(OPPONENT_SEAT), learn=False, name=OPPONENT_KIND)
     name = f"{GAME}-b{b}-s{seed}-{phase}{episode}-g{game}"
+    events = ListSink()
     with episode_scope(name) as scope, sampling_seed(game_seed(seed, phase, episode, game)):
         async with open_match(
             spec.make(),
             {OPPONENT_SEAT: fixed, RAFA_SEAT: rafa},
             seed=seed,
             match_id=name,
-            recorder=EventRecorder(),
+            recorder=EventRecorder(events),
         ) as match:
             result = await match.run()
+            await rafa.settled()  # the last move learnt before the players are cancelled
     score = round(2 * result.scores[RAFA_SEAT] - 1)
-    return score, scope.calls.started, scope.calls.simulated > 0
+    moves = " ".join(
+        action
+        for event in events.events
+        if isinstance(event, MatchTransition)
+        for action in event.actions.values()
+    )
+    return score, moves, scope.calls.started, scope.calls.simulated > 0
 
 
 def _curve(config: TTTProtocolConfig, b: int, games: Sequence[ProtocolGame]) -> BCurve:
