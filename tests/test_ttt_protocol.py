@@ -114,9 +114,9 @@ async def test_the_planner_searches_to_the_end_of_the_game_with_learned_models(b
     # Lines end only where the winner model says so: every board judged "over" is over.
     assert all(s.moves > state.moves for s in judged)
     # No value oracle is asked: only the actor and the learned models.
-    assert {(i.kind, i.detail.split(" ")[0]) for i in asked} <= {
+    assert {(i.kind, "move" if " plays " in i.detail else i.detail) for i in asked} <= {
         ("propose", "O"),
-        ("predict", "board"),
+        ("predict", "move"),
         ("predict", "X"),
         ("evaluate", "winner"),
     }

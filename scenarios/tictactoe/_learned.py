@@ -15,9 +15,10 @@ them in its prompt:
 * ``"Winner in <key>: X"`` -- ``X``, ``O``, ``draw`` or ``none`` (:func:`winner_fact`).
 
 Requests reuse the two intent kinds whose meaning they share: a transition
-is a ``predict`` whose ``detail`` is ``"board <player> <cell>"`` (predict the
+is a ``predict`` whose ``detail`` is the move, ``"X plays b2"`` (predict the
 board, not the reply), winner detection an ``evaluate`` whose ``detail`` is
-``"winner"`` (judge the board, not its value).
+``"winner"`` (judge the board, not its value).  Both details are in the
+prompt's text, as every intent's content is.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ VERDICTS: tuple[Verdict, ...] = ("X", "O", "draw", "none")
 """What the winner model says: a player won, the board is full without a
 line (``draw``), or the game goes on (``none``)."""
 
-TRANSITION_DETAIL = "board"
 WINNER_DETAIL = "winner"
+_TRANSITION_DETAIL_RE = re.compile(r"([XO]) plays ([a-c][1-3])")
 
 _KEY = r"[XO.]{3}/[XO.]{3}/[XO.]{3}"
 _BOARD_FACT_RE = re.compile(
@@ -62,15 +63,13 @@ def verdict_of(state: TicTacToeState) -> Verdict:
 
 
 def transition_detail(player: str, move: str) -> str:
-    return f"{TRANSITION_DETAIL} {player} {move}"
+    return f"{player} plays {move}"
 
 
 def parse_transition_detail(detail: str) -> tuple[str, str] | None:
     """``(player, move)`` from a transition request's detail; None for any other detail."""
-    parts = detail.split()
-    if len(parts) == 3 and parts[0] == TRANSITION_DETAIL:
-        return parts[1], parts[2]
-    return None
+    found = _TRANSITION_DETAIL_RE.fullmatch(detail)
+    return None if found is None else (found[1], found[2])
 
 
 def board_fact(player: str, move: str, key: str, next_key: str) -> str:
@@ -118,7 +117,7 @@ def transition_prompt(state: TicTacToeState, player: str, move: str, memory: Seq
     examples = memory_block(memory, "Examples of moves and the boards they gave:")
     return (
         f"{RULES}\n\n{examples}Position {state.key}:\n{state.render()}\n\n"
-        f"{player} plays {move}. Predict the board after this move.\n"
+        f"{transition_detail(player, move)}. Predict the board after this move.\n"
         "Answer with one line: Board: <key, rows from the top, e.g. X../.O./...>"
     )
 
@@ -127,8 +126,8 @@ def winner_prompt(state: TicTacToeState, memory: Sequence[str]) -> str:
     examples = memory_block(memory, "Examples of boards and their verdicts:")
     return (
         f"{RULES}\n\n{examples}Position {state.key}:\n{state.render()}\n\n"
-        "Check every row, column and diagonal. Has a player three in a line, is the "
-        "board full without one, or does the game go on?\n"
+        "Is there a winner? Check every row, column and diagonal: has a player three "
+        "in a line, is the board full without one, or does the game go on?\n"
         "Answer with one line: Winner: X | O | draw | none"
     )
 
