@@ -249,7 +249,7 @@ def test_rafa_search_refuses_a_game_without_learned_models() -> None:
         "play", "nim", "--seat", "A=rafa-search", "--episodes", "1", "--latency-scale", "0",
         "--no-progress",
     )  # fmt: skip
-    assert_one_line_error(result, "rafa-search", "nim")
+    assert_one_line_error(result, "unknown player 'rafa-search' for seat A")
 
 
 # -- the protocol ----------------------------------------------------------------------

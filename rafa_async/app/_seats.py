@@ -75,6 +75,11 @@ class SeatKind:
     uses_llm: bool
     factory: SeatFactory
     description: str
+    games: frozenset[str] | None = None
+    """The games whose seats take it (None: every game)."""
+
+    def takes(self, spec: GameSpec[Any, Any]) -> bool:
+        return self.games is None or spec.name in self.games
 
 
 def _rafa(options: SeatOptions, context: SeatContext) -> Player:
@@ -102,12 +107,7 @@ def _llm_fixed(options: SeatOptions, context: SeatContext) -> Player:
 
 
 def _rafa_search(options: SeatOptions, context: SeatContext) -> Player:
-    world: Any = context.world
-    if not hasattr(world, "transition_request"):
-        raise ConfigError(
-            f"rafa-search needs a game with learned board and winner models "
-            f"(tictactoe); {context.spec.name} has none"
-        )
+    world: Any = context.world  # a game of the kind's ``games``: it has the learned models
     planner: SearchToEndPlanner[Any] = SearchToEndPlanner(
         context.llm, world, b=options.n_candidates
     )
@@ -131,7 +131,8 @@ SEAT_KINDS: Mapping[str, SeatKind] = MappingProxyType(
             uses_llm=True,
             factory=_rafa_search,
             description="search to the game's end with learned models, learning on "
-            "mispredictions (the paper's Tic-Tac-Toe RAFA; tictactoe only)",
+            "mispredictions (the paper's Tic-Tac-Toe RAFA)",
+            games=frozenset({"tictactoe"}),
         ),
     }
 )
@@ -148,9 +149,9 @@ with the same seed plays the same ones."""
 
 
 def seat_kinds(spec: GameSpec[Any, Any]) -> tuple[str, ...]:
-    """Every kind a seat of ``spec``'s game takes: the generic ones, then the
-    game's fixed policies."""
-    return (*SEAT_KINDS, *spec.policies)
+    """Every kind a seat of ``spec``'s game takes: the generic ones (that take
+    this game), then the game's fixed policies."""
+    return (*(name for name, kind in SEAT_KINDS.items() if kind.takes(spec)), *spec.policies)
 
 
 def uses_llm(kind: str) -> bool:
@@ -165,7 +166,7 @@ def make_player(kind: str, options: SeatOptions, context: SeatContext) -> Player
     the match (:data:`POLICY_SEED_STRIDE`).  :class:`ConfigError` listing
     the kinds the game takes if it is neither."""
     generic = SEAT_KINDS.get(kind)
-    if generic is not None:
+    if generic is not None and generic.takes(context.spec):
         return generic.factory(options, context)
     policy = context.spec.policies.get(kind)
     if policy is None:
