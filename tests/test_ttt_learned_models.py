@@ -19,13 +19,7 @@ from rafa_async.scenarios.tictactoe._learned import (
     winner_fact,
 )
 
-EXACT = NoiseModel(
-    proposal_quality=1.0,
-    wrong_belief_rate=0.0,
-    value_noise=0.0,
-    arithmetic_error_rate=0.0,
-    malformed_rate=0.0,
-)
+EXACT = NoiseModel.perfect()
 WORLD = TicTacToeWorld()
 
 
@@ -61,7 +55,7 @@ def test_the_exact_sim_predicts_the_true_board_and_verdict() -> None:
 
 
 def test_the_noisy_sim_misreads_some_boards_and_verdicts_at_its_error_rate() -> None:
-    slips = NoiseModel(arithmetic_error_rate=0.3, wrong_belief_rate=0.0, malformed_rate=0.0)
+    slips = NoiseModel.perfect(arithmetic_error_rate=0.3)
     wrong_boards = wrong_verdicts = 0
     states = positions(200, seed=2)
     for i, state in enumerate(states):

@@ -32,13 +32,7 @@ from rafa_async.scenarios.tictactoe import (
 )
 from rafa_async.scenarios.tictactoe._learned import verdict_of
 
-EXACT = NoiseModel(
-    proposal_quality=1.0,
-    wrong_belief_rate=0.0,
-    value_noise=0.0,
-    arithmetic_error_rate=0.0,
-    malformed_rate=0.0,
-)
+EXACT = NoiseModel.perfect()
 
 
 def sim(noise: NoiseModel | None = None, seed: int = 0) -> SimLLM:
