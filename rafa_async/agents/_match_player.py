@@ -394,6 +394,10 @@ class DirectPlayer(Generic[S]):
     in planning (it plans with :class:`~rafa_async.planners.GreedyPlanner`,
     in its own task, and never cancels).  An unusable answer falls back to the
     first legal action.
+
+    ``learn=False`` makes it a fixed, non-learning LLM player (the paper's
+    X in Tic-Tac-Toe): the feedback never enters its memory, so every
+    match it plays asks the same questions.
     """
 
     def __init__(
@@ -402,10 +406,12 @@ class DirectPlayer(Generic[S]):
         model: ActorModel[S],
         *,
         memory: Memory | None = None,
+        learn: bool = True,
         name: str = "direct",
     ) -> None:
         self.planner = GreedyPlanner(llm, model)
         self.memory = memory if memory is not None else Memory()
+        self.learn = learn
         self.name = name
         self.stats = PlayerStats()
         self._heard = _Heard(self.memory)
@@ -417,7 +423,8 @@ class DirectPlayer(Generic[S]):
                 self._heard.commit()
                 return
             if isinstance(event, MatchTransition):
-                self._heard.hear(event, seat.player)
+                if self.learn:
+                    self._heard.hear(event, seat.player)
             elif isinstance(event, TurnStarted) and seat.called(event):
                 state = seat.state
                 plan = await self.planner.plan(

@@ -12,6 +12,10 @@ from rafa_async.planners._base import (
 from rafa_async.planners._beam import BeamPlanner as BeamPlanner
 from rafa_async.planners._greedy import GreedyPlanner as GreedyPlanner
 from rafa_async.planners._mpc import MPCPlanner as MPCPlanner
+from rafa_async.planners._to_end import (
+    LearnedGameModel as LearnedGameModel,
+    SearchToEndPlanner as SearchToEndPlanner,
+)
 from rafa_async.scenarios import ActorModel as ActorModel, GameModel as GameModel
 
 __all__ = [
@@ -20,11 +24,13 @@ __all__ = [
     "BeamPlanner",
     "GameModel",
     "GreedyPlanner",
+    "LearnedGameModel",
     "MPCPlanner",
     "Plan",
     "PlanStats",
     "Planner",
     "Proposal",
+    "SearchToEndPlanner",
     "ValueSample",
     "WorldModel",
 ]
