@@ -10,6 +10,7 @@ from rafa_async.planners._base import (
 )
 from rafa_async.planners._beam import BeamPlanner as BeamPlanner
 from rafa_async.planners._greedy import GreedyPlanner as GreedyPlanner
+from rafa_async.planners._mcts import MCTSPlanner as MCTSPlanner
 from rafa_async.planners._mpc import MPCPlanner as MPCPlanner
 from rafa_async.scenarios import ActorModel as ActorModel, GameModel as GameModel
 
@@ -18,6 +19,7 @@ __all__ = [
     "BeamPlanner",
     "GameModel",
     "GreedyPlanner",
+    "MCTSPlanner",
     "MPCPlanner",
     "Plan",
     "PlanStats",

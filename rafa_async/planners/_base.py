@@ -22,6 +22,8 @@ class PlanStats:
     failed_calls: int = 0
     levels: int = 0
     evaluated: int = 0
+    simulations: int = 0
+    """Finished simulations (``MCTSPlanner``; 0 for the other planners)."""
 
 
 @dataclass(frozen=True, slots=True)
