@@ -204,27 +204,30 @@ class MCTSPlanner(Generic[S]):
             search.evaluated += len(node.samples)
 
     def _choose(self, i: int, children: list[Node[S]], search: _Search[S]) -> Node[S]:
-        """UCT with virtual loss, as simulation ``i`` sees the tree."""
+        """UCT with virtual loss, as simulation ``i`` sees the tree.  A child
+        no simulation has been through is worth its prior (as in RAP), one
+        only running simulations are in is worth the worst reward."""
         k = self.concurrency
         low, high = search.turns.reward_range(i, k)
+        low = min([low, *(child.value for child in children)])
+        high = max([high, *(child.value for child in children)])
 
         def scaled(reward: float) -> float:
             return (reward - low) / (high - low) if high > low else UNSEEN_SCALE
 
         visits: list[float] = []
-        totals: list[float] = []
+        means: list[float] = []
         for child in children:
             finished = [scaled(r) for j, r in sorted(child.rewards.items()) if j <= i - k]
             running = sum(1 for j in child.passes if i - k < j < i)
-            visits.append(len(finished) + self.virtual_loss * running)
-            totals.append(math.fsum(finished))
+            n = len(finished) + self.virtual_loss * running
+            visits.append(n)
+            means.append(math.fsum(finished) / n if n else scaled(child.value))
         parent = max(1.0, math.fsum(visits))
 
-        def score(n: int) -> tuple[int, float, int]:
-            if visits[n] == 0:
-                return (1, children[n].value, -n)
-            explore = self.c * math.sqrt(math.log(parent) / visits[n])
-            return (0, totals[n] / visits[n] + explore, -n)
+        def score(n: int) -> tuple[float, float, float, int]:
+            explore = self.c * math.sqrt(math.log(parent) / max(1.0, visits[n]))
+            return (means[n] + explore, -visits[n], children[n].value, -n)
 
         return children[max(range(len(children)), key=score)]
 
