@@ -1,9 +1,10 @@
 """One MCTS decision with concurrent simulations against sequential, on the SIMULATED LLM.
 
-``MCTSPlanner`` runs ``--simulations`` simulations from a Game of 24 start
-state, with ``concurrency`` 1 (one simulation at a time: an expansion's calls
-still run together) and then k = 4, 8, 16 at once (virtual loss spreads
-them).  Per setting, over the ``--puzzles``:
+``MCTSPlanner`` runs ``--simulations`` simulations from the start state of
+a task of ``--scenario`` (any registered benchmark; Game of 24 by default),
+with ``concurrency`` 1 (one simulation at a time: an expansion's calls still
+run together) and then k = 4, 8, 16 at once (virtual loss spreads them).
+Per setting, over the first ``--limit`` of ``--tasks``:
 
 * **wall**: real seconds of the decision (the sim sleeps its latency model,
   scaled by ``--latency-scale``; its answers are computed on the loop);
@@ -19,6 +20,7 @@ The LLM is the SIMULATED LLM: its latency is a model, not a measurement.
 
     .venv/bin/python benchmarks/mcts_concurrency.py
     .venv/bin/python benchmarks/mcts_concurrency.py --quick
+    .venv/bin/python benchmarks/mcts_concurrency.py --scenario game24 --tasks 901-910 --limit 10
 """
 
 from __future__ import annotations
@@ -40,10 +42,7 @@ from rich.table import Table
 
 from rafa_async.llm import LLM, SIM_LABEL, ChatRequest, ChatResponse, LatencyModel
 from rafa_async.planners import MCTSPlanner
-from rafa_async.scenarios import simulated_llm
-from rafa_async.scenarios.game24 import Game24Env, Game24World, puzzles
-
-SCENARIO = "game24"
+from rafa_async.scenarios import SCENARIOS, Benchmark, simulated_llm
 
 
 @dataclass(slots=True)
@@ -82,7 +81,7 @@ def critical_path(calls: list[tuple[float, float]]) -> tuple[float, int]:
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
-    rank: int
+    task: str
     concurrency: int
     wall_s: float
     critical_path_s: float
@@ -107,31 +106,27 @@ class Setting(msgspec.Struct, frozen=True, kw_only=True):
     solved: int
 
 
-async def decide(rank: int, numbers: tuple[int, ...], k: int, args: argparse.Namespace) -> Decision:
+async def decide(
+    bench: Benchmark[Any, Any], task: Any, k: int, args: argparse.Namespace
+) -> Decision:
     latency = LatencyModel(scale=args.latency_scale)
     llm = TimedLLM(simulated_llm(seed=args.seed, latency=latency))
-    planner = MCTSPlanner(
+    planner: MCTSPlanner[Any] = MCTSPlanner(
         llm,
-        Game24World(),
+        bench.world(),
         simulations=args.simulations,
         concurrency=k,
         c=args.c,
         n_generate=args.n_generate,
         n_evaluate=args.n_evaluate,
     )
-    env = Game24Env(numbers)
+    env = bench.make_env(task)
     began = time.perf_counter()
     plan = await planner.plan(env.reset(), ())
     wall = time.perf_counter() - began
-    state = env.reset()
-    for action in plan.actions:
-        outcome = env.step(state, action)
-        if not outcome.accepted:
-            break
-        state = outcome.state
     path_s, chain = critical_path(llm.calls)
     return Decision(
-        rank=rank,
+        task=task.id,
         concurrency=k,
         wall_s=wall,
         critical_path_s=path_s,
@@ -140,8 +135,22 @@ async def decide(rank: int, numbers: tuple[int, ...], k: int, args: argparse.Nam
         peak_in_flight=llm.peak,
         simulations=plan.stats.simulations,
         actions=tuple(plan.actions),
-        solved=state.solved,
+        solved=solves(env, plan.actions),
     )
+
+
+def solves(env: Any, actions: list[str]) -> bool:
+    """Whether the plan, run in the true environment, ends the task with a
+    reward (as an episode counts solved)."""
+    state, reward = env.reset(), 0.0
+    for action in actions:
+        outcome = env.step(state, action)
+        if not outcome.accepted:
+            return False
+        state, reward = outcome.state, reward + outcome.reward
+        if outcome.done:
+            return reward > 0
+    return False
 
 
 def summarise(decisions: list[Decision], levels: list[int]) -> list[Setting]:
@@ -165,12 +174,12 @@ def summarise(decisions: list[Decision], levels: list[int]) -> list[Setting]:
 
 
 def table(settings: list[Setting], decisions: list[Decision], args: argparse.Namespace) -> Table:
-    ranks = sorted({d.rank for d in decisions})
+    tasks = sorted({d.task for d in decisions})
     out = Table(
         title=(
-            f"MCTS decision, {SCENARIO} · SIMULATED LLM · {args.simulations} simulations, "
+            f"MCTS decision, {args.scenario} · SIMULATED LLM · {args.simulations} simulations, "
             f"n_generate={args.n_generate} n_evaluate={args.n_evaluate} · "
-            f"{len(ranks)} puzzle(s) · latency x{args.latency_scale:g} · {args.backend}"
+            f"{len(tasks)} task(s) · latency x{args.latency_scale:g} · {args.backend}"
         ),
         box=box.SIMPLE,
     )
@@ -194,22 +203,24 @@ def table(settings: list[Setting], decisions: list[Decision], args: argparse.Nam
             f"{s.wall_over_critical_path:.3f}",
             str(s.calls),
             str(s.peak_in_flight),
-            f"{s.solved}/{len(ranks)}",
+            f"{s.solved}/{len(tasks)}",
         )
     return out
 
 
 async def measure(args: argparse.Namespace) -> list[Decision]:
-    decisions = []
-    for puzzle in puzzles(args.puzzles):
-        for k in args.concurrency:
-            decisions.append(await decide(puzzle.rank, puzzle.numbers, k, args))
-    return decisions
+    bench = SCENARIOS[args.scenario]
+    tasks = bench.tasks(args.tasks or bench.default_tasks)[: args.limit]
+    return [await decide(bench, task, k, args) for task in tasks for k in args.concurrency]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--puzzles", default="901-905", help="Game of 24 ranks")
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="game24")
+    parser.add_argument("--tasks", help="the scenario's task spec (default: its default tasks)")
+    parser.add_argument(
+        "--limit", type=int, default=5, help="decisions per setting: the first tasks"
+    )
     parser.add_argument("--simulations", type=int, default=32)
     parser.add_argument(
         "--concurrency", type=lambda text: [int(k) for k in text.split(",")], default=[1, 4, 8, 16]
@@ -224,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
         "--out", type=Path, default=Path(__file__).parent / "results" / "mcts_concurrency.json"
     )
     args = _report.parse_args(
-        parser, argv, puzzles="901", simulations=8, latency_scale=0.02, n_generate=5
+        parser, argv, limit=1, simulations=8, latency_scale=0.02, n_generate=5
     )
     if args.concurrency[0] != 1:
         parser.error("--concurrency must start with 1 (the sequential reference)")
@@ -236,13 +247,14 @@ def main(argv: list[str] | None = None) -> None:
     console.print(
         "k = simulations at once; crit. path = the longest chain of LLM calls, each started "
         "after the previous ended (from the calls' start/end times); speed-up = wall at k=1 / "
-        "wall; peak = most calls in flight; solved = the plan reaches 24.\n"
+        "wall; peak = most calls in flight;\nsolved = the plan, run in the true environment, "
+        "solves the task.\n"
         f"median calls per decision: {statistics.median(d.calls for d in decisions):.0f}"
     )
     payload: dict[str, Any] = {
         "llm": SIM_LABEL,
         "simulated": True,
-        "scenario": SCENARIO,
+        "scenario": args.scenario,
         "settings": {key: value for key, value in vars(args).items() if key != "out"},
         "summary": msgspec.to_builtins(settings),
         "decisions": msgspec.to_builtins(decisions),

@@ -24,8 +24,10 @@ import pytest
 from support import assert_one_line_error, rafa
 
 from rafa_async import MalformedResponse, ProviderError
+from rafa_async.app import AgentOptions, make_agent
 from rafa_async.llm import ChatRequest, ChatResponse, Message
 from rafa_async.planners import MCTSPlanner, Plan
+from rafa_async.scenarios import SCENARIOS
 
 ACTIONS = ("+1", "+3", "*2", "*3")
 DEPTH = 4
@@ -352,3 +354,16 @@ def test_bad_planner_options_are_refused_in_one_line(args: list[str], problem: s
     result = rafa("run", "game24", "--puzzles", "901", *args)
 
     assert_one_line_error(result, problem)
+
+
+@pytest.mark.parametrize("agent", ["rafa", "tot"])
+def test_agents_plan_with_the_mcts_options_given(agent: str) -> None:
+    options = AgentOptions(planner="mcts", mcts_simulations=7, mcts_concurrency=3, mcts_c=0.4)
+    bench = SCENARIOS["game24"]
+
+    built = make_agent(agent, options, CountingLLM(), bench)
+
+    search = built.planner  # type: ignore[attr-defined]
+    assert isinstance(search, MCTSPlanner)
+    assert (search.simulations, search.concurrency, search.c) == (7, 3, 0.4)
+    assert search.depth == bench.max_steps

@@ -92,13 +92,25 @@ class AgentKind:
     """Whether it searches with a planner (``--planner`` applies to it)."""
 
 
-def _beam(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> Planner[Any]:
+PlannerFactory = Callable[[AgentOptions, LLM, BenchmarkWorld[Any], int], Planner[Any]]
+"""Builds a planner over a benchmark's world; the int is the benchmark's
+interaction cap (no plan it can execute is longer)."""
+
+
+def _beam(
+    options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any], max_steps: int
+) -> Planner[Any]:
     return BeamPlanner(
         llm, world, n_generate=options.n_generate, n_evaluate=options.n_evaluate, beam=options.beam
     )
 
 
-def _mcts(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> Planner[Any]:
+def _mcts(
+    options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any], max_steps: int
+) -> Planner[Any]:
+    # Simulations stop at the interaction cap: a longer trajectory could not be
+    # executed, and without a cap a search in a world without dead ends (a
+    # BlocksWorld) could wander far before it met a terminal state.
     return MCTSPlanner(
         llm,
         world,
@@ -107,12 +119,11 @@ def _mcts(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> Planne
         c=options.mcts_c,
         n_generate=options.n_generate,
         n_evaluate=options.n_evaluate,
+        depth=max_steps,
     )
 
 
-PLANNER_KINDS: Mapping[str, Callable[[AgentOptions, LLM, BenchmarkWorld[Any]], Planner[Any]]] = (
-    MappingProxyType({"beam": _beam, "mcts": _mcts})
-)
+PLANNER_KINDS: Mapping[str, PlannerFactory] = MappingProxyType({"beam": _beam, "mcts": _mcts})
 """The tree searches ``--planner`` names: beam search (Tree of Thoughts, the
 paper's Game of 24 planner) or MCTS (RAP style, the paper's BlocksWorld one)."""
 
@@ -120,8 +131,10 @@ MCTS_FIELDS = ("mcts_simulations", "mcts_concurrency", "mcts_c")
 """Options only ``planner="mcts"`` reads."""
 
 
-def _planner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> Planner[Any]:
-    return PLANNER_KINDS[options.planner](options, llm, world)
+def _planner(
+    options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any], world: BenchmarkWorld[Any]
+) -> Planner[Any]:
+    return PLANNER_KINDS[options.planner](options, llm, world, benchmark.max_steps)
 
 
 def _info_gain(options: AgentOptions) -> SwitchingCondition:
@@ -191,7 +204,7 @@ def _learner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> Lea
 def _rafa(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
     return RafaAgent(
-        _planner(options, llm, world),
+        _planner(options, llm, benchmark, world),
         world,
         switching=SWITCHING_KINDS[options.switching](options),
         learner=_learner(options, llm, world),
@@ -200,12 +213,12 @@ def _rafa(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Ag
 
 def _tot(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
-    return OpenLoopAgent(_planner(options, llm, world), world)
+    return OpenLoopAgent(_planner(options, llm, benchmark, world), world)
 
 
 def _tot_trials(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
-    return TrialsToT(_planner(options, llm, world), world)
+    return TrialsToT(_planner(options, llm, benchmark, world), world)
 
 
 def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
@@ -214,7 +227,9 @@ def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]
             "agent tot-matched needs call_budget (LLM calls per task)", fields=("call_budget",)
         )
     world = benchmark.world()
-    return ComputeMatchedToT(_planner(options, llm, world), world, call_budget=options.call_budget)
+    return ComputeMatchedToT(
+        _planner(options, llm, benchmark, world), world, call_budget=options.call_budget
+    )
 
 
 def _reflexion(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
