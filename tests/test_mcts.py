@@ -309,7 +309,15 @@ async def test_failed_calls_are_counted_and_a_plan_still_returned(anyio_backend:
 
 
 @pytest.mark.parametrize(
-    "option", [{"simulations": 0}, {"concurrency": 0}, {"c": -1.0}, {"virtual_loss": -1.0}]
+    "option",
+    [
+        {"simulations": 0},
+        {"concurrency": 0},
+        {"c": -1.0},
+        {"virtual_loss": -1.0},
+        {"depth": 0},
+        {"llm_budget": 0},
+    ],
 )
 def test_bad_settings_are_refused(option: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=next(iter(option))):

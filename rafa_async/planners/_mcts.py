@@ -93,6 +93,9 @@ class MCTSPlanner(Generic[S]):
         ):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
+        for name, limit in (("depth", depth), ("llm_budget", llm_budget)):
+            if limit is not None and limit < 1:
+                raise ValueError(f"{name} must be >= 1 (or None: no limit), got {limit}")
         if not (math.isfinite(c) and c >= 0):
             raise ValueError(f"c must be a number >= 0, got {c}")
         if not (math.isfinite(virtual_loss) and virtual_loss >= 0):
@@ -110,6 +113,10 @@ class MCTSPlanner(Generic[S]):
         self.deadline = deadline
 
     async def plan(self, state: S, memory: Sequence[str], *, salt: int = 0) -> Plan[S]:
+        """Search from ``state`` with ``memory`` in every prompt; ``salt``
+        draws fresh samples for a repeat plan.  Cancelling the caller's scope
+        cancels every simulation and LLM call in flight at once (the deadline
+        is such a scope, caught here)."""
         search = _Search(Node(state), tuple(memory), salt)
         with anyio.move_on_after(math.inf if self.deadline is None else self.deadline) as scope:
             await self._run(search)
