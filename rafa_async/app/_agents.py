@@ -37,12 +37,13 @@ from rafa_async.agents import (
     TrialsToT,
 )
 from rafa_async.llm import LLM
-from rafa_async.planners import BeamPlanner
+from rafa_async.planners import BeamPlanner, MCTSPlanner, Planner
 from rafa_async.scenarios import Benchmark, BenchmarkWorld
 
 SwitchingKind = Literal["every-step", "on-misprediction", "info-gain", "commit-plan"]
 LearnKind = Literal["raw", "reflect"]
 EstimatorKind = Literal["confidence", "agreement"]
+PlannerKind = Literal["beam", "mcts"]
 
 
 class AgentOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,6 +66,14 @@ class AgentOptions(msgspec.Struct, frozen=True, kw_only=True):
     call_budget: float | None = None
     """LLM calls per task for the compute-matched ToT (``tot-matched``):
     RAFA's mean calls per task, to compare the two at equal compute."""
+    planner: PlannerKind = "beam"
+    """The tree search of the agents that plan (:data:`PLANNER_KINDS`)."""
+    mcts_simulations: int = 32
+    """``mcts``: simulations per plan."""
+    mcts_concurrency: int = 4
+    """``mcts``: simulations run at once (with virtual loss)."""
+    mcts_c: float = 1.0
+    """``mcts``: UCT's exploration constant (rewards scaled to [0, 1])."""
 
 
 AgentFactory = Callable[[AgentOptions, LLM, Benchmark[Any, Any]], Agent[Any]]
@@ -79,12 +88,53 @@ class AgentKind:
     description: str
     needs_call_budget: bool = False
     """Whether it needs :attr:`AgentOptions.call_budget` (``tot-matched``)."""
+    plans: bool = True
+    """Whether it searches with a planner (``--planner`` applies to it)."""
 
 
-def _planner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> BeamPlanner[Any]:
+PlannerFactory = Callable[[AgentOptions, LLM, BenchmarkWorld[Any], int], Planner[Any]]
+"""Builds a planner over a benchmark's world; the int is the benchmark's
+interaction cap (no plan it can execute is longer)."""
+
+
+def _beam(
+    options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any], max_steps: int
+) -> Planner[Any]:
     return BeamPlanner(
         llm, world, n_generate=options.n_generate, n_evaluate=options.n_evaluate, beam=options.beam
     )
+
+
+def _mcts(
+    options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any], max_steps: int
+) -> Planner[Any]:
+    # Simulations stop at the interaction cap: a longer trajectory could not be
+    # executed, and without a cap a search in a world without dead ends (a
+    # BlocksWorld) could wander far before it met a terminal state.
+    return MCTSPlanner(
+        llm,
+        world,
+        simulations=options.mcts_simulations,
+        concurrency=options.mcts_concurrency,
+        c=options.mcts_c,
+        n_generate=options.n_generate,
+        n_evaluate=options.n_evaluate,
+        depth=max_steps,
+    )
+
+
+PLANNER_KINDS: Mapping[str, PlannerFactory] = MappingProxyType({"beam": _beam, "mcts": _mcts})
+"""The tree searches ``--planner`` names: beam search (Tree of Thoughts, the
+paper's Game of 24 planner) or MCTS (RAP style, the paper's BlocksWorld one)."""
+
+MCTS_FIELDS = ("mcts_simulations", "mcts_concurrency", "mcts_c")
+"""Options only ``planner="mcts"`` reads."""
+
+
+def _planner(
+    options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any], world: BenchmarkWorld[Any]
+) -> Planner[Any]:
+    return PLANNER_KINDS[options.planner](options, llm, world, benchmark.max_steps)
 
 
 def _info_gain(options: AgentOptions) -> SwitchingCondition:
@@ -124,6 +174,7 @@ def check_agent_options(options: AgentOptions) -> None:
             fields=("switching",),
         )
     for field, value, known in (
+        ("planner", options.planner, tuple(PLANNER_KINDS)),
         ("switching", options.switching, tuple(SWITCHING_KINDS)),
         ("info_estimator", options.info_estimator, ESTIMATOR_KINDS),
         ("learn", options.learn, LEARN_KINDS),
@@ -137,6 +188,13 @@ def check_agent_options(options: AgentOptions) -> None:
             f"info_threshold must be a number > 0 (nats), got {options.info_threshold:g}",
             fields=("info_threshold",),
         )
+    for field in ("mcts_simulations", "mcts_concurrency"):
+        if getattr(options, field) < 1:
+            raise ConfigError(f"{field} must be >= 1", fields=(field,))
+    if not (math.isfinite(options.mcts_c) and options.mcts_c >= 0):
+        raise ConfigError(
+            f"mcts_c must be a number >= 0, got {options.mcts_c:g}", fields=("mcts_c",)
+        )
 
 
 def _learner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> Learner[Any]:
@@ -146,7 +204,7 @@ def _learner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> Lea
 def _rafa(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
     return RafaAgent(
-        _planner(options, llm, world),
+        _planner(options, llm, benchmark, world),
         world,
         switching=SWITCHING_KINDS[options.switching](options),
         learner=_learner(options, llm, world),
@@ -155,12 +213,12 @@ def _rafa(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Ag
 
 def _tot(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
-    return OpenLoopAgent(_planner(options, llm, world), world)
+    return OpenLoopAgent(_planner(options, llm, benchmark, world), world)
 
 
 def _tot_trials(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
-    return TrialsToT(_planner(options, llm, world), world)
+    return TrialsToT(_planner(options, llm, benchmark, world), world)
 
 
 def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
@@ -169,7 +227,9 @@ def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]
             "agent tot-matched needs call_budget (LLM calls per task)", fields=("call_budget",)
         )
     world = benchmark.world()
-    return ComputeMatchedToT(_planner(options, llm, world), world, call_budget=options.call_budget)
+    return ComputeMatchedToT(
+        _planner(options, llm, benchmark, world), world, call_budget=options.call_budget
+    )
 
 
 def _reflexion(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
@@ -195,8 +255,8 @@ AGENT_KINDS: Mapping[str, AgentKind] = MappingProxyType(
             "run open loop",
             needs_call_budget=True,
         ),
-        "reflexion": AgentKind(_reflexion, "answer, reflect on failure, retry"),
-        "direct": AgentKind(_direct, "one call, one answer"),
+        "reflexion": AgentKind(_reflexion, "answer, reflect on failure, retry", plans=False),
+        "direct": AgentKind(_direct, "one call, one answer", plans=False),
     }
 )
 """Every agent a benchmark runs with, by name (read-only)."""
@@ -210,6 +270,17 @@ def check_agent(kind: str) -> AgentKind:
             f"unknown agent {kind!r} (known: {', '.join(AGENT_KINDS)})", fields=("agent",)
         )
     return agent
+
+
+def check_planner(kind: str, options: AgentOptions) -> None:
+    """:class:`ConfigError` if agent ``kind`` does not plan but ``options``
+    ask for a planner other than the default (it would be ignored)."""
+    if options.planner != "beam" and not check_agent(kind).plans:
+        raise ConfigError(
+            f"agent {kind} does not plan: planner {options.planner!r} applies only to "
+            f"{', '.join(name for name, agent in AGENT_KINDS.items() if agent.plans)}",
+            fields=("planner",),
+        )
 
 
 def make_agent(

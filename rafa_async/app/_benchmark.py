@@ -34,9 +34,11 @@ from rafa_async.app._agents import (
     AgentOptions,
     EstimatorKind,
     LearnKind,
+    PlannerKind,
     SwitchingKind,
     check_agent,
     check_agent_options,
+    check_planner,
     make_agent,
 )
 from rafa_async.app._llm import LLMOptions, run_llm
@@ -65,6 +67,11 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
     max_steps: int | None = None
     call_budget: float | None = None
     """LLM calls per task for ``tot-matched`` (:attr:`AgentOptions.call_budget`)."""
+    planner: PlannerKind = "beam"
+    """The agent's tree search (:data:`~rafa_async.app.PLANNER_KINDS`)."""
+    mcts_simulations: int = 32
+    mcts_concurrency: int = 4
+    mcts_c: float = 1.0
     concurrency: int = 25
     max_llm_concurrency: int = 256
     llm_timeout: float = 120.0
@@ -75,6 +82,7 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
         get_scenario(self.scenario)
         kind = check_agent(self.agent)
         check_agent_options(self.agent_options)
+        check_planner(self.agent, self.agent_options)
         if self.call_budget is not None and not self.call_budget > 0:
             raise ConfigError("call_budget must be > 0", fields=("call_budget",))
         if kind.needs_call_budget and self.call_budget is None:
@@ -100,6 +108,10 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
             info_estimator=self.info_estimator,
             learn=self.learn,
             call_budget=self.call_budget,
+            planner=self.planner,
+            mcts_simulations=self.mcts_simulations,
+            mcts_concurrency=self.mcts_concurrency,
+            mcts_c=self.mcts_c,
         )
 
 

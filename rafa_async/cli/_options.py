@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, ParamSpec, TypeVar
 
 import typer
 
-from rafa_async.app import AGENT_KINDS, SWITCHING_KINDS, EstimatorKind, LearnKind
+from rafa_async.app import AGENT_KINDS, SWITCHING_KINDS, EstimatorKind, LearnKind, PlannerKind
 
 AGENT = "Agent and search"
 TASKS = "Tasks"
@@ -91,6 +91,21 @@ INFO_THRESHOLD = math.log(2)
 """``--info-threshold``'s default: the theory's log 2 nats."""
 INFO_GAIN_OPTIONS = ("info_threshold", "info_estimator")
 """Options only ``--switching info-gain`` reads."""
+PlannerOption = Annotated[
+    PlannerKind,
+    option(
+        "The agent's tree search: beam (Tree of Thoughts) or mcts (RAP-style Monte Carlo "
+        "tree search, concurrent simulations with virtual loss).",
+        AGENT,
+    ),
+]
+MctsSimulationsOption = Annotated[int, option("mcts: simulations per plan.", AGENT)]
+MctsConcurrencyOption = Annotated[
+    int, option("mcts: simulations run at once (virtual loss spreads them).", AGENT)
+]
+MctsCOption = Annotated[
+    float, option("mcts: UCT's exploration constant (rewards scaled to [0, 1]).", AGENT)
+]
 LogFormatOption = Annotated[LogFormat, option("Log renderer on stderr.", OUTPUT)]
 LogLevelOption = Annotated[str, option("debug, info, warning or error.", OUTPUT)]
 BackendOption = Annotated[Backend, option("Async library to run on.", EXECUTION)]

@@ -21,7 +21,15 @@ from rafa_async.app import (
     run_benchmark,
     summarize_benchmark,
 )
-from rafa_async.cli._app import app, fail, log, out, refuse_info_gain_options, sim_latency
+from rafa_async.cli._app import (
+    app,
+    fail,
+    log,
+    out,
+    refuse_info_gain_options,
+    refuse_planner_options,
+    sim_latency,
+)
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
@@ -43,8 +51,12 @@ from rafa_async.cli._options import (
     InfoThresholdOption,
     LatencyScaleOption,
     LearnOption,
+    MctsConcurrencyOption,
+    MctsCOption,
+    MctsSimulationsOption,
     NEvaluateOption,
     NGenerateOption,
+    PlannerOption,
     PuzzlesOption,
     SwitchingOption,
     option,
@@ -63,6 +75,7 @@ def run(
     context: typer.Context,
     scenario: Annotated[str, typer.Argument(help="Benchmark to run (see `rafa scenarios`).")],
     agent: Annotated[AgentName, option(AGENT_HELP, AGENT)] = "rafa",
+    planner: PlannerOption = "beam",
     n_generate: NGenerateOption = 10,
     n_evaluate: NEvaluateOption = 3,
     beam: BeamOption = 1,
@@ -70,6 +83,9 @@ def run(
     info_threshold: InfoThresholdOption = INFO_THRESHOLD,
     info_estimator: InfoEstimatorOption = "confidence",
     learn: LearnOption = "raw",
+    mcts_simulations: MctsSimulationsOption = 32,
+    mcts_concurrency: MctsConcurrencyOption = 4,
+    mcts_c: MctsCOption = 1.0,
     call_budget: Annotated[
         float | None, option("LLM calls per task for tot-matched (compute-matched ToT).", AGENT)
     ] = None,
@@ -91,6 +107,7 @@ def run(
 
     Example: rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
     """
+    refuse_planner_options(context, planner)
     config, resolved = benchmark_config(
         context,
         llm,
@@ -98,6 +115,10 @@ def run(
         latency_scale,
         scenario=scenario,
         agent=agent,
+        planner=planner,
+        mcts_simulations=mcts_simulations,
+        mcts_concurrency=mcts_concurrency,
+        mcts_c=mcts_c,
         tasks=puzzles,
         seed=seed,
         n_generate=n_generate,
@@ -170,6 +191,16 @@ def _success(summary: BenchmarkSummary) -> str:
     return f"{rate} · {summary.solved / served:.1%} of the {served} without a provider error"
 
 
+def _search(config: BenchmarkConfig) -> str:
+    sizes = f"n_generate={config.n_generate} n_evaluate={config.n_evaluate}"
+    if config.planner == "mcts":
+        return (
+            f"mcts {sizes} simulations={config.mcts_simulations} "
+            f"concurrency={config.mcts_concurrency} c={config.mcts_c:g}"
+        )
+    return f"{sizes} b={config.beam}"
+
+
 def solved(record: TaskRecord | Mapping[str, Any]) -> bool:
     """Whether a task was solved (a record, or a line of ``--out`` read back)."""
     return bool(record.get("solved") if isinstance(record, Mapping) else record.solved)
@@ -236,10 +267,7 @@ def print_summary(
         ("LLM calls failed (provider errors)", f"{summary.failed_calls}"),
         ("tokens", f"{summary.tokens}"),
         ("wall time", f"{summary.wall_s:.2f} s"),
-        (
-            "search",
-            f"n_generate={config.n_generate} n_evaluate={config.n_evaluate} b={config.beam}",
-        ),
+        ("search", _search(config)),
         ("backend / seed", f"{backend} / {config.seed}"),
     ]
     for metric, value in rows:

@@ -11,6 +11,7 @@ from rafa_async.planners._base import (
 )
 from rafa_async.planners._beam import BeamPlanner as BeamPlanner
 from rafa_async.planners._greedy import GreedyPlanner as GreedyPlanner
+from rafa_async.planners._mcts import MCTSPlanner as MCTSPlanner
 from rafa_async.planners._mpc import MPCPlanner as MPCPlanner
 from rafa_async.planners._to_end import (
     LearnedGameModel as LearnedGameModel,
@@ -25,6 +26,7 @@ __all__ = [
     "GameModel",
     "GreedyPlanner",
     "LearnedGameModel",
+    "MCTSPlanner",
     "MPCPlanner",
     "Plan",
     "PlanStats",

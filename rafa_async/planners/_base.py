@@ -23,6 +23,8 @@ class PlanStats:
     failed_calls: int = 0
     levels: int = 0
     evaluated: int = 0
+    simulations: int = 0
+    """Finished simulations (``MCTSPlanner``; 0 for the other planners)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,10 @@ class Plan(Generic[S]):
     :meth:`advance`.  ``evidence``, when the planner records it, holds the
     evaluation samples of each step's predicted state (aligned with
     ``steps``; empty when not recorded).  ``alternatives``: the candidate
-    trajectories the search weighed at its last level, best first (at most
-    :data:`MAX_ALTERNATIVES`; empty when the planner weighs none).
+    trajectories the search weighed (beam: its last level; MCTS: the best
+    line under each child of the root), best first as the planner ranks them
+    (so the chosen one first; at most :data:`MAX_ALTERNATIVES`; empty when
+    the planner weighs none).
     """
 
     steps: tuple[Proposal[S], ...]

@@ -10,8 +10,8 @@ from typing import Generic, TypeVar
 
 import anyio
 
-from rafa_async._errors import LLMError
 from rafa_async.llm import LLM, ChatRequest, ChatResponse
+from rafa_async.planners._asking import ask, value_sample
 from rafa_async.planners._base import (
     Alternative,
     Plan,
@@ -130,18 +130,10 @@ class BeamPlanner(Generic[S]):
         parse: Callable[[ChatResponse], T],
         progress: _Progress[S],
     ) -> T | None:
-        """One LLM call of the search, its answer parsed; ``None`` if the call
-        failed or its answer was unusable.  Both count in ``progress``."""
-        progress.calls += 1
-        try:
-            return parse(await self.llm.complete(request))
-        except LLMError:
-            progress.failed += 1
-            return None
+        return await ask(self.llm, request, parse, progress)
 
     def _value_sample(self, response: ChatResponse) -> ValueSample:
-        """An evaluation's value, with the confidence the provider reported."""
-        return ValueSample(self.world.parse_value(response.text), response.confidence)
+        return value_sample(self.world, response)
 
     async def _expand(
         self,
