@@ -22,6 +22,7 @@ from rafa_async.agents import (
     ComputeMatchedToT,
     DirectAgent,
     Learner,
+    Memory,
     ModelConfidence,
     OpenLoopAgent,
     RafaAgent,
@@ -65,6 +66,9 @@ class AgentOptions(msgspec.Struct, frozen=True, kw_only=True):
     call_budget: float | None = None
     """LLM calls per task for the compute-matched ToT (``tot-matched``):
     RAFA's mean calls per task, to compare the two at equal compute."""
+    memory: bool = True
+    """Whether RAFA keeps what it observes (``False``: the ablation of
+    learning -- it stores nothing and plans every step from an empty memory)."""
 
 
 AgentFactory = Callable[[AgentOptions, LLM, Benchmark[Any, Any]], Agent[Any]]
@@ -79,6 +83,8 @@ class AgentKind:
     description: str
     needs_call_budget: bool = False
     """Whether it needs :attr:`AgentOptions.call_budget` (``tot-matched``)."""
+    has_memory: bool = False
+    """Whether it keeps a memory that :attr:`AgentOptions.memory` can disable."""
 
 
 def _planner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> BeamPlanner[Any]:
@@ -132,6 +138,11 @@ def check_agent_options(options: AgentOptions) -> None:
             raise ConfigError(
                 f"unknown {field} {value!r} (known: {', '.join(known)})", fields=(field,)
             )
+    if not options.memory and options.learn != "raw":
+        raise ConfigError(
+            f"learn {options.learn!r} needs memory (its lessons are stored in it)",
+            fields=("learn", "memory"),
+        )
     if not (math.isfinite(options.info_threshold) and options.info_threshold > 0):
         raise ConfigError(
             f"info_threshold must be a number > 0 (nats), got {options.info_threshold:g}",
@@ -150,6 +161,7 @@ def _rafa(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Ag
         world,
         switching=SWITCHING_KINDS[options.switching](options),
         learner=_learner(options, llm, world),
+        memory=Memory() if options.memory else Memory(maxlen=0),
     )
 
 
@@ -182,7 +194,9 @@ def _direct(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> 
 
 AGENT_KINDS: Mapping[str, AgentKind] = MappingProxyType(
     {
-        "rafa": AgentKind(_rafa, "RAFA: plan with a tree search, act, learn, replan"),
+        "rafa": AgentKind(
+            _rafa, "RAFA: plan with a tree search, act, learn, replan", has_memory=True
+        ),
         "tot": AgentKind(_tot, "open-loop Tree of Thoughts: plan once, run the whole plan"),
         "tot-trials": AgentKind(
             _tot_trials,
@@ -212,8 +226,20 @@ def check_agent(kind: str) -> AgentKind:
     return agent
 
 
+def check_memory(kind: str, options: AgentOptions) -> None:
+    """:class:`ConfigError` if ``options`` disable the memory of an agent
+    that keeps none (it would silently change nothing)."""
+    if not options.memory and not check_agent(kind).has_memory:
+        with_memory = ", ".join(name for name, k in AGENT_KINDS.items() if k.has_memory)
+        raise ConfigError(
+            f"memory can be disabled only for an agent that keeps one ({with_memory}), not {kind}",
+            fields=("memory",),
+        )
+
+
 def make_agent(
     kind: str, options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]
 ) -> Agent[Any]:
     """An agent of ``kind`` for one task of ``benchmark``, calling ``llm``."""
+    check_memory(kind, options)
     return check_agent(kind).factory(options, llm, benchmark)

@@ -37,8 +37,10 @@ from rafa_async.app._agents import (
     SwitchingKind,
     check_agent,
     check_agent_options,
+    check_memory,
     make_agent,
 )
+from rafa_async.app._budget import CallBudget, CallBudgetSpent
 from rafa_async.app._llm import LLMOptions, run_llm
 from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM, total_cost
 from rafa_async.scenarios import Task, TaskRecord, TaskStatus, get_scenario, simulated_llm
@@ -65,6 +67,12 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
     max_steps: int | None = None
     call_budget: float | None = None
     """LLM calls per task for ``tot-matched`` (:attr:`AgentOptions.call_budget`)."""
+    memory: bool = True
+    """``False``: RAFA stores nothing and plans from an empty memory
+    (:attr:`AgentOptions.memory`)."""
+    llm_call_budget: int | None = None
+    """The LLM calls each episode may start (:class:`~rafa_async.app.CallBudget`):
+    the first call past it ends the episode, scored as it stands; ``None``: no bound."""
     concurrency: int = 25
     max_llm_concurrency: int = 256
     llm_timeout: float = 120.0
@@ -75,6 +83,9 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
         get_scenario(self.scenario)
         kind = check_agent(self.agent)
         check_agent_options(self.agent_options)
+        check_memory(self.agent, self.agent_options)
+        if self.llm_call_budget is not None and self.llm_call_budget < 1:
+            raise ConfigError("llm_call_budget must be >= 1", fields=("llm_call_budget",))
         if self.call_budget is not None and not self.call_budget > 0:
             raise ConfigError("call_budget must be > 0", fields=("call_budget",))
         if kind.needs_call_budget and self.call_budget is None:
@@ -100,6 +111,7 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
             info_estimator=self.info_estimator,
             learn=self.learn,
             call_budget=self.call_budget,
+            memory=self.memory,
         )
 
 
@@ -178,7 +190,8 @@ async def run_task(
             recorder=recorder,
             calls=scope.calls,
         )
-        agent = build_agent(config, llm)
+        budget = config.llm_call_budget
+        agent = build_agent(config, llm if budget is None else CallBudget(llm, budget))
         recorder.emit(
             EpisodeStarted(
                 episode=episode, scenario=scenario.name, agent=agent.name, task=task.text
@@ -189,6 +202,8 @@ async def run_task(
             await agent.run(driver)
         except* ProviderUnavailable as group:
             stopped = first_leaf(group)
+        except* CallBudgetSpent:
+            pass  # the budget ended the episode: it is scored as it stands
         wall = anyio.current_time() - started
     answer = driver.env.answer(driver.state)
     calls = scope.calls

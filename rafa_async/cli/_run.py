@@ -43,6 +43,7 @@ from rafa_async.cli._options import (
     InfoThresholdOption,
     LatencyScaleOption,
     LearnOption,
+    MemoryOption,
     NEvaluateOption,
     NGenerateOption,
     PuzzlesOption,
@@ -70,6 +71,7 @@ def run(
     info_threshold: InfoThresholdOption = INFO_THRESHOLD,
     info_estimator: InfoEstimatorOption = "confidence",
     learn: LearnOption = "raw",
+    memory: MemoryOption = True,
     call_budget: Annotated[
         float | None, option("LLM calls per task for tot-matched (compute-matched ToT).", AGENT)
     ] = None,
@@ -107,6 +109,7 @@ def run(
         info_threshold=info_threshold,
         info_estimator=info_estimator,
         learn=learn,
+        memory=memory,
         max_steps=max_steps,
         call_budget=call_budget,
         concurrency=concurrency,
