@@ -36,6 +36,10 @@ def _png(figure: Figure) -> bytes:
 
 
 def success_png(results: StudyResults) -> bytes:
+    return _png(success_figure(results))
+
+
+def success_figure(results: StudyResults) -> Figure:
     """Grouped bars: each benchmark's success per agent, with 95% Wilson bars."""
     from matplotlib.figure import Figure
 
@@ -65,10 +69,14 @@ def success_png(results: StudyResults) -> bytes:
     )
     axes.grid(axis="y", alpha=0.3)
     axes.legend(fontsize=8)
-    return _png(figure)
+    return figure
 
 
 def curves_png(part: PartResult, provider: str, simulated: bool) -> bytes:
+    return _png(curves_figure(part, provider, simulated))
+
+
+def curves_figure(part: PartResult, provider: str, simulated: bool) -> Figure:
     """``part``'s success-vs-interactions curves (``rafa curve``'s drawing)."""
     first = part.curves[0]
     title = (
@@ -77,10 +85,14 @@ def curves_png(part: PartResult, provider: str, simulated: bool) -> bytes:
         f"{len(part.seeds)} seed(s) x tasks {part.tasks} · counting: {first.counting} "
         f"({COUNTINGS[first.counting]})"
     )
-    return _png(draw_curves(part.curves, title))
+    return draw_curves(part.curves, title)
 
 
 def learning_png(curves: Sequence[StudyLearningCurve]) -> bytes:
+    return _png(learning_figure(curves))
+
+
+def learning_figure(curves: Sequence[StudyLearningCurve]) -> Figure:
     """Score against training episodes, one line (and 95% band) per curve."""
     from matplotlib.figure import Figure
 
@@ -108,4 +120,4 @@ def learning_png(curves: Sequence[StudyLearningCurve]) -> bytes:
     )
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8)
-    return _png(figure)
+    return figure
