@@ -1,5 +1,7 @@
 """RAFA with its memory disabled (``--no-memory``): the ablation of learning,
-and an episode's LLM-call budget (``BenchmarkConfig.llm_call_budget``)."""
+and what a study bounds a run with: an episode's LLM-call budget
+(``BenchmarkConfig.llm_call_budget``) and the first tasks of a selection
+(``max_tasks``)."""
 
 from __future__ import annotations
 
@@ -109,3 +111,12 @@ async def test_a_budget_left_unspent_changes_nothing(anyio_backend: Any) -> None
         return (r.solved, r.env_steps, r.llm_calls)
 
     assert [key(r) for r in budgeted] == [key(r) for r in unbounded]
+
+
+@pytest.mark.anyio
+async def test_max_tasks_keeps_the_first_tasks_of_the_selection(anyio_backend: Any) -> None:
+    config = BenchmarkConfig(tasks="901-910", max_tasks=2, max_steps=1, n_generate=2)
+
+    records, _ = await run_benchmark(config, llm=sim())
+
+    assert [r.task_id for r in records] == ["901", "902"]

@@ -56,6 +56,9 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
     """A name in :data:`~rafa_async.app.AGENT_KINDS`."""
     provider: str = "sim"
     tasks: str = "901-1000"
+    max_tasks: int | None = None
+    """Run only the first ``max_tasks`` tasks of :attr:`tasks` (a study's
+    ``--quick``, whatever the benchmark's selection syntax); ``None``: all."""
     seed: int = 0
     n_generate: int = 10
     n_evaluate: int = 3
@@ -84,6 +87,8 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
         kind = check_agent(self.agent)
         check_agent_options(self.agent_options)
         check_memory(self.agent, self.agent_options)
+        if self.max_tasks is not None and self.max_tasks < 1:
+            raise ConfigError("max_tasks must be >= 1", fields=("max_tasks",))
         if self.llm_call_budget is not None and self.llm_call_budget < 1:
             raise ConfigError("llm_call_budget must be >= 1", fields=("llm_call_budget",))
         if self.call_budget is not None and not self.call_budget > 0:
@@ -271,7 +276,8 @@ async def run_benchmark(
     id is in ``skip`` are not run (``rafa run --resume``: their records exist).
     """
     config.validate()
-    tasks = [t for t in get_scenario(config.scenario).tasks(config.tasks) if t.id not in skip]
+    selected = get_scenario(config.scenario).tasks(config.tasks)[: config.max_tasks]
+    tasks = [t for t in selected if t.id not in skip]
     recorder = recorder if recorder is not None else EventRecorder()
     options = LLMOptions(max_concurrency=config.max_llm_concurrency, timeout=config.llm_timeout)
     results: list[TaskRecord | None] = [None] * len(tasks)

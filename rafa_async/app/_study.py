@@ -164,7 +164,7 @@ def plan_study(
         for agent in part.agents:
             try:
                 config = _config(part, agent, base, quick)
-                tasks = len(get_scenario(part.scenario).tasks(config.tasks))
+                tasks = len(get_scenario(part.scenario).tasks(config.tasks)[: config.max_tasks])
             except ConfigError as error:
                 unavailable.append(
                     Unavailable(part=part.row, column=agent.column, reason=str(error))

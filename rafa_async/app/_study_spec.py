@@ -40,6 +40,10 @@ class StudyAgent(msgspec.Struct, frozen=True, kw_only=True):
     (``{"memory": False}``, ``{"planner": "mcts"}``), over the part's."""
 
 
+QUICK: Mapping[str, Any] = MappingProxyType({"max_tasks": 2, "llm_call_budget": 300})
+"""``--quick``'s settings where a part states none: two tasks, 300 calls each."""
+
+
 class BenchmarkPart(msgspec.Struct, frozen=True, kw_only=True):
     """One row of the success table: a benchmark, its agents, tasks and budget."""
 
@@ -57,9 +61,10 @@ class BenchmarkPart(msgspec.Struct, frozen=True, kw_only=True):
     """:class:`~rafa_async.app.BenchmarkConfig` fields every column shares."""
     quick_tasks: str | None = None
     """``--quick``: a few tasks (``None``: :attr:`tasks`)."""
-    quick_settings: dict[str, Any] = msgspec.field(default_factory=dict)
+    quick_settings: dict[str, Any] = msgspec.field(default_factory=lambda: dict(QUICK))
     """``--quick``: fields over :attr:`settings` (a smaller search;
-    ``llm_call_budget`` here replaces the part's)."""
+    ``llm_call_budget`` here replaces the part's; ``max_tasks`` keeps the
+    first few tasks, whatever the benchmark's selection syntax)."""
     prompt_tokens: int = 500
     """Prompt tokens per call, for the cost estimate (measured on the sim's
     prompts, which are the real prompts)."""
@@ -165,7 +170,6 @@ BLOCKSWORLD_4 = BenchmarkPart(
     tasks="step_4",
     agents=_BLOCKSWORLD_AGENTS,
     llm_call_budget=2000,
-    quick_settings={"llm_call_budget": 300},
     prompt_tokens=450,
     completion_tokens=60,
     ablation=ABLATION,
@@ -188,7 +192,6 @@ HOUSEHOLD = BenchmarkPart(
         StudyAgent(column="Direct", agent="direct"),
     ),
     llm_call_budget=2000,
-    quick_settings={"llm_call_budget": 300},
     prompt_tokens=600,
     completion_tokens=60,
     ablation=ABLATION,
