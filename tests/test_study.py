@@ -38,7 +38,10 @@ from rafa_async.cli import app
 from rafa_async.llm import SIM_LABEL, ProviderSettings
 from rafa_async.scenarios import SCENARIOS
 
-TINY = ("study", "paper", "--provider", "sim", "--quick", "--seeds", "1", "--no-progress")
+TINY = (
+    "study", "paper", "--provider", "sim", "--quick", "--seeds", "1", "--latency-scale", "0",
+    "--no-progress",
+)  # fmt: skip
 SIM_FIGURE = "LLM: sim · SIMULATED LLM (not a language model)"
 
 
@@ -50,9 +53,12 @@ def results_of(out: Path) -> StudyResults:
 def studies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Result, Path]]:
     """The tiny study on each backend, run once for the module."""
     runs = {}
-    for backend in ("trio", "asyncio"):
+    for backend, force in (("trio", ()), ("asyncio", ("--force",))):
         out = tmp_path_factory.mktemp(backend) / "study"
-        runs[backend] = rafa(*TINY, "--backend", backend, "--out", str(out)), out
+        if force:  # a directory with a file in it: --force writes there anyway
+            out.mkdir()
+            (out / "old.txt").write_text("old")
+        runs[backend] = rafa(*TINY, "--backend", backend, *force, "--out", str(out)), out
     return runs
 
 
