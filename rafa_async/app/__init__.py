@@ -62,7 +62,6 @@ from rafa_async.app._curve_files import (
     PLOT_FILE as PLOT_FILE,
     can_plot as can_plot,
     check_out_dir as check_out_dir,
-    draw_curves as draw_curves,
     plot_curves as plot_curves,
     write_curves as write_curves,
 )
@@ -242,7 +241,6 @@ __all__ = [
     "check_memory",
     "check_out_dir",
     "curve_points",
-    "draw_curves",
     "estimate_cost",
     "html_page",
     "llm_label",
