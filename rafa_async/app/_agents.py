@@ -22,6 +22,7 @@ from rafa_async.agents import (
     ComputeMatchedToT,
     DirectAgent,
     Learner,
+    Memory,
     ModelConfidence,
     OpenLoopAgent,
     RafaAgent,
@@ -74,6 +75,9 @@ class AgentOptions(msgspec.Struct, frozen=True, kw_only=True):
     """``mcts``: simulations run at once (with virtual loss)."""
     mcts_c: float = 1.0
     """``mcts``: UCT's exploration constant (rewards scaled to [0, 1])."""
+    memory: bool = True
+    """Whether RAFA keeps what it observes (``False``: the ablation of
+    learning -- it stores nothing and plans every step from an empty memory)."""
 
 
 AgentFactory = Callable[[AgentOptions, LLM, Benchmark[Any, Any]], Agent[Any]]
@@ -90,6 +94,8 @@ class AgentKind:
     """Whether it needs :attr:`AgentOptions.call_budget` (``tot-matched``)."""
     plans: bool = True
     """Whether it searches with a planner (``--planner`` applies to it)."""
+    has_memory: bool = False
+    """Whether it keeps a memory that :attr:`AgentOptions.memory` can disable."""
 
 
 PlannerFactory = Callable[[AgentOptions, LLM, BenchmarkWorld[Any], int], Planner[Any]]
@@ -183,6 +189,11 @@ def check_agent_options(options: AgentOptions) -> None:
             raise ConfigError(
                 f"unknown {field} {value!r} (known: {', '.join(known)})", fields=(field,)
             )
+    if not options.memory and options.learn != "raw":
+        raise ConfigError(
+            f"learn {options.learn!r} needs memory (its lessons are stored in it)",
+            fields=("learn", "memory"),
+        )
     if not (math.isfinite(options.info_threshold) and options.info_threshold > 0):
         raise ConfigError(
             f"info_threshold must be a number > 0 (nats), got {options.info_threshold:g}",
@@ -208,6 +219,7 @@ def _rafa(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Ag
         world,
         switching=SWITCHING_KINDS[options.switching](options),
         learner=_learner(options, llm, world),
+        memory=Memory() if options.memory else Memory(maxlen=0),
     )
 
 
@@ -242,7 +254,9 @@ def _direct(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> 
 
 AGENT_KINDS: Mapping[str, AgentKind] = MappingProxyType(
     {
-        "rafa": AgentKind(_rafa, "RAFA: plan with a tree search, act, learn, replan"),
+        "rafa": AgentKind(
+            _rafa, "RAFA: plan with a tree search, act, learn, replan", has_memory=True
+        ),
         "tot": AgentKind(_tot, "open-loop Tree of Thoughts: plan once, run the whole plan"),
         "tot-trials": AgentKind(
             _tot_trials,
@@ -283,8 +297,20 @@ def check_planner(kind: str, options: AgentOptions) -> None:
         )
 
 
+def check_memory(kind: str, options: AgentOptions) -> None:
+    """:class:`ConfigError` if ``options`` disable the memory of an agent
+    that keeps none (it would silently change nothing)."""
+    if not options.memory and not check_agent(kind).has_memory:
+        with_memory = ", ".join(name for name, k in AGENT_KINDS.items() if k.has_memory)
+        raise ConfigError(
+            f"memory can be disabled only for an agent that keeps one ({with_memory}), not {kind}",
+            fields=("memory",),
+        )
+
+
 def make_agent(
     kind: str, options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]
 ) -> Agent[Any]:
     """An agent of ``kind`` for one task of ``benchmark``, calling ``llm``."""
+    check_memory(kind, options)
     return check_agent(kind).factory(options, llm, benchmark)

@@ -155,12 +155,16 @@ async def run_ttt_protocol(
     config: TTTProtocolConfig,
     *,
     llm: LLMOptions | None = None,
+    stack: LLM | None = None,
     on_game: Callable[[ProtocolGame], None] | None = None,
 ) -> LearningCurve:
     """Run the protocol (see the module docstring); ``on_game`` is called as
     each game ends.  Each (B, seed) run opens its own LLM from ``llm``
-    (default: the sim of that seed) and the runs go at once.  Cancellable:
-    cancelling the caller cancels every game and its calls."""
+    (default: the sim of that seed), or every run calls through ``stack``,
+    an LLM already open (a study's: its limits and cost meter then see the
+    protocol too; each game is sampled with its own seed either way).  The
+    runs go at once.  Cancellable: cancelling the caller cancels every game
+    and its calls."""
     config.validate()
     options = llm if llm is not None else LLMOptions(provider=config.provider)
     started = anyio.current_time()
@@ -175,8 +179,11 @@ async def run_ttt_protocol(
         def sim() -> LLM:
             return simulated_llm(seed=seed, noise=config.noise, latency=config.latency)
 
-        async with open_llm(options, sim=sim, seed=seed) as stack:
+        if stack is not None:
             games, saw_sim = await _run(config, b, seed, stack, on_game)
+        else:
+            async with open_llm(options, sim=sim, seed=seed) as opened:
+                games, saw_sim = await _run(config, b, seed, opened, on_game)
         results[key] = games
         simulated = simulated or saw_sim
 

@@ -87,6 +87,15 @@ LearnOption = Annotated[
         AGENT,
     ),
 ]
+MemoryOption = Annotated[
+    bool,
+    option(
+        "--no-memory: RAFA stores nothing it observes and plans every step from an empty "
+        "memory (the ablation of learning; rafa only).",
+        AGENT,
+        "--memory/--no-memory",
+    ),
+]
 INFO_THRESHOLD = math.log(2)
 """``--info-threshold``'s default: the theory's log 2 nats."""
 INFO_GAIN_OPTIONS = ("info_threshold", "info_estimator")

@@ -54,6 +54,7 @@ from rafa_async.cli._options import (
     MctsConcurrencyOption,
     MctsCOption,
     MctsSimulationsOption,
+    MemoryOption,
     NEvaluateOption,
     NGenerateOption,
     PlannerOption,
@@ -86,6 +87,7 @@ def run(
     mcts_simulations: MctsSimulationsOption = 32,
     mcts_concurrency: MctsConcurrencyOption = 4,
     mcts_c: MctsCOption = 1.0,
+    memory: MemoryOption = True,
     call_budget: Annotated[
         float | None, option("LLM calls per task for tot-matched (compute-matched ToT).", AGENT)
     ] = None,
@@ -128,6 +130,7 @@ def run(
         info_threshold=info_threshold,
         info_estimator=info_estimator,
         learn=learn,
+        memory=memory,
         max_steps=max_steps,
         call_budget=call_budget,
         concurrency=concurrency,
