@@ -161,7 +161,7 @@ class BlocksWorldOracle:
     def _solve(self, ctx: SimContext) -> str:
         facts, goal = _statement(ctx)
         refused = _heeded_refusals(ctx)
-        lines = []
+        lines: list[str] = []
         while not goal <= facts and len(lines) < MAX_PLAN:
             action = self._choose(ctx, facts, goal, refused)
             lines.append(render_action(action))
