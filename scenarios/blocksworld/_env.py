@@ -6,6 +6,7 @@ import re
 
 from rafa_async import Outcome
 
+from .._attempts import check_lines
 from ._instances import Instance
 from ._language import LanguageError, parse_action, render_action, render_facts, render_negated
 from ._state import BlocksState
@@ -69,16 +70,7 @@ class BlocksWorldEnv:
         if not lines:
             shown = action.strip()[:80] or "(empty)"
             return Outcome(state, False, f"{shown!r}: refused; not an action (e.g. '{EXAMPLE}').")
-        verdicts = []
-        for line in lines:
-            outcome = self._one(state, line)
-            verdicts.append(outcome.feedback)
-            state = outcome.state
-            if not outcome.accepted or outcome.done:
-                break
-        return Outcome(
-            state, outcome.accepted, "\n".join(verdicts), reward=outcome.reward, done=outcome.done
-        )
+        return check_lines(state, lines, self._one)
 
     def _one(self, state: BlocksState, text: str) -> Outcome[BlocksState]:
         action = parse_action(text)

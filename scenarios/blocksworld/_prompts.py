@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._prompting import memory_block
+from .._prompting import memory_block, reflection_prompt
 from ._language import config
 
 _FEEDBACK = "What happened earlier in this episode (the environment's verdict on each action):"
@@ -53,10 +53,7 @@ def solve_prompt(state: str, memory: Sequence[str]) -> str:
 
 
 def reflect_prompt(state: str, attempt: str, feedback: str) -> str:
-    return (
-        "You are an advanced reasoning agent that improves by reflecting on its mistakes. "
-        f"You tried to solve this BlocksWorld problem and failed.\n\n{_statement(state)}"
-        f"Your attempt:\n{attempt}\n\nFeedback: {feedback}\n\n"
-        "In a few sentences, diagnose the mistake and say what to do differently. "
-        "Begin with 'Reflection:'."
+    tried = (
+        f"You tried to solve this BlocksWorld problem and failed.\n\n{_statement(state).rstrip()}"
     )
+    return reflection_prompt(tried, attempt, feedback)

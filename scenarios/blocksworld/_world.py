@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rafa_async import MalformedResponse
-from rafa_async.llm import ChatRequest, Intent, IntentKind, Message
+from rafa_async.llm import ChatRequest, IntentKind
 
+from .._prompting import ask
 from ..game24 import parse_reflection
 from ._instances import rules
 from ._language import render_action
@@ -52,15 +53,9 @@ class BlocksWorldModel:
         sample: int,
         detail: str = "",
     ) -> ChatRequest:
-        intent = Intent(
-            kind=kind,
-            scenario=SCENARIO,
-            state=state.key,
-            memory=memory,
-            sample=sample,
-            detail=detail,
+        return ask(
+            kind, SCENARIO, prompt, state.key, memory, sample, model=self.model, detail=detail
         )
-        return ChatRequest(messages=(Message("user", prompt),), model=self.model, intent=intent)
 
     def _after(self, state: BlocksState, action: GroundAction, text: str) -> BlocksState:
         """The state the answer ``text`` says ``action`` leads to; without a
