@@ -117,7 +117,7 @@ def curve(
         int | None,
         option(
             "Environment interactions per task, and the curves' last point "
-            "(default: the scenario's; 20 for game24).",
+            "(default: the scenario's; 20 for game24, 12 for blocksworld).",
             TASKS,
         ),
     ] = None,

@@ -80,7 +80,9 @@ def run(
     max_steps: Annotated[
         int | None,
         option(
-            "Environment interactions per task (default: the scenario's; 20 for game24).", TASKS
+            "Environment interactions per task (default: the scenario's; 20 for game24, "
+            "twice the gold plan's length for blocksworld).",
+            TASKS,
         ),
     ] = None,
     llm: LLMOptions = LLM_OPTIONS,
