@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import assert_one_line_error, rafa
 
-from rafa_async.app import AGENT_KINDS
+from rafa_async import EventRecorder
+from rafa_async.app import AGENT_KINDS, BenchmarkConfig, run_task
+from rafa_async.llm import LatencyModel, MiddlewareStack, NoiseModel
+from rafa_async.scenarios import get_scenario, simulated_llm
 
 FAST = ["--latency-scale", "0", "--no-progress", "--n-generate", "3", "--n-evaluate", "1"]
 
@@ -106,3 +110,21 @@ def test_curve_takes_instances_too(tmp_path: Path) -> None:
         rafa("curve", "blocksworld", "--puzzles", "901", "--out", str(tmp_path / "c2")),
         "--puzzles selects game24",
     )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("spec", "cap"), [("step_4:1", 8), ("step_6:1", 12)])
+async def test_each_task_gets_twice_its_gold_length_in_interactions(
+    anyio_backend: Any, spec: str, cap: int
+) -> None:
+    # Every answer garbled: reflexion submits what it wrote, refused, until the cap.
+    noise = NoiseModel.perfect(malformed_rate=1.0)
+    config = BenchmarkConfig(
+        scenario="blocksworld", agent="reflexion", latency=LatencyModel(scale=0.0)
+    )
+    llm = MiddlewareStack(simulated_llm(noise=noise, latency=config.latency))
+    (task,) = get_scenario("blocksworld").tasks(spec)
+
+    record, _ = await run_task(config, llm, task, EventRecorder())
+
+    assert (record.solved, record.env_steps) == (False, cap)
