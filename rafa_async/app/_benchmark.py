@@ -197,7 +197,7 @@ async def run_task(
     decides what stopping means)."""
     scenario = get_scenario(config.scenario)
     episode = f"{scenario.name}-{task.id}"
-    max_steps = config.max_steps or scenario.max_steps
+    max_steps = config.max_steps or scenario.task_max_steps(task)
     stopped: ProviderUnavailable | None = None
     with episode_scope(episode) as scope:
         driver = MeteredDriver(

@@ -160,9 +160,8 @@ GAME24 = BenchmarkPart(
     "IO prompting, Yao et al. 2023)",
 )
 
-# LEAD, AT MERGE: the BlocksWorld rows run once `rafa run blocksworld
-# --planner mcts --instances step_4|step_6` is merged: BenchmarkConfig's field
-# for --planner is assumed to be `planner` and --instances to set `tasks`.
+# RAFA on BlocksWorld plans with MCTS, as the paper's (`rafa run blocksworld
+# --planner mcts --instances step_4|step_6`).
 _MCTS = {"planner": "mcts"}
 _BLOCKSWORLD_AGENTS = (
     StudyAgent(column="RAFA", agent="rafa", settings=_MCTS),

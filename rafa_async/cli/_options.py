@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, ParamSpec, TypeVar
 
 import typer
 
+from rafa_async._errors import ConfigError
 from rafa_async.app import AGENT_KINDS, SWITCHING_KINDS, EstimatorKind, LearnKind, PlannerKind
 
 AGENT = "Agent and search"
@@ -59,8 +60,35 @@ NGenerateOption = Annotated[int, option("Proposals sampled per frontier node and
 NEvaluateOption = Annotated[int, option("Value samples per candidate state.", AGENT)]
 BeamOption = Annotated[int, option("States kept per level (the paper's b).", AGENT)]
 PuzzlesOption = Annotated[
-    str, option("Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.", TASKS)
+    str | None,
+    option(
+        "game24's puzzles, by rank: 901-1000 (the paper's test split; the default), 5, or 1-3,10.",
+        TASKS,
+    ),
 ]
+InstancesOption = Annotated[
+    str | None,
+    option(
+        "The tasks of a benchmark other than game24 (blocksworld: step_4 (the default), "
+        "step_6, or positions in a set: step_4:1-10).",
+        TASKS,
+    ),
+]
+
+
+def task_spec(scenario: str, puzzles: str | None, instances: str | None) -> str | None:
+    """The task spec of a run of ``scenario``: ``--puzzles`` for game24,
+    ``--instances`` for the others (``None``: the scenario's default).
+    :class:`ConfigError` for the option of the other kind of scenario."""
+    if puzzles is not None and scenario != "game24":
+        raise ConfigError(
+            f"--puzzles selects game24's puzzles; choose {scenario}'s tasks with --instances"
+        )
+    if instances is not None and scenario == "game24":
+        raise ConfigError("--instances is not for game24; choose its puzzles with --puzzles")
+    return puzzles if puzzles is not None else instances
+
+
 SWITCHING_HELP = (
     f"When RAFA refreshes the memory snapshot it plans from: {', '.join(SWITCHING_KINDS)}. "
     "every-step is the paper's; commit-plan (our extension) keeps executing a plan while it "

@@ -49,6 +49,7 @@ from rafa_async.cli._options import (
     BeamOption,
     InfoEstimatorOption,
     InfoThresholdOption,
+    InstancesOption,
     LatencyScaleOption,
     LearnOption,
     MctsConcurrencyOption,
@@ -61,10 +62,11 @@ from rafa_async.cli._options import (
     PuzzlesOption,
     SwitchingOption,
     option,
+    task_spec,
 )
 from rafa_async.cli._session import OUTPUTS, Outputs, Served, Session, output_options
 from rafa_async.llm import SIM_LABEL
-from rafa_async.scenarios import SCENARIOS, TaskRecord
+from rafa_async.scenarios import SCENARIOS, TaskRecord, get_scenario
 
 AGENT_HELP = ", ".join(f"{name} ({kind.description})" for name, kind in AGENT_KINDS.items())
 
@@ -91,11 +93,14 @@ def run(
     call_budget: Annotated[
         float | None, option("LLM calls per task for tot-matched (compute-matched ToT).", AGENT)
     ] = None,
-    puzzles: PuzzlesOption = "901-1000",
+    puzzles: PuzzlesOption = None,
+    instances: InstancesOption = None,
     max_steps: Annotated[
         int | None,
         option(
-            "Environment interactions per task (default: the scenario's; 20 for game24).", TASKS
+            "Environment interactions per task (default: the scenario's; 20 for game24, "
+            "twice the gold plan's length for blocksworld).",
+            TASKS,
         ),
     ] = None,
     llm: LLMOptions = LLM_OPTIONS,
@@ -108,8 +113,11 @@ def run(
     """Run an agent on a benchmark and print a summary table.
 
     Example: rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
+
+    Example: rafa run blocksworld --agent rafa --instances step_4 --out results.jsonl
     """
     refuse_planner_options(context, planner)
+    tasks = chosen_tasks(scenario, puzzles, instances)
     config, resolved = benchmark_config(
         context,
         llm,
@@ -121,7 +129,7 @@ def run(
         mcts_simulations=mcts_simulations,
         mcts_concurrency=mcts_concurrency,
         mcts_c=mcts_c,
-        tasks=puzzles,
+        tasks=tasks,
         seed=seed,
         n_generate=n_generate,
         n_evaluate=n_evaluate,
@@ -138,7 +146,7 @@ def run(
     try:
         config.validate()
         bench = SCENARIOS[scenario]
-        ids = [task.id for task in bench.tasks(puzzles)]
+        ids = [task.id for task in bench.tasks(tasks)]
     except ConfigError as error:
         fail(error)
     session = Session(
@@ -177,6 +185,11 @@ def run(
     print_llm_usage(shared, resolved)
 
 
+def _spec_label(config: BenchmarkConfig) -> str:
+    """What the task spec counts: game24's puzzles by rank, the others' own."""
+    return "ranks" if config.scenario == "game24" else "tasks"
+
+
 def _errored(summary: BenchmarkSummary) -> str:
     if not summary.errors:
         return "0"
@@ -207,6 +220,17 @@ def _search(config: BenchmarkConfig) -> str:
 def solved(record: TaskRecord | Mapping[str, Any]) -> bool:
     """Whether a task was solved (a record, or a line of ``--out`` read back)."""
     return bool(record.get("solved") if isinstance(record, Mapping) else record.solved)
+
+
+def chosen_tasks(scenario: str, puzzles: str | None, instances: str | None) -> str:
+    """The task spec the options give (:func:`task_spec`), else the scenario's
+    default; one ``error:`` line for an unknown scenario or the wrong option."""
+    try:
+        spec = task_spec(scenario, puzzles, instances)
+        bench = get_scenario(scenario)
+    except ConfigError as error:
+        fail(error)
+    return spec if spec is not None else bench.default_tasks
 
 
 def benchmark_config(
@@ -261,7 +285,7 @@ def print_summary(
     for column in ("metric", "value"):
         table.add_column(column)
     rows = [
-        ("tasks", f"{summary.episodes} (ranks {config.tasks})"),
+        ("tasks", f"{summary.episodes} ({_spec_label(config)} {config.tasks})"),
         ("solved", f"{summary.solved}"),
         ("failed: provider error", _errored(summary)),
         ("success rate", _success(summary)),

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from rafa_async import MalformedResponse, Outcome
 
+from .._attempts import check_lines
 from ._arith import (
     TARGET,
     ExpressionError,
@@ -62,16 +63,7 @@ class Game24Env:
         lines = attempt_lines(action)
         if len(lines) <= 1:
             return self._line(state, lines[0] if lines else action)
-        verdicts: list[str] = []
-        for line in lines:
-            outcome = self._line(state, line)
-            verdicts.append(outcome.feedback)
-            state = outcome.state
-            if not outcome.accepted or outcome.done:
-                break
-        return Outcome(
-            state, outcome.accepted, "\n".join(verdicts), reward=outcome.reward, done=outcome.done
-        )
+        return check_lines(state, lines, self._line)
 
     def _line(self, state: Game24State, action: str) -> Outcome[Game24State]:
         """The verdict on one step or answer."""
