@@ -65,7 +65,18 @@ class PlanStarted(Event):
     state: str
 
 
+class PlanCandidate(msgspec.Struct, kw_only=True):
+    """A trajectory a plan weighed: its actions and value (see ``PlanCompleted``)."""
+
+    actions: list[str]
+    value: float
+
+
 class PlanCompleted(Event):
+    """A plan: the chosen ``actions`` and their ``value``, and ``candidates``,
+    the trajectories the search weighed at its last level, best first (a
+    log written before they were recorded decodes with none)."""
+
     episode: str
     plan: int
     actions: list[str]
@@ -73,6 +84,7 @@ class PlanCompleted(Event):
     complete: bool
     llm_calls: int
     elapsed: float
+    candidates: list[PlanCandidate] = []
 
 
 class PlanCancelled(Event):

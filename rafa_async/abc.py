@@ -21,7 +21,11 @@ re-exported here, grouped by what you are adding:
     (pure ``step``; the match host owns time); the LLM-facing side is a
     :class:`GameModel` (an :class:`ActorModel` that also predicts replies and
     judges positions), whose parsed answers are :class:`Proposal`; the
-    simulated LLM answers its prompts through an :class:`Oracle`.
+    simulated LLM answers its prompts through an :class:`Oracle`.  To be
+    searched to the end by RAFA as in the paper's Tic-Tac-Toe
+    (``rafa-search``), its world model is also a :class:`LearnedGameModel`
+    (board transition and winner models) and an :class:`ExampleModel` (the
+    in-context example each model learns from a misprediction).
 
 **A single-agent benchmark** (``rafa run``): a :class:`Benchmark` of
     :class:`Task` s, each played in an :class:`Environment`; the planners see
@@ -52,6 +56,7 @@ from rafa_async._match import Player as Player, ReactivePlayer as ReactivePlayer
 from rafa_async.agents import (
     Agent as Agent,
     EvidenceEstimator as EvidenceEstimator,
+    ExampleModel as ExampleModel,
     Learner as Learner,
     SwitchingCondition as SwitchingCondition,
 )
@@ -67,7 +72,7 @@ from rafa_async.llm import (
     StreamingLLM as StreamingLLM,
 )
 from rafa_async.llm.http import HttpStream as HttpStream, HttpTransport as HttpTransport
-from rafa_async.planners import Planner as Planner
+from rafa_async.planners import LearnedGameModel as LearnedGameModel, Planner as Planner
 from rafa_async.scenarios import (
     ActorModel as ActorModel,
     AttemptModel as AttemptModel,
@@ -91,12 +96,14 @@ __all__ = [
     "Environment",
     "EventSink",
     "EvidenceEstimator",
+    "ExampleModel",
     "Executor",
     "Game",
     "GameModel",
     "GamePlanner",
     "HttpStream",
     "HttpTransport",
+    "LearnedGameModel",
     "Learner",
     "OpponentModel",
     "Oracle",

@@ -32,11 +32,13 @@ from rafa_async.scenarios._world_models import (
     Proposal,
     WorldModel,
 )
+from rafa_async.scenarios.blocksworld import BlocksWorldBenchmark
 from rafa_async.scenarios.game24 import Game24Benchmark
 from rafa_async.scenarios.household import HouseholdBenchmark
 
 SCENARIOS: Mapping[str, Benchmark[Any, Any]] = {
     "game24": Game24Benchmark(),
+    "blocksworld": BlocksWorldBenchmark(),
     "household": HouseholdBenchmark(),
 }
 """Every benchmark scenario ``rafa run`` knows, by name."""

@@ -1,4 +1,4 @@
-"""Checking a whole written attempt line by line, as every benchmark's environment does."""
+"""Checking a written attempt (several actions, one a line) as one interaction."""
 
 from __future__ import annotations
 
@@ -10,16 +10,14 @@ from rafa_async import Outcome
 S = TypeVar("S")
 
 
-def check_lines(
-    state: S, lines: Sequence[str], check: Callable[[S, str], Outcome[S]]
-) -> Outcome[S]:
-    """The verdict on an attempt of several ``lines`` (at least one): each line
-    gets the verdict ``check`` gives it alone (one feedback line each), from the
-    state the lines before it left; the check stops at the first refused line,
-    or once the task is done.  It is one interaction, however many lines."""
+def check_lines(state: S, lines: Sequence[str], one: Callable[[S, str], Outcome[S]]) -> Outcome[S]:
+    """The verdict on ``lines`` (at least one), each checked by ``one`` in turn
+    from the state the previous one left: one feedback line each, stopping at
+    the first refused line or once done.  The state keeps what was accepted
+    before; the accepted flag, reward and done are the last line's."""
     verdicts: list[str] = []
     for line in lines:
-        outcome = check(state, line)
+        outcome = one(state, line)
         verdicts.append(outcome.feedback)
         state = outcome.state
         if not outcome.accepted or outcome.done:

@@ -113,7 +113,8 @@ class Benchmark(Protocol[T, S]):
     default_tasks: str
     """The task spec ``rafa run`` uses when not told (Game of 24: ``901-1000``)."""
     max_steps: int
-    """Environment interactions per task, unless the run says otherwise."""
+    """Environment interactions per task, unless the run says otherwise; the
+    most any task gets when its cap depends on the task (:meth:`task_max_steps`)."""
     record_type: type[TaskRecord]
     """The class of its records (:meth:`record` makes them): what reads a
     line of ``rafa run --out`` back, its task id included."""
@@ -128,6 +129,12 @@ class Benchmark(Protocol[T, S]):
         naming the problem for a spec it cannot read."""
         ...
 
+    def task_max_steps(self, task: T) -> int:
+        """Environment interactions for ``task``, unless the run says otherwise:
+        :attr:`max_steps`, unless the benchmark sizes its tasks' caps
+        (BlocksWorld: twice the gold plan's length)."""
+        return self.max_steps
+
     def make_env(self, task: T) -> Environment[S]: ...
 
     def world(self, *, model: str = "default") -> BenchmarkWorld[S]: ...
@@ -139,6 +146,7 @@ class Benchmark(Protocol[T, S]):
     def record(self, task: T, result: TaskRecord, answer: str | None) -> TaskRecord:
         """The line ``rafa run --out`` writes for a finished episode of
         ``task``: ``result`` holds the fields every benchmark has (the runner
-        measured them), ``answer`` the environment's final answer (``None``
-        unless solved)."""
+        measured them), ``answer`` the environment's final answer
+        (:meth:`~rafa_async.Environment.answer`: Game of 24's is ``None``
+        unless solved; BlocksWorld's is the actions executed)."""
         ...

@@ -78,6 +78,16 @@ class GameSpec(Generic[S, N]):
     """``outcome``: scores are win 1 / draw 0.5 / loss 0.  ``share``: a score
     is a fraction (e.g. of the best forager's food); wins/draws/losses do not
     apply."""
+    grid: Callable[[str], list[str] | None] | None = None
+    """The board a rendered state shows, drawn for a display: rows of
+    one-character cells, top row first (``None``: the game is not drawn on a
+    grid, or this text cannot be).  The live page of ``rafa serve`` draws it."""
+
+
+def key_rows(key: str) -> list[str]:
+    """A board game's key as rows, top first (tic-tac-toe, Connect Four:
+    ``X../.O./...``)."""
+    return key.split("/")
 
 
 class _OnState(Generic[S]):

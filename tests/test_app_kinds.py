@@ -61,7 +61,7 @@ def context(game: str = "tictactoe", seat: str = "X", **overrides: object) -> Se
 
 
 def test_the_llm_kinds_are_the_seat_kinds_that_use_the_llm() -> None:
-    assert LLM_KINDS == ("rafa", "direct")
+    assert LLM_KINDS == ("rafa", "direct", "llm-fixed", "rafa-search")
     assert tuple(name for name, kind in SEAT_KINDS.items() if kind.uses_llm) == LLM_KINDS
     assert all(uses_llm(kind) for kind in LLM_KINDS)
     assert not any(uses_llm(kind) for game in GAMES for kind in get_game(game).policies)
@@ -70,7 +70,8 @@ def test_the_llm_kinds_are_the_seat_kinds_that_use_the_llm() -> None:
 @pytest.mark.parametrize("game", GAMES)
 def test_a_games_seats_take_the_generic_kinds_then_its_policies(game: str) -> None:
     spec = get_game(game)
-    assert seat_kinds(spec) == (*SEAT_KINDS, *spec.policies)
+    generic = tuple(k for k in SEAT_KINDS if k != "rafa-search" or game == "tictactoe")
+    assert seat_kinds(spec) == (*generic, *spec.policies)
 
 
 def test_make_player_builds_the_kind_with_the_options_and_the_seat() -> None:
@@ -112,7 +113,7 @@ def test_a_games_policy_is_built_by_the_same_function_seeded_for_the_match() -> 
 def test_an_unknown_kind_is_a_config_error_listing_the_games_kinds() -> None:
     with pytest.raises(ConfigError, match="unknown player 'genius' for seat X") as caught:
         make_player("genius", SeatOptions(), context())
-    assert "rafa, direct, random, perfect" in str(caught.value)
+    assert "rafa, direct, llm-fixed, rafa-search, random, perfect" in str(caught.value)
 
 
 def test_a_series_takes_its_seat_options_from_its_config() -> None:

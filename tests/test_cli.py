@@ -252,8 +252,8 @@ def test_scenarios_lists_the_benchmarks_and_the_games() -> None:
 
     assert result.exit_code == 0
     lines = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")]
-    assert lines[0] == "game24"
-    assert "901-1000" in result.stdout
+    assert lines[:2] == ["blocksworld", "game24"]  # the benchmarks first, by name
+    assert "901-1000" in result.stdout and "step_4" in result.stdout
     assert {"tictactoe", "connect4", "ipd"} <= set(lines)
 
 

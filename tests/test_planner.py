@@ -340,3 +340,17 @@ async def test_plan_does_not_depend_on_the_order_calls_complete(anyio_backend: A
             found.append((plan.actions, plan.value))
         plans.append(found)
     assert plans[0] == plans[1]
+
+
+@pytest.mark.anyio
+async def test_plan_keeps_the_candidates_it_weighed_best_first(anyio_backend: Any) -> None:
+    llm = sim(proposal_quality=0.5, preference_sharpness=0.0)
+    plan = await BeamPlanner(llm, Game24World(), beam=2, depth=2).plan(start(), ())
+
+    values = [a.value for a in plan.alternatives]
+    assert len(plan.alternatives) >= 2
+    assert values == sorted(values, reverse=True)
+    assert plan.alternatives[0].value == plan.value
+    assert list(plan.alternatives[0].actions) == plan.actions
+    assert all(len(a.actions) == len(plan.steps) for a in plan.alternatives)  # the last level's
+    assert plan.advance().alternatives == ()

@@ -16,6 +16,7 @@ from rafa_async import (
     LLMCallEnded,
     LLMCallStarted,
     PlanCancelled,
+    PlanCompleted,
     open_match,
 )
 from rafa_async.agents import PolicyPlayer, RafaPlayer
@@ -168,3 +169,22 @@ async def test_no_task_is_left_behind_after_a_match(anyio_backend: Any) -> None:
         await match.run()
     assert live_tasks(anyio_backend[0]) == before
     assert list(bus.subscriptions) == []
+
+
+@pytest.mark.anyio
+async def test_each_plan_event_carries_the_lines_it_weighed(anyio_backend: Any) -> None:
+    plans = ListSink()
+    player = rafa(stack(latency=0), recorder=EventRecorder(plans))
+    await play_series(player, 2, "random", think=0.0)
+
+    completed = plans.of_type(PlanCompleted)
+    assert completed
+    for event in completed:
+        values = [c.value for c in event.candidates]
+        assert values == sorted(values, reverse=True)
+        assert event.candidates[0].value == event.value
+        assert event.candidates[0].actions == event.actions  # move, predicted reply
+    # Several distinct candidate moves were weighed in most positions.
+    assert (
+        sum(len({c.actions[0] for c in e.candidates}) > 1 for e in completed) > len(completed) // 2
+    )

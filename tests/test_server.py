@@ -9,6 +9,7 @@ the virtual clock, so the sim's latency costs no real time.  (The
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,10 +20,12 @@ import anyio
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from jsonschema import Draft202012Validator
+from support import TINY_TOURNAMENT
 
 from rafa_async import ConfigError
-from rafa_async.server import MatchManager, ServerConfig, create_app
-from rafa_async.server._app import MANAGER
+from rafa_async.scenarios import GAMES, get_game
+from rafa_async.server import MatchManager, ServerConfig, TournamentManager, create_app
+from rafa_async.server._app import MANAGER, TOURNAMENTS
 
 pytestmark = pytest.mark.anyio
 
@@ -45,6 +48,10 @@ async def server(**options: Any) -> AsyncIterator[TestClient]:
 
 def manager(client: TestClient) -> MatchManager:
     return client.server.app[MANAGER]
+
+
+def tournaments(client: TestClient) -> TournamentManager:
+    return client.server.app[TOURNAMENTS]
 
 
 async def start(client: TestClient, body: Any = GAME, **headers: str) -> str:
@@ -102,8 +109,10 @@ async def test_a_late_joiner_gets_the_snapshot_of_the_match_so_far() -> None:
         match_id = await start(client)
         async with client.ws_connect(f"/matches/{match_id}/events") as first:
             moves = 0
+            seen: list[dict[str, Any]] = []
             while moves < 2:
-                moves += (await first.receive_json())["type"] == "MatchTransition"
+                seen.append(await first.receive_json())
+                moves += seen[-1]["type"] == "MatchTransition"
             async with client.ws_connect(f"/matches/{match_id}/events") as late:
                 snapshot = await late.receive_json()
 
@@ -111,6 +120,16 @@ async def test_a_late_joiner_gets_the_snapshot_of_the_match_so_far() -> None:
     assert snapshot["match"]["status"] == "running"
     assert len(snapshot["match"]["moves"]) >= 2
     assert snapshot["match"]["board"]
+    assert snapshot["match"]["grid"] == snapshot["match"]["board"].split("/")
+    # Its timeline: every call so far, the ended ones with their outcome.
+    started = {m["call"] for m in seen if m["type"] == "LLMCallStarted"}
+    ended = {m["call"]: m for m in seen if m["type"] == "LLMCallEnded"}
+    calls = {c["call"]: c for c in snapshot["calls"]}
+    assert started and started <= set(calls)
+    for number, call in ended.items():
+        assert calls[number]["outcome"] == call["outcome"]
+        assert calls[number]["end"] == call["ts"]
+    assert all(c["seat"] == "X" and c["start"] <= (c["end"] or c["start"]) for c in calls.values())
 
 
 async def test_a_client_that_never_reads_does_not_delay_the_match() -> None:
@@ -249,8 +268,12 @@ async def test_with_a_token_every_request_without_it_gets_401() -> None:
             await client.delete(f"/matches/{match_id}"),
             await client.get("/metrics"),
             await client.get("/openapi.json"),
+            await client.get("/games"),
             await client.get(f"/matches/{match_id}", headers={"Authorization": "Bearer wrong"}),
         ]
+        # The live page's files hold no data: they are served to anyone (the
+        # page passes its ?token= on to the API).
+        page = [await client.get("/"), await client.get("/static/live.js")]
         with pytest.raises(aiohttp.WSServerHandshakeError) as ws_refused:
             await client.ws_connect(f"/matches/{match_id}/events")
         allowed = await client.get(f"/matches/{match_id}", headers=bearer)
@@ -258,6 +281,7 @@ async def test_with_a_token_every_request_without_it_gets_401() -> None:
             snapshot = await ws.receive_json()
 
     assert [r.status for r in anonymous] == [401] * len(anonymous)
+    assert [r.status for r in page] == [200, 200]
     assert ws_refused.value.status == 401
     assert allowed.status == 200
     assert snapshot["type"] == "Snapshot"
@@ -287,9 +311,65 @@ async def test_openapi_describes_exactly_the_routes_served() -> None:
     body = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/MatchRequest")
     assert {"game", "seats"} <= set(schemas["MatchRequest"]["required"])
-    for ops in document["paths"].values():
-        for op in ops.values():
-            assert op["responses"] and "401" in op["responses"]
+    public = {("get", "/"), ("get", "/static/{name}")}
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            assert op["responses"]
+            assert ("401" in op["responses"]) == ((method, path) not in public)
+    page = document["paths"]["/static/{name}"]["get"]["responses"]["200"]["content"]
+    assert set(page) == {"text/html", "text/javascript", "text/css"}
+
+
+async def test_the_live_page_and_every_file_it_loads_are_served() -> None:
+    async with server() as client:
+        page = await client.get("/")
+        html = await page.text()
+        files = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+        loaded = {name: await client.get(name) for name in files}
+        missing = [
+            await client.get(path)
+            for path in ("/static/nothing.js", "/static/..%2Fpy.typed", "/static/_app.py")
+        ]
+        errors = [(await r.json())["error"] for r in missing]
+
+    assert page.status == 200 and page.content_type == "text/html"
+    assert "SIMULATED" in html
+    assert sorted(files) == ["/static/live.css", "/static/live.js"]
+    assert {n: r.content_type for n, r in loaded.items()} == {
+        "/static/live.css": "text/css",
+        "/static/live.js": "text/javascript",
+    }
+    assert [r.status for r in missing] == [404, 404, 404]
+    assert all(errors)
+
+
+async def test_games_lists_each_game_with_its_seats_and_kinds() -> None:
+    async with server() as client:
+        games = (await (await client.get("/games")).json())["games"]
+
+    by_name = {g["name"]: g for g in games}
+    assert list(by_name) == list(GAMES)
+    for name, game in by_name.items():
+        spec = get_game(name)
+        assert game["seats"] == list(spec.seats)
+        assert set(game["default_seats"]) == set(spec.seats)
+        assert set(game["default_seats"].values()) <= set(game["kinds"])
+    assert {"rafa", "random", "perfect"} <= set(by_name["tictactoe"]["kinds"])
+
+
+async def test_board_events_carry_the_board_drawn_on_its_grid() -> None:
+    async with server() as client:
+        match_id = await start(client)
+        async with client.ws_connect(f"/matches/{match_id}/events") as ws:
+            stream = await messages(ws)
+        view = await (await client.get(f"/matches/{match_id}")).json()
+
+    boards = [m for m in stream if m["type"] in ("TurnStarted", "MatchTransition")]
+    assert boards
+    for message in boards:
+        assert message["grid"] == message["state"].split("/")
+    assert view["grid"] == view["board"].split("/") == boards[-1]["grid"]
+    assert len(view["grid"]) == 3 and all(len(row) == 3 for row in view["grid"])
 
 
 def _refs(node: Any) -> list[str]:
@@ -301,19 +381,87 @@ def _refs(node: Any) -> list[str]:
     return []
 
 
+_SAMPLE = re.compile(
+    r'(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?P<labels>\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"'
+    r'(?:,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")*\})? (?P<value>\S+)'
+)
+_KINDS = {"counter", "gauge", "summary", "histogram", "untyped"}
+
+
+def prometheus(text: str) -> tuple[dict[str, str], dict[str, float]]:
+    """The metric families (name -> type) and samples (name and labels ->
+    value) of a Prometheus text exposition, checked as they are read: each
+    family has one HELP and one TYPE, then its samples together (a summary's
+    as NAME_sum and NAME_count); no sample twice; the text ends with a newline."""
+    assert text.endswith("\n")
+    kinds: dict[str, str] = {}
+    helped: list[str] = []
+    samples: dict[str, float] = {}
+    for line in text.splitlines():
+        words = line.split(" ", 3)
+        if line.startswith("# HELP "):
+            assert words[2] not in helped, line
+            helped.append(words[2])
+        elif line.startswith("# TYPE "):
+            assert helped[-1:] == [words[2]] and words[2] not in kinds, line
+            assert words[3] in _KINDS, line
+            kinds[words[2]] = words[3]
+        else:
+            sample = _SAMPLE.fullmatch(line)
+            assert sample is not None, line
+            family = next(reversed(kinds))  # the family declared last
+            suffixes = ("_sum", "_count") if kinds[family] == "summary" else ("",)
+            assert sample["name"] in {family + s for s in suffixes}, line
+            key = sample["name"] + (sample["labels"] or "")
+            assert key not in samples, line
+            samples[key] = float(sample["value"])
+    assert list(kinds) == helped
+    return kinds, samples
+
+
 async def test_metrics_count_matches_llm_calls_and_drops() -> None:
     async with server() as client:
         match_id = await start(client)
         await manager(client).wait(match_id)
         text = await (await client.get("/metrics")).text()
 
-    lines = set(text.splitlines())
-    assert 'rafa_matches{status="finished"} 1' in lines
-    assert "rafa_simulated 1" in lines
-    assert "# TYPE rafa_llm_calls_total counter" in lines
-    assert any(line.startswith('rafa_llm_calls_total{outcome="ok"} ') for line in lines)
-    assert any(line.startswith("rafa_bus_dropped_events_total ") for line in lines)
-    assert "rafa_websocket_clients 0" in lines
+    kinds, samples = prometheus(text)
+    assert samples['rafa_matches{status="finished"}'] == 1
+    assert samples["rafa_simulated"] == 1
+    assert kinds["rafa_llm_calls_total"] == "counter"
+    assert samples['rafa_llm_calls_total{outcome="ok"}'] > 0
+    assert samples["rafa_llm_call_latency_seconds_count"] > 0
+    assert "rafa_bus_dropped_events_total" in samples
+    assert samples["rafa_websocket_clients"] == 0
+
+
+async def test_metrics_count_the_tournaments_and_their_matches() -> None:
+    slow = TINY_TOURNAMENT.replace("latency_scale = 0.0", "latency_scale = 100.0")
+    async with server() as client:
+        before = prometheus(await (await client.get("/metrics")).text())[1]
+        finished = await start_tournament(client, TINY_TOURNAMENT)
+        await tournaments(client).wait(finished)
+        await start_tournament(client, slow)
+        await anyio.sleep(1)  # its direct player's matches wait on the slow sim
+        kinds, samples = prometheus(await (await client.get("/metrics")).text())
+        views = (await (await client.get("/tournaments")).json())["tournaments"]
+
+    states = ("planned", "finished", "failed", "running", "skipped")
+    assert kinds["rafa_tournaments"] == kinds["rafa_tournament_matches"] == "gauge"
+    assert {k: v for k, v in before.items() if "tournament" in k} == {
+        'rafa_tournaments{status="running"}': 0,
+        'rafa_tournaments{status="finished"}': 0,
+        'rafa_tournaments{status="cancelled"}': 0,
+        'rafa_tournaments{status="failed"}': 0,
+        **{f'rafa_tournament_matches{{state="{state}"}}': 0 for state in states},
+    }
+    assert samples['rafa_tournaments{status="finished"}'] == 1
+    assert samples['rafa_tournaments{status="running"}'] == 1
+    matches = {s: samples[f'rafa_tournament_matches{{state="{s}"}}'] for s in states}
+    assert matches == {s: sum(view["counts"][s] for view in views) for s in states}
+    assert matches["planned"] == 12  # six each
+    assert 6 <= matches["finished"] < 12
+    assert matches["running"] > 0
 
 
 # -- tournaments --------------------------------------------------------------------------

@@ -165,3 +165,20 @@ async def test_an_unknown_id_is_a_specific_error_and_list_pages() -> None:
 
     assert total == 5
     assert [v.id for v in page] == ids[1:3]
+
+
+async def test_beyond_its_history_the_oldest_finished_match_is_forgotten() -> None:
+    async with MatchManager(history=2) as manager:
+        first = manager.start(TICTACTOE)
+        await manager.wait(first)
+        running = manager.start(TICTACTOE)
+        newest = manager.start(TICTACTOE)  # three remembered: the finished one goes
+        with pytest.raises(UnknownMatch, match=first):
+            manager.get(first)
+        total, _ = manager.list()
+        again = manager.start(TICTACTOE)  # none over: running matches are never forgotten
+        counts = manager.counts()
+
+    assert total == 2
+    assert [manager.get(i).status for i in (running, newest, again)] == ["cancelled"] * 3
+    assert counts == {"running": 3, "finished": 0, "cancelled": 0, "failed": 0}

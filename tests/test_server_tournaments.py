@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import anyio
+import msgspec
 import pytest
 from support import TINY_TOURNAMENT
 
@@ -116,3 +117,48 @@ async def test_closing_cancels_every_tournament_and_removes_its_temporary_dir() 
     assert not data_dir.exists()
     with pytest.raises(RuntimeError, match="not running"):
         tournaments.start(TINY)
+
+
+async def test_beyond_its_history_the_oldest_finished_tournament_is_forgotten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[Path] = []
+    close = TournamentDB.close
+
+    def recording_close(db: TournamentDB) -> None:
+        closed.append(db.path)
+        close(db)
+
+    monkeypatch.setattr(TournamentDB, "close", recording_close)
+    async with TournamentManager(data_dir=tmp_path, history=1) as tournaments:
+        first = tournaments.start(TINY)
+        await tournaments.wait(first)
+        second = tournaments.start(SLOW)
+        with pytest.raises(UnknownTournament, match=first):
+            tournaments.get(first)
+        closed_then = list(closed)
+        third = tournaments.start(SLOW)  # the second is running: it stays
+        listed = [t.id for t in tournaments.list()]
+
+    assert closed_then == [tmp_path / f"{first}.sqlite"]  # forgotten: its database closed
+    assert listed == [second, third]
+    with TournamentDB.open(tmp_path / f"{first}.sqlite") as db:  # and kept in data_dir
+        assert db.counts().finished == 6
+
+
+async def test_counts_are_by_status_and_the_matches_summed_over_those_remembered() -> None:
+    async with TournamentManager() as tournaments:
+        empty = msgspec.structs.asdict(tournaments.match_counts())
+        for _ in range(2):
+            await tournaments.wait(tournaments.start(TINY))
+        running = tournaments.start(SLOW)
+        await anyio.sleep(1)  # under way: the direct player's matches wait on the slow sim
+        counts = tournaments.counts()
+        matches = msgspec.structs.asdict(tournaments.match_counts())
+        slow = msgspec.structs.asdict(tournaments.get(running).counts)
+
+    assert empty == {"planned": 0, "finished": 0, "failed": 0, "running": 0, "skipped": 0}
+    assert counts == {"running": 1, "finished": 2, "cancelled": 0, "failed": 0}
+    assert slow["planned"] == 6 and slow["running"] > 0
+    done = {"planned": 12, "finished": 12, "failed": 0, "running": 0, "skipped": 0}
+    assert matches == {state: done[state] + slow[state] for state in done}

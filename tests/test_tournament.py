@@ -335,6 +335,18 @@ def test_cli_refuses_an_existing_database_without_resume(tiny: Path, tmp_path: P
     assert "6 of 6 matches finished" in again.stdout
 
 
+def test_cli_retry_failed_takes_the_options_run_takes(tiny: Path, tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    assert rafa("tournament", "run", str(tiny), "--db", str(db), "--no-live").exit_code == 0
+    play = ("--backend", "asyncio", "--executor", "local", "--no-live", "--log-format", "json")
+    again = rafa("tournament", "retry-failed", str(db), *play, "--log-level", "error")
+    assert again.exit_code == 0, again.output
+    assert "retrying 0 failed matches" in again.stderr
+    assert "6 of 6 matches finished" in again.stdout
+    result = rafa("tournament", "retry-failed", str(db), "--ray-address", "auto")
+    assert_one_line_error(result, "--ray-address needs --executor ray")
+
+
 def test_cli_names_the_line_of_a_bad_config(tiny: Path, tmp_path: Path) -> None:
     tiny.write_text(TINY.replace("concurrency = 4", "concurrency = -1"))
     result = rafa("tournament", "run", str(tiny), "--db", str(tmp_path / "r.db"))

@@ -31,6 +31,11 @@ from rafa_async.agents._players import (
     ScriptedPlayer as ScriptedPlayer,
 )
 from rafa_async.agents._rafa import RafaAgent as RafaAgent
+from rafa_async.agents._search_player import (
+    ExampleModel as ExampleModel,
+    LearningStats as LearningStats,
+    SearchToEndPlayer as SearchToEndPlayer,
+)
 from rafa_async.agents._switching import (
     StepObserved as StepObserved,
     SwitchCommitPlan as SwitchCommitPlan,
@@ -49,8 +54,10 @@ __all__ = [
     "DirectAgent",
     "DirectPlayer",
     "EvidenceEstimator",
+    "ExampleModel",
     "GamePlanner",
     "Learner",
+    "LearningStats",
     "Memory",
     "ModelConfidence",
     "OpenLoopAgent",
@@ -65,6 +72,7 @@ __all__ = [
     "ReflexionAgent",
     "SampleAgreement",
     "ScriptedPlayer",
+    "SearchToEndPlayer",
     "StepObserved",
     "SwitchCommitPlan",
     "SwitchEveryStep",

@@ -44,7 +44,6 @@ from rafa_async._events import (
     MatchStarted,
     MatchTransition,
     PlanCancelled,
-    PlanCompleted,
     PlanStarted,
     TurnStarted,
 )
@@ -52,7 +51,7 @@ from rafa_async._match import Seat
 from rafa_async.agents._memory import Memory
 from rafa_async.llm import LLM
 from rafa_async.planners import ActorModel, GreedyPlanner, Plan, Proposal
-from rafa_async.planners._base import S
+from rafa_async.planners._base import S, plan_completed
 
 
 def stable_salt(key: str) -> int:
@@ -288,17 +287,8 @@ class RafaPlayer(Generic[S]):
         inflight.result = plan
         self.stats.completed += 1
         if self.recorder.enabled:
-            emit(
-                PlanCompleted(
-                    episode=episode,
-                    plan=inflight.plan_id,
-                    actions=plan.actions,
-                    value=plan.value,
-                    complete=plan.complete,
-                    llm_calls=plan.stats.llm_calls,
-                    elapsed=anyio.current_time() - started,
-                )
-            )
+            elapsed = anyio.current_time() - started
+            emit(plan_completed(plan, episode=episode, plan_id=inflight.plan_id, elapsed=elapsed))
         if inflight.turn is not None:
             self._submit(seat, inflight)
 
@@ -404,6 +394,10 @@ class DirectPlayer(Generic[S]):
     in planning (it plans with :class:`~rafa_async.planners.GreedyPlanner`,
     in its own task, and never cancels).  An unusable answer falls back to the
     first legal action.
+
+    ``learn=False`` makes it a fixed, non-learning LLM player (the paper's
+    X in Tic-Tac-Toe): the feedback never enters its memory, so every
+    match it plays asks the same questions.
     """
 
     def __init__(
@@ -412,10 +406,12 @@ class DirectPlayer(Generic[S]):
         model: ActorModel[S],
         *,
         memory: Memory | None = None,
+        learn: bool = True,
         name: str = "direct",
     ) -> None:
         self.planner = GreedyPlanner(llm, model)
         self.memory = memory if memory is not None else Memory()
+        self.learn = learn
         self.name = name
         self.stats = PlayerStats()
         self._heard = _Heard(self.memory)
@@ -427,7 +423,8 @@ class DirectPlayer(Generic[S]):
                 self._heard.commit()
                 return
             if isinstance(event, MatchTransition):
-                self._heard.hear(event, seat.player)
+                if self.learn:
+                    self._heard.hear(event, seat.player)
             elif isinstance(event, TurnStarted) and seat.called(event):
                 state = seat.state
                 plan = await self.planner.plan(

@@ -9,12 +9,12 @@ from typing import Generic
 import anyio
 
 from rafa_async._env import EpisodeDriver, Outcome
-from rafa_async._events import PlanCancelled, PlanCompleted, PlanStarted
+from rafa_async._events import PlanCancelled, PlanStarted
 from rafa_async.agents._learning import Learner, RawFeedback
 from rafa_async.agents._memory import Memory
 from rafa_async.agents._switching import StepObserved, SwitchEveryStep, SwitchingCondition
 from rafa_async.planners import Plan, Planner, WorldModel
-from rafa_async.planners._base import S
+from rafa_async.planners._base import S, plan_completed
 
 
 class RafaAgent(Generic[S]):
@@ -123,15 +123,6 @@ class RafaAgent(Generic[S]):
             emit(PlanCancelled(episode=driver.episode, plan=plan_id, reason="cancelled"))
             raise
         self.plans_made += 1
-        emit(
-            PlanCompleted(
-                episode=driver.episode,
-                plan=plan_id,
-                actions=plan.actions,
-                value=plan.value,
-                complete=plan.complete,
-                llm_calls=plan.stats.llm_calls,
-                elapsed=anyio.current_time() - started,
-            )
-        )
+        elapsed = anyio.current_time() - started
+        emit(plan_completed(plan, episode=driver.episode, plan_id=plan_id, elapsed=elapsed))
         return plan

@@ -22,6 +22,7 @@ from rafa_async.agents import (
     ComputeMatchedToT,
     DirectAgent,
     Learner,
+    Memory,
     ModelConfidence,
     OpenLoopAgent,
     RafaAgent,
@@ -37,12 +38,13 @@ from rafa_async.agents import (
     TrialsToT,
 )
 from rafa_async.llm import LLM
-from rafa_async.planners import BeamPlanner
+from rafa_async.planners import BeamPlanner, MCTSPlanner, Planner
 from rafa_async.scenarios import Benchmark, BenchmarkWorld
 
 SwitchingKind = Literal["every-step", "on-misprediction", "info-gain", "commit-plan"]
 LearnKind = Literal["raw", "reflect"]
 EstimatorKind = Literal["confidence", "agreement"]
+PlannerKind = Literal["beam", "mcts"]
 
 
 class AgentOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,6 +67,17 @@ class AgentOptions(msgspec.Struct, frozen=True, kw_only=True):
     call_budget: float | None = None
     """LLM calls per task for the compute-matched ToT (``tot-matched``):
     RAFA's mean calls per task, to compare the two at equal compute."""
+    planner: PlannerKind = "beam"
+    """The tree search of the agents that plan (:data:`PLANNER_KINDS`)."""
+    mcts_simulations: int = 32
+    """``mcts``: simulations per plan."""
+    mcts_concurrency: int = 4
+    """``mcts``: simulations run at once (with virtual loss)."""
+    mcts_c: float = 1.0
+    """``mcts``: UCT's exploration constant (rewards scaled to [0, 1])."""
+    memory: bool = True
+    """Whether RAFA keeps what it observes (``False``: the ablation of
+    learning -- it stores nothing and plans every step from an empty memory)."""
 
 
 AgentFactory = Callable[[AgentOptions, LLM, Benchmark[Any, Any]], Agent[Any]]
@@ -79,11 +92,22 @@ class AgentKind:
     description: str
     needs_call_budget: bool = False
     """Whether it needs :attr:`AgentOptions.call_budget` (``tot-matched``)."""
+    plans: bool = True
+    """Whether it searches with a planner (``--planner`` applies to it)."""
+    has_memory: bool = False
+    """Whether it keeps a memory that :attr:`AgentOptions.memory` can disable."""
 
 
-def _planner(
+PlannerFactory = Callable[
+    [AgentOptions, LLM, BenchmarkWorld[Any], Benchmark[Any, Any]], Planner[Any]
+]
+"""Builds a planner over a benchmark's world (the benchmark bounds its
+depth: :attr:`~rafa_async.scenarios.Benchmark.plan_depth`, its interaction cap)."""
+
+
+def _beam(
     options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any], benchmark: Benchmark[Any, Any]
-) -> BeamPlanner[Any]:
+) -> Planner[Any]:
     return BeamPlanner(
         llm,
         world,
@@ -92,6 +116,42 @@ def _planner(
         beam=options.beam,
         depth=benchmark.plan_depth,
     )
+
+
+def _mcts(
+    options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any], benchmark: Benchmark[Any, Any]
+) -> Planner[Any]:
+    # Simulations stop at the interaction cap (or the benchmark's planning
+    # depth, if shorter): a longer trajectory could not be executed, and
+    # without a cap a search in a world without dead ends (a BlocksWorld)
+    # could wander far before it met a terminal state.
+    depth = benchmark.max_steps
+    if benchmark.plan_depth is not None:
+        depth = min(depth, benchmark.plan_depth)
+    return MCTSPlanner(
+        llm,
+        world,
+        simulations=options.mcts_simulations,
+        concurrency=options.mcts_concurrency,
+        c=options.mcts_c,
+        n_generate=options.n_generate,
+        n_evaluate=options.n_evaluate,
+        depth=depth,
+    )
+
+
+PLANNER_KINDS: Mapping[str, PlannerFactory] = MappingProxyType({"beam": _beam, "mcts": _mcts})
+"""The tree searches ``--planner`` names: beam search (Tree of Thoughts, the
+paper's Game of 24 planner) or MCTS (RAP style, the paper's BlocksWorld one)."""
+
+MCTS_FIELDS = ("mcts_simulations", "mcts_concurrency", "mcts_c")
+"""Options only ``planner="mcts"`` reads."""
+
+
+def _planner(
+    options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any], world: BenchmarkWorld[Any]
+) -> Planner[Any]:
+    return PLANNER_KINDS[options.planner](options, llm, world, benchmark)
 
 
 def _info_gain(options: AgentOptions) -> SwitchingCondition:
@@ -131,6 +191,7 @@ def check_agent_options(options: AgentOptions) -> None:
             fields=("switching",),
         )
     for field, value, known in (
+        ("planner", options.planner, tuple(PLANNER_KINDS)),
         ("switching", options.switching, tuple(SWITCHING_KINDS)),
         ("info_estimator", options.info_estimator, ESTIMATOR_KINDS),
         ("learn", options.learn, LEARN_KINDS),
@@ -139,10 +200,22 @@ def check_agent_options(options: AgentOptions) -> None:
             raise ConfigError(
                 f"unknown {field} {value!r} (known: {', '.join(known)})", fields=(field,)
             )
+    if not options.memory and options.learn != "raw":
+        raise ConfigError(
+            f"learn {options.learn!r} needs memory (its lessons are stored in it)",
+            fields=("learn", "memory"),
+        )
     if not (math.isfinite(options.info_threshold) and options.info_threshold > 0):
         raise ConfigError(
             f"info_threshold must be a number > 0 (nats), got {options.info_threshold:g}",
             fields=("info_threshold",),
+        )
+    for field in ("mcts_simulations", "mcts_concurrency"):
+        if getattr(options, field) < 1:
+            raise ConfigError(f"{field} must be >= 1", fields=(field,))
+    if not (math.isfinite(options.mcts_c) and options.mcts_c >= 0):
+        raise ConfigError(
+            f"mcts_c must be a number >= 0, got {options.mcts_c:g}", fields=("mcts_c",)
         )
 
 
@@ -153,21 +226,22 @@ def _learner(options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any]) -> Lea
 def _rafa(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
     return RafaAgent(
-        _planner(options, llm, world, benchmark),
+        _planner(options, llm, benchmark, world),
         world,
         switching=SWITCHING_KINDS[options.switching](options),
         learner=_learner(options, llm, world),
+        memory=Memory() if options.memory else Memory(maxlen=0),
     )
 
 
 def _tot(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
-    return OpenLoopAgent(_planner(options, llm, world, benchmark), world)
+    return OpenLoopAgent(_planner(options, llm, benchmark, world), world)
 
 
 def _tot_trials(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
     world = benchmark.world()
-    return TrialsToT(_planner(options, llm, world, benchmark), world)
+    return TrialsToT(_planner(options, llm, benchmark, world), world)
 
 
 def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> Agent[Any]:
@@ -177,7 +251,7 @@ def _tot_matched(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]
         )
     world = benchmark.world()
     return ComputeMatchedToT(
-        _planner(options, llm, world, benchmark), world, call_budget=options.call_budget
+        _planner(options, llm, benchmark, world), world, call_budget=options.call_budget
     )
 
 
@@ -191,7 +265,9 @@ def _direct(options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]) -> 
 
 AGENT_KINDS: Mapping[str, AgentKind] = MappingProxyType(
     {
-        "rafa": AgentKind(_rafa, "RAFA: plan with a tree search, act, learn, replan"),
+        "rafa": AgentKind(
+            _rafa, "RAFA: plan with a tree search, act, learn, replan", has_memory=True
+        ),
         "tot": AgentKind(_tot, "open-loop Tree of Thoughts: plan once, run the whole plan"),
         "tot-trials": AgentKind(
             _tot_trials,
@@ -204,8 +280,8 @@ AGENT_KINDS: Mapping[str, AgentKind] = MappingProxyType(
             "run open loop",
             needs_call_budget=True,
         ),
-        "reflexion": AgentKind(_reflexion, "answer, reflect on failure, retry"),
-        "direct": AgentKind(_direct, "one call, one answer"),
+        "reflexion": AgentKind(_reflexion, "answer, reflect on failure, retry", plans=False),
+        "direct": AgentKind(_direct, "one call, one answer", plans=False),
     }
 )
 """Every agent a benchmark runs with, by name (read-only)."""
@@ -221,8 +297,31 @@ def check_agent(kind: str) -> AgentKind:
     return agent
 
 
+def check_planner(kind: str, options: AgentOptions) -> None:
+    """:class:`ConfigError` if agent ``kind`` does not plan but ``options``
+    ask for a planner other than the default (it would be ignored)."""
+    if options.planner != "beam" and not check_agent(kind).plans:
+        raise ConfigError(
+            f"agent {kind} does not plan: planner {options.planner!r} applies only to "
+            f"{', '.join(name for name, agent in AGENT_KINDS.items() if agent.plans)}",
+            fields=("planner",),
+        )
+
+
+def check_memory(kind: str, options: AgentOptions) -> None:
+    """:class:`ConfigError` if ``options`` disable the memory of an agent
+    that keeps none (it would silently change nothing)."""
+    if not options.memory and not check_agent(kind).has_memory:
+        with_memory = ", ".join(name for name, k in AGENT_KINDS.items() if k.has_memory)
+        raise ConfigError(
+            f"memory can be disabled only for an agent that keeps one ({with_memory}), not {kind}",
+            fields=("memory",),
+        )
+
+
 def make_agent(
     kind: str, options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any]
 ) -> Agent[Any]:
     """An agent of ``kind`` for one task of ``benchmark``, calling ``llm``."""
+    check_memory(kind, options)
     return check_agent(kind).factory(options, llm, benchmark)

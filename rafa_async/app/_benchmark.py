@@ -34,11 +34,15 @@ from rafa_async.app._agents import (
     AgentOptions,
     EstimatorKind,
     LearnKind,
+    PlannerKind,
     SwitchingKind,
     check_agent,
     check_agent_options,
+    check_memory,
+    check_planner,
     make_agent,
 )
+from rafa_async.app._budget import CallBudget, CallBudgetSpent
 from rafa_async.app._llm import LLMOptions, run_llm
 from rafa_async.llm import LLM, SIM_LABEL, LatencyModel, NoiseModel, SimLLM, total_cost
 from rafa_async.scenarios import Task, TaskRecord, TaskStatus, get_scenario, simulated_llm
@@ -54,6 +58,9 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
     """A name in :data:`~rafa_async.app.AGENT_KINDS`."""
     provider: str = "sim"
     tasks: str = "901-1000"
+    max_tasks: int | None = None
+    """Run only the first ``max_tasks`` tasks of :attr:`tasks` (a study's
+    ``--quick``, whatever the benchmark's selection syntax); ``None``: all."""
     seed: int = 0
     n_generate: int = 10
     n_evaluate: int = 3
@@ -65,6 +72,17 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
     max_steps: int | None = None
     call_budget: float | None = None
     """LLM calls per task for ``tot-matched`` (:attr:`AgentOptions.call_budget`)."""
+    planner: PlannerKind = "beam"
+    """The agent's tree search (:data:`~rafa_async.app.PLANNER_KINDS`)."""
+    mcts_simulations: int = 32
+    mcts_concurrency: int = 4
+    mcts_c: float = 1.0
+    memory: bool = True
+    """``False``: RAFA stores nothing and plans from an empty memory
+    (:attr:`AgentOptions.memory`)."""
+    llm_call_budget: int | None = None
+    """The LLM calls each episode may start (:class:`~rafa_async.app.CallBudget`):
+    the first call past it ends the episode, scored as it stands; ``None``: no bound."""
     concurrency: int = 25
     max_llm_concurrency: int = 256
     llm_timeout: float = 120.0
@@ -75,6 +93,12 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
         get_scenario(self.scenario)
         kind = check_agent(self.agent)
         check_agent_options(self.agent_options)
+        check_planner(self.agent, self.agent_options)
+        check_memory(self.agent, self.agent_options)
+        if self.max_tasks is not None and self.max_tasks < 1:
+            raise ConfigError("max_tasks must be >= 1", fields=("max_tasks",))
+        if self.llm_call_budget is not None and self.llm_call_budget < 1:
+            raise ConfigError("llm_call_budget must be >= 1", fields=("llm_call_budget",))
         if self.call_budget is not None and not self.call_budget > 0:
             raise ConfigError("call_budget must be > 0", fields=("call_budget",))
         if kind.needs_call_budget and self.call_budget is None:
@@ -100,6 +124,11 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
             info_estimator=self.info_estimator,
             learn=self.learn,
             call_budget=self.call_budget,
+            planner=self.planner,
+            mcts_simulations=self.mcts_simulations,
+            mcts_concurrency=self.mcts_concurrency,
+            mcts_c=self.mcts_c,
+            memory=self.memory,
         )
 
 
@@ -168,7 +197,7 @@ async def run_task(
     decides what stopping means)."""
     scenario = get_scenario(config.scenario)
     episode = f"{scenario.name}-{task.id}"
-    max_steps = config.max_steps or scenario.max_steps
+    max_steps = config.max_steps or scenario.task_max_steps(task)
     stopped: ProviderUnavailable | None = None
     with episode_scope(episode) as scope:
         driver = MeteredDriver(
@@ -178,7 +207,8 @@ async def run_task(
             recorder=recorder,
             calls=scope.calls,
         )
-        agent = build_agent(config, llm)
+        budget = config.llm_call_budget
+        agent = build_agent(config, llm if budget is None else CallBudget(llm, budget))
         recorder.emit(
             EpisodeStarted(
                 episode=episode, scenario=scenario.name, agent=agent.name, task=task.text
@@ -189,6 +219,8 @@ async def run_task(
             await agent.run(driver)
         except* ProviderUnavailable as group:
             stopped = first_leaf(group)
+        except* CallBudgetSpent:
+            pass  # the budget ended the episode: it is scored as it stands
         wall = anyio.current_time() - started
     answer = driver.env.answer(driver.state)
     calls = scope.calls
@@ -256,7 +288,8 @@ async def run_benchmark(
     id is in ``skip`` are not run (``rafa run --resume``: their records exist).
     """
     config.validate()
-    tasks = [t for t in get_scenario(config.scenario).tasks(config.tasks) if t.id not in skip]
+    selected = get_scenario(config.scenario).tasks(config.tasks)[: config.max_tasks]
+    tasks = [t for t in selected if t.id not in skip]
     recorder = recorder if recorder is not None else EventRecorder()
     options = LLMOptions(max_concurrency=config.max_llm_concurrency, timeout=config.llm_timeout)
     results: list[TaskRecord | None] = [None] * len(tasks)

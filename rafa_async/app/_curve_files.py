@@ -15,12 +15,16 @@ import importlib.util
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from rafa_async._errors import ConfigError
 from rafa_async.app._curve import COUNTINGS, CURVE_COLUMNS
 from rafa_async.app._curves import AgentCurve
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PLOT_FILE = "curves.png"
 PLOT_EXTRA = "pip install 'rafa-async[plot]'"
@@ -84,6 +88,15 @@ def plot_title(curves: Sequence[AgentCurve]) -> str:
 def plot_curves(curves: Sequence[AgentCurve], path: str | os.PathLike[str]) -> Path:
     """Draw every curve (success with its 95% band) into the PNG ``path``.
 
+    Needs matplotlib (:func:`can_plot`)."""
+    draw_curves(curves).savefig(path, dpi=120)
+    return Path(path)
+
+
+def draw_curves(curves: Sequence[AgentCurve], title: str | None = None) -> Figure:
+    """The figure of every curve (success with its 95% band), titled
+    ``title`` (default: :func:`plot_title`, which names the LLM).
+
     Needs matplotlib (:func:`can_plot`).  Uses its object API, not pyplot:
     no global figure state, no GUI backend."""
     from matplotlib.figure import Figure
@@ -113,8 +126,7 @@ def plot_curves(curves: Sequence[AgentCurve], path: str | os.PathLike[str]) -> P
     axes.set_ylim(0, 100)
     axes.set_xlabel(f"environment interactions ({curves[0].counting} counting)")
     axes.set_ylabel("success rate (%) · 95% Wilson band")
-    axes.set_title(plot_title(curves), fontsize=9)
+    axes.set_title(plot_title(curves) if title is None else title, fontsize=9)
     axes.grid(alpha=0.3)
     axes.legend(loc="lower right", fontsize=8)
-    figure.savefig(path, dpi=120)
-    return Path(path)
+    return figure

@@ -22,9 +22,15 @@ import msgspec
 from rafa_async._errors import ConfigError
 from rafa_async._events import EventRecorder
 from rafa_async._match import Player
-from rafa_async.agents import DirectPlayer, Memory, PolicyPlayer, RafaPlayer
+from rafa_async.agents import (
+    DirectPlayer,
+    Memory,
+    PolicyPlayer,
+    RafaPlayer,
+    SearchToEndPlayer,
+)
 from rafa_async.llm import LLM
-from rafa_async.planners import MPCPlanner
+from rafa_async.planners import MPCPlanner, SearchToEndPlanner
 from rafa_async.scenarios import GameModel, GameSpec
 
 
@@ -69,6 +75,11 @@ class SeatKind:
     uses_llm: bool
     factory: SeatFactory
     description: str
+    games: frozenset[str] | None = None
+    """The games whose seats take it (None: every game)."""
+
+    def takes(self, spec: GameSpec[Any, Any]) -> bool:
+        return self.games is None or spec.name in self.games
 
 
 def _rafa(options: SeatOptions, context: SeatContext) -> Player:
@@ -91,6 +102,18 @@ def _direct(options: SeatOptions, context: SeatContext) -> Player:
     return DirectPlayer(context.llm, context.world, memory=context.memory)
 
 
+def _llm_fixed(options: SeatOptions, context: SeatContext) -> Player:
+    return DirectPlayer(context.llm, context.world, memory=context.memory, learn=False)
+
+
+def _rafa_search(options: SeatOptions, context: SeatContext) -> Player:
+    world: Any = context.world  # a game of the kind's ``games``: it has the learned models
+    planner: SearchToEndPlanner[Any] = SearchToEndPlanner(
+        context.llm, world, b=options.n_candidates
+    )
+    return SearchToEndPlayer(planner, world, memory=context.memory)
+
+
 SEAT_KINDS: Mapping[str, SeatKind] = MappingProxyType(
     {
         "rafa": SeatKind(
@@ -99,6 +122,18 @@ SEAT_KINDS: Mapping[str, SeatKind] = MappingProxyType(
             description="MPC look-ahead, the LLM as actor, opponent model and critic",
         ),
         "direct": SeatKind(uses_llm=True, factory=_direct, description="one LLM call per move"),
+        "llm-fixed": SeatKind(
+            uses_llm=True,
+            factory=_llm_fixed,
+            description="one LLM call per move, never learning (the paper's fixed X)",
+        ),
+        "rafa-search": SeatKind(
+            uses_llm=True,
+            factory=_rafa_search,
+            description="search to the game's end with learned models, learning on "
+            "mispredictions (the paper's Tic-Tac-Toe RAFA)",
+            games=frozenset({"tictactoe"}),
+        ),
     }
 )
 """The kinds every game's seats take, by name (read-only); each game adds
@@ -114,9 +149,9 @@ with the same seed plays the same ones."""
 
 
 def seat_kinds(spec: GameSpec[Any, Any]) -> tuple[str, ...]:
-    """Every kind a seat of ``spec``'s game takes: the generic ones, then the
-    game's fixed policies."""
-    return (*SEAT_KINDS, *spec.policies)
+    """Every kind a seat of ``spec``'s game takes: the generic ones (that take
+    this game), then the game's fixed policies."""
+    return (*(name for name, kind in SEAT_KINDS.items() if kind.takes(spec)), *spec.policies)
 
 
 def uses_llm(kind: str) -> bool:
@@ -131,7 +166,7 @@ def make_player(kind: str, options: SeatOptions, context: SeatContext) -> Player
     the match (:data:`POLICY_SEED_STRIDE`).  :class:`ConfigError` listing
     the kinds the game takes if it is neither."""
     generic = SEAT_KINDS.get(kind)
-    if generic is not None:
+    if generic is not None and generic.takes(context.spec):
         return generic.factory(options, context)
     policy = context.spec.policies.get(kind)
     if policy is None:

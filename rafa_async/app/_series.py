@@ -21,7 +21,7 @@ Every match's host events go to the match log (one JSON line each, with
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -408,6 +408,7 @@ async def _play_one(
                 meta=meta,
             ) as match:
                 result = await match.run()
+                await _settle(players.values())
         except* ProviderUnavailable as group:
             stopped = first_leaf(group)
     stats = [s for p in players.values() if isinstance(s := getattr(p, "stats", None), PlayerStats)]
@@ -443,6 +444,16 @@ async def _play_one(
         cost_usd={seat: calls.cost for seat, calls in seat_calls.items()},
     )
     return record, stopped
+
+
+async def _settle(players: Iterable[Player]) -> None:
+    """Let each player that learns from the match's last move (it has a
+    ``settled()``, e.g. :class:`~rafa_async.agents.SearchToEndPlayer`) finish
+    before the match block cancels the players."""
+    for player in players:
+        settled = getattr(player, "settled", None)
+        if settled is not None:
+            await settled()
 
 
 def match_error(

@@ -8,6 +8,7 @@ from rafa_async.cli import (
     _run as _run,  # registers `rafa run`
     _serve as _serve,  # registers `rafa sim-serve`
     _server as _server,  # registers `rafa serve`
+    _study as _study,  # registers `rafa study ...`
     _tournament as _tournament,  # registers `rafa tournament ...`
     _tournament_report as _tournament_report,  # registers `rafa tournament report`
 )

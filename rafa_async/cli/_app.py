@@ -22,7 +22,7 @@ from rich.progress import (
 from rafa_async._concurrency import exception_leaves
 from rafa_async._errors import RafaError
 from rafa_async._logging import configure_logging
-from rafa_async.app import seat_kinds
+from rafa_async.app import MCTS_FIELDS, seat_kinds
 from rafa_async.cli._console import (  # out, err: the commands' consoles
     USAGE,
     RafaGroup,
@@ -86,6 +86,15 @@ def refuse_info_gain_options(context: typer.Context, switching: str) -> None:
         for name in INFO_GAIN_OPTIONS:
             if given(context, name):
                 fail(f"--{name.replace('_', '-')} applies only to --switching info-gain")
+
+
+def refuse_planner_options(context: typer.Context, planner: str) -> None:
+    """One ``error:`` line if an option of the other planner was given
+    (``--mcts-*`` with beam, ``--beam`` with mcts): it would be silently ignored."""
+    only = {"beam": "beam", **dict.fromkeys(MCTS_FIELDS, "mcts")}
+    for name, owner in only.items():
+        if owner != planner and given(context, name):
+            fail(f"--{name.replace('_', '-')} applies only to --planner {owner}")
 
 
 def start_logging(fmt: LogFormat, level: str) -> None:

@@ -43,8 +43,10 @@ from rafa_async.cli._options import (
     BackendOption,
     BeamOption,
     ForceOption,
+    HouseholdTasksOption,
     InfoEstimatorOption,
     InfoThresholdOption,
+    InstancesOption,
     LatencyScaleOption,
     LearnOption,
     LogFormat,
@@ -57,7 +59,7 @@ from rafa_async.cli._options import (
     SwitchingOption,
     option,
 )
-from rafa_async.cli._run import benchmark_config
+from rafa_async.cli._run import benchmark_config, chosen_tasks
 from rafa_async.cli._session import run_counted
 from rafa_async.llm import SIM_LABEL
 from rafa_async.scenarios import SCENARIOS, TaskRecord
@@ -107,7 +109,9 @@ def curve(
             AGENT,
         ),
     ] = None,
-    puzzles: PuzzlesOption = "901-1000",
+    puzzles: PuzzlesOption = None,
+    instances: InstancesOption = None,
+    household_tasks: HouseholdTasksOption = None,
     seeds: Annotated[
         int, option("Runs per agent, seeded 0..SEEDS-1 (on a real LLM: repeats).", TASKS)
     ] = 5,
@@ -115,7 +119,7 @@ def curve(
         int | None,
         option(
             "Environment interactions per task, and the curves' last point "
-            "(default: the scenario's; 20 for game24).",
+            "(default: the scenario's; 20 for game24, 12 for blocksworld).",
             TASKS,
         ),
     ] = None,
@@ -144,13 +148,16 @@ def curve(
     --out curves/
     """
     start_logging(log_format, log_level)
+    spec = chosen_tasks(
+        scenario, {"--puzzles": puzzles, "--instances": instances, "--tasks": household_tasks}
+    )
     run, resolved = benchmark_config(
         context,
         llm,
         backend,
         latency_scale,
         scenario=scenario,
-        tasks=puzzles,
+        tasks=spec,
         n_generate=n_generate,
         n_evaluate=n_evaluate,
         beam=beam,
@@ -165,7 +172,7 @@ def curve(
     config = CurveConfig(agents=agent_list(agents), seeds=seeds, counting=counting.value, run=run)
     try:
         config.validate()
-        tasks = len(SCENARIOS[scenario].tasks(puzzles))
+        tasks = len(SCENARIOS[scenario].tasks(spec))
         check_out_dir(out_dir, force=force)
     except ConfigError as error:
         fail(error)

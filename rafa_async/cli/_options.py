@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, ParamSpec, TypeVar
 
 import typer
 
-from rafa_async.app import AGENT_KINDS, SWITCHING_KINDS, EstimatorKind, LearnKind
+from rafa_async._errors import ConfigError
+from rafa_async.app import AGENT_KINDS, SWITCHING_KINDS, EstimatorKind, LearnKind, PlannerKind
 
 AGENT = "Agent and search"
 TASKS = "Tasks"
@@ -59,15 +60,22 @@ NGenerateOption = Annotated[int, option("Proposals sampled per frontier node and
 NEvaluateOption = Annotated[int, option("Value samples per candidate state.", AGENT)]
 BeamOption = Annotated[int, option("States kept per level (the paper's b).", AGENT)]
 PuzzlesOption = Annotated[
-    str, option("Task ranks: 901-1000 (the paper's test split), 5, or 1-3,10.", TASKS)
-]
-RunPuzzlesOption = Annotated[
     str | None,
     option(
-        "Game of 24 puzzle ranks: 901-1000 (the paper's test split; the default), 5, or 1-3,10.",
+        "game24's puzzles, by rank: 901-1000 (the paper's test split; the default), 5, or 1-3,10.",
         TASKS,
     ),
 ]
+InstancesOption = Annotated[
+    str | None,
+    option(
+        "The tasks of a benchmark other than game24 (blocksworld: step_4 (the default), "
+        "step_6, or positions in a set: step_4:1-10).",
+        TASKS,
+    ),
+]
+
+
 HouseholdTasksOption = Annotated[
     str | None,
     option(
@@ -79,6 +87,25 @@ HouseholdTasksOption = Annotated[
         "--tasks",
     ),
 ]
+TASK_SELECTORS: dict[str, tuple[str, ...]] = {
+    "--puzzles": ("game24",),
+    "--tasks": ("household",),
+}
+"""The task selectors that only some scenarios read, and which; every other
+scenario reads ``--instances``."""
+
+
+def task_spec(scenario: str, selectors: dict[str, str | None]) -> str | None:
+    """The task spec of a run of ``scenario``: the value of the selector it
+    reads (``None``: the scenario's default); :class:`ConfigError` naming a
+    selector given to a scenario that does not read it."""
+    mine = next((opt for opt, names in TASK_SELECTORS.items() if scenario in names), "--instances")
+    for opt, value in selectors.items():
+        if value is not None and opt != mine:
+            raise ConfigError(f"{opt} does not apply to {scenario}; select its tasks with {mine}")
+    return selectors.get(mine)
+
+
 SWITCHING_HELP = (
     f"When RAFA refreshes the memory snapshot it plans from: {', '.join(SWITCHING_KINDS)}. "
     "every-step is the paper's; commit-plan (our extension) keeps executing a plan while it "
@@ -105,10 +132,34 @@ LearnOption = Annotated[
         AGENT,
     ),
 ]
+MemoryOption = Annotated[
+    bool,
+    option(
+        "--no-memory: RAFA stores nothing it observes and plans every step from an empty "
+        "memory (the ablation of learning; rafa only).",
+        AGENT,
+        "--memory/--no-memory",
+    ),
+]
 INFO_THRESHOLD = math.log(2)
 """``--info-threshold``'s default: the theory's log 2 nats."""
 INFO_GAIN_OPTIONS = ("info_threshold", "info_estimator")
 """Options only ``--switching info-gain`` reads."""
+PlannerOption = Annotated[
+    PlannerKind,
+    option(
+        "The agent's tree search: beam (Tree of Thoughts) or mcts (RAP-style Monte Carlo "
+        "tree search, concurrent simulations with virtual loss).",
+        AGENT,
+    ),
+]
+MctsSimulationsOption = Annotated[int, option("mcts: simulations per plan.", AGENT)]
+MctsConcurrencyOption = Annotated[
+    int, option("mcts: simulations run at once (virtual loss spreads them).", AGENT)
+]
+MctsCOption = Annotated[
+    float, option("mcts: UCT's exploration constant (rewards scaled to [0, 1]).", AGENT)
+]
 LogFormatOption = Annotated[LogFormat, option("Log renderer on stderr.", OUTPUT)]
 LogLevelOption = Annotated[str, option("debug, info, warning or error.", OUTPUT)]
 BackendOption = Annotated[Backend, option("Async library to run on.", EXECUTION)]

@@ -86,7 +86,12 @@ def play(
         str | None, typer.Argument(help=f"Game to play: {', '.join(GAMES)}.", show_default=False)
     ] = None,
     x: Annotated[
-        str | None, option("Tic-Tac-Toe seat X: rafa, direct, random, perfect.", SEATS, "--x")
+        str | None,
+        option(
+            "Tic-Tac-Toe seat X: rafa, direct, llm-fixed, rafa-search, random, perfect.",
+            SEATS,
+            "--x",
+        ),
     ] = None,
     o: Annotated[str | None, option("Tic-Tac-Toe seat O.", SEATS, "--o")] = None,
     seat: Annotated[

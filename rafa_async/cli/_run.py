@@ -22,7 +22,15 @@ from rafa_async.app import (
     run_benchmark,
     summarize_benchmark,
 )
-from rafa_async.cli._app import app, fail, log, out, refuse_info_gain_options, sim_latency
+from rafa_async.cli._app import (
+    app,
+    fail,
+    log,
+    out,
+    refuse_info_gain_options,
+    refuse_planner_options,
+    sim_latency,
+)
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
@@ -43,13 +51,20 @@ from rafa_async.cli._options import (
     HouseholdTasksOption,
     InfoEstimatorOption,
     InfoThresholdOption,
+    InstancesOption,
     LatencyScaleOption,
     LearnOption,
+    MctsConcurrencyOption,
+    MctsCOption,
+    MctsSimulationsOption,
+    MemoryOption,
     NEvaluateOption,
     NGenerateOption,
-    RunPuzzlesOption,
+    PlannerOption,
+    PuzzlesOption,
     SwitchingOption,
     option,
+    task_spec,
 )
 from rafa_async.cli._session import OUTPUTS, Outputs, Served, Session, output_options
 from rafa_async.llm import SIM_LABEL
@@ -65,6 +80,7 @@ def run(
     context: typer.Context,
     scenario: Annotated[str, typer.Argument(help="Benchmark to run (see `rafa scenarios`).")],
     agent: Annotated[AgentName, option(AGENT_HELP, AGENT)] = "rafa",
+    planner: PlannerOption = "beam",
     n_generate: NGenerateOption = 10,
     n_evaluate: NEvaluateOption = 3,
     beam: BeamOption = 1,
@@ -72,15 +88,22 @@ def run(
     info_threshold: InfoThresholdOption = INFO_THRESHOLD,
     info_estimator: InfoEstimatorOption = "confidence",
     learn: LearnOption = "raw",
+    mcts_simulations: MctsSimulationsOption = 32,
+    mcts_concurrency: MctsConcurrencyOption = 4,
+    mcts_c: MctsCOption = 1.0,
+    memory: MemoryOption = True,
     call_budget: Annotated[
         float | None, option("LLM calls per task for tot-matched (compute-matched ToT).", AGENT)
     ] = None,
-    puzzles: RunPuzzlesOption = None,
+    puzzles: PuzzlesOption = None,
+    instances: InstancesOption = None,
     household_tasks: HouseholdTasksOption = None,
     max_steps: Annotated[
         int | None,
         option(
-            "Environment interactions per task (default: the scenario's; 20 for game24).", TASKS
+            "Environment interactions per task (default: the scenario's; 20 for game24, "
+            "twice the gold plan's length for blocksworld).",
+            TASKS,
         ),
     ] = None,
     llm: LLMOptions = LLM_OPTIONS,
@@ -94,14 +117,16 @@ def run(
 
     Example: rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
 
+    Example: rafa run blocksworld --agent rafa --instances step_4 --out results.jsonl
+
     Example: rafa run household --agent rafa --tasks pick_and_place --out results.jsonl
     """
+    refuse_planner_options(context, planner)
     if scenario == "alfworld":
         fail(alfworld_refusal())
-    try:
-        spec = task_spec(scenario, puzzles=puzzles, household_tasks=household_tasks)
-    except ConfigError as error:
-        fail(error)
+    tasks = chosen_tasks(
+        scenario, {"--puzzles": puzzles, "--instances": instances, "--tasks": household_tasks}
+    )
     config, resolved = benchmark_config(
         context,
         llm,
@@ -109,7 +134,11 @@ def run(
         latency_scale,
         scenario=scenario,
         agent=agent,
-        tasks=spec,
+        planner=planner,
+        mcts_simulations=mcts_simulations,
+        mcts_concurrency=mcts_concurrency,
+        mcts_c=mcts_c,
+        tasks=tasks,
         seed=seed,
         n_generate=n_generate,
         n_evaluate=n_evaluate,
@@ -118,6 +147,7 @@ def run(
         info_threshold=info_threshold,
         info_estimator=info_estimator,
         learn=learn,
+        memory=memory,
         max_steps=max_steps,
         call_budget=call_budget,
         concurrency=concurrency,
@@ -125,7 +155,7 @@ def run(
     try:
         config.validate()
         bench = SCENARIOS[scenario]
-        ids = [task.id for task in bench.tasks(spec)]
+        ids = [task.id for task in bench.tasks(tasks)]
     except ConfigError as error:
         fail(error)
     session = Session(
@@ -178,36 +208,15 @@ def alfworld_refusal() -> str:
     )
 
 
-TASK_OPTIONS = {"--tasks": ("household",)}
-"""The task selectors that only some scenarios read, and which; every other
-scenario reads ``--puzzles`` (Game of 24's ranks, the first selector)."""
-
-
-def task_spec(scenario: str, *, puzzles: str | None, household_tasks: str | None) -> str:
-    """The task spec of a ``rafa run``: the selector ``scenario`` reads, else its
-    default; :class:`ConfigError` naming a selector given to a scenario that
-    does not read it."""
-    bench = get_scenario(scenario)
-    given = {"--puzzles": puzzles, "--tasks": household_tasks}
-    mine = next((opt for opt, names in TASK_OPTIONS.items() if scenario in names), "--puzzles")
-    for opt, value in given.items():
-        if value is not None and opt != mine:
-            raise ConfigError(f"{opt} does not apply to {scenario}; select its tasks with {mine}")
-    value = given[mine]
-    return bench.default_tasks if value is None else value
+def _spec_label(config: BenchmarkConfig) -> str:
+    """What the task spec counts: game24's puzzles by rank, the others' own."""
+    return "ranks" if config.scenario == "game24" else "tasks"
 
 
 def _errored(summary: BenchmarkSummary) -> str:
     if not summary.errors:
         return "0"
     return f"{summary.errors} (status error: not the model's failure)"
-
-
-def _selection(config: BenchmarkConfig) -> str:
-    """The tasks a run selected, as the summary names them (Game of 24: ranks)."""
-    if any(config.scenario in names for names in TASK_OPTIONS.values()):
-        return f"tasks {config.tasks}"
-    return f"ranks {config.tasks}"
 
 
 def _success(summary: BenchmarkSummary) -> str:
@@ -221,9 +230,31 @@ def _success(summary: BenchmarkSummary) -> str:
     return f"{rate} · {summary.solved / served:.1%} of the {served} without a provider error"
 
 
+def _search(config: BenchmarkConfig) -> str:
+    sizes = f"n_generate={config.n_generate} n_evaluate={config.n_evaluate}"
+    if config.planner == "mcts":
+        return (
+            f"mcts {sizes} simulations={config.mcts_simulations} "
+            f"concurrency={config.mcts_concurrency} c={config.mcts_c:g}"
+        )
+    return f"{sizes} b={config.beam}"
+
+
 def solved(record: TaskRecord | Mapping[str, Any]) -> bool:
     """Whether a task was solved (a record, or a line of ``--out`` read back)."""
     return bool(record.get("solved") if isinstance(record, Mapping) else record.solved)
+
+
+def chosen_tasks(scenario: str, selectors: dict[str, str | None]) -> str:
+    """The task spec the selectors give (``--puzzles``, ``--instances``,
+    ``--tasks``: :func:`task_spec`), else the scenario's default; one
+    ``error:`` line for an unknown scenario or the wrong selector."""
+    try:
+        spec = task_spec(scenario, selectors)
+        bench = get_scenario(scenario)
+    except ConfigError as error:
+        fail(error)
+    return spec if spec is not None else bench.default_tasks
 
 
 def benchmark_config(
@@ -278,7 +309,7 @@ def print_summary(
     for column in ("metric", "value"):
         table.add_column(column)
     rows = [
-        ("tasks", f"{summary.episodes} ({_selection(config)})"),
+        ("tasks", f"{summary.episodes} ({_spec_label(config)} {config.tasks})"),
         ("solved", f"{summary.solved}"),
         ("failed: provider error", _errored(summary)),
         ("success rate", _success(summary)),
@@ -287,10 +318,7 @@ def print_summary(
         ("LLM calls failed (provider errors)", f"{summary.failed_calls}"),
         ("tokens", f"{summary.tokens}"),
         ("wall time", f"{summary.wall_s:.2f} s"),
-        (
-            "search",
-            f"n_generate={config.n_generate} n_evaluate={config.n_evaluate} b={config.beam}",
-        ),
+        ("search", _search(config)),
         ("backend / seed", f"{backend} / {config.seed}"),
     ]
     for metric, value in rows:

@@ -32,7 +32,8 @@ def print_banner(running: RunningServer, config: ServerConfig) -> None:
     out.print(
         f"rafa serve: matches at [bold]{running.url}[/] "
         f"(token {'required' if config.token else 'off: loopback only'})\n"
-        "  POST /matches, GET /matches, GET /matches/ID, DELETE /matches/ID, "
+        f"  live page: {running.url}/{'?token=TOKEN' if config.token else ''}\n"
+        "  GET /games, POST /matches, GET /matches, GET /matches/ID, DELETE /matches/ID, "
         "WebSocket /matches/ID/events, GET /openapi.json, GET /metrics\n"
         "  POST /tournaments, GET /tournaments, GET /tournaments/ID, DELETE /tournaments/ID\n"
         f"  at most {config.max_matches} matches and {config.max_ws_clients} WebSocket "

@@ -13,9 +13,10 @@ import math
 import sys
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 import typer
@@ -32,10 +33,12 @@ from rafa_async.cli._options import (
     OUTPUT,
     Backend,
     BackendOption,
+    Flag,
     LogFormat,
     LogFormatOption,
     LogLevelOption,
     option,
+    option_group,
 )
 from rafa_async.llm import SIM_LABEL
 from rafa_async.tournament import (
@@ -95,15 +98,54 @@ RayAddressOption = Annotated[
     ),
 ]
 
+C = TypeVar("C", bound=Callable[..., Any])
 
-def _executor(config: TournamentConfig, kind: ExecutorKind, address: str | None) -> Executor | None:
+
+@dataclass(frozen=True, slots=True)
+class PlayOptions:
+    """How ``run`` and ``retry-failed`` play the matches: the options both
+    take (with the logs', which :func:`play_options` starts)."""
+
+    backend: Backend = Backend.trio
+    executor: ExecutorKind = ExecutorKind.local
+    ray_address: str | None = None
+    live: bool = True
+
+
+PLAY = PlayOptions()
+"""The default of a command's ``play`` parameter, which :func:`play_options`
+replaces by the options themselves."""
+
+PLAY_FLAGS = (
+    Flag("backend", BackendOption, PLAY.backend),
+    Flag("executor", ExecutorOption, PLAY.executor),
+    Flag("ray_address", RayAddressOption, PLAY.ray_address),
+    Flag("live", ShowLiveOption, PLAY.live),
+    Flag("log_format", LogFormatOption, LogFormat.console),
+    Flag("log_level", LogLevelOption, "warning"),
+)
+
+
+def _play_options(values: dict[str, Any]) -> PlayOptions:
+    """The options given; the logs start here, before anything else."""
+    start_logging(values.pop("log_format"), values.pop("log_level"))
+    return PlayOptions(**values)
+
+
+def play_options(command: C) -> C:
+    """Give a command the play options (and start its logs): it declares a
+    parameter ``play: PlayOptions = PLAY``, last, and is called with them there."""
+    return option_group("play", PLAY_FLAGS, _play_options)(command)  # type: ignore[return-value]
+
+
+def _executor(config: TournamentConfig, play: PlayOptions) -> Executor | None:
     """The executor the options name (``None``: the local one, the default)."""
-    if kind is ExecutorKind.local:
-        if address is not None:
+    if play.executor is ExecutorKind.local:
+        if play.ray_address is not None:
             fail("--ray-address needs --executor ray")
         return None
     try:
-        return RayExecutor(config, address=address)
+        return RayExecutor(config, address=play.ray_address)
     except ConfigError as error:
         fail(error)
 
@@ -157,17 +199,13 @@ def standings_table(progress: Progress, *, limit: int | None = None) -> Table:
 
 
 def _play(
-    config: TournamentConfig,
-    db: TournamentDB,
-    backend: Backend,
-    live: bool,
-    progress: Progress | None = None,
-    executor: Executor | None = None,
+    config: TournamentConfig, db: TournamentDB, play: PlayOptions, executor: Executor | None
 ) -> None:
-    """Play ``db``'s planned matches with a live display; the summary after.
-    Ctrl-C: one line, exit 130 (the run can be resumed)."""
-    progress = progress if progress is not None else Progress()
-    shown = live and err.is_terminal
+    """Play ``db``'s planned matches on ``executor`` (``None``: here) with a
+    live display; the summary after.  Ctrl-C: one line, exit 130 (the run
+    can be resumed)."""
+    progress = Progress()
+    shown = play.live and err.is_terminal
     display = (
         Live(live_view(config, progress), console=err, refresh_per_second=4, transient=True)
         if shown
@@ -186,7 +224,7 @@ def _play(
         )
 
     with display:
-        finished = run_until_interrupted(main, backend.value)
+        finished = run_until_interrupted(main, play.backend.value)
     if finished is None:
         err.print(
             f"interrupted: {progress.done} of {progress.planned} matches done, results in "
@@ -267,6 +305,7 @@ def _summary(config: TournamentConfig, db: TournamentDB, progress: Progress) -> 
 
 
 @tournament.command("run")
+@play_options
 def run_command(
     config_file: Annotated[Path, typer.Argument(help="The tournament config (TOML).")],
     db: Annotated[
@@ -284,22 +323,16 @@ def run_command(
     force: Annotated[
         bool, option("Replace an existing --db with a new tournament.", OUTPUT, "--force")
     ] = False,
-    backend: BackendOption = Backend.trio,
-    executor: ExecutorOption = ExecutorKind.local,
-    ray_address: RayAddressOption = None,
-    live: ShowLiveOption = True,
-    log_format: LogFormatOption = LogFormat.console,
-    log_level: LogLevelOption = "warning",
+    play: PlayOptions = PLAY,
 ) -> None:
     """Play a tournament: its matches many at once, each written to --db as it ends."""
-    start_logging(log_format, log_level)
     if force and resume:
         fail("--force and --resume exclude each other: start afresh, or go on")
     try:
         config = load_tournament(config_file)
     except ConfigError as error:
         fail(error)
-    where = _executor(config, executor, ray_address)
+    where = _executor(config, play)
     try:
         if force:
             remove_database(db)
@@ -307,26 +340,18 @@ def run_command(
     except ConfigError as error:
         fail(error)
     with database:
-        _play(config, database, backend, live, executor=where)
+        _play(config, database, play, where)
 
 
 @tournament.command("retry-failed")
-def retry_failed(
-    db: DbArgument,
-    backend: BackendOption = Backend.trio,
-    executor: ExecutorOption = ExecutorKind.local,
-    ray_address: RayAddressOption = None,
-    live: ShowLiveOption = True,
-    log_format: LogFormatOption = LogFormat.console,
-    log_level: LogLevelOption = "warning",
-) -> None:
+@play_options
+def retry_failed(db: DbArgument, play: PlayOptions = PLAY) -> None:
     """Play the failed matches of a tournament again (and anything left to play)."""
-    start_logging(log_format, log_level)
     with _open(db) as database:
-        where = _executor(database.config, executor, ray_address)
+        where = _executor(database.config, play)
         again = database.requeue("failed")
         err.print(f"retrying {again} failed match{'es' if again != 1 else ''}", highlight=False)
-        _play(database.config, database, backend, live, executor=where)
+        _play(database.config, database, play, where)
 
 
 @tournament.command("status")

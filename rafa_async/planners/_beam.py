@@ -10,9 +10,18 @@ from typing import Generic, TypeVar
 
 import anyio
 
-from rafa_async._errors import LLMError
 from rafa_async.llm import LLM, ChatRequest, ChatResponse
-from rafa_async.planners._base import Plan, PlanStats, Proposal, S, ValueSample, WorldModel
+from rafa_async.planners._asking import ask, value_sample
+from rafa_async.planners._base import (
+    Alternative,
+    Plan,
+    PlanStats,
+    Proposal,
+    S,
+    ValueSample,
+    WorldModel,
+    best_alternatives,
+)
 
 T = TypeVar("T")
 
@@ -30,6 +39,8 @@ class _Node(Generic[S]):
 @dataclass(slots=True)
 class _Progress(Generic[S]):
     best: _Node[S] | None = None
+    last_level: list[_Node[S]] = field(default_factory=list)
+    """The last level's evaluated states: the candidates the plan beat."""
     calls: int = 0
     failed: int = 0
     levels: int = 0
@@ -83,7 +94,12 @@ class BeamPlanner(Generic[S]):
         if best is None:
             return Plan((), 0.0, not scope.cancelled_caught, stats)
         evidence = tuple(tuple(samples) for samples in best.trail)
-        return Plan(best.path, best.value, not scope.cancelled_caught, stats, evidence)
+        alternatives = best_alternatives(
+            [Alternative(tuple(p.action for p in n.path), n.value) for n in progress.last_level]
+        )
+        return Plan(
+            best.path, best.value, not scope.cancelled_caught, stats, evidence, alternatives
+        )
 
     async def _search(
         self, root: S, memory: tuple[str, ...], salt: int, progress: _Progress[S]
@@ -102,6 +118,7 @@ class BeamPlanner(Generic[S]):
                 progress.best = children[0]
             await self._evaluate(children, memory, salt, progress)
             children.sort(key=lambda n: n.value, reverse=True)
+            progress.last_level = children
             frontier = children[: self.beam]
             progress.best = frontier[0]
             level += 1
@@ -113,18 +130,10 @@ class BeamPlanner(Generic[S]):
         parse: Callable[[ChatResponse], T],
         progress: _Progress[S],
     ) -> T | None:
-        """One LLM call of the search, its answer parsed; ``None`` if the call
-        failed or its answer was unusable.  Both count in ``progress``."""
-        progress.calls += 1
-        try:
-            return parse(await self.llm.complete(request))
-        except LLMError:
-            progress.failed += 1
-            return None
+        return await ask(self.llm, request, parse, progress)
 
     def _value_sample(self, response: ChatResponse) -> ValueSample:
-        """An evaluation's value, with the confidence the provider reported."""
-        return ValueSample(self.world.parse_value(response.text), response.confidence)
+        return value_sample(self.world, response)
 
     async def _expand(
         self,

@@ -19,7 +19,7 @@ import anyio
 
 from rafa_async._errors import LLMError
 from rafa_async.llm import LLM, ChatRequest
-from rafa_async.planners._base import Plan, PlanStats, Proposal, S
+from rafa_async.planners._base import Alternative, Plan, PlanStats, Proposal, S, best_alternatives
 from rafa_async.scenarios import GameModel
 
 
@@ -79,7 +79,11 @@ class MPCPlanner(Generic[S]):
         if best is None:
             return Plan((), 0.0, not scope.cancelled_caught, plan_stats)
         value = best.value if best.value > -math.inf else 0.0
-        return Plan(best.steps, value, not scope.cancelled_caught, plan_stats)
+        weighed = [line for line in lines if line.value > -math.inf]
+        alternatives = best_alternatives(
+            [Alternative(tuple(s.action for s in line.steps), line.value) for line in weighed]
+        )
+        return Plan(best.steps, value, not scope.cancelled_caught, plan_stats, (), alternatives)
 
     async def predict(
         self, state: S, memory: Sequence[str], *, salt: int = 0

@@ -16,7 +16,10 @@ the same table):
 ``GET /tournaments``             the tournaments
 ``GET /tournaments/{id}``        status, counts, ETA, LLM calls/s and standings
 ``DELETE /tournaments/{id}``     cancel (its matches in flight stay resumable in its database)
+``GET /games``                   the games, their seats and the player kinds a seat takes
 ``GET /openapi.json``, ``GET /metrics``
+``GET /``, ``GET /static/{name}`` the live page (plain HTML, JS and CSS; no token needed: it
+                                 holds no data, and passes the page's ``?token=`` on to the API)
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import hmac
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import cache
+from importlib import resources
 from typing import TypeVar
 
 import anyio
@@ -35,6 +40,8 @@ from aiohttp.typedefs import Handler
 
 from rafa_async._errors import ConfigError
 from rafa_async._validation import split_validation_error
+from rafa_async.app import seat_kinds
+from rafa_async.scenarios import GAMES, get_game
 from rafa_async.server._config import ServerConfig
 from rafa_async.server._manager import MatchLimitReached, MatchManager, UnknownMatch
 from rafa_async.server._metrics import prometheus_text
@@ -46,6 +53,8 @@ from rafa_async.server._tournaments import (
 )
 from rafa_async.server._types import (
     ErrorBody,
+    GameInfo,
+    GameList,
     MatchCreated,
     MatchPage,
     MatchRequest,
@@ -257,12 +266,65 @@ async def cancel_tournament(request: web.Request) -> web.Response:
     return _json(await tournaments.wait(tournament_id))
 
 
+async def list_games(request: web.Request) -> web.Response:
+    return _json(_games())
+
+
+@cache
+def _games() -> GameList:
+    games = []
+    for name in GAMES:
+        spec = get_game(name)
+        games.append(
+            GameInfo(
+                name=name,
+                description=spec.description,
+                seats=list(spec.seats),
+                default_seats=dict(spec.default_seats),
+                kinds=list(seat_kinds(spec)),
+                scoring=spec.scoring,
+            )
+        )
+    return GameList(games=games)
+
+
+STATIC_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+
+
+@cache
+def _static(name: str) -> tuple[bytes, str] | None:
+    """A file of the live page and its content type (``None``: no such file)."""
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    if "/" in name or name.startswith(".") or suffix not in STATIC_TYPES:
+        return None
+    path = resources.files("rafa_async.server").joinpath("static", name)
+    if not path.is_file():
+        return None
+    return path.read_bytes(), STATIC_TYPES[suffix]
+
+
+def _static_response(name: str) -> web.Response:
+    found = _static(name)
+    if found is None:
+        raise ApiError(404, f"no file {name!r} in the live page")
+    body, content_type = found
+    return web.Response(body=body, content_type=content_type, charset="utf-8")
+
+
+async def live_page(request: web.Request) -> web.Response:
+    return _static_response("index.html")
+
+
+async def static_file(request: web.Request) -> web.Response:
+    return _static_response(request.match_info["name"])
+
+
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document(ROUTES, title="rafa serve", version="1"))
 
 
 async def metrics(request: web.Request) -> web.Response:
-    text = prometheus_text(_manager(request), len(request.app[CLIENTS]))
+    text = prometheus_text(_manager(request), _tournaments(request), len(request.app[CLIENTS]))
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 
@@ -283,9 +345,15 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/tournaments/{id}", "A tournament's progress and standings", TournamentView,
           errors=(404,)),
     Route("DELETE", "/tournaments/{id}", "Cancel a tournament", TournamentView, errors=(404,)),
+    Route("GET", "/games", "The games, their seats and the player kinds a seat takes", GameList),
+    Route("GET", "/", "The live page: matches started and watched in a browser", None,
+          content="text/html", public=True),
+    Route("GET", "/static/{name}", "A file of the live page", None,
+          content=tuple(STATIC_TYPES.values()), errors=(404,), public=True),
     Route("GET", "/openapi.json", "This document", None),
     Route("GET", "/metrics", "Prometheus metrics", None, content="text/plain"),
 )  # fmt: skip
+_PUBLIC = {(r.method, r.path) for r in ROUTES if r.public}
 _HANDLERS: dict[tuple[str, str], Callable[[web.Request], Awaitable[web.StreamResponse]]] = {
     ("POST", "/matches"): create_match,
     ("GET", "/matches"): list_matches,
@@ -296,9 +364,18 @@ _HANDLERS: dict[tuple[str, str], Callable[[web.Request], Awaitable[web.StreamRes
     ("GET", "/tournaments"): list_tournaments,
     ("GET", "/tournaments/{id}"): get_tournament,
     ("DELETE", "/tournaments/{id}"): cancel_tournament,
+    ("GET", "/games"): list_games,
+    ("GET", "/"): live_page,
+    ("GET", "/static/{name}"): static_file,
     ("GET", "/openapi.json"): openapi,
     ("GET", "/metrics"): metrics,
 }
+
+
+def _public(request: web.Request) -> bool:
+    resource = request.match_info.route.resource
+    path = resource.canonical if resource is not None else None
+    return (request.method, path) in _PUBLIC
 
 
 def _authorised(request: web.Request, token: str) -> bool:
@@ -316,7 +393,10 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     unexpected one logged here, answered 500 without a traceback)."""
     try:
         token = request.app[CONFIG].token
-        if token is not None and not _authorised(request, token):
+        public = request.method == "GET" and (
+            request.path == "/" or request.path.startswith("/static/")
+        )
+        if token is not None and not public and not _authorised(request, token):
             raise ApiError(401, "missing or wrong token (Authorization: Bearer TOKEN)")
         return await handler(request)
     except ApiError as error:

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, get_args
 
 import anyio
 import anyio.abc
@@ -36,7 +36,7 @@ import structlog
 
 from rafa_async._bus import EventBus, Subscription
 from rafa_async._context import sampling_seed
-from rafa_async._errors import ConfigError, RafaError
+from rafa_async._errors import ConfigError
 from rafa_async._events import (
     Event,
     EventRecorder,
@@ -51,8 +51,11 @@ from rafa_async._events import (
 from rafa_async.app import LLMOptions, MatchRecord, PlayConfig, open_llm, play_match
 from rafa_async.llm import LLM, LatencyModel
 from rafa_async.scenarios import get_game, simulated_llm
+from rafa_async.server._registry import LimitReached, Registry, UnknownId
 from rafa_async.server._types import (
+    RECENT_CALLS,
     TERMINAL,
+    CallView,
     MatchClosed,
     MatchRequest,
     MatchStatus,
@@ -66,35 +69,42 @@ LLM_TIMEOUT = 120.0
 """Seconds per attempt of the shared LLM stack's calls."""
 
 
-class MatchLimitReached(RafaError):
+class MatchLimitReached(LimitReached):
     """As many matches are running as the manager allows; try again later
     (``retry_after`` seconds is a hint).  HTTP: 429 with ``Retry-After``."""
 
-    def __init__(self, limit: int, retry_after: float = 1.0) -> None:
-        super().__init__(f"{limit} matches are running, the most this server plays at once")
-        self.limit = limit
-        self.retry_after = retry_after
+    kinds = "matches"
 
 
-class UnknownMatch(RafaError, KeyError):
+class UnknownMatch(UnknownId):
     """No match has this id (or it was forgotten: see ``history``).  HTTP: 404."""
 
-    def __str__(self) -> str:
-        return f"no match {self.args[0]!r}"
+    kind = "match"
 
 
 class _Match:
     """One match's state: what a late watcher's snapshot shows."""
 
-    def __init__(self, match_id: str, request: MatchRequest, config: PlayConfig) -> None:
+    def __init__(
+        self,
+        match_id: str,
+        request: MatchRequest,
+        config: PlayConfig,
+        draw: Callable[[str], list[str] | None] | None = None,
+    ) -> None:
         self.id = match_id
         self.request = request
         self.config = config
+        self.draw = draw
+        """The game's board drawing (``GameSpec.grid``), if it has one."""
+        self._drawn: tuple[str | None, list[str] | None] = (None, None)
         self.status: MatchStatus = "running"
         self.turn = 0
         self.board: str | None = None
         self.moves: list[dict[str, str]] = []
         self.plans: dict[str, dict[str, Any]] = {}
+        self.calls: OrderedDict[tuple[str, int], CallView] = OrderedDict()
+        """The newest LLM calls (at most ``RECENT_CALLS``), for snapshots."""
         self.error: str | None = None
         self.result: MatchRecord | None = None
         self.scope = anyio.CancelScope()
@@ -110,6 +120,33 @@ class _Match:
             self.moves.append(dict(event.actions))
         elif isinstance(event, PlanStarted | PlanCompleted | PlanCancelled):
             self.plans[_seat(event.episode)] = msgspec.to_builtins(event)
+        elif isinstance(event, LLMCallStarted):
+            seat = _seat(event.episode)
+            self.calls[seat, event.call] = CallView(
+                seat=seat, call=event.call, intent=event.intent, start=event.ts
+            )
+            if len(self.calls) > RECENT_CALLS:
+                self.calls.popitem(last=False)
+        elif isinstance(event, LLMCallEnded):
+            call = self.calls.get((_seat(event.episode), event.call))
+            if call is not None:
+                call.end, call.outcome = event.ts, event.outcome
+
+    def grid_of(self, state: str | None) -> list[str] | None:
+        """The board ``state`` shows, drawn (the last one is kept: every
+        watcher asks for the same board in turn)."""
+        if state is None or self.draw is None:
+            return None
+        if self._drawn[0] != state:
+            self._drawn = (state, self.draw(state))
+        return self._drawn[1]
+
+    def message(self, event: Event) -> dict[str, Any]:
+        """``event`` as a watcher gets it: JSON-able, a board change with its ``grid``."""
+        message: dict[str, Any] = msgspec.to_builtins(event)
+        if isinstance(event, TurnStarted | MatchTransition):
+            message["grid"] = self.grid_of(event.state)
+        return message
 
     def view(self, *, detail: bool = True) -> MatchView:
         return MatchView(
@@ -121,6 +158,7 @@ class _Match:
             simulated=True,
             turn=self.turn,
             board=self.board,
+            grid=self.grid_of(self.board),
             moves=list(self.moves) if detail else [],
             plans=dict(self.plans) if detail else {},
             error=self.error,
@@ -159,7 +197,9 @@ class Watch:
 
     def __init__(self, match: _Match, subscription: Subscription) -> None:
         self._match = match
-        self._snapshot: MatchView | None = match.view()
+        self._snapshot: Snapshot | None = Snapshot(
+            match=match.view(), calls=[msgspec.structs.replace(c) for c in match.calls.values()]
+        )
         self._subscription = subscription
         self._over = False
 
@@ -174,8 +214,8 @@ class Watch:
     async def __anext__(self) -> dict[str, Any]:
         if self._snapshot is not None:
             snapshot, self._snapshot = self._snapshot, None
-            self._over = snapshot.status in TERMINAL  # nothing more will come
-            return msgspec.to_builtins(Snapshot(match=snapshot))  # type: ignore[no-any-return]
+            self._over = snapshot.match.status in TERMINAL  # nothing more will come
+            return msgspec.to_builtins(snapshot)  # type: ignore[no-any-return]
         if self._over:
             raise StopAsyncIteration
         subscription, match = self._subscription, self._match
@@ -190,7 +230,7 @@ class Watch:
                 finally:
                     match.waiting.discard(waiting)
         if delivery is not None:
-            return msgspec.to_builtins(delivery[1])  # type: ignore[no-any-return]
+            return match.message(delivery[1])
         self._over = True
         closed = MatchClosed(
             match=match.id, status=match.status, error=match.error, result=match.result
@@ -207,7 +247,7 @@ class _Router:
 
     def emit(self, event: Event) -> None:
         if isinstance(event, LLMCallStarted | LLMCallEnded):
-            match = self.manager._matches.get(event.episode.rpartition(":")[0])
+            match = self.manager._matches.find(event.episode.rpartition(":")[0])
             if match is not None:
                 self.manager._publish(match, event)
 
@@ -257,7 +297,9 @@ class MatchManager:
         self.buffer = buffer
         self.history = history
         self.bus = EventBus()
-        self._matches: OrderedDict[str, _Match] = OrderedDict()
+        self._matches: Registry[_Match] = Registry(
+            limit=max_matches, history=history, unknown=UnknownMatch, full=MatchLimitReached
+        )
         self._stack = AsyncExitStack()
         self._tg: anyio.abc.TaskGroup | None = None
         self._llm: LLM | None = None
@@ -303,11 +345,9 @@ class MatchManager:
         if self._tg is None:
             raise RuntimeError("the MatchManager is not running (use it in 'async with')")
         config = _play_config(request)
-        if self.running >= self.max_matches:
-            raise MatchLimitReached(self.max_matches)
-        match = _Match(uuid.uuid4().hex[:12], request, config)
-        self._matches[match.id] = match
-        self._forget_old()
+        self._matches.ensure_room()
+        match = _Match(uuid.uuid4().hex[:12], request, config, get_game(request.game).grid)
+        self._matches.add(match)
         self._tg.start_soon(self._run, match, name=f"match {match.id}")
         _log.info("match_started", match=match.id, game=request.game, seats=request.seats)
         return match.id
@@ -344,52 +384,33 @@ class MatchManager:
             self.llm_latency_sum += event.latency
         self.bus.publish_nowait(_topic(match.id, event), event)
 
-    def _forget_old(self) -> None:
-        finished = [m for m in self._matches.values() if m.status in TERMINAL]
-        for match in finished[: max(0, len(self._matches) - self.history)]:
-            del self._matches[match.id]
-
-    def _get(self, match_id: str) -> _Match:
-        match = self._matches.get(match_id)
-        if match is None:
-            raise UnknownMatch(match_id)
-        return match
-
     def get(self, match_id: str) -> MatchView:
-        """The match's status, state and (once over) result."""
-        return self._get(match_id).view()
+        """The match's status, state and (once over) result;
+        :class:`UnknownMatch` if there is none."""
+        return self._matches.get(match_id).view()
 
     async def wait(self, match_id: str) -> MatchView:
         """Wait (cancellable) until the match is over; its view."""
-        match = self._get(match_id)
-        await match.done.wait()
-        return match.view()
+        return (await self._matches.wait(match_id)).view()
 
     def cancel(self, match_id: str) -> MatchView:
         """Cancel the match (nothing happens to one already over); its view.
         It is ``cancelled`` once its task has unwound (see :meth:`wait`)."""
-        match = self._get(match_id)
-        match.scope.cancel()
-        return match.view()
+        return self._matches.cancel(match_id).view()
 
     def list(self, offset: int = 0, limit: int = 50) -> tuple[int, list[MatchView]]:
         """``(total, views)``: the matches ``offset .. offset + limit``, oldest
         first, without their moves and plans (see :meth:`get`)."""
-        matches = list(self._matches.values())[offset : offset + limit]
+        matches = list(self._matches)[offset : offset + limit]
         return len(self._matches), [m.view(detail=False) for m in matches]
 
     @property
     def running(self) -> int:
-        return sum(m.status == "running" for m in self._matches.values())
+        return self._matches.running
 
     def counts(self) -> dict[MatchStatus, int]:
         """Matches remembered, by status."""
-        counts: dict[MatchStatus, int] = dict.fromkeys(
-            ("running", "finished", "cancelled", "failed"), 0
-        )
-        for match in self._matches.values():
-            counts[match.status] += 1
-        return counts
+        return self._matches.counts(get_args(MatchStatus))
 
     @property
     def drops(self) -> int:
@@ -404,7 +425,7 @@ class MatchManager:
     async def subscribe(self, match_id: str) -> AsyncIterator[Watch]:
         """Watch a match (:class:`Watch`) for the body of the ``async with``;
         :class:`UnknownMatch` if there is none.  Leaving unsubscribes at once."""
-        match = self._get(match_id)
+        match = self._matches.get(match_id)
         async with self.bus.subscribe(
             f"match.{match_id}.**", buffer=self.buffer, overflow="latest"
         ) as subscription:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
+import msgspec
+
 from rafa_async.server._manager import MatchManager
+from rafa_async.server._tournaments import TournamentManager
+
+K = TypeVar("K", bound=str)
 
 
 def _metric(name: str, kind: str, help_text: str, samples: dict[str, float]) -> list[str]:
@@ -11,24 +19,32 @@ def _metric(name: str, kind: str, help_text: str, samples: dict[str, float]) -> 
     return lines
 
 
-def prometheus_text(manager: MatchManager, websocket_clients: int) -> str:
+def _by(label: str, counts: Mapping[K, float]) -> dict[str, float]:
+    """One sample per key of ``counts``, labelled ``label="KEY"``."""
+    return {f'{{{label}="{key}"}}': n for key, n in counts.items()}
+
+
+def prometheus_text(
+    manager: MatchManager, tournaments: TournamentManager, websocket_clients: int
+) -> str:
     """Matches by status, LLM calls by outcome and their latency, watchers'
-    dropped events and WebSocket clients.  (All on the SIMULATED LLM:
-    ``rafa_simulated`` is 1.)"""
+    dropped events and WebSocket clients; tournaments by status, and their
+    matches by state.  (All on the SIMULATED LLM: ``rafa_simulated`` is 1.)"""
     calls = manager.llm_calls
+    tournament_matches = msgspec.structs.asdict(tournaments.match_counts())
     lines = [
         *_metric("rafa_simulated", "gauge", "1: the matches run on the simulated LLM.", {"": 1}),
         *_metric(
             "rafa_matches",
             "gauge",
             "Matches the server remembers, by status.",
-            {f'{{status="{s}"}}': n for s, n in manager.counts().items()},
+            _by("status", manager.counts()),
         ),
         *_metric(
             "rafa_llm_calls_total",
             "counter",
             "LLM calls ended, by outcome.",
-            {f'{{outcome="{o}"}}': n for o, n in sorted(calls.items())} or {'{outcome="ok"}': 0},
+            _by("outcome", dict(sorted(calls.items())) or {"ok": 0}),
         ),
         *_metric(
             "rafa_llm_call_latency_seconds",
@@ -47,6 +63,19 @@ def prometheus_text(manager: MatchManager, websocket_clients: int) -> str:
             "gauge",
             "WebSocket clients connected.",
             {"": websocket_clients},
+        ),
+        *_metric(
+            "rafa_tournaments",
+            "gauge",
+            "Tournaments the server remembers, by status.",
+            _by("status", tournaments.counts()),
+        ),
+        *_metric(
+            "rafa_tournament_matches",
+            "gauge",
+            "Matches of the tournaments the server remembers, by state (planned: all they "
+            "will play; skipped: those an SPRT decision made unnecessary).",
+            _by("state", tournament_matches),
         ),
     ]
     return "\n".join(lines) + "\n"

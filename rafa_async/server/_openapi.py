@@ -28,8 +28,11 @@ class Route:
     body: type[msgspec.Struct] | None = None
     query: tuple[tuple[str, str], ...] = ()
     """Integer query parameters: (name, description)."""
-    content: str = "application/json"
+    content: str | tuple[str, ...] = "application/json"
+    """The media type(s) of a success."""
     errors: tuple[int, ...] = ()
+    public: bool = False
+    """Served without the token (the live page's files: they hold no data)."""
 
 
 def _parameters(route: Route) -> list[dict[str, Any]]:
@@ -55,21 +58,22 @@ def openapi_document(routes: Sequence[Route], *, title: str, version: str) -> di
     for route in routes:
         if route.response is not None:
             schema = {"$ref": REF.format(name=route.response.__name__)}
-            success = {"content": {route.content: {"schema": schema}}}
         else:
-            success = {"content": {route.content: {"schema": {"type": "string"}}}}
+            schema = {"type": "string"}
+        media = (route.content,) if isinstance(route.content, str) else route.content
+        success = {"content": {m: {"schema": schema} for m in media}}
         error = {
             "content": {"application/json": {"schema": {"$ref": REF.format(name="ErrorBody")}}}
         }
         responses: dict[str, Any] = {str(route.status): {"description": "OK"} | success}
-        for status in (*route.errors, 401):
+        for status in route.errors if route.public else (*route.errors, 401):
             responses[str(status)] = {"description": _REASONS[status]} | error
         operation: dict[str, Any] = {
             "summary": route.summary,
             "operationId": f"{route.method.lower()}_{_slug(route.path)}",
             "parameters": _parameters(route),
             "responses": responses,
-            "security": [{"token": []}, {}],
+            "security": [{}] if route.public else [{"token": []}, {}],
         }
         if route.body is not None:
             operation["requestBody"] = {
@@ -97,7 +101,7 @@ def _slug(path: str) -> str:
 _REASONS = {
     400: "Bad request: the body or a parameter is wrong (field names which)",
     401: "No token, or a wrong one",
-    404: "No such match or tournament",
+    404: "No such match, tournament or file",
     413: "Request body too large",
     429: "Too many matches, tournaments or WebSocket clients; see Retry-After",
 }

@@ -24,17 +24,19 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections import OrderedDict
 from contextlib import AsyncExitStack
 from pathlib import Path
 from types import TracebackType
+from typing import get_args
 
 import anyio
 import anyio.abc
+import msgspec
 import structlog
 
-from rafa_async._errors import ConfigError, RafaError
+from rafa_async._errors import ConfigError
 from rafa_async.llm import SIM_LABEL
+from rafa_async.server._registry import LimitReached, Registry, UnknownId
 from rafa_async.server._types import (
     TERMINAL,
     StandingRow,
@@ -54,20 +56,17 @@ from rafa_async.tournament import (
 _log = structlog.get_logger("rafa_async.server")
 
 
-class TournamentLimitReached(RafaError):
+class TournamentLimitReached(LimitReached):
     """As many tournaments are running as the manager allows.  HTTP: 429
     with ``Retry-After``."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"{limit} tournaments are running, the most this server plays at once")
-        self.limit = limit
+    kinds = "tournaments"
 
 
-class UnknownTournament(RafaError, KeyError):
+class UnknownTournament(UnknownId):
     """No tournament has this id (or it was forgotten).  HTTP: 404."""
 
-    def __str__(self) -> str:
-        return f"no tournament {self.args[0]!r}"
+    kind = "tournament"
 
 
 class _Tournament:
@@ -94,18 +93,16 @@ class _Tournament:
             status=self.status,
             simulated=self.db.label() == SIM_LABEL,
             label=self.db.label(),
-            counts=TournamentCounts(
-                planned=progress.planned,
-                finished=progress.finished,
-                failed=progress.failed,
-                running=progress.running,
-                skipped=progress.skipped,
-            ),
+            counts=self.counts(),
             eta_s=None if over else progress.eta_s,
             llm_calls_per_s=progress.calls_per_s,
             standings=self.standings(),
             error=self.error,
         )
+
+    def counts(self) -> TournamentCounts:
+        """Its matches by state (its progress: final once it is over)."""
+        return msgspec.convert(self.progress, TournamentCounts, from_attributes=True)
 
     def standings(self) -> list[StandingRow]:
         names = [p.name for p in self.config.participants]
@@ -155,7 +152,13 @@ class TournamentManager:
         self.history = history
         self._given_dir = Path(data_dir) if data_dir is not None else None
         self.data_dir: Path | None = None
-        self._tournaments: OrderedDict[str, _Tournament] = OrderedDict()
+        self._tournaments: Registry[_Tournament] = Registry(
+            limit=max_tournaments,
+            history=history,
+            unknown=UnknownTournament,
+            full=TournamentLimitReached,
+            forget=lambda tournament: tournament.db.close(),
+        )
         self._tg: anyio.abc.TaskGroup | None = None
         self._stack = AsyncExitStack()
 
@@ -191,7 +194,7 @@ class TournamentManager:
         await self._stack.aclose()
 
     def _close_databases(self) -> None:
-        for tournament in self._tournaments.values():
+        for tournament in self._tournaments:
             tournament.db.close()
         if self._given_dir is None and self.data_dir is not None:
             shutil.rmtree(self.data_dir, ignore_errors=True)
@@ -214,13 +217,11 @@ class TournamentManager:
                 'the simulated LLM only (provider = "sim")',
                 fields=("config",),
             )
-        if self.running >= self.max_tournaments:
-            raise TournamentLimitReached(self.max_tournaments)
+        self._tournaments.ensure_room()
         tournament_id = uuid.uuid4().hex[:12]
         db = TournamentDB.create(self.data_dir / f"{tournament_id}.sqlite", config, resume=False)
         tournament = _Tournament(tournament_id, config, db)
-        self._tournaments[tournament_id] = tournament
-        self._forget_old()
+        self._tournaments.add(tournament)
         self._tg.start_soon(self._run, tournament, name=f"tournament {tournament_id}")
         _log.info("tournament_started", tournament=tournament_id, name=config.name)
         return tournament_id
@@ -240,39 +241,37 @@ class TournamentManager:
             tournament.done.set()
             _log.info("tournament_closed", tournament=tournament.id, status=tournament.status)
 
-    def _forget_old(self) -> None:
-        over = [t for t in self._tournaments.values() if t.status in TERMINAL]
-        for tournament in over[: max(0, len(self._tournaments) - self.history)]:
-            tournament.db.close()
-            del self._tournaments[tournament.id]
-
-    def _get(self, tournament_id: str) -> _Tournament:
-        tournament = self._tournaments.get(tournament_id)
-        if tournament is None:
-            raise UnknownTournament(tournament_id)
-        return tournament
-
     def get(self, tournament_id: str) -> TournamentView:
-        """Its status, match counts, ETA, LLM calls/s and standings."""
-        return self._get(tournament_id).view()
+        """Its status, match counts, ETA, LLM calls/s and standings;
+        :class:`UnknownTournament` if there is none."""
+        return self._tournaments.get(tournament_id).view()
 
     async def wait(self, tournament_id: str) -> TournamentView:
         """Wait (cancellable) until it is over; its view."""
-        tournament = self._get(tournament_id)
-        await tournament.done.wait()
-        return tournament.view()
+        return (await self._tournaments.wait(tournament_id)).view()
 
     def cancel(self, tournament_id: str) -> TournamentView:
         """Cancel it (nothing happens to one already over); its view.  It is
         ``cancelled`` once its task has unwound (see :meth:`wait`)."""
-        tournament = self._get(tournament_id)
-        tournament.scope.cancel()
-        return tournament.view()
+        return self._tournaments.cancel(tournament_id).view()
 
     def list(self) -> list[TournamentView]:
         """Every tournament remembered, oldest first."""
-        return [t.view() for t in self._tournaments.values()]
+        return [t.view() for t in self._tournaments]
 
     @property
     def running(self) -> int:
-        return sum(t.status == "running" for t in self._tournaments.values())
+        return self._tournaments.running
+
+    def counts(self) -> dict[TournamentStatus, int]:
+        """Tournaments remembered, by status."""
+        return self._tournaments.counts(get_args(TournamentStatus))
+
+    def match_counts(self) -> TournamentCounts:
+        """The matches of every tournament remembered (running or over), by
+        state, summed."""
+        totals = dict.fromkeys(TournamentCounts.__struct_fields__, 0)
+        for tournament in self._tournaments:
+            for state, n in msgspec.structs.asdict(tournament.counts()).items():
+                totals[state] += n
+        return TournamentCounts(**totals)

@@ -44,12 +44,36 @@ class MatchView(msgspec.Struct, kw_only=True):
     turn: int
     board: str | None
     """The latest board, as the game renders it (``None`` before the first turn)."""
+    grid: list[str] | None = None
+    """That board drawn: rows of one-character cells, top row first (``None``
+    for a game not drawn on a grid).  Board events on the WebSocket carry
+    theirs too."""
     moves: list[dict[str, str]]
     """Each turn's actions so far, seat -> action."""
     plans: dict[str, dict[str, Any]]
     """Each seat's latest plan event (PlanStarted/PlanCompleted/PlanCancelled)."""
     error: str | None = None
     result: MatchRecord | None = None
+
+
+class GameInfo(msgspec.Struct, kw_only=True):
+    """A game a match can be played in: its seats, who sits there by
+    default, and the player kinds a seat can take."""
+
+    name: str
+    description: str
+    seats: list[str]
+    default_seats: dict[str, str]
+    kinds: list[str]
+    scoring: Literal["outcome", "share"]
+    """``outcome``: a match is won, drawn or lost; ``share``: each seat
+    scores a fraction, and nobody wins."""
+
+
+class GameList(msgspec.Struct, kw_only=True):
+    """``GET /games``: every game, in the order ``rafa play`` lists them."""
+
+    games: list[GameInfo]
 
 
 class MatchCreated(msgspec.Struct, kw_only=True):
@@ -74,10 +98,30 @@ class ErrorBody(msgspec.Struct, kw_only=True):
     field: str | None = None
 
 
+class CallView(msgspec.Struct, kw_only=True):
+    """One LLM call of a match: who made it, what for, when it started and
+    ended (the server's clock, seconds; ``end`` and ``outcome`` are ``null``
+    while it is in flight)."""
+
+    seat: str
+    call: int
+    intent: str
+    start: float
+    end: float | None = None
+    outcome: str | None = None
+
+
 class Snapshot(msgspec.Struct, kw_only=True, tag=True):
-    """The first message of a match's WebSocket: its state when the client joined."""
+    """The first message of a match's WebSocket: its state when the client
+    joined, with its newest LLM calls (at most :data:`RECENT_CALLS`), so a
+    late joiner's timeline starts full."""
 
     match: MatchView
+    calls: list[CallView] = []
+
+
+RECENT_CALLS = 400
+"""LLM calls a snapshot carries, newest last."""
 
 
 class MatchClosed(msgspec.Struct, kw_only=True, tag=True):

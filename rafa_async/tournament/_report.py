@@ -25,8 +25,19 @@ from pathlib import Path
 
 import msgspec
 
-from rafa_async._errors import ConfigError
-from rafa_async.app import can_plot
+from rafa_async.app import (
+    HTML_FILE as HTML_FILE,
+    MARKDOWN_FILE as MARKDOWN_FILE,
+    NO_PLOTS,
+    Document,
+    Plots,
+    Section,
+    Table,
+    can_plot,
+    number,
+    with_plot,
+    write_document,
+)
 from rafa_async.tournament._db import TournamentDB
 from rafa_async.tournament._latency import (
     PERCENTILES,
@@ -44,20 +55,6 @@ from rafa_async.tournament._report_data import (
 )
 from rafa_async.tournament._report_plots import cost_png, distribution_png, gantt_png
 from rafa_async.tournament._report_ratings import rating_sections
-from rafa_async.tournament._report_render import (
-    NO_PLOTS,
-    Document,
-    Plots,
-    Section,
-    Table,
-    html_page,
-    markdown,
-    number,
-    with_plot,
-)
-
-MARKDOWN_FILE = "report.md"
-HTML_FILE = "report.html"
 
 
 class ReportFiles(msgspec.Struct, frozen=True, kw_only=True):
@@ -96,25 +93,13 @@ def write_report(
     data = read_report_data(db)
     chosen = data.chosen(key)
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        plots: Plots = {} if (can_plot() if plot is None else plot) else None
-        document = _document(data, chosen, by_option=key is not None, plots=plots)
-        written: list[Path] = []
-        for name, png in (plots or {}).items():
-            (out / name).write_bytes(png)
-            written.append(out / name)
-        (out / MARKDOWN_FILE).write_text(markdown(document), encoding="utf-8")
-        (out / HTML_FILE).write_text(html_page(document, plots or {}), encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            f"--out {out}: cannot write the report there ({exc.strerror or exc})",
-            fields=("out",),
-        ) from None
+    plots: Plots = {} if (can_plot() if plot is None else plot) else None
+    document = _document(data, chosen, by_option=key is not None, plots=plots)
+    written = write_document(document, plots, out)
     return ReportFiles(
         markdown=out / MARKDOWN_FILE,
         html=out / HTML_FILE,
-        plots=tuple(written),
+        plots=written,
         plotted=plots is not None,
         decision=chosen,
     )

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 
+from rafa_async.app import Plots, Section, Table, with_plot
 from rafa_async.tournament._elo import EloEstimate
 from rafa_async.tournament._ratings import standings
 from rafa_async.tournament._report_data import ReportData
 from rafa_async.tournament._report_plots import heatmap_png, ratings_png
-from rafa_async.tournament._report_render import Plots, Section, Table, with_plot
 from rafa_async.tournament._table import score_matrix
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rafa_async.scenarios._games import GameSpec, state_policy
+from rafa_async.scenarios._games import GameSpec, key_rows, state_policy
 
 from ._game import ConnectFour
 from ._oracle import ConnectFourOracle
@@ -25,5 +25,6 @@ def game_spec() -> GameSpec[ConnectFourState, ConnectFourState]:
             # The seed picks among equally good moves; the depth stays the default.
             "negamax": state_policy(lambda seed: NegamaxPolicy(seed=seed)),
         },
+        grid=key_rows,
         default_seats={"R": "rafa", "Y": "random"},
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._prompting import memory_block
+from .._prompting import memory_block, reflection_prompt
 
 _RULES = (
     "Use numbers and basic arithmetic operations (+ - * /) to obtain 24. Each step, you are "
@@ -76,10 +76,5 @@ def solve_prompt(numbers: str, memory: Sequence[str]) -> str:
 
 
 def reflect_prompt(numbers: str, attempt: str, feedback: str) -> str:
-    return (
-        "You are an advanced reasoning agent that improves by reflecting on its mistakes. "
-        f"You tried to solve the Game of 24 for the numbers {numbers} and failed.\n\n"
-        f"Your attempt:\n{attempt}\n\nFeedback: {feedback}\n\n"
-        "In a few sentences, diagnose the mistake and say what to do differently. "
-        "Begin with 'Reflection:'."
-    )
+    tried = f"You tried to solve the Game of 24 for the numbers {numbers} and failed."
+    return reflection_prompt(tried, attempt, feedback)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from rafa_async import ConfigError
+from .._ranges import parse_ranges
 
 TEST_RANKS = range(901, 1001)
 """The paper's test split: ranks 901-1000 (the hardest quarter ToT used)."""
@@ -42,28 +42,9 @@ def all_puzzles() -> tuple[Puzzle, ...]:
 def parse_ranks(spec: str) -> list[int]:
     """``"901-1000"``, ``"5"`` or ``"1-3,10,20-22"`` -> sorted unique ranks.
 
-    Raises :class:`ConfigError` naming the bad part.
+    Raises :class:`~rafa_async.ConfigError` naming the bad part.
     """
-    total = len(all_puzzles())
-    ranks: set[int] = set()
-    for part in spec.split(","):
-        part = part.strip()
-        if not part:
-            raise ConfigError(f"bad puzzle range {spec!r}: empty part")
-        lo_text, sep, hi_text = part.partition("-")
-        try:
-            lo = int(lo_text)
-            hi = int(hi_text) if sep else lo
-        except ValueError:
-            raise ConfigError(
-                f"bad puzzle range {spec!r}: {part!r} is not N or N-M (e.g. 901-1000)"
-            ) from None
-        if not 1 <= lo <= hi <= total:
-            raise ConfigError(
-                f"bad puzzle range {spec!r}: {part!r} must satisfy 1 <= N <= M <= {total}"
-            )
-        ranks.update(range(lo, hi + 1))
-    return sorted(ranks)
+    return parse_ranges(spec, len(all_puzzles()), what="puzzle range", example="901-1000")
 
 
 def puzzles(spec: str = "901-1000") -> list[Puzzle]:

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rafa_async import MalformedResponse
-from rafa_async.llm import ChatRequest, Intent, IntentKind, Message
+from rafa_async.llm import ChatRequest, IntentKind
 
+from .._prompting import ask
 from ._parsers import (
     attempt_lines,
     is_answer_line,
@@ -46,15 +47,9 @@ class Game24World:
         sample: int,
         detail: str = "",
     ) -> ChatRequest:
-        intent = Intent(
-            kind=kind,
-            scenario=SCENARIO,
-            state=state.key,
-            memory=memory,
-            sample=sample,
-            detail=detail,
+        return ask(
+            kind, SCENARIO, prompt, state.key, memory, sample, model=self.model, detail=detail
         )
-        return ChatRequest(messages=(Message("user", prompt),), model=self.model, intent=intent)
 
     # -- WorldModel ------------------------------------------------------------
 

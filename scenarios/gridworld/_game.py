@@ -232,6 +232,25 @@ class Foraging:
         """``player``'s local view as text (see :meth:`local_view`)."""
         return self.local_view(state, player).describe()
 
+    def draw(self, text: str) -> list[str] | None:
+        """The map a :meth:`render` text shows, as rows (north first) of
+        cells: ``.`` empty, ``*`` food, the agent's index (``0``-``9``, then
+        ``+`` for a higher one).  ``None`` for a text too big to draw (it
+        holds a digest, not the positions) or not a render of this map."""
+        fields = dict(part.partition("=")[::2] for part in text.split(" "))
+        try:
+            agents = _points(fields["agents"])
+            food = _points(fields["food"])
+        except (KeyError, ValueError):
+            return None
+        rows = [["."] * self.width for _ in range(self.height)]
+        for cells, marks in ((food, ["*"] * len(food)), (agents, _agent_marks(len(agents)))):
+            for (x, y), mark in zip(cells, marks, strict=True):
+                if not (0 <= x < self.width and 0 <= y < self.height):
+                    return None
+                rows[y][x] = mark
+        return ["".join(row) for row in rows]
+
     def render(self, state: ForagingState) -> str:
         """Canonical text of the whole state (cached per state; see the module docstring)."""
         cache = state._cache
@@ -445,6 +464,18 @@ class Foraging:
             f"{head} agents={state.n_agents} food={len(food)} eaten={sum(counts)} "
             f"sha1={digest.hexdigest()}"
         )
+
+
+def _points(text: str) -> list[tuple[int, int]]:
+    """``"1,2;3,4"`` as points; ``ValueError`` for anything else."""
+    if not text:
+        return []
+    pairs = [cell.split(",") for cell in text.split(";")]
+    return [(int(x), int(y)) for x, y in pairs]
+
+
+def _agent_marks(count: int) -> list[str]:
+    return [str(i) if i < 10 else "+" for i in range(count)]
 
 
 def _aim(start: Point, move: str) -> Point:

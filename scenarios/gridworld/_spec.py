@@ -39,4 +39,5 @@ def game_spec() -> GameSpec[ForagingState, PlanState]:
         },
         default_seats={p: "rafa" if i < half else "greedy" for i, p in enumerate(game.players)},
         scoring="share",
+        grid=game.draw,
     )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from .._board import board_predict_prompt, board_propose_prompt, board_value_prompt
 from ._state import TicTacToeState
 
-_RULES = (
+RULES = (
     "Tic-tac-toe: X and O take turns placing their mark in an empty cell of a 3x3 grid; "
     "three in a row, column or diagonal wins, a full grid without one is a draw. "
     "Cells are named by column a-c (left to right) and row 1-3 (bottom to top): "
@@ -30,12 +30,12 @@ Move: c1"""
 
 
 def propose_prompt(state: TicTacToeState, memory: Sequence[str]) -> str:
-    return board_propose_prompt(_RULES, _MOVE_EXAMPLE, state, memory, noun="cell")
+    return board_propose_prompt(RULES, _MOVE_EXAMPLE, state, memory, noun="cell")
 
 
 def predict_prompt(state: TicTacToeState, memory: Sequence[str]) -> str:
     guess = "move {p} will actually make"
-    return board_predict_prompt(_RULES, state, memory, noun="cell", guess=guess)
+    return board_predict_prompt(RULES, state, memory, noun="cell", guess=guess)
 
 
 def value_prompt(state: TicTacToeState, player: str, memory: Sequence[str]) -> str:
@@ -43,4 +43,4 @@ def value_prompt(state: TicTacToeState, player: str, memory: Sequence[str]) -> s
         f"1 means {player} wins, 0 a draw, -1 {player} loses; values in between "
         "express uncertainty."
     )
-    return board_value_prompt(_RULES, state, player, memory, scale=scale)
+    return board_value_prompt(RULES, state, player, memory, scale=scale)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rafa_async.scenarios._games import GameSpec, state_policy
+from rafa_async.scenarios._games import GameSpec, key_rows, state_policy
 
 from ._game import TicTacToe
 from ._oracle import TicTacToeOracle
@@ -24,5 +24,6 @@ def game_spec() -> GameSpec[TicTacToeState, TicTacToeState]:
             "random": state_policy(RandomPolicy),
             "perfect": state_policy(PerfectPolicy),
         },
+        grid=key_rows,
         default_seats={"X": "rafa", "O": "random"},
     )

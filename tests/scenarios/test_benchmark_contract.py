@@ -145,8 +145,9 @@ def test_an_intent_the_oracle_does_not_answer_is_a_provider_error(
 ) -> None:
     state = bench.world().key(bench.make_env(first_task(bench)).reset())
 
-    with pytest.raises(ProviderError, match="does not answer 'predict'"):
-        bench.oracle().respond(context("predict", bench.name, state))
+    # No world model asks "recall"; each oracle answers only the kinds its own asks.
+    with pytest.raises(ProviderError, match="does not answer 'recall'"):
+        bench.oracle().respond(context("recall", bench.name, state))
 
 
 def budget(agent: str) -> float | None:

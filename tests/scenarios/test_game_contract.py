@@ -12,6 +12,7 @@ module keeps only what is particular to it.
 from __future__ import annotations
 
 import importlib
+import itertools
 import random
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -333,3 +334,37 @@ async def test_a_match_of_every_seat_kind_plays_out_and_replays_identically(
         assert isinstance(log.events[0], MatchStarted)
         checks = await replay_matches(config, {record.match: log.events})
         assert [c.status for c in checks] == ["identical"], kind
+
+
+DRAWN = {"tictactoe", "connect4", "gridworld"}
+"""The games the live page draws on a grid (``GameSpec.grid``)."""
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_drawn_game_draws_every_state_as_one_rectangle_that_changes_with_each_move(
+    spec: GameSpec[Any, Any], seed: int
+) -> None:
+    assert (spec.grid is not None) == (spec.name in DRAWN)
+    if spec.grid is None:
+        return
+    game = spec.make()
+    turns = play_out(spec, seed)
+    drawn = [spec.grid(game.render(state)) for state, _, _ in turns]
+    drawn.append(spec.grid(game.render(turns[-1][2].state)))
+
+    shapes = {(len(g), len(g[0])) for g in drawn if g is not None}
+    assert len(shapes) == 1 and None not in drawn
+    assert all(len(row) == len(g[0]) for g in drawn if g for row in g)
+    changed = sum(a != b for a, b in itertools.pairwise(drawn))
+    assert changed >= len(drawn) // 2  # the players' moves show
+
+
+def test_gridworld_draws_agents_by_index_and_food_and_not_a_digest() -> None:
+    grid = get_game("gridworld").grid
+    assert grid is not None
+    drawn = grid("t=3 agents=0,0;11,11 food=5,1 eaten=0,0")
+    assert drawn is not None and len(drawn) == 12
+    assert drawn[0][0] == "0" and drawn[11][11] == "1" and drawn[1][5] == "*"
+    assert sum(row.count(".") for row in drawn) == 144 - 3
+    assert grid("t=3 agents=40 food=9 eaten=2 sha1=ab12") is None  # too big to draw in full
+    assert grid("t=3 agents=12,0 food= eaten=0") is None  # off the map

@@ -1,5 +1,8 @@
 """A report's layout, rendered twice: Markdown and one self-contained HTML page.
 
+Shared by the reports ``rafa`` writes (a tournament's, a study's):
+:func:`write_document` writes ``report.md``, ``report.html`` and the PNGs.
+
 A report is a title, a few lines under it, and :class:`Section` s, each
 with notes, an optional table and an optional plot.  The Markdown links
 each plot's PNG file (next to it in the output directory); the HTML page
@@ -11,12 +14,17 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import msgspec
 
-from rafa_async.app import PLOT_EXTRA
+from rafa_async._errors import ConfigError
+from rafa_async.app._curve_files import PLOT_EXTRA
 
+MARKDOWN_FILE = "report.md"
+HTML_FILE = "report.html"
 NO_PLOTS = f"No plots: they need matplotlib ({PLOT_EXTRA})."
 
 Plots = dict[str, bytes] | None
@@ -136,3 +144,28 @@ def number(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
 
 def cells(values: Sequence[object]) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
+
+
+def write_document(
+    document: Document, plots: Plots, out_dir: str | os.PathLike[str]
+) -> tuple[Path, ...]:
+    """Write ``document`` into ``out_dir`` (created): :data:`MARKDOWN_FILE`,
+    :data:`HTML_FILE` and each PNG of ``plots``; the PNGs' paths.
+
+    :class:`ConfigError` naming ``out`` if the directory cannot be written.
+    Blocking; an async caller runs it in a worker thread."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        for name, png in (plots or {}).items():
+            (out / name).write_bytes(png)
+            written.append(out / name)
+        (out / MARKDOWN_FILE).write_text(markdown(document), encoding="utf-8")
+        (out / HTML_FILE).write_text(html_page(document, plots or {}), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"--out {out}: cannot write the report there ({exc.strerror or exc})",
+            fields=("out",),
+        ) from None
+    return tuple(written)

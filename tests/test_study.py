@@ -1,0 +1,399 @@
+"""``rafa study paper``: the paper's protocol end to end on a tiny
+configuration, its labels, what this build cannot run, and the cost
+confirmation on a real provider (a fake one on loopback)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio.from_thread
+import msgspec
+import pytest
+from click.testing import Result
+from fake_providers import FAKE_KEY, FakeOpenAI
+from http_server import serve
+from support import assert_one_line_error, closed_port, rafa
+from typer.testing import CliRunner
+
+from rafa_async.app import (
+    PAPER,
+    BenchmarkPart,
+    LearningContext,
+    LearningPart,
+    PartResult,
+    StudyAgent,
+    StudyLearningCurve,
+    StudyLearningPoint,
+    StudyResults,
+    StudySpec,
+    estimate_cost,
+    open_llm,
+    plan_study,
+    run_study,
+    write_study,
+)
+from rafa_async.app._study_plots import curves_figure, learning_figure, success_figure
+from rafa_async.app._study_ttt import study_config
+from rafa_async.cli import app
+from rafa_async.llm import SIM_LABEL, LatencyModel, MiddlewareStack, ProviderSettings
+from rafa_async.scenarios import SCENARIOS, simulated_llm
+
+TINY = (
+    "study", "paper", "--provider", "sim", "--quick", "--seeds", "1", "--latency-scale", "0",
+    "--no-progress",
+)  # fmt: skip
+SIM_FIGURE = "LLM: sim · SIMULATED LLM (not a language model)"
+QUICK_CALLS = sum(line.max_calls for line in plan_study(PAPER, seeds=1, quick=True).cost_lines())
+"""The --quick --seeds 1 study's estimate: each benchmark column's bound
+(tasks x budget) and the tic-tac-toe curve's 8 games x 230 calls."""
+
+
+def results_of(out: Path) -> StudyResults:
+    return msgspec.json.decode((out / "results.json").read_bytes(), type=StudyResults)
+
+
+@pytest.fixture(scope="module")
+def studies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Result, Path]]:
+    """The tiny study on each backend, run once for the module."""
+    runs = {}
+    for backend, force in (("trio", ()), ("asyncio", ("--force",))):
+        out = tmp_path_factory.mktemp(backend) / "study"
+        if force:  # a directory with a file in it: --force writes there anyway
+            out.mkdir()
+            (out / "old.txt").write_text("old")
+        runs[backend] = rafa(*TINY, "--backend", backend, *force, "--out", str(out)), out
+    return runs
+
+
+@pytest.mark.parametrize("backend", ["trio", "asyncio"])
+def test_the_study_runs_end_to_end_on_a_tiny_configuration(
+    studies: dict[str, tuple[Result, Path]], backend: str
+) -> None:
+    result, out = studies[backend]
+
+    assert result.exit_code == 0, result.output
+    for name in ("report.md", "report.html", "results.json", "success.png"):
+        assert (out / name).is_file(), name
+    results = results_of(out)
+    assert results.quick and results.seeds == 1
+    (game24,) = [p for p in results.parts if p.scenario == "game24"]
+    columns = [cell.column for cell in game24.cells]
+    assert columns == [agent.column for agent in PAPER.benchmarks[0].agents]
+    assert all(cell.episodes == 3 for cell in game24.cells)  # --quick: three puzzles
+    assert [len(curve.points) for curve in game24.curves] == [game24.cap] * len(columns)
+    (ablation,) = [a for a in results.ablations if a.row == game24.row]
+    assert (ablation.with_memory.column, ablation.without_memory.column) == (
+        "RAFA",
+        "RAFA (no memory)",
+    )
+    assert "Game of 24" in result.stdout and "memory ablation" in result.stdout
+
+
+def test_the_same_seed_gives_the_same_study_on_either_backend(
+    studies: dict[str, tuple[Result, Path]],
+) -> None:
+    trio, asyncio = (results_of(studies[b][1]) for b in ("trio", "asyncio"))
+    assert [_outcomes(p) for p in trio.parts] == [_outcomes(p) for p in asyncio.parts]
+    assert trio.llm_calls == asyncio.llm_calls > 0
+    # Where no budget was reached, every call was the same call: so were the tokens.
+    for a, b in zip(trio.parts, asyncio.parts, strict=True):
+        for x, y in zip(a.cells, b.cells, strict=True):
+            assert x.tokens == y.tokens or x.budget_spent > 0, (a.row, x.column)
+
+
+def _outcomes(part: PartResult) -> PartResult:
+    """``part`` without its cells' tokens.  When an episode reaches its call
+    budget, which of its concurrent calls were admitted before the cut
+    depends on scheduling, so its tokens may differ; what happened may not."""
+    cells = [msgspec.structs.replace(c, tokens=0) for c in part.cells]
+    return msgspec.structs.replace(part, cells=cells)
+
+
+def test_every_part_of_the_paper_is_in_this_build(
+    studies: dict[str, tuple[Result, Path]],
+) -> None:
+    _, out = studies["trio"]
+    results = results_of(out)
+    assert results.unavailable == []
+    assert {p.row for p in results.parts} == {part.row for part in PAPER.benchmarks}
+    assert all(part.scenario in SCENARIOS for part in PAPER.benchmarks)
+    assert [c.part for c in results.learning] == [PAPER.learning[0].title]
+    assert "## Not available in this build" not in (out / "report.md").read_text()
+
+
+@pytest.mark.anyio
+async def test_parts_this_build_lacks_are_listed_with_why_and_not_run(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    nowhere = msgspec.structs.replace(
+        GAME24, row="Nowhere", scenario="nowhere", needs="the nowhere benchmark"
+    )
+    part = msgspec.structs.replace(GAME24, agents=GAME24.agents[:1], ablation=None)
+    plan = plan_study(StudySpec(name="t", benchmarks=(part, nowhere)), seeds=1, quick=True)
+    async with MiddlewareStack(simulated_llm(latency=LatencyModel(scale=0))) as llm:
+        results = await run_study(plan, llm)
+    files = write_study(results, tmp_path)
+
+    (missing,) = results.unavailable
+    assert missing.part == "Nowhere" and "the nowhere benchmark" in missing.reason
+    assert [p.row for p in results.parts] == [part.row]
+    report = files.markdown.read_text().replace("\\|", "|")
+    assert "## Not available in this build" in report
+    assert f"| Nowhere | (all) | {missing.reason} |" in report
+
+
+def test_every_section_and_figure_names_the_sim_and_says_it_is_not_a_language_model(
+    studies: dict[str, tuple[Result, Path]],
+) -> None:
+    result, out = studies["trio"]
+    results = results_of(out)
+    assert results.simulated and results.provider == SIM_LABEL
+    report = (out / "report.md").read_text()
+    assert "not a language model" in report.split("## ")[0]  # the lead says it
+    for section in report.split("\n## ")[1:]:
+        if "![" in section:  # every figure's section names its LLM
+            assert SIM_FIGURE in section, section[:80]
+    figures = [success_figure(results)]
+    figures += [curves_figure(p, results.provider, results.simulated) for p in results.parts]
+    for figure in figures:
+        assert SIM_FIGURE in figure.axes[0].get_title()
+    assert "SIMULATED LLM" in result.stdout
+    assert "not a language model" in (out / "report.html").read_text()
+
+
+def test_a_real_providers_figures_name_it_and_not_the_sim(
+    studies: dict[str, tuple[Result, Path]],
+) -> None:
+    results = results_of(studies["trio"][1])
+    real = msgspec.structs.replace(results, provider="openai:gpt-test", simulated=False)
+    title = success_figure(real).axes[0].get_title()
+    assert "LLM: openai:gpt-test" in title and "SIMULATED" not in title
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--seeds", "0"), "--seeds must be a number >= 1"),
+        (("--concurrency", "0"), "--concurrency"),
+    ],
+)
+def test_bad_study_options_are_one_line_errors(args: tuple[str, ...], fragment: str) -> None:
+    assert_one_line_error(rafa(*TINY, *args), fragment)
+
+
+def test_a_non_empty_out_directory_is_refused_without_force(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    assert_one_line_error(rafa(*TINY, "--out", str(tmp_path)), "--force")
+
+
+# -- what the build cannot run ----------------------------------------------------
+
+GAME24 = PAPER.benchmarks[0]
+
+
+def test_a_column_needing_a_setting_this_build_lacks_is_listed_not_run() -> None:
+    warp = StudyAgent(column="RAFA (warp)", agent="rafa", settings={"warp_drive": True})
+    ghost = StudyAgent(column="Ghost", agent="ghost")
+    part = msgspec.structs.replace(GAME24, agents=(GAME24.agents[0], warp, ghost), ablation=None)
+    missing = BenchmarkPart(row="Chess", scenario="chess", agents=(warp,), llm_call_budget=9)
+    spec = StudySpec(name="t", benchmarks=(part, missing))
+
+    plan = plan_study(spec, seeds=2, quick=True)
+
+    assert [(r.column, r.seed) for r in plan.runs] == [("RAFA", 0), ("RAFA", 1)]
+    reasons = {(u.part, u.column): u.reason for u in plan.unavailable}
+    assert "no setting 'warp_drive'" in reasons["Game of 24", "RAFA (warp)"]
+    assert "agent kind 'ghost' is not in this build" in reasons["Game of 24", "Ghost"]
+    assert "benchmark 'chess' is not in this build" in reasons["Chess", None]
+
+
+def test_a_declaration_that_is_wrong_is_an_error() -> None:
+    twice = msgspec.structs.replace(GAME24, agents=(GAME24.agents[0], GAME24.agents[0]))
+    with pytest.raises(ValueError, match="distinct columns"):
+        plan_study(StudySpec(name="t", benchmarks=(twice,)))
+
+
+# -- learning protocols plug in as one entry ----------------------------------------
+
+
+async def _fake_protocol(part: LearningPart, context: LearningContext) -> list[StudyLearningCurve]:
+    return [
+        StudyLearningCurve(
+            part=part.title,
+            label=f"B={b}",
+            provider=context.provider,
+            simulated=context.simulated,
+            seeds=list(range(context.seeds)),
+            points=[
+                StudyLearningPoint(episodes=k, score=0.1 * k * b / 5, ci_low=-0.5, ci_high=0.9)
+                for k in range(3)
+            ],
+        )
+        for b in (3, 4)
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_learning_protocol_in_the_build_is_run_and_reported(
+    anyio_backend: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("rafa_async.app._study.LEARNING_RUNNERS", {"toy": _fake_protocol})
+    toy = LearningPart(name="toy", title="Toy learning curves")
+    part = msgspec.structs.replace(GAME24, agents=GAME24.agents[:1], ablation=None)
+    spec = StudySpec(name="t", benchmarks=(part,), learning=(toy,), seeds=1)
+
+    plan = plan_study(spec, quick=True)
+    async with open_llm() as llm:
+        results = await run_study(plan, llm)
+    files = write_study(results, tmp_path)
+
+    assert [c.label for c in results.learning] == ["B=3", "B=4"]
+    assert all(c.simulated and c.provider == SIM_LABEL for c in results.learning)
+    report = files.markdown.read_text()
+    assert "## Toy learning curves" in report and "learning.png" in report
+    assert SIM_FIGURE in learning_figure(results.learning).axes[0].get_title()
+
+
+def test_a_learning_protocol_not_in_the_build_is_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = StudySpec(name="t", benchmarks=(), learning=(PAPER.learning[0],))
+    assert plan_study(spec).unavailable == []  # the tic-tac-toe protocol is in this build
+    monkeypatch.setattr("rafa_async.app._study.LEARNING_RUNNERS", {})
+    (missing,) = plan_study(spec).unavailable
+    assert "run_ttt_protocol" in missing.reason
+
+
+def test_the_tictactoe_part_declares_the_games_its_protocol_plays() -> None:
+    part = PAPER.learning[0]
+    assert part.name == "tictactoe"
+    for quick, declared in ((False, part.games_per_seed), (True, part.quick_games_per_seed)):
+        assert study_config(3, quick=quick).games == 3 * declared
+
+
+def test_a_learning_part_is_in_the_cost_estimate_as_an_estimate_not_a_bound() -> None:
+    settings = ProviderSettings(provider="openai", kind="openai", model="gpt-4o-mini")
+    spec = StudySpec(name="t", benchmarks=(GAME24,), learning=(PAPER.learning[0],))
+    plan = plan_study(spec, seeds=2, quick=True)
+    estimate = estimate_cost(plan.cost_lines(), settings, "openai:gpt-4o-mini")
+
+    learning = [line for line in estimate.lines if not line.bound]
+    assert [line.row for line in learning] == [PAPER.learning[0].title]
+    assert learning[0].episodes == 2 * PAPER.learning[0].quick_games_per_seed
+    assert learning[0].max_calls == learning[0].episodes * PAPER.learning[0].calls_per_game
+    assert "about" in estimate.summary() and "not bounded" in estimate.summary()
+
+
+# -- the cost estimate and its confirmation ----------------------------------------
+
+
+def test_the_estimate_is_calls_times_tokens_times_price() -> None:
+    settings = ProviderSettings(provider="openai", kind="openai", model="gpt-4o-mini")
+    plan = plan_study(StudySpec(name="t", benchmarks=(GAME24,)), seeds=2, quick=True)
+
+    estimate = estimate_cost(plan.cost_lines(), settings, "openai:gpt-4o-mini")
+
+    calls = 5 * 2 * 3 * 300  # agents x seeds x puzzles x --quick's budget
+    assert estimate.max_calls == calls
+    assert estimate.prompt_tokens == calls * GAME24.prompt_tokens
+    assert estimate.max_usd == pytest.approx(
+        (calls * GAME24.prompt_tokens * 0.15 + calls * GAME24.completion_tokens * 0.60) / 1e6
+    )
+    unpriced = msgspec.structs.replace(settings, model="mystery-1")
+    assert estimate_cost(plan.cost_lines(), unpriced, "x").max_usd is None
+
+
+def _config(tmp_path: Path, base_url: str) -> str:
+    path = tmp_path / "rafa.toml"
+    path.write_text(
+        f"""
+[providers.fake]
+kind = "openai"
+base_url = "{base_url}"
+api_key_env = "OPENAI_API_KEY"
+model = "gpt-test"
+
+[models."gpt-test"]
+provider = "fake"
+input_per_mtok = 1.0
+output_per_mtok = 2.0
+"""
+    )
+    return str(path)
+
+
+def real(tmp_path: Path, base_url: str, *args: str, typed: str | None = None) -> Result:
+    """The tiny study on the fake provider at ``base_url`` (``typed``: its standard input)."""
+    config = _config(tmp_path, base_url)
+    argv = [
+        "study", "paper", "--provider", "fake", "--config", config, "--quick", "--seeds", "1",
+        "--no-progress", "--out", str(tmp_path / "study"), *args,
+    ]  # fmt: skip
+    return CliRunner().invoke(app, argv, input=typed, env={"COLUMNS": "200"})
+
+
+@pytest.fixture
+def key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[tuple[FakeOpenAI, str]]:
+    """A fake OpenAI server on loopback, in an event loop of its own (the CLI runs its own)."""
+    fake = FakeOpenAI(models={"gpt-test": "gpt-test"})
+    with (
+        anyio.from_thread.start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(serve(fake)) as server,
+    ):
+        yield fake, fake.base_url(server.url)
+
+
+def test_without_a_terminal_or_yes_a_real_provider_is_refused_after_the_estimate(
+    key: None, tmp_path: Path
+) -> None:
+    result = real(tmp_path, f"http://127.0.0.1:{closed_port()}/v1")
+
+    assert_one_line_error(result, "--yes", "real provider")
+    # The benchmarks' bound (episodes x budget) and the tic-tac-toe curve's
+    # estimate (8 games x 230 calls), so the whole is "about".
+    assert f"cost estimate for fake:gpt-test: about {QUICK_CALLS:,} LLM calls" in result.stdout
+    assert "$1 in / $2 out per 1M tokens" in result.stdout
+    assert not (tmp_path / "study").exists()
+
+
+def test_a_declined_estimate_starts_nothing(
+    key: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rafa_async.cli._study.can_ask", lambda: True)
+    result = real(tmp_path, f"http://127.0.0.1:{closed_port()}/v1", typed="n\n")
+
+    assert result.exit_code == 1
+    assert "not started" in result.stderr
+    assert not (tmp_path / "study").exists()
+
+
+@pytest.mark.parametrize("confirm", ["--yes", "typed y"])
+def test_a_confirmed_study_runs_on_the_real_provider_labelled_with_it(
+    key: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_openai: tuple[FakeOpenAI, str],
+    confirm: str,
+) -> None:
+    fake, base_url = fake_openai
+    if confirm == "--yes":
+        result = real(tmp_path, base_url, "--yes")
+    else:
+        monkeypatch.setattr("rafa_async.cli._study.can_ask", lambda: True)
+        result = real(tmp_path, base_url, typed="y\n")
+
+    assert result.exit_code == 0, result.output
+    assert "cost estimate for fake:gpt-test" in result.stdout
+    assert fake.calls, "the study called the provider"
+    results = results_of(tmp_path / "study")
+    assert results.provider == "fake:gpt-test" and not results.simulated
+    assert results.estimate is not None and results.estimate.max_calls == QUICK_CALLS
+    assert results.llm_calls == len(fake.calls)
+    report = (tmp_path / "study" / "report.md").read_text()
+    assert "LLM: fake:gpt-test" in report and "SIMULATED" not in report
+    assert "Stated before the run: cost estimate" in report
