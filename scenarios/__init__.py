@@ -1,6 +1,7 @@
 """Scenarios: environments, prompts, parsers and oracles, registered by name.
 
-``SCENARIOS``: single-agent benchmarks for ``rafa run`` (Game of 24), each a
+``SCENARIOS``: single-agent benchmarks for ``rafa run`` (Game of 24, the
+household), each a
 :class:`Benchmark`.  ``GAMES``: shared-match games for ``rafa play``
 (Tic-Tac-Toe, Connect Four, ...), each built as a :class:`GameSpec` by
 :func:`get_game`.  The protocols a scenario's world model implements
@@ -15,6 +16,7 @@ from typing import Any
 
 from rafa_async._errors import ConfigError
 from rafa_async.llm import FaultModel, LatencyModel, NoiseModel, Oracle, SimLLM
+from rafa_async.scenarios._attempts import check_lines
 from rafa_async.scenarios._benchmark import (
     Benchmark,
     BenchmarkWorld,
@@ -32,10 +34,12 @@ from rafa_async.scenarios._world_models import (
 )
 from rafa_async.scenarios.blocksworld import BlocksWorldBenchmark
 from rafa_async.scenarios.game24 import Game24Benchmark
+from rafa_async.scenarios.household import HouseholdBenchmark
 
 SCENARIOS: Mapping[str, Benchmark[Any, Any]] = {
     "game24": Game24Benchmark(),
     "blocksworld": BlocksWorldBenchmark(),
+    "household": HouseholdBenchmark(),
 }
 """Every benchmark scenario ``rafa run`` knows, by name."""
 
@@ -84,6 +88,7 @@ __all__ = [
     "TaskStatus",
     "WorldModel",
     "all_oracles",
+    "check_lines",
     "get_game",
     "get_scenario",
     "simulated_llm",

@@ -118,6 +118,11 @@ class Benchmark(Protocol[T, S]):
     record_type: type[TaskRecord]
     """The class of its records (:meth:`record` makes them): what reads a
     line of ``rafa run --out`` back, its task id included."""
+    plan_depth: int | None = None
+    """How many levels the planning agents (``rafa``, the ``tot`` kinds)
+    search ahead: ``None``, until the states are terminal (Game of 24's
+    searches end after three steps); a benchmark whose states need not ever
+    become terminal caps it."""
 
     def tasks(self, spec: str) -> Sequence[T]:
         """The tasks ``spec`` names, in order; :class:`~rafa_async.ConfigError`

@@ -22,6 +22,7 @@ from rafa_async.app import (
     BenchmarkPart,
     LearningContext,
     LearningPart,
+    PartResult,
     StudyAgent,
     StudyLearningCurve,
     StudyLearningPoint,
@@ -36,14 +37,17 @@ from rafa_async.app import (
 from rafa_async.app._study_plots import curves_figure, learning_figure, success_figure
 from rafa_async.app._study_ttt import study_config
 from rafa_async.cli import app
-from rafa_async.llm import SIM_LABEL, ProviderSettings
-from rafa_async.scenarios import SCENARIOS
+from rafa_async.llm import SIM_LABEL, LatencyModel, MiddlewareStack, ProviderSettings
+from rafa_async.scenarios import SCENARIOS, simulated_llm
 
 TINY = (
     "study", "paper", "--provider", "sim", "--quick", "--seeds", "1", "--latency-scale", "0",
     "--no-progress",
 )  # fmt: skip
 SIM_FIGURE = "LLM: sim · SIMULATED LLM (not a language model)"
+QUICK_CALLS = sum(line.max_calls for line in plan_study(PAPER, seeds=1, quick=True).cost_lines())
+"""The --quick --seeds 1 study's estimate: each benchmark column's bound
+(tasks x budget) and the tic-tac-toe curve's 8 games x 230 calls."""
 
 
 def results_of(out: Path) -> StudyResults:
@@ -91,27 +95,53 @@ def test_the_same_seed_gives_the_same_study_on_either_backend(
     studies: dict[str, tuple[Result, Path]],
 ) -> None:
     trio, asyncio = (results_of(studies[b][1]) for b in ("trio", "asyncio"))
-    assert trio.parts == asyncio.parts
+    assert [_outcomes(p) for p in trio.parts] == [_outcomes(p) for p in asyncio.parts]
     assert trio.llm_calls == asyncio.llm_calls > 0
+    # Where no budget was reached, every call was the same call: so were the tokens.
+    for a, b in zip(trio.parts, asyncio.parts, strict=True):
+        for x, y in zip(a.cells, b.cells, strict=True):
+            assert x.tokens == y.tokens or x.budget_spent > 0, (a.row, x.column)
 
 
-def test_parts_this_build_lacks_are_listed_with_why_and_not_run(
+def _outcomes(part: PartResult) -> PartResult:
+    """``part`` without its cells' tokens.  When an episode reaches its call
+    budget, which of its concurrent calls were admitted before the cut
+    depends on scheduling, so its tokens may differ; what happened may not."""
+    cells = [msgspec.structs.replace(c, tokens=0) for c in part.cells]
+    return msgspec.structs.replace(part, cells=cells)
+
+
+def test_every_part_of_the_paper_is_in_this_build(
     studies: dict[str, tuple[Result, Path]],
 ) -> None:
-    result, out = studies["trio"]
+    _, out = studies["trio"]
     results = results_of(out)
-    missing = {u.part: u.reason for u in results.unavailable}
-    for part in PAPER.benchmarks:
-        if part.scenario in SCENARIOS:
-            assert part.row in {p.row for p in results.parts}
-        else:
-            assert part.needs in missing[part.row]
-            assert part.row not in {p.row for p in results.parts}
-    report = (out / "report.md").read_text()
+    assert results.unavailable == []
+    assert {p.row for p in results.parts} == {part.row for part in PAPER.benchmarks}
+    assert all(part.scenario in SCENARIOS for part in PAPER.benchmarks)
+    assert [c.part for c in results.learning] == [PAPER.learning[0].title]
+    assert "## Not available in this build" not in (out / "report.md").read_text()
+
+
+@pytest.mark.anyio
+async def test_parts_this_build_lacks_are_listed_with_why_and_not_run(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    nowhere = msgspec.structs.replace(
+        GAME24, row="Nowhere", scenario="nowhere", needs="the nowhere benchmark"
+    )
+    part = msgspec.structs.replace(GAME24, agents=GAME24.agents[:1], ablation=None)
+    plan = plan_study(StudySpec(name="t", benchmarks=(part, nowhere)), seeds=1, quick=True)
+    async with MiddlewareStack(simulated_llm(latency=LatencyModel(scale=0))) as llm:
+        results = await run_study(plan, llm)
+    files = write_study(results, tmp_path)
+
+    (missing,) = results.unavailable
+    assert missing.part == "Nowhere" and "the nowhere benchmark" in missing.reason
+    assert [p.row for p in results.parts] == [part.row]
+    report = files.markdown.read_text().replace("\\|", "|")
     assert "## Not available in this build" in report
-    for part, reason in missing.items():
-        assert f"| {part} | (all) | {reason} |" in report.replace("\\|", "|")
-        assert f"not available: {part}" in result.stdout.replace("\n", " ")
+    assert f"| Nowhere | (all) | {missing.reason} |" in report
 
 
 def test_every_section_and_figure_names_the_sim_and_says_it_is_not_a_language_model(
@@ -324,9 +354,9 @@ def test_without_a_terminal_or_yes_a_real_provider_is_refused_after_the_estimate
     result = real(tmp_path, f"http://127.0.0.1:{closed_port()}/v1")
 
     assert_one_line_error(result, "--yes", "real provider")
-    # 4,500: Game of 24's bound (episodes x budget); 1,840: the tic-tac-toe
-    # curve's 8 games x 230 calls, an estimate (so the whole is "about").
-    assert "cost estimate for fake:gpt-test: about 6,340 LLM calls" in result.stdout
+    # The benchmarks' bound (episodes x budget) and the tic-tac-toe curve's
+    # estimate (8 games x 230 calls), so the whole is "about".
+    assert f"cost estimate for fake:gpt-test: about {QUICK_CALLS:,} LLM calls" in result.stdout
     assert "$1 in / $2 out per 1M tokens" in result.stdout
     assert not (tmp_path / "study").exists()
 
@@ -362,7 +392,7 @@ def test_a_confirmed_study_runs_on_the_real_provider_labelled_with_it(
     assert fake.calls, "the study called the provider"
     results = results_of(tmp_path / "study")
     assert results.provider == "fake:gpt-test" and not results.simulated
-    assert results.estimate is not None and results.estimate.max_calls == 4500 + 8 * 230
+    assert results.estimate is not None and results.estimate.max_calls == QUICK_CALLS
     assert results.llm_calls == len(fake.calls)
     report = (tmp_path / "study" / "report.md").read_text()
     assert "LLM: fake:gpt-test" in report and "SIMULATED" not in report

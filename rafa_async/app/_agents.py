@@ -98,25 +98,36 @@ class AgentKind:
     """Whether it keeps a memory that :attr:`AgentOptions.memory` can disable."""
 
 
-PlannerFactory = Callable[[AgentOptions, LLM, BenchmarkWorld[Any], int], Planner[Any]]
-"""Builds a planner over a benchmark's world; the int is the benchmark's
-interaction cap (no plan it can execute is longer)."""
+PlannerFactory = Callable[
+    [AgentOptions, LLM, BenchmarkWorld[Any], Benchmark[Any, Any]], Planner[Any]
+]
+"""Builds a planner over a benchmark's world (the benchmark bounds its
+depth: :attr:`~rafa_async.scenarios.Benchmark.plan_depth`, its interaction cap)."""
 
 
 def _beam(
-    options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any], max_steps: int
+    options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any], benchmark: Benchmark[Any, Any]
 ) -> Planner[Any]:
     return BeamPlanner(
-        llm, world, n_generate=options.n_generate, n_evaluate=options.n_evaluate, beam=options.beam
+        llm,
+        world,
+        n_generate=options.n_generate,
+        n_evaluate=options.n_evaluate,
+        beam=options.beam,
+        depth=benchmark.plan_depth,
     )
 
 
 def _mcts(
-    options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any], max_steps: int
+    options: AgentOptions, llm: LLM, world: BenchmarkWorld[Any], benchmark: Benchmark[Any, Any]
 ) -> Planner[Any]:
-    # Simulations stop at the interaction cap: a longer trajectory could not be
-    # executed, and without a cap a search in a world without dead ends (a
-    # BlocksWorld) could wander far before it met a terminal state.
+    # Simulations stop at the interaction cap (or the benchmark's planning
+    # depth, if shorter): a longer trajectory could not be executed, and
+    # without a cap a search in a world without dead ends (a BlocksWorld)
+    # could wander far before it met a terminal state.
+    depth = benchmark.max_steps
+    if benchmark.plan_depth is not None:
+        depth = min(depth, benchmark.plan_depth)
     return MCTSPlanner(
         llm,
         world,
@@ -125,7 +136,7 @@ def _mcts(
         c=options.mcts_c,
         n_generate=options.n_generate,
         n_evaluate=options.n_evaluate,
-        depth=max_steps,
+        depth=depth,
     )
 
 
@@ -140,7 +151,7 @@ MCTS_FIELDS = ("mcts_simulations", "mcts_concurrency", "mcts_c")
 def _planner(
     options: AgentOptions, llm: LLM, benchmark: Benchmark[Any, Any], world: BenchmarkWorld[Any]
 ) -> Planner[Any]:
-    return PLANNER_KINDS[options.planner](options, llm, world, benchmark.max_steps)
+    return PLANNER_KINDS[options.planner](options, llm, world, benchmark)
 
 
 def _info_gain(options: AgentOptions) -> SwitchingCondition:

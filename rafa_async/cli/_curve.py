@@ -43,6 +43,7 @@ from rafa_async.cli._options import (
     BackendOption,
     BeamOption,
     ForceOption,
+    HouseholdTasksOption,
     InfoEstimatorOption,
     InfoThresholdOption,
     InstancesOption,
@@ -110,6 +111,7 @@ def curve(
     ] = None,
     puzzles: PuzzlesOption = None,
     instances: InstancesOption = None,
+    household_tasks: HouseholdTasksOption = None,
     seeds: Annotated[
         int, option("Runs per agent, seeded 0..SEEDS-1 (on a real LLM: repeats).", TASKS)
     ] = 5,
@@ -146,7 +148,9 @@ def curve(
     --out curves/
     """
     start_logging(log_format, log_level)
-    spec = chosen_tasks(scenario, puzzles, instances)
+    spec = chosen_tasks(
+        scenario, {"--puzzles": puzzles, "--instances": instances, "--tasks": household_tasks}
+    )
     run, resolved = benchmark_config(
         context,
         llm,

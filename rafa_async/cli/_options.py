@@ -76,17 +76,34 @@ InstancesOption = Annotated[
 ]
 
 
-def task_spec(scenario: str, puzzles: str | None, instances: str | None) -> str | None:
-    """The task spec of a run of ``scenario``: ``--puzzles`` for game24,
-    ``--instances`` for the others (``None``: the scenario's default).
-    :class:`ConfigError` for the option of the other kind of scenario."""
-    if puzzles is not None and scenario != "game24":
-        raise ConfigError(
-            f"--puzzles selects game24's puzzles; choose {scenario}'s tasks with --instances"
-        )
-    if instances is not None and scenario == "game24":
-        raise ConfigError("--instances is not for game24; choose its puzzles with --puzzles")
-    return puzzles if puzzles is not None else instances
+HouseholdTasksOption = Annotated[
+    str | None,
+    option(
+        "Household tasks (comma-separated): all (the default), a task type "
+        "(pick_and_place, pick_clean_then_place, pick_heat_then_place, pick_cool_then_place, "
+        "look_at_obj_in_light, pick_two_obj_and_place), a task id (pick_and_place-3), "
+        "or ranks (1-60).",
+        TASKS,
+        "--tasks",
+    ),
+]
+TASK_SELECTORS: dict[str, tuple[str, ...]] = {
+    "--puzzles": ("game24",),
+    "--tasks": ("household",),
+}
+"""The task selectors that only some scenarios read, and which; every other
+scenario reads ``--instances``."""
+
+
+def task_spec(scenario: str, selectors: dict[str, str | None]) -> str | None:
+    """The task spec of a run of ``scenario``: the value of the selector it
+    reads (``None``: the scenario's default); :class:`ConfigError` naming a
+    selector given to a scenario that does not read it."""
+    mine = next((opt for opt, names in TASK_SELECTORS.items() if scenario in names), "--instances")
+    for opt, value in selectors.items():
+        if value is not None and opt != mine:
+            raise ConfigError(f"{opt} does not apply to {scenario}; select its tasks with {mine}")
+    return selectors.get(mine)
 
 
 SWITCHING_HELP = (

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from rafa_async._errors import ConfigError
+from rafa_async.adapters.alfworld import ALFWorldUnavailable, require_alfworld
 from rafa_async.app import (
     AGENT_KINDS,
     BenchmarkConfig,
@@ -47,6 +48,7 @@ from rafa_async.cli._options import (
     Backend,
     BackendOption,
     BeamOption,
+    HouseholdTasksOption,
     InfoEstimatorOption,
     InfoThresholdOption,
     InstancesOption,
@@ -95,6 +97,7 @@ def run(
     ] = None,
     puzzles: PuzzlesOption = None,
     instances: InstancesOption = None,
+    household_tasks: HouseholdTasksOption = None,
     max_steps: Annotated[
         int | None,
         option(
@@ -115,9 +118,15 @@ def run(
     Example: rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl
 
     Example: rafa run blocksworld --agent rafa --instances step_4 --out results.jsonl
+
+    Example: rafa run household --agent rafa --tasks pick_and_place --out results.jsonl
     """
     refuse_planner_options(context, planner)
-    tasks = chosen_tasks(scenario, puzzles, instances)
+    if scenario == "alfworld":
+        fail(alfworld_refusal())
+    tasks = chosen_tasks(
+        scenario, {"--puzzles": puzzles, "--instances": instances, "--tasks": household_tasks}
+    )
     config, resolved = benchmark_config(
         context,
         llm,
@@ -185,6 +194,20 @@ def run(
     print_llm_usage(shared, resolved)
 
 
+def alfworld_refusal() -> str:
+    """Why ``rafa run alfworld`` does not run: ALFWorld or its data set is
+    missing (the usual case: this project cannot download it), or -- with
+    both installed -- that the real ALFWorld runs from Python for now."""
+    try:
+        require_alfworld()
+    except ALFWorldUnavailable as error:
+        return str(error)
+    return (
+        "rafa run does not run the real ALFWorld yet; run its games from Python with "
+        "rafa_async.adapters.alfworld (see docs/architecture.md)"
+    )
+
+
 def _spec_label(config: BenchmarkConfig) -> str:
     """What the task spec counts: game24's puzzles by rank, the others' own."""
     return "ranks" if config.scenario == "game24" else "tasks"
@@ -222,11 +245,12 @@ def solved(record: TaskRecord | Mapping[str, Any]) -> bool:
     return bool(record.get("solved") if isinstance(record, Mapping) else record.solved)
 
 
-def chosen_tasks(scenario: str, puzzles: str | None, instances: str | None) -> str:
-    """The task spec the options give (:func:`task_spec`), else the scenario's
-    default; one ``error:`` line for an unknown scenario or the wrong option."""
+def chosen_tasks(scenario: str, selectors: dict[str, str | None]) -> str:
+    """The task spec the selectors give (``--puzzles``, ``--instances``,
+    ``--tasks``: :func:`task_spec`), else the scenario's default; one
+    ``error:`` line for an unknown scenario or the wrong selector."""
     try:
-        spec = task_spec(scenario, puzzles, instances)
+        spec = task_spec(scenario, selectors)
         bench = get_scenario(scenario)
     except ConfigError as error:
         fail(error)

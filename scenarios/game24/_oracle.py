@@ -25,6 +25,7 @@ from types import MappingProxyType
 from rafa_async import MalformedResponse, ProviderError
 from rafa_async.llm import NoiseModel, SimContext
 
+from .._garble import garbled
 from ._arith import (
     TARGET,
     StepOption,
@@ -65,12 +66,7 @@ class Game24Oracle:
         raise ProviderError(f"sim: game24 does not answer {kind!r} intents", status=400)
 
     def garble(self, text: str, rng: random.Random) -> str:
-        choice = rng.randrange(3)
-        if choice == 0:
-            return rng.choice(_CHATTER) + "..."
-        if choice == 1:
-            return text[: max(1, len(text) // 3)]
-        return "".join(ch for ch in text if not ch.isdigit())
+        return garbled(text, rng, _CHATTER)
 
     # -- beliefs ---------------------------------------------------------------
 
