@@ -86,8 +86,14 @@ def test_max_steps_overrides_the_per_task_cap(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
-        (["blocksworld", "--puzzles", "901"], ("--puzzles selects game24", "--instances")),
-        (["game24", "--instances", "step_4"], ("--instances is not for game24", "--puzzles")),
+        (
+            ["blocksworld", "--puzzles", "901"],
+            ("--puzzles does not apply to blocksworld", "--instances"),
+        ),
+        (
+            ["game24", "--instances", "step_4"],
+            ("--instances does not apply to game24", "--puzzles"),
+        ),
         (["blocksworld", "--instances", "step_5"], ("bad instances 'step_5'", "step_4, step_6")),
         (["blocksworld", "--instances", "step_4:50-60"], ("1 <= N <= M <= 57",)),
         (["nosuch", "--instances", "step_4"], ("unknown scenario 'nosuch'",)),
@@ -108,7 +114,7 @@ def test_curve_takes_instances_too(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert_one_line_error(
         rafa("curve", "blocksworld", "--puzzles", "901", "--out", str(tmp_path / "c2")),
-        "--puzzles selects game24",
+        "--puzzles does not apply to blocksworld",
     )
 
 
