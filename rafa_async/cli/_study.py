@@ -143,8 +143,10 @@ def paper(
     log_level: LogLevelOption = "warning",
     progress: ProgressOption = True,
 ) -> None:
-    """The paper's study: success tables with intervals, curves, the memory
-    ablation, the learning curves, as a report.
+    """The paper's study: success tables, curves, memory ablation, learning curves.
+
+    Every benchmark with RAFA and its baselines, and the Tic-Tac-Toe learning
+    curves, written as a report (success with 95% intervals).
 
     On a real provider the cost estimate (calls x tokens x price) is printed
     first, and the study starts once confirmed (or with --yes).
