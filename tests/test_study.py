@@ -24,6 +24,7 @@ from rafa_async.app import (
     LearningPart,
     PartResult,
     StudyAgent,
+    StudyCell,
     StudyLearningCurve,
     StudyLearningPoint,
     StudyResults,
@@ -35,6 +36,7 @@ from rafa_async.app import (
     write_study,
 )
 from rafa_async.app._study_plots import curves_figure, learning_figure, success_figure
+from rafa_async.app._study_report import cell_text
 from rafa_async.app._study_ttt import study_config
 from rafa_async.cli import app
 from rafa_async.llm import SIM_LABEL, LatencyModel, MiddlewareStack, ProviderSettings
@@ -397,3 +399,14 @@ def test_a_confirmed_study_runs_on_the_real_provider_labelled_with_it(
     report = (tmp_path / "study" / "report.md").read_text()
     assert "LLM: fake:gpt-test" in report and "SIMULATED" not in report
     assert "Stated before the run: cost estimate" in report
+
+
+def test_a_cell_the_budget_cut_short_says_so_in_the_success_table() -> None:
+    cell = StudyCell(
+        column="RAFA", agent="rafa", settings={}, episodes=57, solved=11, errors=0,
+        budget_spent=44, success=11 / 57, ci_low=0.11, ci_high=0.31,
+        llm_calls_per_episode=1920.0, tokens=1, cost_usd=None,
+    )  # fmt: skip
+    assert cell_text(cell) == "19.3% [11.0-31.0] · 1,920 calls · 44/57 cut by the budget"
+    uncut = msgspec.structs.replace(cell, budget_spent=0)
+    assert cell_text(uncut) == "19.3% [11.0-31.0] · 1,920 calls"

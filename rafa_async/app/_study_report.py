@@ -69,11 +69,16 @@ def pct(value: float) -> str:
 
 
 def cell_text(cell: StudyCell) -> str:
-    """``85.0% [81.0-89.0] · 532 calls``."""
-    return (
+    """``85.0% [81.0-89.0] · 532 calls``, and how many episodes the budget
+    cut short when it did (``· 44/57 cut by the budget``): a success rate
+    under a budget that binds says as much about the budget as the agent."""
+    text = (
         f"{pct(cell.success)} [{100 * cell.ci_low:.1f}-{100 * cell.ci_high:.1f}] · "
         f"{cell.llm_calls_per_episode:,.0f} calls"
     )
+    if cell.budget_spent:
+        text += f" · {cell.budget_spent}/{cell.episodes} cut by the budget"
+    return text
 
 
 def _slug(text: str) -> str:
