@@ -23,15 +23,19 @@ sync: $(UV)
 
 # The lock: uv.lock (what uv installs from), and the same pins exported for
 # other tools: pylock.toml (PEP 751) and requirements.lock (pip's hashed
-# requirements format: pip install --require-hashes -r requirements.lock).
-# `make test` fails if either export does not match uv.lock.
+# requirements format: pip install --require-hashes -r requirements.lock),
+# both with every extra and group; and requirements.txt, the runtime pins
+# alone (the package's own dependencies, hashed), for installing the library
+# into an application. `make test` fails if any export does not match uv.lock.
 EXPORT_ARGS := --all-extras --all-groups --no-emit-project --no-header --quiet
 PYLOCK_ARGS := --format pylock.toml $(EXPORT_ARGS)
 REQLOCK_ARGS := --format requirements.txt $(EXPORT_ARGS)
+RUNTIME_ARGS := --format requirements.txt --no-dev --no-emit-project --no-header --quiet
 lock: $(UV)
 	$(UV) lock
 	$(UV) export --locked $(PYLOCK_ARGS) -o pylock.toml
 	$(UV) export --locked $(REQLOCK_ARGS) -o requirements.lock
+	$(UV) export --locked $(RUNTIME_ARGS) -o requirements.txt
 
 demo: sync
 	$(UV) run --locked rafa run game24 --agent rafa --puzzles 901-1000 --seed 0 --out results.jsonl --force
@@ -41,6 +45,8 @@ test: sync
 	  || { echo "pylock.toml is stale: run make lock"; exit 1; }
 	$(UV) export --locked $(REQLOCK_ARGS) | diff -q - requirements.lock > /dev/null \
 	  || { echo "requirements.lock is stale: run make lock"; exit 1; }
+	$(UV) export --locked $(RUNTIME_ARGS) | diff -q - requirements.txt > /dev/null \
+	  || { echo "requirements.txt is stale: run make lock"; exit 1; }
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy
