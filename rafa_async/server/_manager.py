@@ -26,7 +26,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from types import TracebackType
 from typing import Any, get_args
 
 import anyio
@@ -51,7 +50,7 @@ from rafa_async._events import (
 from rafa_async.app import LLMOptions, MatchRecord, PlayConfig, open_llm, play_match
 from rafa_async.llm import LLM, LatencyModel
 from rafa_async.scenarios import get_game, simulated_llm
-from rafa_async.server._registry import LimitReached, Registry, UnknownId
+from rafa_async.server._registry import LimitReached, Registry, RunOwner, UnknownId
 from rafa_async.server._types import (
     RECENT_CALLS,
     TERMINAL,
@@ -261,7 +260,7 @@ class _MatchSink:
         self.manager._publish(self.match, event)
 
 
-class MatchManager:
+class MatchManager(RunOwner):
     """Starts, tracks, streams and cancels matches (see the module doc).
 
     ``max_matches``: matches running at once (:class:`MatchLimitReached`
@@ -280,6 +279,7 @@ class MatchManager:
         buffer: int = 64,
         history: int = 1000,
     ) -> None:
+        super().__init__()
         for name, value in (
             ("max_matches", max_matches),
             ("llm_concurrency", llm_concurrency),
@@ -300,8 +300,6 @@ class MatchManager:
         self._matches: Registry[_Match] = Registry(
             limit=max_matches, history=history, unknown=UnknownMatch, full=MatchLimitReached
         )
-        self._stack = AsyncExitStack()
-        self._tg: anyio.abc.TaskGroup | None = None
         self._llm: LLM | None = None
         self._drops_closed = 0
         self.llm_calls: dict[str, int] = {}
@@ -320,21 +318,8 @@ class MatchManager:
                     seed=self.seed,
                 )
             )
-            self._tg = await stack.enter_async_context(anyio.create_task_group())
-            self._stack = stack.pop_all()
+            await self._own(stack)
         return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Cancel every running match and wait for them; close the LLM stack."""
-        if self._tg is not None:
-            self._tg.cancel_scope.cancel()
-        self._tg = None
-        await self._stack.aclose()
 
     # -- matches --------------------------------------------------------------
 
@@ -342,13 +327,12 @@ class MatchManager:
         """Start ``request``'s match; its id.  :class:`ConfigError` (naming the
         field in ``fields``) for a bad request, :class:`MatchLimitReached` at
         the limit; ``RuntimeError`` if the manager is not open."""
-        if self._tg is None:
-            raise RuntimeError("the MatchManager is not running (use it in 'async with')")
+        tg = self._task_group()
         config = _play_config(request)
         self._matches.ensure_room()
         match = _Match(uuid.uuid4().hex[:12], request, config, get_game(request.game).grid)
         self._matches.add(match)
-        self._tg.start_soon(self._run, match, name=f"match {match.id}")
+        tg.start_soon(self._run, match, name=f"match {match.id}")
         _log.info("match_started", match=match.id, game=request.game, seats=request.seats)
         return match.id
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AsyncExitStack
+from types import TracebackType
 from typing import Generic, Protocol, TypeVar
 
 import anyio
+import anyio.abc
 
 from rafa_async._errors import RafaError
 from rafa_async.server._types import TERMINAL
@@ -40,6 +43,42 @@ class LimitReached(RafaError):
         super().__init__(f"{limit} {self.kinds} are running, the most this server plays at once")
         self.limit = limit
         self.retry_after = retry_after
+
+
+class RunOwner:
+    """A manager's life: the task group its runs go in, and what was entered
+    with it (an exit stack: an LLM stack, databases to close).  A subclass's
+    ``__aenter__`` ends with :meth:`_own`; leaving (``aclose``) cancels every
+    run, waits for them, and closes the rest."""
+
+    def __init__(self) -> None:
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._stack = AsyncExitStack()
+
+    async def _own(self, stack: AsyncExitStack) -> None:
+        """Open the task group inside ``stack`` and keep both (the caller's
+        ``async with`` then leaves an emptied stack)."""
+        self._tg = await stack.enter_async_context(anyio.create_task_group())
+        self._stack = stack.pop_all()
+
+    def _task_group(self) -> anyio.abc.TaskGroup:
+        """Where runs start; ``RuntimeError`` if the manager is not open."""
+        if self._tg is None:
+            name = type(self).__name__
+            raise RuntimeError(f"the {name} is not running (use it in 'async with')")
+        return self._tg
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Cancel every run and wait for them; close what was entered with them."""
+        if self._tg is not None:
+            self._tg.cancel_scope.cancel()
+        self._tg = None
+        await self._stack.aclose()
 
 
 class Entry(Protocol):

@@ -26,7 +26,6 @@ import tempfile
 import uuid
 from contextlib import AsyncExitStack
 from pathlib import Path
-from types import TracebackType
 from typing import get_args
 
 import anyio
@@ -36,7 +35,7 @@ import structlog
 
 from rafa_async._errors import ConfigError
 from rafa_async.llm import SIM_LABEL
-from rafa_async.server._registry import LimitReached, Registry, UnknownId
+from rafa_async.server._registry import LimitReached, Registry, RunOwner, UnknownId
 from rafa_async.server._types import (
     TERMINAL,
     StandingRow,
@@ -129,14 +128,16 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or abs(value) == float("inf") else value
 
 
-class TournamentManager:
+class TournamentManager(RunOwner):
     """Starts, tracks and cancels tournaments (see the module doc).
 
     ``data_dir``: where their databases go (``None``: a temporary directory
     for the manager's lifetime); ``max_tournaments``: running at once
     (:class:`TournamentLimitReached` beyond); ``history``: tournaments
     remembered (the oldest finished ones are forgotten first; their
-    databases stay in ``data_dir``)."""
+    databases stay in ``data_dir``).  Leaving (``aclose``) cancels every
+    running tournament, waits for them, closes their databases and removes a
+    temporary ``data_dir``."""
 
     def __init__(
         self,
@@ -145,6 +146,7 @@ class TournamentManager:
         max_tournaments: int = 2,
         history: int = 100,
     ) -> None:
+        super().__init__()
         for name, value in (("max_tournaments", max_tournaments), ("history", history)):
             if value < 1:
                 raise ConfigError(f"{name} must be >= 1, got {value}", fields=(name,))
@@ -159,8 +161,6 @@ class TournamentManager:
             full=TournamentLimitReached,
             forget=lambda tournament: tournament.db.close(),
         )
-        self._tg: anyio.abc.TaskGroup | None = None
-        self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> TournamentManager:
         if self._given_dir is None:
@@ -176,22 +176,8 @@ class TournamentManager:
                 ) from None
         async with AsyncExitStack() as stack:
             stack.callback(self._close_databases)
-            self._tg = await stack.enter_async_context(anyio.create_task_group())
-            self._stack = stack.pop_all()
+            await self._own(stack)
         return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Cancel every running tournament and wait for them; close their
-        databases (and remove a temporary ``data_dir``)."""
-        if self._tg is not None:
-            self._tg.cancel_scope.cancel()
-        self._tg = None
-        await self._stack.aclose()
 
     def _close_databases(self) -> None:
         for tournament in self._tournaments:
@@ -204,8 +190,8 @@ class TournamentManager:
         :class:`ConfigError` (field ``config``, the message naming the line
         and key) for a bad config, :class:`TournamentLimitReached` at the
         limit; ``RuntimeError`` if the manager is not open."""
-        if self._tg is None or self.data_dir is None:
-            raise RuntimeError("the TournamentManager is not running (use it in 'async with')")
+        tg = self._task_group()
+        assert self.data_dir is not None  # made when the manager was entered
         try:
             config = parse_tournament(text)
         except ConfigError as error:
@@ -222,7 +208,7 @@ class TournamentManager:
         db = TournamentDB.create(self.data_dir / f"{tournament_id}.sqlite", config, resume=False)
         tournament = _Tournament(tournament_id, config, db)
         self._tournaments.add(tournament)
-        self._tg.start_soon(self._run, tournament, name=f"tournament {tournament_id}")
+        tg.start_soon(self._run, tournament, name=f"tournament {tournament_id}")
         _log.info("tournament_started", tournament=tournament_id, name=config.name)
         return tournament_id
 
