@@ -31,7 +31,6 @@ from rafa_async.cli._app import (
     out,
     start_logging,
 )
-from rafa_async.cli._console import interrupted
 from rafa_async.cli._llm import LLM_OPTIONS, llm_caption, llm_options
 from rafa_async.cli._options import (
     AGENT,
@@ -60,7 +59,7 @@ from rafa_async.cli._options import (
     option,
 )
 from rafa_async.cli._run import benchmark_config, chosen_tasks
-from rafa_async.cli._session import run_counted
+from rafa_async.cli._session import run_whole
 from rafa_async.llm import SIM_LABEL
 from rafa_async.scenarios import SCENARIOS, TaskRecord
 
@@ -182,15 +181,15 @@ def curve(
 
     total = tasks * config.seeds * len(config.agents)
     started = time.perf_counter()
-    curves, done = run_counted(
+    curves = run_whole(
         main,
         caption=f"[bold]{scenario} · {agents}[/] [dim]({llm_caption(resolved)})[/]",
         total=total,
+        unit="episodes",
+        lost="no curve written",
         backend=backend.value,
         progress=progress,
     )
-    if curves is None:
-        interrupted(f"interrupted: {done} of {total} episodes done, no curve written")
     written = write_curves(curves, out_dir)
     print_curves(curves, config)
     out.print(f"wall time {time.perf_counter() - started:.1f} s", highlight=False)

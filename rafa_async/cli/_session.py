@@ -25,6 +25,7 @@ from rich.progress import TextColumn
 from rafa_async._events import EventRecorder, EventSink
 from rafa_async.app import ResolvedLLM, open_llm
 from rafa_async.cli._app import out as console, progress_bar, start_logging
+from rafa_async.cli._console import interrupted
 from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
 from rafa_async.cli._llm import llm_caption
 from rafa_async.cli._options import (
@@ -152,6 +153,27 @@ def run_counted(
 
     with bar:
         return run_until_interrupted(run, backend), done
+
+
+def run_whole(
+    main: Callable[[Callable[[R], None]], Awaitable[T]],
+    *,
+    caption: str,
+    total: int,
+    unit: str,
+    lost: str,
+    backend: str,
+    progress: bool,
+) -> T:
+    """:func:`run_counted` for a command that writes nothing until the whole
+    run is done (a curve, a report): Ctrl-C ends it with one line (``N of
+    TOTAL UNIT done, LOST``) and exit status 130."""
+    result, done = run_counted(
+        main, caption=caption, total=total, backend=backend, progress=progress
+    )
+    if result is None:
+        interrupted(f"interrupted: {done} of {total} {unit} done, {lost}")
+    return result
 
 
 class Timed(Protocol):

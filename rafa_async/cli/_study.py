@@ -38,7 +38,7 @@ from rafa_async.app import (
     write_study,
 )
 from rafa_async.cli._app import app, at_least, fail, out, sim_latency, start_logging
-from rafa_async.cli._console import RafaGroup, err, interrupted
+from rafa_async.cli._console import RafaGroup, err
 from rafa_async.cli._llm import (
     LLM_OPTIONS,
     check_llm,
@@ -61,7 +61,7 @@ from rafa_async.cli._options import (
     ProgressOption,
     option,
 )
-from rafa_async.cli._session import run_counted
+from rafa_async.cli._session import run_whole
 from rafa_async.cli._study_tictactoe import study_tictactoe
 from rafa_async.llm import SIM_LABEL, MiddlewareStack, SimLLM
 from rafa_async.scenarios import TaskRecord, simulated_llm
@@ -187,15 +187,15 @@ def paper(
             return await run_study(plan, stack, recorder=recorder, on_result=record)
 
     started = time.perf_counter()
-    results, done = run_counted(
+    results = run_whole(
         main,
         caption=f"[bold]study {plan.spec.name}[/] [dim]({llm_caption(resolved)})[/]",
         total=plan.episodes,
+        unit="episodes",
+        lost="no report written",
         backend=backend.value,
         progress=progress,
     )
-    if results is None:
-        interrupted(f"interrupted: {done} of {plan.episodes} episodes done, no report written")
     results.estimate = estimate
     try:
         files = write_study(results, out_dir)

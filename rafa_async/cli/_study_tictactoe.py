@@ -23,7 +23,6 @@ from rafa_async.app import (
     write_learning_curve,
 )
 from rafa_async.cli._app import fail, out, sim_latency
-from rafa_async.cli._console import interrupted
 from rafa_async.cli._llm import LLM_OPTIONS, check_llm, llm_caption, refuse_sim_options
 from rafa_async.cli._options import (
     EXECUTION,
@@ -36,7 +35,7 @@ from rafa_async.cli._options import (
     ProgressOption,
     option,
 )
-from rafa_async.cli._session import run_counted
+from rafa_async.cli._session import run_whole
 from rafa_async.llm import SIM_LABEL
 
 RAFA = "RAFA"
@@ -110,15 +109,15 @@ def study_tictactoe(
         return await run_ttt_protocol(config, llm=llm, on_game=record)
 
     started = time.perf_counter()
-    curve, done = run_counted(
+    curve = run_whole(
         main,
         caption=f"[bold]tictactoe study · B={b}[/] [dim]({llm_caption(resolved)})[/]",
         total=config.games,
+        unit="games",
+        lost="no curve written",
         backend=backend.value,
         progress=progress,
     )
-    if curve is None:
-        interrupted(f"interrupted: {done} of {config.games} games done, no curve written")
     written = write_learning_curve(curve, out_dir)
     print_learning_curve(curve)
     out.print(f"wall time {time.perf_counter() - started:.1f} s", highlight=False)
