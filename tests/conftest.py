@@ -1,6 +1,7 @@
 """Every async test runs on trio and on asyncio, both with virtual time.
 
-trio gets ``MockClock(autojump_threshold=0)``; asyncio gets
+trio gets :func:`rafa_async.testing.autojump_clock` (trio's autojumping
+``MockClock``, without its busy wait on threads); asyncio gets
 :class:`rafa_async.testing.VirtualTimeEventLoop`, which follows the same rule:
 when every task is blocked, the clock jumps to the next timer.  So sleeps,
 timeouts, backoffs and simulated LLM latency cost no real time on either.

@@ -1,4 +1,4 @@
-"""Virtual time for tests: ``VirtualTimeEventLoop`` (asyncio) and trio's ``MockClock``."""
+"""Virtual time for tests: ``VirtualTimeEventLoop`` (asyncio) and ``autojump_clock`` (trio)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 import anyio
 import anyio.abc
 import anyio.lowlevel
+import anyio.to_thread
 import pytest
+import trio
 
 from rafa_async.testing import VirtualTimeEventLoop, backend_options
 
@@ -219,3 +221,51 @@ def test_virtual_time_event_loop_runs_ready_io_before_jumping_to_a_timer() -> No
 
     with asyncio.Runner(loop_factory=VirtualTimeEventLoop) as runner:
         assert runner.run(main()) == [("read", 0.0)]
+
+
+class IOWaits(trio.abc.Instrument):
+    """Counts trio's I/O waits: a spinning loop makes thousands."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def before_io_wait(self, timeout: float) -> None:
+        self.count += 1
+
+
+def test_the_trio_clock_waits_for_a_thread_without_spinning() -> None:
+    """With no timer pending, waiting on a thread is one blocking I/O wait
+    or a few, not a poll loop (``MockClock(autojump_threshold=0)`` alone
+    polls with timeout 0 until the thread ends)."""
+    waits = IOWaits()
+
+    async def main() -> None:
+        await anyio.to_thread.run_sync(time.sleep, 0.2)
+
+    anyio.run(
+        main, backend="trio", backend_options={**backend_options("trio"), "instruments": [waits]}
+    )
+    assert waits.count < 20
+
+
+def test_the_trio_clock_still_jumps_while_a_thread_runs() -> None:
+    """A timer pending while a thread works still fires at once in real
+    time, at its virtual deadline; the clock blocks again afterwards."""
+
+    async def main() -> list[float]:
+        seen: list[float] = []
+        async with anyio.create_task_group() as tg:
+
+            async def timer() -> None:
+                await anyio.sleep(3600)
+                seen.append(anyio.current_time())
+
+            tg.start_soon(timer)
+            await anyio.to_thread.run_sync(time.sleep, 0.2)
+            seen.append(anyio.current_time())
+        await anyio.sleep(60)
+        seen.append(anyio.current_time())
+        return seen
+
+    seen = anyio.run(main, backend="trio", backend_options=backend_options("trio"))
+    assert seen == [pytest.approx(3600), pytest.approx(3600), pytest.approx(3660)]
