@@ -26,6 +26,7 @@ from rafa_async.scenarios.blocksworld import (
     task_set,
 )
 from rafa_async.scenarios.blocksworld._instances import domain
+from rafa_async.scenarios.blocksworld._solver import distance, optimal_actions
 from rafa_async.scenarios.blocksworld._state import parse_state_text, state_text
 
 ALL = [task for name in SETS for task in task_set(name)]
@@ -161,6 +162,33 @@ def test_the_optimal_planner_is_never_longer_than_the_gold_plan(task: Instance) 
     for action in plan:
         facts = task.rules.apply(facts, action)
     assert task.goal <= facts
+
+
+@pytest.mark.parametrize(
+    "task",
+    [task_set("step_4")[0], task_set("step_6")[5], next(t for t in ALL if len(t.blocks) == 5)],
+    ids=ids,
+)
+def test_looked_up_distances_equal_a_search_from_every_reachable_state(task: Instance) -> None:
+    """The solver's table (one backward search per goal) against a forward
+    search from each state reachable from the task's start, and from states
+    with a fact missing (a model's misreading), which it searches from."""
+    seen, frontier = {task.init}, [task.init]
+    while frontier:
+        facts = frontier.pop()
+        for action in task.rules.applicable(facts):
+            nxt = task.rules.apply(facts, action)
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    misread = [facts - {fact} for facts in sorted(seen, key=sorted)[:5] for fact in facts]
+    for facts in [*seen, *misread]:
+        plan = optimal_plan(task.rules, facts, task.goal)
+        assert distance(task.rules, facts, task.goal) == (None if plan is None else len(plan))
+        starts = optimal_actions(task.rules, facts, task.goal)
+        assert (plan is None or not plan) == (not starts)
+        assert not plan or plan[0] in starts
+    assert len(seen) in (125, 866)
 
 
 def test_a_whole_plan_in_words_is_one_interaction_checked_line_by_line() -> None:
