@@ -46,11 +46,11 @@ def _space(rules: Strips) -> dict[Facts, list[Facts]]:
     per set of blocks: the data sets use two sets of four and five blocks
     (125 and 866 states)."""
     blocks = rules.objects
-    start = frozenset(
+    start: Facts = frozenset(
         {("handempty",)} | {("ontable", b) for b in blocks} | {("clear", b) for b in blocks}
     )
     predecessors: dict[Facts, list[Facts]] = {start: []}
-    queue = deque([start])
+    queue: deque[Facts] = deque([start])
     while queue:
         facts = queue.popleft()
         for _, nxt in rules.successors(facts):
