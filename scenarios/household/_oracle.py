@@ -80,7 +80,8 @@ class HouseholdOracle:
             pool = [
                 c for c in options if _distance(apply(state, c)[0], goal) == left - 1
             ] or options
-        weights = [ctx.preference(f"{state.text}|{c.text}") for c in pool]
+        here = state.text
+        weights = [ctx.preference(f"{here}|{c.text}") for c in pool]
         return ctx.rng.choices(pool, weights)[0]
 
     @staticmethod

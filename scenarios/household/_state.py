@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal, get_args
 
 TaskType = Literal[
@@ -186,20 +187,28 @@ class HouseState:
 
     @property
     def text(self) -> str:
-        """The state as the agent reads it (and :func:`parse_state` reads back)."""
-        where = f"You are at {self.at}." if self.at else "You are in the middle of the room."
-        held = self.holding
-        lines = [
-            f"Your task is to: {self.goal.text}.",
-            where,
-            f"You are holding {held.text if held else 'nothing'}.",
-        ]
-        for r in self.receptacles:
-            status = ""
-            if kind_of(r) in OPENABLE:
-                status = " (open)" if r in self.opened else " (closed)"
-            lines.append(f"{preposition(r).title()} the {r}{status}: {self.contents_text(r)}.")
-        return "\n".join(lines)
+        """The state as the agent reads it (and :func:`parse_state` reads back).
+
+        Remembered for the last few thousand states: the sim renders each
+        state it judges once per option and per prompt."""
+        return _render(self)
+
+
+@lru_cache(maxsize=4096)
+def _render(state: HouseState) -> str:
+    where = f"You are at {state.at}." if state.at else "You are in the middle of the room."
+    held = state.holding
+    lines = [
+        f"Your task is to: {state.goal.text}.",
+        where,
+        f"You are holding {held.text if held else 'nothing'}.",
+    ]
+    for r in state.receptacles:
+        status = ""
+        if kind_of(r) in OPENABLE:
+            status = " (open)" if r in state.opened else " (closed)"
+        lines.append(f"{preposition(r).title()} the {r}{status}: {state.contents_text(r)}.")
+    return "\n".join(lines)
 
 
 _RECEPTACLE_RE = re.compile(r"^(?:In|On) the (\w+ \d+)(?: \((open|closed)\))?: (.*)\.$")
