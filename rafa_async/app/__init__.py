@@ -42,6 +42,7 @@ from rafa_async.app._agents import (
     make_agent as make_agent,
 )
 from rafa_async.app._benchmark import (
+    NOT_RESULTS as NOT_RESULTS,
     BenchmarkConfig as BenchmarkConfig,
     BenchmarkSummary as BenchmarkSummary,
     build_agent as build_agent,
@@ -194,6 +195,7 @@ __all__ = [
     "LLM_KINDS",
     "MARKDOWN_FILE",
     "MCTS_FIELDS",
+    "NOT_RESULTS",
     "NO_PLOTS",
     "PAPER",
     "PLANNER_KINDS",

@@ -24,6 +24,7 @@ from rich.progress import TextColumn
 
 from rafa_async._events import EventRecorder, EventSink
 from rafa_async.app import ResolvedLLM, open_llm
+from rafa_async.app._run_settings import defaults, finished, settings
 from rafa_async.cli._app import out as console, progress_bar, start_logging
 from rafa_async.cli._console import interrupted
 from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
@@ -42,15 +43,7 @@ from rafa_async.cli._options import (
     option_group,
 )
 from rafa_async.cli._outputs import open_outputs, prepare_outputs
-from rafa_async.cli._resume import (
-    Record,
-    combined,
-    defaults,
-    finished,
-    read_results,
-    settings,
-    stamped,
-)
+from rafa_async.cli._resume import Record, combined, read_results, stamped
 from rafa_async.llm import LLM, MiddlewareStack
 
 R = TypeVar("R", bound=msgspec.Struct)
