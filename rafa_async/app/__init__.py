@@ -132,6 +132,7 @@ from rafa_async.app._series import (
     summarize_series as summarize_series,
 )
 from rafa_async.app._study import (
+    StudyDone as StudyDone,
     StudyPlan as StudyPlan,
     StudyRun as StudyRun,
     plan_study as plan_study,
@@ -141,6 +142,11 @@ from rafa_async.app._study_cost import (
     CostEstimate as CostEstimate,
     CostLine as CostLine,
     estimate_cost as estimate_cost,
+)
+from rafa_async.app._study_journal import (
+    JOURNAL_FILE as JOURNAL_FILE,
+    StudyJournal as StudyJournal,
+    read_journal as read_journal,
 )
 from rafa_async.app._study_report import (
     RESULTS_FILE as RESULTS_FILE,
@@ -190,6 +196,7 @@ __all__ = [
     "CURVE_PNG",
     "ESTIMATOR_KINDS",
     "HTML_FILE",
+    "JOURNAL_FILE",
     "LEARNING_RUNNERS",
     "LEARN_KINDS",
     "LLM_KINDS",
@@ -251,7 +258,9 @@ __all__ = [
     "SeriesSummary",
     "StudyAgent",
     "StudyCell",
+    "StudyDone",
     "StudyFiles",
+    "StudyJournal",
     "StudyLearningCurve",
     "StudyLearningPoint",
     "StudyPlan",
@@ -288,6 +297,7 @@ __all__ = [
     "play_series",
     "plot_curves",
     "plot_learning_curve",
+    "read_journal",
     "read_match_log",
     "replay_log",
     "replay_matches",

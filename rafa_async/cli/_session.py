@@ -157,15 +157,23 @@ def run_whole(
     lost: str,
     backend: str,
     progress: bool,
+    done_before: int = 0,
 ) -> T:
-    """:func:`run_counted` for a command that writes nothing until the whole
+    """:func:`run_counted` for a command that writes its files when the whole
     run is done (a curve, a report): Ctrl-C ends it with one line (``N of
-    TOTAL UNIT done, LOST``) and exit status 130."""
+    TOTAL UNIT done, LOST``: what becomes of them) and exit status 130.
+    ``done_before``: what an earlier run did (``rafa study paper --resume``),
+    counted in N and by the bar."""
     result, done = run_counted(
-        main, caption=caption, total=total, backend=backend, progress=progress
+        main,
+        caption=caption,
+        total=total,
+        backend=backend,
+        progress=progress,
+        done_before=done_before,
     )
     if result is None:
-        interrupted(f"interrupted: {done} of {total} {unit} done, {lost}")
+        interrupted(f"interrupted: {done_before + done} of {total} {unit} done, {lost}")
     return result
 
 
