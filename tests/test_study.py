@@ -29,9 +29,11 @@ from rafa_async.app import (
     PartResult,
     StudyAgent,
     StudyCell,
+    StudyDone,
     StudyJournal,
     StudyLearningCurve,
     StudyLearningPoint,
+    StudyPlan,
     StudyResults,
     StudyRun,
     StudySpec,
@@ -541,6 +543,25 @@ def test_the_journal_holds_every_episode_tagged_with_its_run_and_settings(
     assert [c["label"] for c in lines[-1]["curves"]] == ["B=3"]
 
 
+def sim_stack() -> MiddlewareStack:
+    """The sim, answering at once."""
+    return MiddlewareStack(simulated_llm(latency=LatencyModel(scale=0)))
+
+
+async def resume(plan: StudyPlan, out: Path, done: StudyDone) -> tuple[StudyResults, list[str]]:
+    """``plan`` resumed from ``done``, journalled in ``out``: its results, and
+    the task ids of the episodes it ran."""
+    ran: list[str] = []
+    with StudyJournal(out, plan, resume=True) as journal:
+
+        def again(run: StudyRun, record: TaskRecord) -> None:
+            journal.episode(run, record)
+            ran.append(record.task_id)
+
+        async with sim_stack() as llm:
+            return await run_study(plan, llm, done=done, on_episode=again), ran
+
+
 DIRECT = msgspec.structs.replace(GAME24, agents=GAME24.agents[-1:], ablation=None)
 """Game of 24 with one cheap column (three puzzles under --quick)."""
 
@@ -550,7 +571,7 @@ async def test_a_study_cancelled_midway_resumes_with_only_the_missing_episodes(
     anyio_backend: Any, tmp_path: Path
 ) -> None:
     plan = plan_study(StudySpec(name="t", benchmarks=(DIRECT,)), seeds=2, quick=True)
-    async with MiddlewareStack(simulated_llm(latency=LatencyModel(scale=0))) as llm:
+    async with sim_stack() as llm:
         whole = await run_study(plan, llm)
     with StudyJournal(tmp_path, plan, resume=False) as journal:
         with anyio.CancelScope() as scope:
@@ -559,18 +580,10 @@ async def test_a_study_cancelled_midway_resumes_with_only_the_missing_episodes(
                 journal.episode(run, record)
                 scope.cancel()
 
-            async with MiddlewareStack(simulated_llm(latency=LatencyModel(scale=0))) as llm:
+            async with sim_stack() as llm:
                 await run_study(plan, llm, on_episode=episode)
     done = read_journal(tmp_path, plan)
-    ran: list[str] = []
-    with StudyJournal(tmp_path, plan, resume=True) as journal:
-
-        def again(run: StudyRun, record: TaskRecord) -> None:
-            journal.episode(run, record)
-            ran.append(record.task_id)
-
-        async with MiddlewareStack(simulated_llm(latency=LatencyModel(scale=0))) as llm:
-            resumed = await run_study(plan, llm, done=done, on_episode=again)
+    resumed, ran = await resume(plan, tmp_path, done)
 
     assert 1 <= done.count(plan) < plan.episodes == 6
     assert len(ran) == plan.episodes - done.count(plan)
@@ -583,7 +596,7 @@ async def test_an_episode_a_provider_error_decided_runs_again_on_resume(
     anyio_backend: Any, tmp_path: Path
 ) -> None:
     plan = plan_study(StudySpec(name="t", benchmarks=(DIRECT,)), seeds=1, quick=True)
-    async with MiddlewareStack(simulated_llm(latency=LatencyModel(scale=0))) as llm:
+    async with sim_stack() as llm:
         with StudyJournal(tmp_path, plan, resume=False) as journal:
             whole = await run_study(plan, llm, on_episode=journal.episode)
     lines = (tmp_path / JOURNAL_FILE).read_bytes().splitlines()
@@ -592,15 +605,7 @@ async def test_an_episode_a_provider_error_decided_runs_again_on_resume(
     lines[2] = msgspec.json.encode(failed)
     (tmp_path / JOURNAL_FILE).write_bytes(b"\n".join(lines) + b"\n")
     done = read_journal(tmp_path, plan)
-    ran: list[str] = []
-    with StudyJournal(tmp_path, plan, resume=True) as journal:
-
-        def again(run: StudyRun, record: TaskRecord) -> None:
-            journal.episode(run, record)
-            ran.append(record.task_id)
-
-        async with MiddlewareStack(simulated_llm(latency=LatencyModel(scale=0))) as llm:
-            resumed = await run_study(plan, llm, done=done, on_episode=again)
+    resumed, ran = await resume(plan, tmp_path, done)
 
     assert done.count(plan) == plan.episodes - 1
     assert ran == [task_of(failed)]
