@@ -42,9 +42,9 @@ from rafa_async.app import (
     plan_study,
     read_journal,
     run_study,
+    settings,
     write_study,
 )
-from rafa_async.app._run_settings import settings
 from rafa_async.app._study_plots import curves_figure, learning_figure, success_figure
 from rafa_async.app._study_report import cell_text
 from rafa_async.app._study_ttt import study_config

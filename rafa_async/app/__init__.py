@@ -105,6 +105,12 @@ from rafa_async.app._report_render import (
     with_plot as with_plot,
     write_document as write_document,
 )
+from rafa_async.app._run_settings import (
+    defaults as defaults,
+    differences as differences,
+    finished as finished,
+    settings as settings,
+)
 from rafa_async.app._seats import (
     LLM_KINDS as LLM_KINDS,
     POLICY_SEED_STRIDE as POLICY_SEED_STRIDE,
@@ -281,7 +287,10 @@ __all__ = [
     "check_out_dir",
     "check_planner",
     "curve_points",
+    "defaults",
+    "differences",
     "estimate_cost",
+    "finished",
     "html_page",
     "llm_label",
     "make_agent",
@@ -309,6 +318,7 @@ __all__ = [
     "run_ttt_protocol",
     "seat_kinds",
     "seating",
+    "settings",
     "study_document",
     "summarize_benchmark",
     "summarize_series",

@@ -27,6 +27,7 @@ crash mid-write) is not a record: its task runs again.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from pathlib import Path
 from types import TracebackType
@@ -98,7 +99,7 @@ class StudyJournal:
     :meth:`learning` write one line each and flush it.  Blocking (a line at
     a time); use it as a context manager to close it."""
 
-    def __init__(self, out: str | Path, plan: StudyPlan, *, resume: bool) -> None:
+    def __init__(self, out: str | os.PathLike[str], plan: StudyPlan, *, resume: bool) -> None:
         """Create ``out`` and a new journal there (one that exists is
         replaced), or with ``resume`` append to the one there (its torn
         last line, if any, moved to ``episodes.jsonl.torn``).
@@ -151,7 +152,7 @@ class StudyJournal:
         self.close()
 
 
-def read_journal(out: str | Path, plan: StudyPlan) -> StudyDone:
+def read_journal(out: str | os.PathLike[str], plan: StudyPlan) -> StudyDone:
     """What the journal in ``out`` says ``plan``'s study already ran.
     :class:`~rafa_async.ConfigError` naming the problem if there is none, if
     it is another study's (other seeds, ``quick`` or provider), if a run was

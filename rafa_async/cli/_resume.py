@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from rafa_async._events import whole_length
-from rafa_async.app._run_settings import differences
+from rafa_async.app import differences
 from rafa_async.cli._app import fail
 
 Record = dict[str, Any]

@@ -23,8 +23,7 @@ import msgspec
 from rich.progress import TextColumn
 
 from rafa_async._events import EventRecorder, EventSink
-from rafa_async.app import ResolvedLLM, open_llm
-from rafa_async.app._run_settings import defaults, finished, settings
+from rafa_async.app import ResolvedLLM, defaults, finished, open_llm, settings
 from rafa_async.cli._app import out as console, progress_bar, start_logging
 from rafa_async.cli._console import interrupted
 from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
