@@ -11,6 +11,9 @@ the same parts as the ``rafa`` command line:
 - :func:`run_curves` runs several agents over several seeds and draws
   their sample-efficiency curves (:class:`CurveConfig`; ``rafa curve``),
   :func:`write_curves` writes them (CSV, JSON, PNG);
+- :func:`plan_study` and :func:`run_study` run a study (``rafa study
+  paper``), :class:`StudyJournal` keeps its episodes as they end and
+  :func:`read_journal` reads them back to resume it (``--resume``);
 - :func:`open_llm` builds the LLM they share from :class:`LLMOptions` (a
   provider spec, its config file and overrides, cache, cassettes);
 - :func:`make_player` builds a seat's player from a kind (:data:`SEAT_KINDS`

@@ -14,7 +14,11 @@ the curves, the memory ablation and the learning curves::
 
 Each run samples under its seed (:func:`~rafa_async.sampling_seed`), so a
 run's results depend on its seed, its tasks and the LLM, never on what ran
-beside it: the same seed gives the same study on the sim.
+beside it: the same seed gives the same study on the sim.  That is also why
+an interrupted study can be resumed: ``run_study(plan, llm, done=...)``
+runs only the episodes ``done`` lacks (a journal's, see
+:class:`~rafa_async.app.StudyJournal`) and its results are those of an
+uninterrupted study.
 """
 
 from __future__ import annotations
