@@ -19,6 +19,7 @@ from typing import IO, Literal, Protocol, TypeVar
 
 import anyio
 import msgspec
+import structlog
 
 
 class Event(msgspec.Struct, tag=True, kw_only=True):
@@ -336,6 +337,25 @@ def whole_length(path: str | os.PathLike[str]) -> int:
             break
         end = frame_end
     return end
+
+
+def cut_torn_tail(path: Path) -> None:
+    """Move a torn last line (or msgpack frame) of ``path`` to ``PATH.torn``."""
+    if not path.is_file():
+        return
+    keep = whole_length(path)
+    with path.open("r+b") as file:
+        file.seek(keep)
+        tail = file.read()
+        if not tail:
+            return
+        torn = path.with_name(path.name + ".torn")
+        with torn.open("ab") as aside:
+            aside.write(tail)
+        file.truncate(keep)
+    structlog.get_logger("rafa_async").warning(
+        "torn_tail_moved", file=str(path), bytes=len(tail), to=str(torn)
+    )
 
 
 def read_events(path: str | os.PathLike[str], *, tolerate_cut: bool = False) -> Iterator[AnyEvent]:

@@ -4,6 +4,8 @@ confirmation on a real provider (a fake one on loopback)."""
 
 from __future__ import annotations
 
+import signal
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ from support import assert_one_line_error, closed_port, rafa
 from typer.testing import CliRunner
 
 from rafa_async.app import (
+    JOURNAL_FILE,
+    NOT_RESULTS,
     PAPER,
     BenchmarkPart,
     LearningContext,
@@ -25,14 +29,20 @@ from rafa_async.app import (
     PartResult,
     StudyAgent,
     StudyCell,
+    StudyDone,
+    StudyJournal,
     StudyLearningCurve,
     StudyLearningPoint,
+    StudyPlan,
     StudyResults,
+    StudyRun,
     StudySpec,
     estimate_cost,
     open_llm,
     plan_study,
+    read_journal,
     run_study,
+    settings,
     write_study,
 )
 from rafa_async.app._study_plots import curves_figure, learning_figure, success_figure
@@ -40,7 +50,7 @@ from rafa_async.app._study_report import cell_text
 from rafa_async.app._study_ttt import study_config
 from rafa_async.cli import app
 from rafa_async.llm import SIM_LABEL, LatencyModel, MiddlewareStack, ProviderSettings
-from rafa_async.scenarios import SCENARIOS, simulated_llm
+from rafa_async.scenarios import SCENARIOS, TaskRecord, simulated_llm
 
 TINY = (
     "study", "paper", "--provider", "sim", "--quick", "--seeds", "1", "--latency-scale", "0",
@@ -410,3 +420,286 @@ def test_a_cell_the_budget_cut_short_says_so_in_the_success_table() -> None:
     assert cell_text(cell) == "19.3% [11.0-31.0] · 1,920 calls · 44/57 cut by the budget"
     uncut = msgspec.structs.replace(cell, budget_spent=0)
     assert cell_text(uncut) == "19.3% [11.0-31.0] · 1,920 calls"
+
+
+# -- the journal, and --resume ---------------------------------------------------
+
+
+def journal_lines(out: Path) -> list[dict[str, Any]]:
+    return [msgspec.json.decode(line) for line in (out / JOURNAL_FILE).read_bytes().splitlines()]
+
+
+def episodes_in(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line for line in lines if line["kind"] == "episode"]
+
+
+def task_of(episode: dict[str, Any]) -> str:
+    """The task id of a journalled episode (each benchmark names it its own way)."""
+    kind = SCENARIOS[episode["record"]["scenario"]].record_type
+    return msgspec.convert(episode["record"], kind).task_id
+
+
+def comparable(results: StudyResults) -> dict[str, Any]:
+    """``results`` but what depends on timing: the wall time, and the tokens
+    of cells where a budget cut an episode short (which of its concurrent
+    calls were admitted before the cut depends on scheduling, even between
+    two uninterrupted runs; see :func:`_outcomes`)."""
+    data: dict[str, Any] = msgspec.to_builtins(results)
+    data["wall_s"] = data["tokens"] = None
+    cells = [cell for part in data["parts"] for cell in part["cells"]]
+    cells += [a[side] for a in data["ablations"] for side in ("with_memory", "without_memory")]
+    for cell in cells:
+        if cell["budget_spent"]:
+            cell["tokens"] = None
+    return data
+
+
+INTERRUPT_AFTER = 10
+
+
+@pytest.fixture(scope="module")
+def resumed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, bytes, Result, Path]:
+    """The tiny study interrupted by a Ctrl-C (SIGINT) once INTERRUPT_AFTER
+    episodes are journalled (on trio), then resumed (on asyncio): the first
+    run, its journal, the resumed run and ``--out``."""
+    out = tmp_path_factory.mktemp("resumed") / "study"
+    seen = 0
+
+    async def interrupting(*args: Any, on_episode: Any, **kwargs: Any) -> StudyResults:
+        def episode(run: StudyRun, record: TaskRecord) -> None:
+            nonlocal seen
+            on_episode(run, record)
+            seen += 1
+            if seen == INTERRUPT_AFTER:
+                signal.raise_signal(signal.SIGINT)
+
+        return await run_study(*args, on_episode=episode, **kwargs)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("rafa_async.cli._study.run_study", interrupting)
+            first = rafa(*TINY, "--backend", "trio", "--out", str(out))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    kept = (out / JOURNAL_FILE).read_bytes()
+    second = rafa(*TINY, "--backend", "asyncio", "--resume", "--out", str(out))
+    return first, kept, second, out
+
+
+def test_an_interrupted_study_keeps_its_episodes_and_says_how_to_continue(
+    resumed: tuple[Result, bytes, Result, Path],
+) -> None:
+    first, kept, _, out = resumed
+    episodes = [line for line in kept.splitlines() if b'"kind":"episode"' in line]
+    total = plan_study(PAPER, seeds=1, quick=True).episodes
+
+    assert first.exit_code == 130, first.output
+    assert INTERRUPT_AFTER <= len(episodes) < total
+    assert first.stderr.strip() == (
+        f"interrupted: {len(episodes)} of {total} episodes done, kept in "
+        f"{out / JOURNAL_FILE}; continue with --resume"
+    )
+
+
+def test_a_resumed_study_runs_only_the_missing_episodes_and_reports_like_an_uninterrupted_one(
+    studies: dict[str, tuple[Result, Path]], resumed: tuple[Result, bytes, Result, Path]
+) -> None:
+    _, kept, second, out = resumed
+    before = episodes_in([msgspec.json.decode(line) for line in kept.splitlines()])
+    total = plan_study(PAPER, seeds=1, quick=True).episodes
+
+    assert second.exit_code == 0, second.output
+    assert f"resumed: {len(before)} of {total} episodes already done" in second.stdout
+    lines = journal_lines(out)
+    assert (out / JOURNAL_FILE).read_bytes().startswith(kept)  # appended to, not rewritten
+    ran = episodes_in(lines[len(kept.splitlines()) :])
+    assert len(ran) == total - len(before)  # only the missing episodes ran
+    tasks = [(e["row"], e["column"], e["seed"], task_of(e)) for e in before + ran]
+    assert len(set(tasks)) == total
+    reference = results_of(studies["trio"][1])
+    assert comparable(results_of(out)) == comparable(reference)
+
+
+def test_the_journal_holds_every_episode_tagged_with_its_run_and_settings(
+    studies: dict[str, tuple[Result, Path]],
+) -> None:
+    lines = journal_lines(studies["trio"][1])
+    plan = plan_study(PAPER, seeds=1, quick=True)
+    runs = {(r.row, r.column, r.seed): r for r in plan.runs}
+
+    assert lines[0] == {"kind": "study", "study": "paper", "seeds": 1, "quick": True,
+                        "provider": "sim"}  # fmt: skip
+    episodes = episodes_in(lines)
+    assert len(episodes) == plan.episodes == len(lines) - 2
+    for line in episodes:
+        run = runs[line["row"], line["column"], line["seed"]]
+        assert line["config"] == settings(run.config, ignore=NOT_RESULTS)
+        assert line["record"]["scenario"] == run.config.scenario
+        assert line["record"]["agent"] == run.config.agent
+    per_run = Counter((e["row"], e["column"], e["seed"]) for e in episodes)
+    assert per_run == {key: run.tasks for key, run in runs.items()}
+    assert lines[-1]["kind"] == "learning" and lines[-1]["name"] == "tictactoe"
+    assert [c["label"] for c in lines[-1]["curves"]] == ["B=3"]
+
+
+def sim_stack() -> MiddlewareStack:
+    """The sim, answering at once."""
+    return MiddlewareStack(simulated_llm(latency=LatencyModel(scale=0)))
+
+
+async def resume(plan: StudyPlan, out: Path, done: StudyDone) -> tuple[StudyResults, list[str]]:
+    """``plan`` resumed from ``done``, journalled in ``out``: its results, and
+    the task ids of the episodes it ran."""
+    ran: list[str] = []
+    with StudyJournal(out, plan, resume=True) as journal:
+
+        def again(run: StudyRun, record: TaskRecord) -> None:
+            journal.episode(run, record)
+            ran.append(record.task_id)
+
+        async with sim_stack() as llm:
+            return await run_study(plan, llm, done=done, on_episode=again), ran
+
+
+DIRECT = msgspec.structs.replace(GAME24, agents=GAME24.agents[-1:], ablation=None)
+"""Game of 24 with one cheap column (three puzzles under --quick)."""
+
+
+@pytest.mark.anyio
+async def test_a_study_cancelled_midway_resumes_with_only_the_missing_episodes(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    plan = plan_study(StudySpec(name="t", benchmarks=(DIRECT,)), seeds=2, quick=True)
+    async with sim_stack() as llm:
+        whole = await run_study(plan, llm)
+    with StudyJournal(tmp_path, plan, resume=False) as journal:
+        with anyio.CancelScope() as scope:
+
+            def episode(run: StudyRun, record: TaskRecord) -> None:
+                journal.episode(run, record)
+                scope.cancel()
+
+            async with sim_stack() as llm:
+                await run_study(plan, llm, on_episode=episode)
+    done = read_journal(tmp_path, plan)
+    resumed, ran = await resume(plan, tmp_path, done)
+
+    assert 1 <= done.count(plan) < plan.episodes == 6
+    assert len(ran) == plan.episodes - done.count(plan)
+    assert len(episodes_in(journal_lines(tmp_path))) == plan.episodes
+    assert comparable(resumed) == comparable(whole)
+
+
+@pytest.mark.anyio
+async def test_an_episode_a_provider_error_decided_runs_again_on_resume(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    plan = plan_study(StudySpec(name="t", benchmarks=(DIRECT,)), seeds=1, quick=True)
+    async with sim_stack() as llm:
+        with StudyJournal(tmp_path, plan, resume=False) as journal:
+            whole = await run_study(plan, llm, on_episode=journal.episode)
+    lines = (tmp_path / JOURNAL_FILE).read_bytes().splitlines()
+    failed = msgspec.json.decode(lines[2])
+    failed["record"].update(status="error", solved=False, error="ProviderUnavailable: down")
+    lines[2] = msgspec.json.encode(failed)
+    (tmp_path / JOURNAL_FILE).write_bytes(b"\n".join(lines) + b"\n")
+    done = read_journal(tmp_path, plan)
+    resumed, ran = await resume(plan, tmp_path, done)
+
+    assert done.count(plan) == plan.episodes - 1
+    assert ran == [task_of(failed)]
+    assert comparable(resumed) == comparable(whole)
+    latest = read_journal(tmp_path, plan)  # the last line of a task wins
+    assert latest.count(plan) == plan.episodes
+
+
+@pytest.mark.anyio
+async def test_a_learning_protocol_in_the_journal_is_not_run_again(
+    anyio_backend: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+
+    async def protocol(part: LearningPart, context: LearningContext) -> list[StudyLearningCurve]:
+        calls.append(part.name)
+        return await _fake_protocol(part, context)
+
+    monkeypatch.setattr("rafa_async.app._study.LEARNING_RUNNERS", {"toy": protocol})
+    toy = LearningPart(name="toy", title="Toy learning curves")
+    plan = plan_study(StudySpec(name="t", benchmarks=(DIRECT,), learning=(toy,)), seeds=1)
+    async with open_llm() as llm:
+        with StudyJournal(tmp_path, plan, resume=False) as journal:
+            whole = await run_study(plan, llm, on_learning=journal.learning)
+        again = await run_study(plan, llm, done=read_journal(tmp_path, plan))
+
+    assert calls == ["toy"]
+    assert again.learning == whole.learning
+    assert journal_lines(tmp_path)[-1]["kind"] == "learning"
+
+
+def copy_journal(studies: dict[str, tuple[Result, Path]], out: Path) -> Path:
+    out.mkdir()
+    (out / JOURNAL_FILE).write_bytes((studies["trio"][1] / JOURNAL_FILE).read_bytes())
+    return out
+
+
+def edit_line(out: Path, number: int, text: bytes) -> None:
+    lines = (out / JOURNAL_FILE).read_bytes().splitlines()
+    lines[number - 1] = text
+    (out / JOURNAL_FILE).write_bytes(b"\n".join(lines) + b"\n")
+
+
+UNQUICK = tuple(a for a in TINY if a != "--quick")
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        ((*TINY, "--seeds", "2"), ("another study's", "seeds=1, not seeds=2")),
+        (UNQUICK, ("another study's", "quick=True, not quick=False")),
+        ((*TINY, "--force"), ("--resume", "--force")),
+    ],
+    ids=["seeds", "quick", "force"],
+)
+def test_resuming_another_study_is_a_one_line_error(
+    studies: dict[str, tuple[Result, Path]],
+    tmp_path: Path,
+    argv: tuple[str, ...],
+    fragments: tuple[str, ...],
+) -> None:
+    out = copy_journal(studies, tmp_path / "study")
+    result = rafa(*argv, "--resume", "--out", str(out))
+    assert_one_line_error(result, *fragments)
+
+
+def test_resuming_without_a_journal_is_a_one_line_error(tmp_path: Path) -> None:
+    result = rafa(*TINY, "--resume", "--out", str(tmp_path / "study"))
+    assert_one_line_error(result, "--resume", JOURNAL_FILE, "does not exist")
+    assert not (tmp_path / "study").exists()
+
+
+def test_a_corrupt_journal_line_is_a_one_line_error_naming_it(
+    studies: dict[str, tuple[Result, Path]], tmp_path: Path
+) -> None:
+    out = copy_journal(studies, tmp_path / "study")
+    edit_line(out, 3, b'{"kind": "episode", "row": ')
+    assert_one_line_error(rafa(*TINY, "--resume", "--out", str(out)), "line 3", "journal")
+
+
+def test_a_run_journalled_with_other_settings_is_a_one_line_error_naming_the_setting(
+    studies: dict[str, tuple[Result, Path]], tmp_path: Path
+) -> None:
+    out = copy_journal(studies, tmp_path / "study")
+    line = msgspec.json.decode((out / JOURNAL_FILE).read_bytes().splitlines()[1])
+    line["config"]["n_generate"] += 1
+    edit_line(out, 2, msgspec.json.encode(line))
+    result = rafa(*TINY, "--resume", "--out", str(out))
+    assert_one_line_error(result, "line 2", f"n_generate={line['config']['n_generate']}")
+
+
+def test_resuming_with_another_provider_is_a_one_line_error(
+    key: None, studies: dict[str, tuple[Result, Path]], tmp_path: Path
+) -> None:
+    copy_journal(studies, tmp_path / "study")
+    result = real(tmp_path, f"http://127.0.0.1:{closed_port()}/v1", "--resume")
+    assert_one_line_error(result, "another study's", "provider='sim', not provider='fake:gpt-test'")

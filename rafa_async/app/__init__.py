@@ -11,6 +11,9 @@ the same parts as the ``rafa`` command line:
 - :func:`run_curves` runs several agents over several seeds and draws
   their sample-efficiency curves (:class:`CurveConfig`; ``rafa curve``),
   :func:`write_curves` writes them (CSV, JSON, PNG);
+- :func:`plan_study` and :func:`run_study` run a study (``rafa study
+  paper``), :class:`StudyJournal` keeps its episodes as they end and
+  :func:`read_journal` reads them back to resume it (``--resume``);
 - :func:`open_llm` builds the LLM they share from :class:`LLMOptions` (a
   provider spec, its config file and overrides, cache, cassettes);
 - :func:`make_player` builds a seat's player from a kind (:data:`SEAT_KINDS`
@@ -42,6 +45,7 @@ from rafa_async.app._agents import (
     make_agent as make_agent,
 )
 from rafa_async.app._benchmark import (
+    NOT_RESULTS as NOT_RESULTS,
     BenchmarkConfig as BenchmarkConfig,
     BenchmarkSummary as BenchmarkSummary,
     build_agent as build_agent,
@@ -104,6 +108,12 @@ from rafa_async.app._report_render import (
     with_plot as with_plot,
     write_document as write_document,
 )
+from rafa_async.app._run_settings import (
+    defaults as defaults,
+    differences as differences,
+    finished as finished,
+    settings as settings,
+)
 from rafa_async.app._seats import (
     LLM_KINDS as LLM_KINDS,
     POLICY_SEED_STRIDE as POLICY_SEED_STRIDE,
@@ -131,6 +141,7 @@ from rafa_async.app._series import (
     summarize_series as summarize_series,
 )
 from rafa_async.app._study import (
+    StudyDone as StudyDone,
     StudyPlan as StudyPlan,
     StudyRun as StudyRun,
     plan_study as plan_study,
@@ -140,6 +151,11 @@ from rafa_async.app._study_cost import (
     CostEstimate as CostEstimate,
     CostLine as CostLine,
     estimate_cost as estimate_cost,
+)
+from rafa_async.app._study_journal import (
+    JOURNAL_FILE as JOURNAL_FILE,
+    StudyJournal as StudyJournal,
+    read_journal as read_journal,
 )
 from rafa_async.app._study_report import (
     RESULTS_FILE as RESULTS_FILE,
@@ -189,11 +205,13 @@ __all__ = [
     "CURVE_PNG",
     "ESTIMATOR_KINDS",
     "HTML_FILE",
+    "JOURNAL_FILE",
     "LEARNING_RUNNERS",
     "LEARN_KINDS",
     "LLM_KINDS",
     "MARKDOWN_FILE",
     "MCTS_FIELDS",
+    "NOT_RESULTS",
     "NO_PLOTS",
     "PAPER",
     "PLANNER_KINDS",
@@ -249,7 +267,9 @@ __all__ = [
     "SeriesSummary",
     "StudyAgent",
     "StudyCell",
+    "StudyDone",
     "StudyFiles",
+    "StudyJournal",
     "StudyLearningCurve",
     "StudyLearningPoint",
     "StudyPlan",
@@ -270,7 +290,10 @@ __all__ = [
     "check_out_dir",
     "check_planner",
     "curve_points",
+    "defaults",
+    "differences",
     "estimate_cost",
+    "finished",
     "html_page",
     "llm_label",
     "make_agent",
@@ -286,6 +309,7 @@ __all__ = [
     "play_series",
     "plot_curves",
     "plot_learning_curve",
+    "read_journal",
     "read_match_log",
     "replay_log",
     "replay_matches",
@@ -297,6 +321,7 @@ __all__ = [
     "run_ttt_protocol",
     "seat_kinds",
     "seating",
+    "settings",
     "study_document",
     "summarize_benchmark",
     "summarize_series",

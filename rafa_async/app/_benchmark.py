@@ -132,6 +132,12 @@ class BenchmarkConfig(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
+NOT_RESULTS = ("concurrency", "max_llm_concurrency", "llm_timeout", "latency")
+"""The settings of a :class:`BenchmarkConfig` that change how fast a run
+goes, not its results: a resumed run (``rafa run --resume``, ``rafa study
+paper --resume``) may change them."""
+
+
 class BenchmarkSummary(msgspec.Struct, kw_only=True):
     scenario: str
     agent: str

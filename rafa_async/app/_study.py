@@ -14,13 +14,17 @@ the curves, the memory ablation and the learning curves::
 
 Each run samples under its seed (:func:`~rafa_async.sampling_seed`), so a
 run's results depend on its seed, its tasks and the LLM, never on what ran
-beside it: the same seed gives the same study on the sim.
+beside it: the same seed gives the same study on the sim.  That is also why
+an interrupted study can be resumed: ``run_study(plan, llm, done=...)``
+runs only the episodes ``done`` lacks (a journal's, see
+:class:`~rafa_async.app.StudyJournal`) and its results are those of an
+uninterrupted study.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +38,7 @@ from rafa_async._events import EventRecorder
 from rafa_async.app._agents import AGENT_KINDS
 from rafa_async.app._benchmark import BenchmarkConfig, run_benchmark
 from rafa_async.app._curves import CurveConfig, agent_curve
+from rafa_async.app._run_settings import finished
 from rafa_async.app._study_cost import CostLine
 from rafa_async.app._study_results import (
     LearningContext,
@@ -51,7 +56,7 @@ from rafa_async.app._study_spec import (
     StudyAgent,
     StudySpec,
 )
-from rafa_async.llm import SIM_LABEL, MiddlewareStack
+from rafa_async.llm import SIM_LABEL, MiddlewareStack, total_cost
 from rafa_async.scenarios import SCENARIOS, TaskRecord, get_scenario
 
 SETTINGS = frozenset(BenchmarkConfig.__struct_fields__)
@@ -217,43 +222,106 @@ def plan_study(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class StudyDone:
+    """What a study already ran (read back from its journal,
+    :func:`~rafa_async.app.read_journal`): :func:`run_study` runs only the rest."""
+
+    episodes: Mapping[tuple[str, str, int], Mapping[str, TaskRecord]] = field(default_factory=dict)
+    """The latest record of each task, by run (:func:`run_key`), then task id."""
+    learning: Mapping[str, list[StudyLearningCurve]] = field(default_factory=dict)
+    """The curves of each learning protocol that completed, by its name."""
+    cost_usd: float | None = 0.0
+    """What they spent (``None``: unknown), error records that run again included."""
+
+    def kept(self, run: StudyRun) -> dict[str, TaskRecord]:
+        """The final records of ``run`` (:func:`finished`): the tasks not to run again."""
+        return {
+            task: record
+            for task, record in self.episodes.get(run_key(run), {}).items()
+            if finished(record)
+        }
+
+    def count(self, plan: StudyPlan) -> int:
+        """How many of ``plan``'s episodes are done (final)."""
+        return sum(len(self.kept(run)) for run in plan.runs)
+
+
+def run_key(run: StudyRun) -> tuple[str, str, int]:
+    """A run's identity within its study: (row, column, seed)."""
+    return run.row, run.column, run.seed
+
+
+EpisodeEnded = Callable[[StudyRun, TaskRecord], None]
+LearningEnded = Callable[[LearningPart, list[StudyLearningCurve], float | None], None]
+
+
 async def run_study(
     plan: StudyPlan,
     llm: MiddlewareStack,
     *,
     recorder: EventRecorder | None = None,
     on_result: Callable[[TaskRecord], None] | None = None,
+    done: StudyDone | None = None,
+    on_episode: EpisodeEnded | None = None,
+    on_learning: LearningEnded | None = None,
 ) -> StudyResults:
     """Every run of ``plan`` at once through ``llm``, then the learning protocols.
 
-    ``on_result`` is called as each episode ends.  Cancelling the caller
-    cancels every run; a provider that becomes unavailable raises
+    ``on_result`` is called as each episode ends, after ``on_episode`` (with
+    its run too: what a journal records).  ``done``: what an earlier,
+    interrupted call already ran -- its final records are not run again, the
+    learning protocols it holds are not redone (``on_learning`` is called as
+    each one completes, with its curves and their cost), and the results are
+    those of every record, kept and new, in task order.  Cancelling the
+    caller cancels every run; a provider that becomes unavailable raises
     :class:`~rafa_async.ProviderUnavailable` (as
     :func:`~rafa_async.app.run_benchmark`)."""
     recorder = recorder if recorder is not None else EventRecorder()
+    done = done if done is not None else StudyDone()
     started = anyio.current_time()
     records: dict[tuple[str, str], list[list[TaskRecord]]] = defaultdict(
         lambda: [[] for _ in range(plan.seeds)]
     )
 
     async def run(one: StudyRun) -> None:
-        with sampling_seed(one.seed):
-            done, _ = await run_benchmark(
-                one.config, recorder=recorder, on_result=on_result, llm=llm
-            )
-        records[one.row, one.column][one.seed] = done
+        kept = done.kept(one)
+
+        def ended(record: TaskRecord) -> None:
+            if on_episode is not None:
+                on_episode(one, record)
+            if on_result is not None:
+                on_result(record)
+
+        new: list[TaskRecord] = []
+        if len(kept) < one.tasks:
+            with sampling_seed(one.seed):
+                new, _ = await run_benchmark(
+                    one.config, recorder=recorder, on_result=ended, llm=llm, skip=kept
+                )
+        records[one.row, one.column][one.seed] = _in_task_order(one, kept, new)
 
     await for_each_limited(plan.runs, max(1, len(plan.runs)), run)
-    simulated = plan.provider == "sim" or llm.totals.simulated > 0
+    everything = [r for runs in records.values() for seed in runs for r in seed]
+    simulated = (
+        plan.provider == "sim" or llm.totals.simulated > 0 or any(r.simulated for r in everything)
+    )
     provider = SIM_LABEL if plan.provider == "sim" else plan.provider
     context = LearningContext(
         llm=llm, provider=provider, simulated=simulated, seeds=plan.seeds, quick=plan.quick
     )
     learning: list[StudyLearningCurve] = []
     for protocol in plan.learning:
-        learning += await LEARNING_RUNNERS[protocol.name](protocol, context)
+        curves = done.learning.get(protocol.name)
+        if curves is None:
+            before = llm.totals.cost
+            curves = await LEARNING_RUNNERS[protocol.name](protocol, context)
+            after = llm.totals.cost
+            if on_learning is not None:
+                spent = None if before is None or after is None else after - before
+                on_learning(protocol, curves, spent)
+        learning += curves
     parts = [_part_result(plan, part, columns, records) for part, columns in plan.parts]
-    everything = [r for runs in records.values() for seed in runs for r in seed]
     return StudyResults(
         study=plan.spec.name,
         provider=provider,
@@ -271,9 +339,18 @@ async def run_study(
         unavailable=list(plan.unavailable),
         llm_calls=sum(r.llm_calls for r in everything) + sum(c.llm_calls for c in learning),
         tokens=sum(r.tokens for r in everything),
-        cost_usd=None if simulated else llm.totals.cost,
+        cost_usd=None if simulated else total_cost([llm.totals.cost, done.cost_usd]),
         wall_s=round(anyio.current_time() - started, 3),
     )
+
+
+def _in_task_order(
+    run: StudyRun, kept: Mapping[str, TaskRecord], new: Sequence[TaskRecord]
+) -> list[TaskRecord]:
+    """The records of ``run``, kept and new, in the order of its tasks."""
+    latest = {**kept, **{record.task_id: record for record in new}}
+    tasks = get_scenario(run.config.scenario).tasks(run.config.tasks)[: run.config.max_tasks]
+    return [latest[task.id] for task in tasks if task.id in latest]
 
 
 def _part_result(

@@ -35,7 +35,7 @@ from typing import IO
 import structlog
 
 from rafa_async._errors import ConfigError
-from rafa_async._events import Event, JsonlSink, MsgpackSink, whole_length
+from rafa_async._events import Event, JsonlSink, MsgpackSink, cut_torn_tail
 from rafa_async._paths import unwritable
 from rafa_async.cli._app import fail
 from rafa_async.cli._console import text_to_stderr
@@ -97,23 +97,6 @@ def check_outputs(outputs: Mapping[str, Path | None], *, resume: bool, force: bo
                 f"{option} {path} already holds results: add --resume to continue them, "
                 "or --force to overwrite them"
             )
-
-
-def cut_torn_tail(path: Path) -> None:
-    """Move a torn last line (or msgpack frame) of ``path`` to ``PATH.torn``."""
-    if not path.is_file():
-        return
-    keep = whole_length(path)
-    with path.open("r+b") as file:
-        file.seek(keep)
-        tail = file.read()
-        if not tail:
-            return
-        torn = path.with_name(path.name + ".torn")
-        with torn.open("ab") as aside:
-            aside.write(tail)
-        file.truncate(keep)
-    log.warning("torn_tail_moved", file=str(path), bytes=len(tail), to=str(torn))
 
 
 class LazyFile:

@@ -1,59 +1,31 @@
 """``--resume``: what an earlier run left in ``--out``, and whether to continue it.
 
 Every line ``rafa run`` and ``rafa play`` write to ``--out`` carries
-``"config"``: the settings that determine the results (:func:`stamped`).
+``"config"``: the settings that determine the results (:func:`stamped` of
+:func:`~rafa_async.app._run_settings.settings`).
 Resuming reads the file back, refuses it if any record was made with other
 settings (naming the first that differs), and returns the latest record of
 each task (run) or match (play).  The tasks whose latest record is
-:func:`finished` are skipped; the rest run again and their records are
+:func:`~rafa_async.app._run_settings.finished` are skipped; the rest run again and their records are
 appended, so a reader of the file takes the last line of each task.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
 
 from rafa_async._events import whole_length
+from rafa_async.app import differences
 from rafa_async.cli._app import fail
 
 Record = dict[str, Any]
 R = TypeVar("R", bound=msgspec.Struct)
 CONFIG = "config"
 """The key of each ``--out`` line holding the settings that made it."""
-
-
-def finished(record: Mapping[str, Any]) -> bool:
-    """Whether ``record`` is final: ``--resume`` skips its task instead of
-    running it again.  The one place that decides it: a record written whole
-    is final unless a provider error decided it (``status`` ``"error"``),
-    which a resumed run tries again; the last record of a task wins."""
-    return record.get("status") != "error"
-
-
-def settings(config: msgspec.Struct, *, ignore: Collection[str]) -> dict[str, Any]:
-    """The fields of ``config`` that determine results (all but ``ignore``:
-    concurrency, timing...), as JSON values: what :func:`stamped` records."""
-    values: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(config))
-    return {name: value for name, value in values.items() if name not in ignore}
-
-
-def defaults(config: msgspec.Struct, *, ignore: Collection[str]) -> dict[str, Any]:
-    """The default of every field of ``config`` that has one (but ``ignore``),
-    as JSON values: what a file written before a setting existed was made
-    with (it could not have set it)."""
-    found: dict[str, Any] = {}
-    for field in msgspec.structs.fields(config):
-        if field.name in ignore:
-            continue
-        if field.default is not msgspec.NODEFAULT:
-            found[field.name] = field.default
-        elif field.default_factory is not msgspec.NODEFAULT:
-            found[field.name] = field.default_factory()
-    return dict(msgspec.json.decode(msgspec.json.encode(found)))
 
 
 def stamped(record: msgspec.Struct, config: Mapping[str, Any]) -> bytes:
@@ -72,7 +44,7 @@ def read_results(
     empty if there is no such file.  One ``error:`` line if the file is not
     results of this command, or holds results made with other settings.  A
     torn last line (a crash mid-write) is not a record: it is left for
-    :func:`~rafa_async.cli._outputs.cut_torn_tail` and its task runs again.
+    :func:`~rafa_async._events.cut_torn_tail` and its task runs again.
     A setting a line does not record (it was written before the setting
     existed) counts as its default from ``defaults``.
     """
@@ -98,16 +70,6 @@ def read_results(
         latest.pop(task, None)  # re-insert: the order is that of the latest lines
         latest[task] = record
     return latest
-
-
-def differences(made_with: Mapping[str, Any], config: Mapping[str, Any]) -> str:
-    """The settings that differ, as ``seed=0, not seed=1``."""
-    names = sorted(set(made_with) | set(config))
-    return "; ".join(
-        f"{name}={made_with.get(name)!r}, not {name}={config.get(name)!r}"
-        for name in names
-        if made_with.get(name) != config.get(name)
-    )
 
 
 def combined(

@@ -14,6 +14,7 @@ from rafa_async._errors import ConfigError
 from rafa_async.adapters.alfworld import ALFWorldUnavailable, require_alfworld
 from rafa_async.app import (
     AGENT_KINDS,
+    NOT_RESULTS,
     BenchmarkConfig,
     BenchmarkSummary,
     LLMOptions,
@@ -281,11 +282,6 @@ def benchmark_config(
         **fields,
     )
     return config, resolved
-
-
-NOT_RESULTS = ("concurrency", "max_llm_concurrency", "llm_timeout", "latency")
-"""Settings that change how fast a run goes, not its results: --resume may
-change them."""
 
 
 def task_key(record_type: type[TaskRecord], record: TaskRecord | Mapping[str, Any]) -> str:

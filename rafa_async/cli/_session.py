@@ -23,7 +23,7 @@ import msgspec
 from rich.progress import TextColumn
 
 from rafa_async._events import EventRecorder, EventSink
-from rafa_async.app import ResolvedLLM, open_llm
+from rafa_async.app import ResolvedLLM, defaults, finished, open_llm, settings
 from rafa_async.cli._app import out as console, progress_bar, start_logging
 from rafa_async.cli._console import interrupted
 from rafa_async.cli._interrupt import report_interrupted, run_until_interrupted
@@ -42,15 +42,7 @@ from rafa_async.cli._options import (
     option_group,
 )
 from rafa_async.cli._outputs import open_outputs, prepare_outputs
-from rafa_async.cli._resume import (
-    Record,
-    combined,
-    defaults,
-    finished,
-    read_results,
-    settings,
-    stamped,
-)
+from rafa_async.cli._resume import Record, combined, read_results, stamped
 from rafa_async.llm import LLM, MiddlewareStack
 
 R = TypeVar("R", bound=msgspec.Struct)
@@ -164,15 +156,23 @@ def run_whole(
     lost: str,
     backend: str,
     progress: bool,
+    done_before: int = 0,
 ) -> T:
-    """:func:`run_counted` for a command that writes nothing until the whole
+    """:func:`run_counted` for a command that writes its files when the whole
     run is done (a curve, a report): Ctrl-C ends it with one line (``N of
-    TOTAL UNIT done, LOST``) and exit status 130."""
+    TOTAL UNIT done, LOST``: what becomes of them) and exit status 130.
+    ``done_before``: what an earlier run did (``rafa study paper --resume``),
+    counted in N and by the bar."""
     result, done = run_counted(
-        main, caption=caption, total=total, backend=backend, progress=progress
+        main,
+        caption=caption,
+        total=total,
+        backend=backend,
+        progress=progress,
+        done_before=done_before,
     )
     if result is None:
-        interrupted(f"interrupted: {done} of {total} {unit} done, {lost}")
+        interrupted(f"interrupted: {done_before + done} of {total} {unit} done, {lost}")
     return result
 
 

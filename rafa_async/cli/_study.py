@@ -6,7 +6,10 @@ against this build, says what it cannot run and why, states the cost bound
 on a real provider and asks before spending it (``--yes`` does not ask; with
 no terminal to ask on, it must be given), runs every part at once on one
 LLM stack, and writes ``report.md``, ``report.html``, the PNGs and
-``results.json`` into ``--out``.
+``results.json`` into ``--out``.  Every episode is kept in
+``--out``/``episodes.jsonl`` as it ends (:class:`~rafa_async.app.StudyJournal`):
+an interrupted study continues with ``--resume``, running only what is
+missing, and its report is that of an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -28,12 +31,15 @@ from rafa_async.app import (
     BenchmarkConfig,
     CostEstimate,
     LLMOptions,
+    StudyDone,
+    StudyJournal,
     StudyPlan,
     StudyResults,
     check_out_dir,
     estimate_cost,
     open_llm,
     plan_study,
+    read_journal,
     run_study,
     write_study,
 )
@@ -133,11 +139,21 @@ def paper(
     out_dir: Annotated[
         Path,
         option(
-            "Directory for report.md, report.html, the PNGs and results.json (created).",
+            "Directory for report.md, report.html, the PNGs and results.json (created), and "
+            "episodes.jsonl: every episode, kept as it ends.",
             OUTPUT,
             "--out",
         ),
     ] = Path("study"),
+    resume: Annotated[
+        bool,
+        option(
+            "Continue the interrupted study in --out (same seeds, --quick and provider): run "
+            "only the episodes its episodes.jsonl lacks, then write the whole report.",
+            OUTPUT,
+            "--resume",
+        ),
+    ] = False,
     force: ForceOption = False,
     log_format: LogFormatOption = LogFormat.console,
     log_level: LogLevelOption = "warning",
@@ -151,10 +167,16 @@ def paper(
     On a real provider the cost estimate (calls x tokens x price) is printed
     first, and the study starts once confirmed (or with --yes).
 
+    Every episode is kept in --out/episodes.jsonl as it ends: after a Ctrl-C,
+    a crash or a provider outage, run the same command with --resume to run
+    only what is missing.
+
     Example: rafa study paper --provider sim --seeds 5 --out study/
     """
     start_logging(log_format, log_level)
     at_least("--seeds", seeds, 1)
+    if resume and force:
+        fail("--resume continues the study in --out and --force replaces it: give one of them")
     resolved = check_llm(llm, backend=backend.value)
     refuse_sim_options(context, resolved)
     base = BenchmarkConfig(
@@ -166,15 +188,25 @@ def paper(
     )
     try:
         plan = plan_study(PAPER, seeds=seeds, quick=quick, base=base)
-        check_out_dir(out_dir, force=force)
+        if not resume:
+            check_out_dir(out_dir, force=force)
     except ConfigError as error:
         fail(error)
-    print_plan(plan)
+    try:
+        done = read_journal(out_dir, plan) if resume else StudyDone()
+    except ConfigError as error:
+        fail(f"--resume: {error}")
+    print_plan(plan, done)
     estimate = None
     if not resolved.settings.simulated and llm.replay is None:
         estimate = estimate_cost(plan.cost_lines(), resolved.settings, resolved.label)
         confirm_cost(estimate, yes=yes)
     stacks: list[MiddlewareStack] = []
+
+    try:
+        journal = StudyJournal(out_dir, plan, resume=resume)
+    except ConfigError as error:
+        fail(error)
 
     async def main(record: Callable[[TaskRecord], None]) -> StudyResults:
         recorder = EventRecorder()
@@ -184,18 +216,28 @@ def paper(
 
         async with open_llm(llm, sim=sim, recorder=recorder) as stack:
             stacks.append(stack)
-            return await run_study(plan, stack, recorder=recorder, on_result=record)
+            return await run_study(
+                plan,
+                stack,
+                recorder=recorder,
+                on_result=record,
+                done=done,
+                on_episode=journal.episode,
+                on_learning=journal.learning,
+            )
 
     started = time.perf_counter()
-    results = run_whole(
-        main,
-        caption=f"[bold]study {plan.spec.name}[/] [dim]({llm_caption(resolved)})[/]",
-        total=plan.episodes,
-        unit="episodes",
-        lost="no report written",
-        backend=backend.value,
-        progress=progress,
-    )
+    with journal:
+        results = run_whole(
+            main,
+            caption=f"[bold]study {plan.spec.name}[/] [dim]({llm_caption(resolved)})[/]",
+            total=plan.episodes,
+            unit="episodes",
+            lost=f"kept in {journal.path}; continue with --resume",
+            backend=backend.value,
+            progress=progress,
+            done_before=done.count(plan),
+        )
     results.estimate = estimate
     try:
         files = write_study(results, out_dir)
@@ -210,14 +252,22 @@ def paper(
     print_llm_usage(stacks[0], resolved)
 
 
-def print_plan(plan: StudyPlan) -> None:
-    """What will run, and each part or agent that will not, with why."""
+def print_plan(plan: StudyPlan, done: StudyDone) -> None:
+    """What will run (with ``--resume``: what was run already), and each
+    part or agent that will not, with why."""
     out.print(
         f"study {plan.spec.name}: {len(plan.runs)} runs ({plan.episodes} episodes) over "
         f"{len(plan.parts)} benchmark(s), {plan.seeds} seed(s)"
         + (" · --quick" if plan.quick else ""),
         highlight=False,
     )
+    if done.episodes or done.learning:
+        learned = [p.title for p in plan.learning if p.name in done.learning]
+        out.print(
+            f"  resumed: {done.count(plan)} of {plan.episodes} episodes already done"
+            + (f"; kept: {', '.join(learned)}" if learned else ""),
+            highlight=False,
+        )
     for missing in plan.unavailable:
         where = missing.part if missing.column is None else f"{missing.part} · {missing.column}"
         out.print(f"  not available: {where}: {missing.reason}", highlight=False)
