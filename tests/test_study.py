@@ -703,3 +703,50 @@ def test_resuming_with_another_provider_is_a_one_line_error(
     copy_journal(studies, tmp_path / "study")
     result = real(tmp_path, f"http://127.0.0.1:{closed_port()}/v1", "--resume")
     assert_one_line_error(result, "another study's", "provider='sim', not provider='fake:gpt-test'")
+
+
+@pytest.mark.anyio
+async def test_a_resumed_study_prices_only_the_episodes_left(
+    anyio_backend: Any, tmp_path: Path
+) -> None:
+    plan = plan_study(StudySpec(name="t", benchmarks=(DIRECT,)), seeds=2, quick=True)
+    async with sim_stack() as llm:
+        with StudyJournal(tmp_path, plan, resume=False) as journal:
+            await run_study(plan, llm, on_episode=journal.episode)
+    lines = (tmp_path / JOURNAL_FILE).read_bytes().splitlines(keepends=True)
+    (tmp_path / JOURNAL_FILE).write_bytes(b"".join(lines[:3]))  # the header and two episodes
+    done = read_journal(tmp_path, plan)
+
+    (whole,) = plan.cost_lines()
+    (left,) = plan.cost_lines(done)
+    budget = plan.runs[0].config.llm_call_budget
+    assert budget is not None and whole.episodes == plan.episodes == 6
+    assert (left.episodes, left.max_calls) == (4, 4 * budget)
+    assert left.prompt_tokens == 4 * budget * DIRECT.prompt_tokens
+
+
+def test_a_learning_protocol_already_kept_is_not_priced_again() -> None:
+    protocol = PAPER.learning[0]
+    plan = plan_study(StudySpec(name="t", benchmarks=(), learning=(protocol,)), seeds=2)
+
+    (fresh,) = plan.cost_lines()
+    (kept,) = plan.cost_lines(StudyDone(learning={protocol.name: []}))
+    assert fresh.episodes == 2 * protocol.games_per_seed and fresh.max_calls > 0
+    assert (kept.episodes, kept.max_calls, kept.prompt_tokens) == (0, 0, 0)
+
+
+def test_a_provider_outage_says_the_episodes_are_kept_and_how_to_continue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_openai: tuple[FakeOpenAI, str]
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")  # every call: 401, the run cannot go on
+    _, base_url = fake_openai
+    result = real(tmp_path, base_url, "--yes")
+
+    journal = tmp_path / "study" / JOURNAL_FILE
+    assert_one_line_error(
+        result,
+        "rejected the API key (HTTP 401)",
+        "episodes done so far: 0",
+        f"kept in {journal}; continue with --resume",
+    )
+    assert journal_lines(tmp_path / "study")[0]["kind"] == "study"

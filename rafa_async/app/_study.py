@@ -91,16 +91,21 @@ class StudyPlan:
     def episodes(self) -> int:
         return sum(run.tasks for run in self.runs)
 
-    def cost_lines(self) -> list[CostLine]:
-        """Each part's episodes, their bound on LLM calls, and its tokens."""
+    def cost_lines(self, done: StudyDone | None = None) -> list[CostLine]:
+        """Each part's episodes, their bound on LLM calls, and its tokens.
+
+        With ``done`` (``--resume``), only what is left to run: the episodes
+        without a final record, and the learning protocols not yet kept."""
+        done = done if done is not None else StudyDone()
         lines = []
         for part, _ in self.parts:
             runs = [r for r in self.runs if r.row == part.row]
-            calls = sum(r.tasks * (r.config.llm_call_budget or 0) for r in runs)
+            left = {run_key(r): r.tasks - len(done.kept(r)) for r in runs}
+            calls = sum(left[run_key(r)] * (r.config.llm_call_budget or 0) for r in runs)
             lines.append(
                 CostLine(
                     row=part.row,
-                    episodes=sum(r.tasks for r in runs),
+                    episodes=sum(left.values()),
                     max_calls=calls,
                     prompt_tokens=calls * part.prompt_tokens,
                     completion_tokens=calls * part.completion_tokens,
@@ -108,7 +113,7 @@ class StudyPlan:
             )
         for protocol in self.learning:
             per_seed = protocol.quick_games_per_seed if self.quick else protocol.games_per_seed
-            games = self.seeds * per_seed
+            games = 0 if protocol.name in done.learning else self.seeds * per_seed
             calls = games * protocol.calls_per_game
             lines.append(
                 CostLine(

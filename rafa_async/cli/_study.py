@@ -23,7 +23,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rafa_async._errors import ConfigError
+from rafa_async._concurrency import exception_leaves
+from rafa_async._errors import ConfigError, ProviderUnavailable
 from rafa_async._events import EventRecorder
 from rafa_async.app import (
     PAPER,
@@ -35,8 +36,10 @@ from rafa_async.app import (
     StudyJournal,
     StudyPlan,
     StudyResults,
+    StudyRun,
     check_out_dir,
     estimate_cost,
+    finished,
     open_llm,
     plan_study,
     read_journal,
@@ -199,7 +202,7 @@ def paper(
     print_plan(plan, done)
     estimate = None
     if not resolved.settings.simulated and llm.replay is None:
-        estimate = estimate_cost(plan.cost_lines(), resolved.settings, resolved.label)
+        estimate = estimate_cost(plan.cost_lines(done), resolved.settings, resolved.label)
         confirm_cost(estimate, yes=yes)
     stacks: list[MiddlewareStack] = []
 
@@ -208,23 +211,39 @@ def paper(
     except ConfigError as error:
         fail(error)
 
+    kept = done.count(plan)
+
+    def episode(run: StudyRun, result: TaskRecord) -> None:
+        nonlocal kept
+        journal.episode(run, result)
+        kept += finished(result)
+
     async def main(record: Callable[[TaskRecord], None]) -> StudyResults:
         recorder = EventRecorder()
 
         def sim() -> SimLLM:
             return simulated_llm(seed=0, latency=base.latency)
 
-        async with open_llm(llm, sim=sim, recorder=recorder) as stack:
-            stacks.append(stack)
-            return await run_study(
-                plan,
-                stack,
-                recorder=recorder,
-                on_result=record,
-                done=done,
-                on_episode=journal.episode,
-                on_learning=journal.learning,
-            )
+        try:
+            async with open_llm(llm, sim=sim, recorder=recorder) as stack:
+                stacks.append(stack)
+                return await run_study(
+                    plan,
+                    stack,
+                    recorder=recorder,
+                    on_result=record,
+                    done=done,
+                    on_episode=episode,
+                    on_learning=journal.learning,
+                )
+        except (ProviderUnavailable, BaseExceptionGroup) as error:
+            outage = provider_outage(error)
+            if outage is None:
+                raise
+            raise ProviderUnavailable(
+                f"{outage}; episodes done so far: {kept}, kept in {journal.path}; "
+                "continue with --resume"
+            ) from error
 
     started = time.perf_counter()
     with journal:
@@ -250,6 +269,13 @@ def paper(
     if not files.plotted:
         out.print(f"no PNG plots: they need matplotlib, the plot extra ({PLOT_EXTRA})")
     print_llm_usage(stacks[0], resolved)
+
+
+def provider_outage(error: BaseException) -> ProviderUnavailable | None:
+    """The :class:`ProviderUnavailable` that stopped the study, alone or in a
+    task group's error (``None``: something else stopped it)."""
+    leaves = exception_leaves(error) if isinstance(error, BaseExceptionGroup) else [error]
+    return next((e for e in leaves if isinstance(e, ProviderUnavailable)), None)
 
 
 def print_plan(plan: StudyPlan, done: StudyDone) -> None:
