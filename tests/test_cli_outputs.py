@@ -34,12 +34,22 @@ def virtual_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(anyio, "run", run)
 
 
-@pytest.fixture
-def earlier(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
-    """--out and --trace files from an earlier run."""
-    out, trace = tmp_path / "keep.jsonl", tmp_path / "trace.jsonl"
+@pytest.fixture(scope="module")
+def earlier_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes]:
+    """The --out and --trace bytes of one earlier run (made once: a run takes a second)."""
+    folder = tmp_path_factory.mktemp("earlier")
+    out, trace = folder / "keep.jsonl", folder / "trace.jsonl"
     made = rafa(*RUN, "--out", str(out), "--trace", str(trace))
     assert made.exit_code == 0, made.output
+    return out.read_bytes(), trace.read_bytes()
+
+
+@pytest.fixture
+def earlier(tmp_path: Path, earlier_run: tuple[bytes, bytes]) -> Iterator[tuple[Path, Path]]:
+    """--out and --trace files from an earlier run, in this test's folder."""
+    out, trace = tmp_path / "keep.jsonl", tmp_path / "trace.jsonl"
+    out.write_bytes(earlier_run[0])
+    trace.write_bytes(earlier_run[1])
     yield out, trace
 
 
