@@ -213,6 +213,9 @@ def _render(state: HouseState) -> str:
 
 _RECEPTACLE_RE = re.compile(r"^(?:In|On) the (\w+ \d+)(?: \((open|closed)\))?: (.*)\.$")
 _THING_RE = re.compile(r"^an? (\w+ \d+)(?: \(([\w, ]+)\))?$")
+_ITEM_SEPARATOR = re.compile(r", (?=an? )")
+"""Between two things on a receptacle line, not inside one's conditions
+(``a mug 1 (clean, hot)``)."""
 
 
 def parse_state(text: str) -> HouseState:
@@ -241,7 +244,7 @@ def parse_state(text: str) -> HouseState:
         receptacles.append(name)
         if status == "open":
             opened.add(name)
-        for item in items.split(", ") if items != "nothing" else ():
+        for item in _ITEM_SEPARATOR.split(items) if items != "nothing" else ():
             if item.startswith(f"a {LAMP} ("):
                 lamp, lamp_on = name, item.endswith("(on)")
             else:

@@ -320,3 +320,19 @@ def test_the_planner_reaches_the_goal_from_wherever_random_commands_lead(
             if (walk, step) == (0, 11) and found and task.task_type != "pick_two_obj_and_place":
                 # as short as a full search's (pick two: too many states to search fully)
                 assert len(found) == shortest_by_brute_force(state), state.text
+
+
+@pytest.mark.parametrize("held", [False, True], ids=["on-a-receptacle", "in-hand"])
+def test_a_thing_with_two_conditions_reads_back_beside_others(held: bool) -> None:
+    """``a mug 1 (clean, hot), a egg 1``: the comma inside the conditions
+    does not split the line (the sim refused such states as unreadable)."""
+    mug = Thing("mug 1", "hand" if held else "countertop 1", frozenset({"clean", "hot"}))
+    state = room(
+        APPLE,
+        mug,
+        Thing("apple 1", "countertop 1", frozenset({"clean", "cool"})),
+        Thing("egg 1", "countertop 1"),
+    )
+
+    assert "(clean, hot)" in state.text and "(clean, cool), a egg 1" in state.text
+    assert parse_state(state.text) == state
