@@ -58,15 +58,17 @@ def first_leaf(group: BaseExceptionGroup[E]) -> E:
     return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
-def exception_leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
-    """The exceptions in ``group`` and its nested groups, in order."""
-    leaves: list[BaseException] = []
-    for error in group.exceptions:
-        if isinstance(error, BaseExceptionGroup):
-            leaves.extend(exception_leaves(error))
-        else:
-            leaves.append(error)
-    return leaves
+def exception_leaves(error: BaseException) -> list[BaseException]:
+    """The exceptions in ``error`` and its nested groups, in order (``error``
+    itself if it is not a group: a lone error and a task group's read alike)."""
+    if not isinstance(error, BaseExceptionGroup):
+        return [error]
+    return [leaf for inner in error.exceptions for leaf in exception_leaves(inner)]
+
+
+def first_of(error: BaseException, kind: type[E]) -> E | None:
+    """The first exception of ``kind`` in ``error`` (:func:`exception_leaves`), if any."""
+    return next((e for e in exception_leaves(error) if isinstance(e, kind)), None)
 
 
 async def run_sync_abandonable(func: Callable[[], T]) -> T:

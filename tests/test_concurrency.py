@@ -12,7 +12,8 @@ from typing import Any
 import anyio
 import pytest
 
-from rafa_async._concurrency import run_sync_abandonable
+from rafa_async._concurrency import exception_leaves, first_of, run_sync_abandonable
+from rafa_async._errors import ConfigError, ProviderUnavailable
 
 
 @pytest.mark.anyio
@@ -75,3 +76,21 @@ def test_an_abandoned_thread_does_not_keep_the_process_alive(backend: str) -> No
     assert done.returncode == 0, done.stderr
     assert done.stdout == "abandoned\n"
     assert time.monotonic() - started < 20.0  # not the thread's 60 s
+
+
+def test_first_of_reads_a_lone_error_and_nested_groups_alike() -> None:
+    lone = ProviderUnavailable("down")
+    nested = BaseExceptionGroup(
+        "outer", [ValueError("a"), BaseExceptionGroup("inner", [ConfigError("b"), lone])]
+    )
+
+    assert exception_leaves(lone) == [lone]
+    assert [type(e) for e in exception_leaves(nested)] == [
+        ValueError,
+        ConfigError,
+        ProviderUnavailable,
+    ]
+    assert first_of(lone, ProviderUnavailable) is lone
+    assert first_of(nested, ProviderUnavailable) is lone
+    assert isinstance(first_of(nested, Exception), ValueError)
+    assert first_of(nested, KeyboardInterrupt) is None

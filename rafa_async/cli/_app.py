@@ -19,7 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from rafa_async._concurrency import exception_leaves
+from rafa_async._concurrency import first_of
 from rafa_async._errors import RafaError
 from rafa_async._logging import configure_logging
 from rafa_async.app import MCTS_FIELDS, seat_kinds
@@ -64,10 +64,8 @@ def run_or_fail(main: Callable[[], Awaitable[T]], backend: str) -> T:
     message on one line."""
     try:
         return anyio.run(main, backend=backend)
-    except RafaError as error:
-        fail(error)
-    except BaseExceptionGroup as group:
-        first = next((e for e in exception_leaves(group) if isinstance(e, RafaError)), None)
+    except (RafaError, BaseExceptionGroup) as error:
+        first = first_of(error, RafaError)
         if first is None:
             raise
         fail(first)

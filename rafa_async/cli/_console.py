@@ -25,7 +25,7 @@ from typer._click.core import Context  # typer vendors click; its errors are the
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from rafa_async._concurrency import exception_leaves
+from rafa_async._concurrency import first_of
 
 out = Console()
 err = Console(stderr=True)
@@ -101,7 +101,7 @@ class RafaGroup(TyperGroup):
         except KeyboardInterrupt:
             interrupted()
         except BaseExceptionGroup as group:
-            if not any(isinstance(e, KeyboardInterrupt) for e in exception_leaves(group)):
+            if first_of(group, KeyboardInterrupt) is None:
                 raise
             interrupted()
         finally:

@@ -157,7 +157,7 @@ def cannot_listen(raised: BaseException, host: str, port: int) -> NoReturn:
 def lone_os_error(error: BaseException) -> OSError | None:
     """``error`` if it is an :class:`OSError`, or the only one in a task group's
     exception group (the server could not listen); else ``None``."""
-    leaves = exception_leaves(error) if isinstance(error, BaseExceptionGroup) else [error]
+    leaves = exception_leaves(error)
     return leaves[0] if len(leaves) == 1 and isinstance(leaves[0], OSError) else None
 
 

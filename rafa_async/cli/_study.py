@@ -23,7 +23,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rafa_async._concurrency import exception_leaves
+from rafa_async._concurrency import first_of
 from rafa_async._errors import ConfigError, ProviderUnavailable
 from rafa_async._events import EventRecorder
 from rafa_async.app import (
@@ -237,7 +237,7 @@ def paper(
                     on_learning=journal.learning,
                 )
         except (ProviderUnavailable, BaseExceptionGroup) as error:
-            outage = provider_outage(error)
+            outage = first_of(error, ProviderUnavailable)
             if outage is None:
                 raise
             raise ProviderUnavailable(
@@ -269,13 +269,6 @@ def paper(
     if not files.plotted:
         out.print(f"no PNG plots: they need matplotlib, the plot extra ({PLOT_EXTRA})")
     print_llm_usage(stacks[0], resolved)
-
-
-def provider_outage(error: BaseException) -> ProviderUnavailable | None:
-    """The :class:`ProviderUnavailable` that stopped the study, alone or in a
-    task group's error (``None``: something else stopped it)."""
-    leaves = exception_leaves(error) if isinstance(error, BaseExceptionGroup) else [error]
-    return next((e for e in leaves if isinstance(e, ProviderUnavailable)), None)
 
 
 def print_plan(plan: StudyPlan, done: StudyDone) -> None:
