@@ -548,6 +548,13 @@ def sim_stack() -> MiddlewareStack:
     return MiddlewareStack(simulated_llm(latency=LatencyModel(scale=0)))
 
 
+async def journalled(plan: StudyPlan, out: Path) -> StudyResults:
+    """``plan`` run whole on the sim, every episode journalled in ``out``."""
+    async with sim_stack() as llm:
+        with StudyJournal(out, plan, resume=False) as journal:
+            return await run_study(plan, llm, on_episode=journal.episode)
+
+
 async def resume(plan: StudyPlan, out: Path, done: StudyDone) -> tuple[StudyResults, list[str]]:
     """``plan`` resumed from ``done``, journalled in ``out``: its results, and
     the task ids of the episodes it ran."""
@@ -596,9 +603,7 @@ async def test_an_episode_a_provider_error_decided_runs_again_on_resume(
     anyio_backend: Any, tmp_path: Path
 ) -> None:
     plan = plan_study(StudySpec(name="t", benchmarks=(DIRECT,)), seeds=1, quick=True)
-    async with sim_stack() as llm:
-        with StudyJournal(tmp_path, plan, resume=False) as journal:
-            whole = await run_study(plan, llm, on_episode=journal.episode)
+    whole = await journalled(plan, tmp_path)
     lines = (tmp_path / JOURNAL_FILE).read_bytes().splitlines()
     failed = msgspec.json.decode(lines[2])
     failed["record"].update(status="error", solved=False, error="ProviderUnavailable: down")
@@ -710,9 +715,7 @@ async def test_a_resumed_study_prices_only_the_episodes_left(
     anyio_backend: Any, tmp_path: Path
 ) -> None:
     plan = plan_study(StudySpec(name="t", benchmarks=(DIRECT,)), seeds=2, quick=True)
-    async with sim_stack() as llm:
-        with StudyJournal(tmp_path, plan, resume=False) as journal:
-            await run_study(plan, llm, on_episode=journal.episode)
+    await journalled(plan, tmp_path)
     lines = (tmp_path / JOURNAL_FILE).read_bytes().splitlines(keepends=True)
     (tmp_path / JOURNAL_FILE).write_bytes(b"".join(lines[:3]))  # the header and two episodes
     done = read_journal(tmp_path, plan)
