@@ -753,3 +753,18 @@ def test_a_provider_outage_says_the_episodes_are_kept_and_how_to_continue(
         f"kept in {journal}; continue with --resume",
     )
     assert journal_lines(tmp_path / "study")[0]["kind"] == "study"
+
+
+def test_a_study_that_fails_to_start_leaves_the_journal_there_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / JOURNAL_FILE).write_bytes(b"an earlier study's journal\n")
+    (tmp_path / "cache").mkdir()  # a folder where the cache file should be
+
+    result = rafa(
+        "study", "paper", "--quick", "--seeds", "1", "--latency-scale", "0", "--force",
+        "--no-progress", "--out", str(out), "--cache", str(tmp_path / "cache"),
+    )  # fmt: skip
+
+    assert_one_line_error(result, "cannot open the response cache")
+    assert (out / JOURNAL_FILE).read_bytes() == b"an earlier study's journal\n"

@@ -31,12 +31,13 @@ import os
 from collections import defaultdict
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import msgspec
 
 from rafa_async._errors import ConfigError
-from rafa_async._events import cut_torn_tail, whole_length
+from rafa_async._events import whole_length
+from rafa_async._paths import LazyFile, unwritable
 from rafa_async.app._benchmark import NOT_RESULTS
 from rafa_async.app._run_settings import differences, settings
 from rafa_async.app._study import StudyDone, StudyPlan, StudyRun, run_key
@@ -95,29 +96,31 @@ def run_settings(run: StudyRun) -> dict[str, Any]:
 
 
 class StudyJournal:
-    """``<out>/episodes.jsonl`` open for appending: :meth:`episode` and
-    :meth:`learning` write one line each and flush it.  Blocking (a line at
-    a time); use it as a context manager to close it."""
+    """``<out>/episodes.jsonl``: :meth:`episode` and :meth:`learning` write
+    one line each and flush it.  The file is opened at the first line
+    (:class:`~rafa_async._paths.LazyFile`), so a study that fails to start
+    leaves a journal already there as it was.  Blocking (a line at a time);
+    use it as a context manager to close it."""
 
     def __init__(self, out: str | os.PathLike[str], plan: StudyPlan, *, resume: bool) -> None:
-        """Create ``out`` and a new journal there (one that exists is
-        replaced), or with ``resume`` append to the one there (its torn
-        last line, if any, moved to ``episodes.jsonl.torn``).
+        """A new journal in ``out`` (created; one already there is replaced
+        at the first line), or with ``resume`` the one there, appended to
+        (its torn last line, if any, moved to ``episodes.jsonl.torn``).
         :class:`~rafa_async.ConfigError` if it cannot be written."""
         self.path = Path(out) / JOURNAL_FILE
         self._settings = {run_key(run): run_settings(run) for run in plan.runs}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if resume:
-                cut_torn_tail(self.path)
-            self._file: IO[bytes] = self.path.open("ab" if resume else "wb")
         except OSError as exc:
+            problem = exc.strerror or str(exc)
+        else:
+            problem = unwritable(self.path)
+        if problem:
             raise ConfigError(
-                f"--out {out}: cannot write {JOURNAL_FILE} there ({exc.strerror or exc})",
-                fields=("out",),
-            ) from None
-        if not resume:
-            self._write(study_stamp(plan))
+                f"--out {out}: cannot write {JOURNAL_FILE} there ({problem})", fields=("out",)
+            )
+        self._file = LazyFile(self.path, append=resume)
+        self._stamp = None if resume else study_stamp(plan)
 
     def episode(self, run: StudyRun, record: TaskRecord) -> None:
         """Journal ``record``, an episode of ``run`` that just ended."""
@@ -134,8 +137,10 @@ class StudyJournal:
         self._write(LearningLine(name=protocol.name, curves=curves, cost_usd=cost_usd))
 
     def _write(self, line: JournalLine) -> None:
-        self._file.write(msgspec.json.encode(line) + b"\n")
-        self._file.flush()
+        if self._stamp is not None:
+            self._file.write_line(msgspec.json.encode(self._stamp))
+            self._stamp = None
+        self._file.write_line(msgspec.json.encode(line))
 
     def close(self) -> None:
         self._file.close()

@@ -20,11 +20,11 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 import typer
 
 from rafa_async._errors import ConfigError
+from rafa_async._paths import STDOUT
 from rafa_async._plural import plural
 from rafa_async.app import LLMOptions, ResolvedLLM, resolve_llm
 from rafa_async.cli._app import fail, given, out
 from rafa_async.cli._options import Flag, option, option_group
-from rafa_async.cli._outputs import STDOUT
 from rafa_async.llm import DEFAULT_MAX_CONSECUTIVE_FAILURES, SIM_LABEL, MiddlewareStack
 
 PROVIDER = "LLM provider"
