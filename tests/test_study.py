@@ -741,18 +741,30 @@ def test_a_learning_protocol_already_kept_is_not_priced_again() -> None:
 def test_a_provider_outage_says_the_episodes_are_kept_and_how_to_continue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_openai: tuple[FakeOpenAI, str]
 ) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")  # every call: 401, the run cannot go on
     _, base_url = fake_openai
+    journal = tmp_path / "study" / JOURNAL_FILE
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")  # every call: 401, the run cannot go on
     result = real(tmp_path, base_url, "--yes")
 
-    journal = tmp_path / "study" / JOURNAL_FILE
+    assert_one_line_error(
+        result, "rejected the API key (HTTP 401)", "no episode finished, nothing written"
+    )
+    assert not journal.exists()  # its error records were held back, as rafa run's are
+
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    assert real(tmp_path, base_url, "--yes").exit_code == 0
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(b"".join(lines[:3]))  # the study's line and two episodes
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")
+    result = real(tmp_path, base_url, "--yes", "--resume")
+
     assert_one_line_error(
         result,
         "rejected the API key (HTTP 401)",
-        "episodes done so far: 0",
+        "episodes done so far: 2",
         f"kept in {journal}; continue with --resume",
     )
-    assert journal_lines(tmp_path / "study")[0]["kind"] == "study"
+    assert journal.read_bytes() == b"".join(lines[:3])
 
 
 def test_a_study_that_fails_to_start_leaves_the_journal_there_as_it_was(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ from rafa_async._errors import ConfigError
 from rafa_async._events import whole_length
 from rafa_async._paths import LazyFile, unwritable
 from rafa_async.app._benchmark import NOT_RESULTS
-from rafa_async.app._run_settings import differences, settings
+from rafa_async.app._run_settings import differences, finished, settings
 from rafa_async.app._study import StudyDone, StudyPlan, StudyRun, run_key
 from rafa_async.app._study_results import StudyLearningCurve
 from rafa_async.app._study_spec import LearningPart
@@ -126,9 +126,10 @@ class StudyJournal:
         """Journal ``record``, an episode of ``run`` that just ended."""
         config = self._settings[run_key(run)]
         raw = msgspec.Raw(msgspec.json.encode(record))
-        self._write(
-            EpisodeLine(row=run.row, column=run.column, seed=run.seed, config=config, record=raw)
-        )
+        line = EpisodeLine(row=run.row, column=run.column, seed=run.seed, config=config, record=raw)
+        # A record a provider error decided is held back until a final one
+        # comes: a study whose provider fails from the start writes nothing.
+        self._write(line, held=not finished(record))
 
     def learning(
         self, protocol: LearningPart, curves: list[StudyLearningCurve], cost_usd: float | None
@@ -136,11 +137,11 @@ class StudyJournal:
         """Journal the curves of ``protocol``, which just completed."""
         self._write(LearningLine(name=protocol.name, curves=curves, cost_usd=cost_usd))
 
-    def _write(self, line: JournalLine) -> None:
+    def _write(self, line: JournalLine, *, held: bool = False) -> None:
         if self._stamp is not None:
-            self._file.write_line(msgspec.json.encode(self._stamp))
+            self._file.write_line(msgspec.json.encode(self._stamp), held=held)
             self._stamp = None
-        self._file.write_line(msgspec.json.encode(line))
+        self._file.write_line(msgspec.json.encode(line), held=held)
 
     def close(self) -> None:
         self._file.close()

@@ -240,10 +240,12 @@ def paper(
             outage = first_of(error, ProviderUnavailable)
             if outage is None:
                 raise
-            raise ProviderUnavailable(
-                f"{outage}; episodes done so far: {kept}, kept in {journal.path}; "
-                "continue with --resume"
-            ) from error
+            left = (
+                f"episodes done so far: {kept}, kept in {journal.path}; continue with --resume"
+                if kept
+                else "no episode finished, nothing written"
+            )
+            raise ProviderUnavailable(f"{outage}; {left}") from error
 
     started = time.perf_counter()
     with journal:
